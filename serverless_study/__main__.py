@@ -1,0 +1,3 @@
+from serverless_study.cli import main
+
+main()

@@ -1,0 +1,61 @@
+"""The `serverless-study` command: global options here, one module per command group."""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Annotated, Optional
+
+import typer
+
+from serverless_study import __version__
+from serverless_study.cli import check, learn
+from serverless_study.cli.context import Env
+
+app = typer.Typer(
+    name="serverless-study",
+    help="Study AWS serverless architecture: read topics, quiz yourself with spaced repetition, export to Anki.",
+    no_args_is_help=True,
+    rich_markup_mode=None,
+    context_settings={"help_option_names": ["-h", "--help"]},
+)
+
+
+def _version(value: bool) -> None:
+    if value:
+        print(f"serverless-study {__version__}")
+        raise typer.Exit()
+
+
+@app.callback()
+def main_options(
+    ctx: typer.Context,
+    data_dir: Annotated[
+        Optional[Path],
+        typer.Option("--data-dir", metavar="DIR", help="Where reviews are kept (default: $SERVERLESS_STUDY_HOME, then the per-user data folder).",
+                     file_okay=False),
+    ] = None,
+    content: Annotated[
+        Optional[list[Path]],
+        typer.Option("--content", metavar="DIR", help="Extra folder (or file) of YAML topics to load beside the shipped ones. Repeatable."),
+    ] = None,
+    version: Annotated[
+        bool, typer.Option("--version", callback=_version, is_eager=True, help="Show the version and exit.")
+    ] = False,
+) -> None:
+    """Study AWS serverless architecture: read topics, quiz yourself with spaced repetition, export to Anki."""
+    import os
+
+    from serverless_study.paths import data_dir as resolve_data_dir
+
+    ctx.obj = Env(data_dir=resolve_data_dir(data_dir, os.environ), extra_content=list(content or []))
+
+
+app.command("topics", epilog="Example: serverless-study topics")(learn.topics)
+app.command("learn", epilog="Examples: serverless-study learn x-ray | serverless-study learn --all > notes.txt")(
+    learn.learn
+)
+app.command("check", epilog="Example: serverless-study check ./my-pack")(check.check)
+
+
+def main() -> None:
+    app(prog_name="serverless-study")

@@ -1,0 +1,126 @@
+"""The terminal environment a command runs in: streams, TTY flags, paths and clock, in one object."""
+
+from __future__ import annotations
+
+import contextlib
+import os
+import sys
+from dataclasses import dataclass, field
+from datetime import datetime, timezone
+from pathlib import Path
+from typing import IO, TYPE_CHECKING, Any, Callable, Iterator
+
+import typer
+
+if TYPE_CHECKING:
+    from rich.console import Console
+
+    from serverless_study.loader import LoadResult
+
+OK, FAILURE, USAGE, INTERRUPTED = 0, 1, 2, 130
+
+
+def _utcnow() -> datetime:
+    return datetime.now(timezone.utc)
+
+
+@dataclass
+class Env:
+    data_dir: Path
+    extra_content: list[Path] = field(default_factory=list)
+    stdin: IO[str] = field(default_factory=lambda: sys.stdin)
+    stdout: IO[str] = field(default_factory=lambda: sys.stdout)
+    stderr: IO[str] = field(default_factory=lambda: sys.stderr)
+    environ: Any = field(default_factory=lambda: os.environ)
+    clock: Callable[[], datetime] = _utcnow
+
+    @property
+    def stdout_isatty(self) -> bool:
+        return _isatty(self.stdout)
+
+    @property
+    def stdin_isatty(self) -> bool:
+        return _isatty(self.stdin)
+
+    @property
+    def no_color(self) -> bool:
+        return bool(self.environ.get("NO_COLOR"))
+
+    @property
+    def interactive(self) -> bool:
+        """Both ends are a terminal: prompts with arrows and colour are possible."""
+        return self.stdin_isatty and self.stdout_isatty
+
+    @property
+    def content_dirs(self) -> list[Path]:
+        from serverless_study.paths import shipped_content_dir
+
+        return [shipped_content_dir(), *self.extra_content]
+
+    @property
+    def cache_file(self) -> Path:
+        return self.data_dir / "cache" / "content.json"
+
+    def console(self) -> "Console":
+        from serverless_study.render import make_console
+
+        return make_console(self.stdout, terminal=self.stdout_isatty, no_color=self.no_color)
+
+    def err_console(self) -> "Console":
+        from serverless_study.render import make_console
+
+        return make_console(self.stderr, terminal=_isatty(self.stderr), no_color=self.no_color)
+
+    def error(self, message: str) -> None:
+        """One line on stderr, never markup-interpreted."""
+        print(f"error: {message}", file=self.stderr)
+
+    def warn(self, message: str) -> None:
+        print(message, file=self.stderr)
+
+    def load(self, *, require: bool = True) -> "LoadResult":
+        """Load all content (shipped + --content packs) through the cache; report problems, keep going."""
+        from serverless_study.loader import load_topics
+
+        result = load_topics(self.content_dirs, cache_file=self.cache_file)
+        for problem in result.problems:
+            self.warn(str(problem))
+        if require and not result.topics:
+            self.error("no topics could be loaded")
+            raise typer.Exit(FAILURE)
+        return result
+
+
+def _isatty(stream: IO[str]) -> bool:
+    try:
+        return stream.isatty()
+    except (AttributeError, ValueError):
+        return False
+
+
+def get_env(ctx: typer.Context) -> Env:
+    env = ctx.find_root().obj
+    if not isinstance(env, Env):
+        from serverless_study.paths import data_dir
+
+        env = Env(data_dir=data_dir(None, os.environ))
+        ctx.find_root().obj = env
+    return env
+
+
+@contextlib.contextmanager
+def errors_handled(env: Env) -> Iterator[None]:
+    """Turn project errors into one line and exit 1; Ctrl-C into exit 130; never a traceback."""
+    from serverless_study.errors import StudyError, UsageError
+
+    try:
+        yield
+    except UsageError as exc:
+        env.error(str(exc))
+        raise typer.Exit(USAGE) from None
+    except StudyError as exc:
+        env.error(str(exc))
+        raise typer.Exit(FAILURE) from None
+    except KeyboardInterrupt:
+        env.warn("interrupted")
+        raise typer.Exit(INTERRUPTED) from None

@@ -1,0 +1,514 @@
+"""Content folders → topics. YAML is read with safe loading only; every problem names file and line."""
+
+from __future__ import annotations
+
+import json
+import os
+import re
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+from serverless_study.errors import ContentError
+from serverless_study.model import (
+    Comparison,
+    Concept,
+    Fact,
+    Image,
+    Location,
+    Row,
+    Sequence,
+    Step,
+    Topic,
+)
+
+MAX_FILE_BYTES = 5 * 1024 * 1024
+SCHEMA_VERSION = 1  # bump when the model changes so old caches are ignored
+_SLUG = re.compile(r"^[a-z0-9][a-z0-9_-]*$")
+_CLOZE_GAP = re.compile(r"\{\{(.*?)\}\}")
+
+
+@dataclass
+class LoadResult:
+    topics: list[Topic] = field(default_factory=list)
+    problems: list[ContentError] = field(default_factory=list)
+
+
+def content_files(dirs: list[Path]) -> list[Path]:
+    """YAML files of each folder in name order; a path that is a file is taken as it is."""
+    files: list[Path] = []
+    for d in dirs:
+        if d.is_file():
+            files.append(d)
+        elif d.is_dir():
+            files.extend(sorted(p for p in d.iterdir() if p.suffix in (".yaml", ".yml") and p.is_file()))
+    return files
+
+
+def missing_dirs(dirs: list[Path]) -> list[ContentError]:
+    return [ContentError(str(d), "no such file or folder") for d in dirs if not d.exists()]
+
+
+def load_topics(dirs: list[Path], cache_file: Path | None = None, check_images: bool = False) -> LoadResult:
+    """Load every topic under `dirs`; files with problems are skipped and reported, the rest load.
+
+    With `cache_file`, topics of files whose path, size and mtime are unchanged come from a JSON cache
+    instead of being parsed again; a damaged or stale cache is ignored and rewritten.
+    """
+    result = LoadResult(problems=missing_dirs(dirs))
+    cache = _read_cache(cache_file) if cache_file else {}
+    new_cache: dict[str, Any] = {}
+    seen: dict[str, str] = {}
+    for path in content_files(dirs):
+        key = str(path.resolve())
+        try:
+            st = path.stat()
+        except OSError as exc:
+            result.problems.append(ContentError(str(path), f"cannot read: {exc.strerror}"))
+            continue
+        stamp = [st.st_size, st.st_mtime_ns]
+        entry = cache.get(key)
+        topic = None
+        if entry and entry.get("stamp") == stamp:
+            try:
+                topic = topic_from_dict(entry["topic"])
+            except (KeyError, TypeError, ValueError):
+                topic = None
+        if topic is None:
+            topic, problems = parse_file(path)
+            if problems:
+                result.problems.extend(problems)
+                continue
+        if cache_file is not None and topic is not None:
+            new_cache[key] = {"stamp": stamp, "topic": topic_to_dict(topic)}
+        assert topic is not None
+        if topic.id in seen:
+            result.problems.append(
+                ContentError(str(path), f"topic id {topic.id!r} is already used by {seen[topic.id]}", 1, "id")
+            )
+            continue
+        seen[topic.id] = str(path)
+        result.topics.append(topic)
+    known = set(seen)
+    for topic in result.topics:
+        for rel in topic.related:
+            if rel not in known:
+                result.problems.append(ContentError(topic.source, f"unknown topic id {rel!r}", 0, "related"))
+        if check_images:
+            for img in topic.images:
+                if not img.path.is_file():
+                    result.problems.append(ContentError(topic.source, f"image not found: {img.src}", 0, "images"))
+    if cache_file is not None and new_cache != cache:
+        _write_cache(cache_file, new_cache)
+    return result
+
+
+def find_topic(topics: list[Topic], query: str) -> list[Topic]:
+    """Topics matching an exact id, else a case-insensitive fragment of id or title."""
+    q = query.strip().lower()
+    exact = [t for t in topics if t.id == q or t.title.lower() == q]
+    if exact:
+        return exact
+    return [t for t in topics if q in t.id or q in t.title.lower()]
+
+
+# --- parsing ------------------------------------------------------------------
+
+
+class _LineDict(dict):
+    line = 0
+    key_lines: dict[Any, int]
+
+
+class _LineList(list):
+    line = 0
+    item_lines: list[int]
+
+
+def _yaml_loader() -> type:
+    import yaml  # only here: parsing is the one place YAML is needed
+
+    base = getattr(yaml, "CSafeLoader", yaml.SafeLoader)
+
+    class Loader(base):  # type: ignore[misc, valid-type]
+        pass
+
+    def construct_map(loader: Any, node: Any) -> Any:
+        data = _LineDict()
+        data.line = node.start_mark.line + 1
+        data.key_lines = {}
+        loader.flatten_mapping(node)
+        for key_node, value_node in node.value:
+            key = loader.construct_object(key_node, deep=True)
+            line = key_node.start_mark.line + 1
+            try:
+                duplicate = key in data
+            except TypeError:
+                raise _NodeProblem(line, "keys must be plain text") from None
+            if duplicate:
+                raise _NodeProblem(line, f"duplicate key {key!r}")
+            data[key] = loader.construct_object(value_node, deep=True)
+            data.key_lines[key] = line
+        return data
+
+    def construct_seq(loader: Any, node: Any) -> Any:
+        data = _LineList(loader.construct_object(child, deep=True) for child in node.value)
+        data.line = node.start_mark.line + 1
+        data.item_lines = [child.start_mark.line + 1 for child in node.value]
+        return data
+
+    Loader.add_constructor("tag:yaml.org,2002:map", construct_map)
+    Loader.add_constructor("tag:yaml.org,2002:seq", construct_seq)
+    return Loader
+
+
+class _NodeProblem(Exception):
+    def __init__(self, line: int, message: str) -> None:
+        super().__init__(message)
+        self.line = line
+        self.message = message
+
+
+_LOADER: type | None = None
+
+
+def parse_file(path: Path) -> tuple[Topic | None, list[ContentError]]:
+    """Parse and validate one topic file; returns the topic or the list of problems."""
+    name = str(path)
+    try:
+        size = path.stat().st_size
+        if size > MAX_FILE_BYTES:
+            return None, [ContentError(name, f"file is too large ({size / 1048576:.1f} MB; the limit is 5 MB)")]
+        raw = path.read_bytes()
+    except OSError as exc:
+        return None, [ContentError(name, f"cannot read: {exc.strerror}")]
+    try:
+        text = raw.decode("utf-8-sig")
+    except UnicodeDecodeError as exc:
+        line = raw[: exc.start].count(b"\n") + 1
+        return None, [ContentError(name, "not valid UTF-8 text", line)]
+    return parse_text(text, name, path.parent)
+
+
+def parse_text(text: str, name: str, base_dir: Path) -> tuple[Topic | None, list[ContentError]]:
+    global _LOADER
+    import yaml
+
+    if _LOADER is None:
+        _LOADER = _yaml_loader()
+    if not text.strip():
+        return None, [ContentError(name, "file is empty")]
+    try:
+        data = yaml.load(text, Loader=_LOADER)  # noqa: S506 - a SafeLoader subclass
+    except _NodeProblem as exc:
+        return None, [ContentError(name, exc.message, exc.line)]
+    except yaml.MarkedYAMLError as exc:
+        mark = exc.problem_mark or exc.context_mark
+        line = mark.line + 1 if mark else 0
+        return None, [ContentError(name, f"YAML syntax error: {exc.problem or exc.context}", line)]
+    except yaml.YAMLError as exc:
+        return None, [ContentError(name, f"YAML error: {exc}")]
+    except RecursionError:
+        return None, [ContentError(name, "YAML nesting is too deep")]
+    if data is None:
+        return None, [ContentError(name, "file holds no topic (only comments?)")]
+    v = _Validator(name, base_dir)
+    topic = v.topic(data)
+    return (None, v.problems) if v.problems else (topic, [])
+
+
+class _Validator:
+    """Turns parsed YAML into model objects, collecting every problem instead of stopping at the first."""
+
+    def __init__(self, name: str, base_dir: Path) -> None:
+        self.name = name
+        self.base_dir = base_dir
+        self.problems: list[ContentError] = []
+
+    def error(self, line: int, key: str, message: str) -> None:
+        self.problems.append(ContentError(self.name, message, line, key))
+
+    def mapping(self, value: Any, key: str, line: int, required: set[str], optional: set[str]) -> _LineDict | None:
+        if not isinstance(value, dict):
+            self.error(line, key, f"expected a mapping, found {_kind(value)}")
+            return None
+        for k in value:
+            if k not in required and k not in optional:
+                allowed = ", ".join(sorted(required | optional))
+                self.error(value.key_lines.get(k, value.line), f"{key}.{k}" if key else str(k),
+                           f"unknown key (allowed: {allowed})")
+        for k in sorted(required - set(value)):
+            self.error(value.line, key, f"missing required key {k!r}")
+        return value
+
+    def text(self, m: _LineDict, key: str, path: str, required: bool = False, slug: bool = False) -> str:
+        if key not in m:
+            return ""
+        value = m[key]
+        line = m.key_lines.get(key, m.line)
+        where = f"{path}.{key}" if path else key
+        if value is None:
+            value = ""
+        if isinstance(value, bool):
+            self.error(line, where, "expected text, found true/false (put it in quotes)")
+            return ""
+        if isinstance(value, (int, float)):
+            value = str(value)
+        if not isinstance(value, str):
+            self.error(line, where, f"expected text, found {_kind(value)}")
+            return ""
+        value = value.strip()
+        if required and not value:
+            self.error(line, where, "must not be empty")
+        if slug and value and not _SLUG.match(value):
+            self.error(line, where, f"{value!r} is not a valid id (use lower-case letters, digits, '-' and '_')")
+        return value
+
+    def texts(self, m: _LineDict, key: str, path: str) -> tuple[str, ...]:
+        if key not in m or m[key] is None:
+            return ()
+        value = m[key]
+        line = m.key_lines.get(key, m.line)
+        where = f"{path}.{key}" if path else key
+        if not isinstance(value, list):
+            self.error(line, where, f"expected a list of text, found {_kind(value)}")
+            return ()
+        out = []
+        for i, v in enumerate(value):
+            if isinstance(v, (int, float)) and not isinstance(v, bool):
+                v = str(v)
+            if not isinstance(v, str) or not v.strip():
+                self.error(value.item_lines[i], f"{where}[{i}]", "expected non-empty text")
+                continue
+            out.append(v.strip())
+        return tuple(out)
+
+    def items(self, m: _LineDict, key: str) -> list[tuple[int, _LineDict | None, str]]:
+        if key not in m or m[key] is None:
+            return []
+        value = m[key]
+        line = m.key_lines.get(key, m.line)
+        if not isinstance(value, list):
+            self.error(line, key, f"expected a list, found {_kind(value)}")
+            return []
+        return [(value.item_lines[i], v, f"{key}[{i}]") for i, v in enumerate(value)]
+
+    def topic(self, data: Any) -> Topic | None:
+        if not isinstance(data, dict):
+            self.error(1, "", f"a topic file must be a mapping (id, title, ...), found {_kind(data)}")
+            return None
+        m = self.mapping(data, "", data.line, {"id", "title"},
+                         {"summary", "related", "images", "concepts", "comparisons", "sequences", "facts"})
+        assert m is not None
+        tid = self.text(m, "id", "", required=True, slug=True)
+        title = self.text(m, "title", "", required=True)
+        ids: dict[str, int] = {}
+
+        def claim(item_id: str, line: int, path: str) -> None:
+            if not item_id:
+                return
+            if item_id in ids:
+                self.error(line, f"{path}.id", f"duplicate id {item_id!r} (first used on line {ids[item_id]})")
+            else:
+                ids[item_id] = line
+
+        concepts = []
+        for line, v, path in self.items(m, "concepts"):
+            c = self.mapping(v, path, line, {"id", "term", "definition"}, {"points", "aliases"})
+            if c is None:
+                continue
+            cid = self.text(c, "id", path, required=True, slug=True)
+            claim(cid, c.key_lines.get("id", line), path)
+            concepts.append(Concept(
+                id=cid, term=self.text(c, "term", path, required=True),
+                definition=self.text(c, "definition", path, required=True),
+                points=self.texts(c, "points", path), aliases=self.texts(c, "aliases", path),
+                location=Location(self.name, line)))
+
+        comparisons = []
+        for line, v, path in self.items(m, "comparisons"):
+            c = self.mapping(v, path, line, {"id", "title", "columns", "rows"}, {"note"})
+            if c is None:
+                continue
+            cid = self.text(c, "id", path, required=True, slug=True)
+            claim(cid, c.key_lines.get("id", line), path)
+            columns = self.texts(c, "columns", path)
+            if "columns" in c and len(columns) < 2:
+                self.error(c.key_lines.get("columns", line), f"{path}.columns", "a comparison needs at least 2 columns")
+            rows = []
+            row_ids: set[str] = set()
+            for rline, rv, rpath in self.items(c, "rows"):
+                rpath = f"{path}.{rpath}"
+                r = self.mapping(rv, rpath, rline, {"id", "cells"}, {"label"})
+                if r is None:
+                    continue
+                rid = self.text(r, "id", rpath, required=True, slug=True)
+                if rid in row_ids:
+                    self.error(r.key_lines.get("id", rline), f"{rpath}.id", f"duplicate row id {rid!r}")
+                row_ids.add(rid)
+                cells = r.get("cells")
+                cline = r.key_lines.get("cells", rline)
+                if "cells" in r and not isinstance(cells, list):
+                    self.error(cline, f"{rpath}.cells", f"expected a list, found {_kind(cells)}")
+                    continue
+                cell_texts = []
+                for i, cell in enumerate(cells or []):
+                    if cell is None:
+                        cell = ""
+                    if isinstance(cell, (int, float)) and not isinstance(cell, bool):
+                        cell = str(cell)
+                    if not isinstance(cell, str):
+                        self.error(cells.item_lines[i], f"{rpath}.cells[{i}]", f"expected text, found {_kind(cell)}")
+                        cell = ""
+                    cell_texts.append(cell.strip())
+                if "cells" in r and columns and len(cell_texts) != len(columns):
+                    self.error(cline, f"{rpath}.cells",
+                               f"has {_n(len(cell_texts), 'cell')} but the table has {_n(len(columns), 'column')}")
+                if "cells" in r and not any(cell_texts):
+                    self.error(cline, f"{rpath}.cells", "every cell is empty")
+                rows.append(Row(id=rid, cells=tuple(cell_texts), label=self.text(r, "label", rpath)))
+            if "rows" in c and not rows:
+                self.error(c.key_lines.get("rows", line), f"{path}.rows", "a comparison needs at least one row")
+            comparisons.append(Comparison(
+                id=cid, title=self.text(c, "title", path, required=True), columns=columns, rows=tuple(rows),
+                note=self.text(c, "note", path), location=Location(self.name, line)))
+
+        sequences = []
+        for line, v, path in self.items(m, "sequences"):
+            s = self.mapping(v, path, line, {"id", "title", "steps"}, {"note"})
+            if s is None:
+                continue
+            sid = self.text(s, "id", path, required=True, slug=True)
+            claim(sid, s.key_lines.get("id", line), path)
+            steps = []
+            for sline, sv, spath in self.items(s, "steps"):
+                spath = f"{path}.{spath}"
+                if isinstance(sv, str) and sv.strip():
+                    steps.append(Step(text=sv.strip()))
+                    continue
+                st = self.mapping(sv, spath, sline, {"text"}, {"detail"})
+                if st is None:
+                    continue
+                steps.append(Step(text=self.text(st, "text", spath, required=True),
+                                  detail=self.text(st, "detail", spath)))
+            if "steps" in s and len(steps) < 2:
+                self.error(s.key_lines.get("steps", line), f"{path}.steps", "a sequence needs at least 2 steps")
+            sequences.append(Sequence(
+                id=sid, title=self.text(s, "title", path, required=True), steps=tuple(steps),
+                note=self.text(s, "note", path), location=Location(self.name, line)))
+
+        facts = []
+        for line, v, path in self.items(m, "facts"):
+            f = self.mapping(v, path, line, {"id", "prompt", "answer"}, {"accept", "explanation", "cloze"})
+            if f is None:
+                continue
+            fid = self.text(f, "id", path, required=True, slug=True)
+            claim(fid, f.key_lines.get("id", line), path)
+            cloze = self.text(f, "cloze", path)
+            if cloze:
+                gaps = _CLOZE_GAP.findall(cloze)
+                if len(gaps) != 1 or not gaps[0].strip():
+                    self.error(f.key_lines.get("cloze", line), f"{path}.cloze",
+                               "must contain exactly one non-empty {{gap}}")
+            facts.append(Fact(
+                id=fid, prompt=self.text(f, "prompt", path, required=True),
+                answer=self.text(f, "answer", path, required=True), accept=self.texts(f, "accept", path),
+                explanation=self.text(f, "explanation", path), cloze=cloze, location=Location(self.name, line)))
+
+        images = []
+        for line, v, path in self.items(m, "images"):
+            im = self.mapping(v, path, line, {"path"}, {"caption"})
+            if im is None:
+                continue
+            src = self.text(im, "path", path, required=True)
+            if src:
+                images.append(Image(path=(self.base_dir / src).resolve(), caption=self.text(im, "caption", path),
+                                    src=src))
+
+        if not (concepts or comparisons or sequences or facts) and not self.problems:
+            self.error(m.line, "", "a topic needs at least one concept, comparison, sequence or fact")
+        related = self.texts(m, "related", "")
+        return Topic(id=tid, title=title, summary=self.text(m, "summary", ""), concepts=tuple(concepts),
+                     comparisons=tuple(comparisons), sequences=tuple(sequences), facts=tuple(facts),
+                     images=tuple(images), related=related, source=self.name)
+
+
+def _n(count: int, noun: str) -> str:
+    return f"{count} {noun}" if count == 1 else f"{count} {noun}s"
+
+
+def _kind(value: Any) -> str:
+    if isinstance(value, dict):
+        return "a mapping"
+    if isinstance(value, list):
+        return "a list"
+    if isinstance(value, bool):
+        return "true/false"
+    if value is None:
+        return "nothing"
+    if isinstance(value, (int, float)):
+        return "a number"
+    return "text"
+
+
+# --- compiled cache -------------------------------------------------------------
+
+
+def topic_to_dict(topic: Topic) -> dict[str, Any]:
+    """A JSON-ready form of a topic; `topic_from_dict` reverses it exactly."""
+
+    def loc(x: Location | None) -> list[Any] | None:
+        return [x.file, x.line] if x else None
+
+    return {
+        "id": topic.id, "title": topic.title, "summary": topic.summary, "related": list(topic.related),
+        "source": topic.source,
+        "images": [[str(i.path), i.caption, i.src] for i in topic.images],
+        "concepts": [[c.id, c.term, c.definition, list(c.points), list(c.aliases), loc(c.location)]
+                     for c in topic.concepts],
+        "comparisons": [[c.id, c.title, list(c.columns), [[r.id, list(r.cells), r.label] for r in c.rows], c.note,
+                         loc(c.location)] for c in topic.comparisons],
+        "sequences": [[s.id, s.title, [[st.text, st.detail] for st in s.steps], s.note, loc(s.location)]
+                      for s in topic.sequences],
+        "facts": [[f.id, f.prompt, f.answer, list(f.accept), f.explanation, f.cloze, loc(f.location)]
+                  for f in topic.facts],
+    }
+
+
+def topic_from_dict(d: dict[str, Any]) -> Topic:
+    def loc(x: list[Any] | None) -> Location | None:
+        return Location(x[0], x[1]) if x else None
+
+    return Topic(
+        id=d["id"], title=d["title"], summary=d["summary"], related=tuple(d["related"]), source=d["source"],
+        images=tuple(Image(Path(p), cap, src) for p, cap, src in d["images"]),
+        concepts=tuple(Concept(i, t, df, tuple(p), tuple(a), loc(lc)) for i, t, df, p, a, lc in d["concepts"]),
+        comparisons=tuple(
+            Comparison(i, t, tuple(cols), tuple(Row(ri, tuple(cells), lab) for ri, cells, lab in rows), note, loc(lc))
+            for i, t, cols, rows, note, lc in d["comparisons"]),
+        sequences=tuple(Sequence(i, t, tuple(Step(a, b) for a, b in steps), note, loc(lc))
+                        for i, t, steps, note, lc in d["sequences"]),
+        facts=tuple(Fact(i, p, a, tuple(acc), e, c, loc(lc)) for i, p, a, acc, e, c, lc in d["facts"]),
+    )
+
+
+def _read_cache(path: Path) -> dict[str, Any]:
+    try:
+        data = json.loads(path.read_text(encoding="utf-8"))
+    except (OSError, ValueError):
+        return {}
+    if not isinstance(data, dict) or data.get("schema") != SCHEMA_VERSION or not isinstance(data.get("files"), dict):
+        return {}
+    return data["files"]
+
+
+def _write_cache(path: Path, files: dict[str, Any]) -> None:
+    # The cache is an optimisation: failing to write it must never fail the command.
+    try:
+        path.parent.mkdir(parents=True, exist_ok=True)
+        tmp = path.with_name(f"{path.name}.{os.getpid()}.tmp")
+        tmp.write_text(json.dumps({"schema": SCHEMA_VERSION, "files": files}, separators=(",", ":")),
+                       encoding="utf-8")
+        os.replace(tmp, path)
+    except OSError:
+        pass

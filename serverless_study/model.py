@@ -1,0 +1,169 @@
+"""Plain data for study content, cards and reviews; no behaviour beyond small helpers."""
+
+from __future__ import annotations
+
+import enum
+from dataclasses import dataclass, field
+from datetime import datetime
+from pathlib import Path
+
+
+@dataclass(frozen=True)
+class Location:
+    """Where something came from, for error messages: file and 1-based line."""
+
+    file: str
+    line: int = 0
+
+    def __str__(self) -> str:
+        return f"{self.file}:{self.line}" if self.line else self.file
+
+
+@dataclass(frozen=True)
+class Image:
+    path: Path  # resolved absolute path (may not exist; `check` reports it)
+    caption: str
+    src: str  # the path as written in the YAML, relative to the YAML file
+
+
+@dataclass(frozen=True)
+class Concept:
+    id: str
+    term: str
+    definition: str
+    points: tuple[str, ...] = ()
+    aliases: tuple[str, ...] = ()  # other accepted names for the term
+    location: Location | None = field(default=None, compare=False)
+
+
+@dataclass(frozen=True)
+class Fact:
+    id: str
+    prompt: str
+    answer: str  # the short answer a learner types
+    accept: tuple[str, ...] = ()  # alternative answers also marked correct
+    explanation: str = ""  # one or two sentences shown after answering
+    cloze: str = ""  # a sentence with the answer in {{double braces}}, or ""
+    location: Location | None = field(default=None, compare=False)
+
+
+@dataclass(frozen=True)
+class Row:
+    id: str
+    cells: tuple[str, ...]  # one per column; "" means no statement in that column
+    label: str = ""  # what the row compares (e.g. "Operating system"), optional
+
+
+@dataclass(frozen=True)
+class Comparison:
+    id: str
+    title: str
+    columns: tuple[str, ...]
+    rows: tuple[Row, ...]
+    note: str = ""
+    location: Location | None = field(default=None, compare=False)
+
+
+@dataclass(frozen=True)
+class Step:
+    text: str  # short name of the step
+    detail: str = ""
+
+
+@dataclass(frozen=True)
+class Sequence:
+    id: str
+    title: str
+    steps: tuple[Step, ...]
+    note: str = ""
+    location: Location | None = field(default=None, compare=False)
+
+
+Item = Concept | Fact | Comparison | Sequence
+
+
+@dataclass(frozen=True)
+class Topic:
+    id: str
+    title: str
+    summary: str = ""
+    concepts: tuple[Concept, ...] = ()
+    comparisons: tuple[Comparison, ...] = ()
+    sequences: tuple[Sequence, ...] = ()
+    facts: tuple[Fact, ...] = ()
+    images: tuple[Image, ...] = ()
+    related: tuple[str, ...] = ()  # ids of topics whose terms make good distractors
+    source: str = ""  # the YAML file this came from
+
+    @property
+    def items(self) -> tuple[Item, ...]:
+        return (*self.concepts, *self.comparisons, *self.sequences, *self.facts)
+
+    def counts(self) -> dict[str, int]:
+        return {
+            "concepts": len(self.concepts),
+            "comparisons": len(self.comparisons),
+            "sequences": len(self.sequences),
+            "facts": len(self.facts),
+        }
+
+
+def item_kind(item: Item) -> str:
+    """The item's kind as a lower-case word: concept, comparison, sequence or fact."""
+    return type(item).__name__.lower()
+
+
+# --- quiz -----------------------------------------------------------------
+
+
+class CardKind(str, enum.Enum):
+    TYPED = "typed"  # fact: type the answer
+    CLOZE = "cloze"  # fact: fill the gap
+    CHOICE = "choice"  # concept: pick the term for a definition
+    RECALL = "recall"  # concept: recall the definition, then self-rate
+    COLUMN = "column"  # comparison: which column does this statement belong to
+    TRUE_FALSE = "truefalse"  # comparison: is this statement true of that column
+    ORDER = "order"  # sequence: put shuffled steps in order
+    NEXT = "next"  # sequence: what comes after this step
+
+
+class Grade(enum.IntEnum):
+    """Self-rating; values match FSRS ratings."""
+
+    AGAIN = 1
+    HARD = 2
+    GOOD = 3
+    EASY = 4
+
+
+@dataclass(frozen=True)
+class Question:
+    """A card made concrete for one showing: choices shuffled with a seeded RNG."""
+
+    card_id: str
+    kind: CardKind
+    prompt: str
+    choices: tuple[str, ...] = ()  # for choice/column/truefalse/next
+    answer: str = ""  # canonical correct answer (a choice text, or the typed answer, or "3 1 4 2")
+    accept: tuple[str, ...] = ()
+    explanation: str = ""
+    self_rated: bool = False  # recall cards: learner rates themselves
+
+
+@dataclass(frozen=True)
+class Card:
+    id: str  # "topic/item/kind[/part]", stable across rewording
+    topic_id: str
+    item_id: str
+    kind: CardKind
+    content_hash: str  # hash of the text the card shows, to notice edits
+
+
+@dataclass(frozen=True)
+class Review:
+    card_id: str
+    reviewed_at: datetime  # UTC
+    grade: Grade
+    answer: str
+    correct: bool
+    duration_ms: int

@@ -1,0 +1,136 @@
+"""Rich renderables built from model values. Builds, never prints; all content text goes in as Text, never markup."""
+
+from __future__ import annotations
+
+from typing import IO, Iterable
+
+from rich import box
+from rich.console import Console, Group, RenderableType
+from rich.padding import Padding
+from rich.panel import Panel
+from rich.rule import Rule
+from rich.table import Table
+from rich.text import Text
+
+from serverless_study.model import Comparison, Concept, Fact, Sequence, Topic
+
+
+def make_console(file: IO[str], *, terminal: bool, width: int | None = None, no_color: bool = False) -> Console:
+    """A console for `file`: styled when it is a terminal, plain ASCII-ish text otherwise."""
+    return Console(
+        file=file,
+        force_terminal=terminal,
+        no_color=no_color or not terminal,
+        color_system="auto" if terminal and not no_color else None,
+        width=width,
+        highlight=False,
+        emoji=False,
+        soft_wrap=False,
+    )
+
+
+def topic_view(topic: Topic, *, plain: bool = False) -> RenderableType:
+    """The whole topic for reading: a panel in a terminal, headed plain text otherwise."""
+    parts: list[RenderableType] = []
+    if topic.summary:
+        parts += [Text(topic.summary), Text("")]
+    if topic.concepts:
+        parts.append(_heading("Concepts", plain))
+        parts += [_concept(c) for c in topic.concepts]
+    for comparison in topic.comparisons:
+        parts.append(_heading(comparison.title, plain))
+        parts.append(_comparison_plain(comparison) if plain else comparison_table(comparison))
+        if comparison.note:
+            parts.append(Text(comparison.note, style="italic"))
+        parts.append(Text(""))
+    for sequence in topic.sequences:
+        parts.append(_heading(sequence.title, plain))
+        parts.append(sequence_view(sequence))
+        if sequence.note:
+            parts.append(Text(sequence.note, style="italic"))
+        parts.append(Text(""))
+    if topic.facts:
+        parts.append(_heading("Key facts", plain))
+        parts += [_fact(f) for f in topic.facts]
+    for image in topic.images:
+        parts.append(Text.assemble(("Diagram: ", "bold"), image.caption or image.src, " (", (str(image.path), "cyan"),
+                                   ")"))
+    while parts and isinstance(parts[-1], Text) and not parts[-1].plain:
+        parts.pop()
+    body = Group(*parts)
+    if plain:
+        title = f"{topic.title} ({topic.id})"
+        return Group(Text(title), Text("=" * len(title)), Text(""), body, Text(""))
+    return Panel(body, title=Text(topic.title, style="bold"), subtitle=Text(topic.id), title_align="left",
+                 subtitle_align="right", box=box.ROUNDED, padding=(1, 2))
+
+
+def _heading(title: str, plain: bool) -> RenderableType:
+    if plain:
+        return Group(Text(title), Text("-" * len(title)))
+    return Rule(Text(title, style="bold magenta"), align="left", style="magenta")
+
+
+def _concept(c: Concept) -> RenderableType:
+    body: list[RenderableType] = [Text(c.definition)]
+    body += [Text.assemble("• ", p) for p in c.points]
+    if c.aliases:
+        body.append(Text("Also called: " + ", ".join(c.aliases), style="dim"))
+    return Group(Text(c.term, style="bold cyan"), Padding(Group(*body), (0, 0, 1, 4)))
+
+
+def comparison_table(c: Comparison) -> Table:
+    has_labels = any(r.label for r in c.rows)
+    table = Table(box=box.SIMPLE_HEAVY, show_lines=True, expand=False, header_style="bold")
+    if has_labels:
+        table.add_column("", style="bold")
+    for col in c.columns:
+        table.add_column(Text(col), ratio=1)
+    for row in c.rows:
+        cells = [Text(cell) if cell else Text("—", style="dim") for cell in row.cells]
+        table.add_row(*([Text(row.label)] if has_labels else []), *cells)
+    return table
+
+
+def _comparison_plain(c: Comparison) -> RenderableType:
+    # Row blocks read better than an ASCII grid when piped or read by a screen reader.
+    lines: list[RenderableType] = []
+    for row in c.rows:
+        if row.label:
+            lines.append(Text(f"{row.label}:"))
+        for col, cell in zip(c.columns, row.cells):
+            if cell:
+                lines.append(Text(f"  {col}: {cell}"))
+    return Group(*lines)
+
+
+def sequence_view(s: Sequence) -> RenderableType:
+    lines: list[RenderableType] = []
+    for n, step in enumerate(s.steps, 1):
+        line = Text.assemble((f"{n:>2}. ", "bold"), (step.text, "bold"))
+        if step.detail:
+            line.append(f" — {step.detail}")
+        lines.append(Padding(line, (0, 0, 0, 0)))
+    return Group(*lines)
+
+
+def _fact(f: Fact) -> RenderableType:
+    line = Text.assemble(("Q ", "bold yellow"), f.prompt, "\n", ("A ", "bold green"), (f.answer, "bold green"))
+    parts: list[RenderableType] = [line]
+    if f.explanation:
+        parts.append(Padding(Text(f.explanation, style="dim"), (0, 0, 0, 2)))
+    parts.append(Text(""))
+    return Group(*parts)
+
+
+def topics_table(topics: Iterable[Topic], *, plain: bool = False) -> Table:
+    table = Table(box=None if plain else box.SIMPLE_HEAVY, header_style="bold", pad_edge=False)
+    table.add_column("id", style="cyan", no_wrap=True)
+    table.add_column("title")
+    for name in ("concepts", "tables", "sequences", "facts"):
+        table.add_column(name, justify="right")
+    for t in topics:
+        c = t.counts()
+        table.add_row(Text(t.id), Text(t.title), str(c["concepts"]), str(c["comparisons"]), str(c["sequences"]),
+                      str(c["facts"]))
+    return table

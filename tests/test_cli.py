@@ -1,0 +1,181 @@
+"""The shell: global options, topics, learn and check through the real Typer app."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+import typer
+from typer.testing import CliRunner
+
+from serverless_study.cli import app
+from serverless_study.loader import load_topics
+from serverless_study.paths import shipped_content_dir
+
+from .conftest import FIXTURES
+
+PACK = str(FIXTURES / "pack")
+
+
+def invoke(runner: CliRunner, *args: str, **kwargs):  # type: ignore[no-untyped-def]
+    return runner.invoke(app, list(args), catch_exceptions=False, **kwargs)
+
+
+def all_command_paths() -> list[list[str]]:
+    """Every command and sub-command of the app, as argument lists."""
+    import typer.main
+
+    root = typer.main.get_command(app)
+    paths: list[list[str]] = []
+
+    def walk(cmd, prefix):  # type: ignore[no-untyped-def]
+        commands = getattr(cmd, "commands", None)
+        if commands:
+            for name, sub in commands.items():
+                walk(sub, prefix + [name])
+        else:
+            paths.append(prefix)
+
+    walk(root, [])
+    return paths
+
+
+def test_every_command_has_help_with_an_example(runner: CliRunner) -> None:
+    paths = all_command_paths()
+    assert ["learn"] in paths and ["topics"] in paths and ["check"] in paths
+    for path in paths:
+        result = invoke(runner, *path, "--help")
+        assert result.exit_code == 0, path
+        assert "Usage:" in result.output
+        assert "Example" in result.output, f"{' '.join(path)} --help has no example"
+
+
+def test_version(runner: CliRunner) -> None:
+    result = invoke(runner, "--version")
+    assert result.exit_code == 0 and result.output.startswith("serverless-study 0.")
+
+
+def test_topics_lists_content_in_order(runner: CliRunner, tmp_path: Path) -> None:
+    result = invoke(runner, "--content", PACK, "topics")
+    assert result.exit_code == 0
+    shipped = [t.id for t in load_topics([shipped_content_dir()]).topics]
+    listed = [line.split()[0] for line in result.output.splitlines()[1:] if line.strip()]
+    assert listed == shipped + ["alpha", "beta"]
+    assert "Alpha Topic" in result.output
+    assert "\x1b[" not in result.output and "━" not in result.output
+
+
+def test_learn_one_topic_by_title_fragment(runner: CliRunner) -> None:
+    result = invoke(runner, "--content", PACK, "learn", "alpha top")
+    assert result.exit_code == 0
+    assert result.output.startswith("Alpha Topic (alpha)\n")
+    # content is data, never markup
+    assert "A small [bold]device[/] that does one job." in result.output
+    assert "\x1b[" not in result.output
+
+
+def test_learn_unknown_topic_exits_2_with_ids(runner: CliRunner) -> None:
+    result = invoke(runner, "--content", PACK, "learn", "no-such-thing")
+    assert result.exit_code == 2
+    assert "no topic matches 'no-such-thing'" in result.stderr
+    assert "alpha" in result.stderr and "x-ray" in result.stderr
+    assert "Traceback" not in result.output + result.stderr
+
+
+def test_learn_ambiguous_fragment_lists_matches(runner: CliRunner) -> None:
+    result = invoke(runner, "--content", PACK, "learn", "topic")
+    assert result.exit_code == 2
+    assert result.stderr.strip().endswith("topics: alpha, beta")
+
+
+def test_learn_without_topic_when_piped_is_a_usage_error(runner: CliRunner) -> None:
+    result = invoke(runner, "learn")
+    assert result.exit_code == 2 and "give a TOPIC or --all" in result.stderr
+
+
+def test_learn_all_prints_every_topic(runner: CliRunner) -> None:
+    result = invoke(runner, "--content", PACK, "learn", "--all")
+    assert result.exit_code == 0
+    for topic in load_topics([shipped_content_dir(), FIXTURES / "pack"]).topics:
+        assert f"{topic.title} ({topic.id})" in result.output
+
+
+def test_evil_pack_prints_literally(runner: CliRunner) -> None:
+    result = invoke(runner, "--content", str(FIXTURES / "evil"), "learn", "evil")
+    assert result.exit_code == 0
+    assert "<script>alert(1)</script>" in result.output
+    assert "[bold]bold[/] [/]" in result.output
+    assert "<img src=x onerror=alert(2)>" in result.output
+
+
+def test_broken_pack_is_reported_and_the_rest_still_loads(runner: CliRunner) -> None:
+    result = invoke(runner, "--content", str(FIXTURES / "broken"), "--content", PACK, "learn", "alpha")
+    assert result.exit_code == 0
+    assert "Alpha Topic (alpha)" in result.output
+    assert "broken/broken.yaml:3: colour: unknown key" in result.stderr
+    assert "broken/empty.yaml: file is empty" in result.stderr
+
+
+def test_check_shipped_content_is_clean(runner: CliRunner) -> None:
+    result = invoke(runner, "check")
+    assert result.exit_code == 0, result.output
+    assert "0 problems" in result.output
+
+
+def test_check_broken_fixture_lists_each_problem(runner: CliRunner) -> None:
+    result = invoke(runner, "check", str(FIXTURES / "broken"))
+    assert result.exit_code == 1
+    lines = result.stdout.splitlines()
+    assert f"{FIXTURES}/broken/shapes.yaml:21: facts[0].cloze: must contain exactly one non-empty {{{{gap}}}}" in lines
+    assert all(line.startswith(str(FIXTURES / "broken")) for line in lines)
+    assert "20 problems" in result.stderr
+    assert "Traceback" not in result.output
+
+
+def test_check_missing_folder(runner: CliRunner, tmp_path: Path) -> None:
+    result = invoke(runner, "check", str(tmp_path / "nope"))
+    assert result.exit_code == 1
+    assert f"{tmp_path / 'nope'}: no such file or folder" in result.stdout
+
+
+def test_check_never_uses_the_cache(runner: CliRunner, tmp_path: Path, data_dir: Path) -> None:
+    pack = tmp_path / "pack"
+    pack.mkdir()
+    good = "id: c\ntitle: C\nfacts: [{id: f, prompt: p, answer: a}]\n"
+    (pack / "c.yaml").write_text(good)
+    assert invoke(runner, "--content", str(pack), "topics").exit_code == 0  # fills the cache
+    assert (data_dir / "cache" / "content.json").exists()
+    bad = good.replace("answer: a", "answer: ''")
+    (pack / "c.yaml").write_text(bad)  # same size is not guaranteed; check must not care either way
+    result = invoke(runner, "check", str(pack))
+    assert result.exit_code == 1 and "facts[0].answer: must not be empty" in result.stdout
+
+
+@pytest.mark.parametrize("how", ["option", "env"])
+def test_data_dir_precedence(runner: CliRunner, tmp_path: Path, monkeypatch: pytest.MonkeyPatch, how: str) -> None:
+    chosen = tmp_path / "chosen"
+    args = ["topics"]
+    if how == "option":
+        monkeypatch.setenv("SERVERLESS_STUDY_HOME", str(tmp_path / "ignored"))
+        args = ["--data-dir", str(chosen), *args]
+    else:
+        monkeypatch.setenv("SERVERLESS_STUDY_HOME", str(chosen))
+    assert invoke(runner, *args).exit_code == 0
+    assert (chosen / "cache" / "content.json").exists()
+    assert not (tmp_path / "ignored").exists()
+
+
+def test_default_data_dir_is_per_user(monkeypatch: pytest.MonkeyPatch, _isolated_home: Path) -> None:
+    from serverless_study.paths import data_dir
+
+    monkeypatch.delenv("SERVERLESS_STUDY_HOME")
+    import os
+
+    assert data_dir(None, os.environ) == _isolated_home / ".local" / "share" / "serverless-study"
+
+
+def test_typer_exit_codes_are_named() -> None:
+    from serverless_study.cli.context import FAILURE, INTERRUPTED, OK, USAGE
+
+    assert (OK, FAILURE, USAGE, INTERRUPTED) == (0, 1, 2, 130)
+    assert typer.Exit(USAGE).exit_code == 2

@@ -1,0 +1,223 @@
+"""Loader: valid packs load, every kind of bad input is reported with file:line, the cache is never trusted blindly."""
+
+from __future__ import annotations
+
+import json
+import os
+from pathlib import Path
+
+import pytest
+
+from serverless_study.loader import (
+    find_topic,
+    load_topics,
+    parse_text,
+    topic_from_dict,
+    topic_to_dict,
+)
+from serverless_study.model import Comparison, Fact, Sequence
+
+from .conftest import FIXTURES
+
+BROKEN = FIXTURES / "broken"
+
+
+def problems_of(*paths: Path) -> list[str]:
+    result = load_topics(list(paths))
+    return [str(p).replace(str(FIXTURES) + "/", "") for p in result.problems]
+
+
+def test_pack_loads_every_kind() -> None:
+    result = load_topics([FIXTURES / "pack"])
+    assert result.problems == []
+    alpha, beta = result.topics
+    assert (alpha.id, beta.id) == ("alpha", "beta")
+    assert alpha.related == ("beta",)
+    assert alpha.concepts[0].aliases == ("gadget",)
+    table = alpha.comparisons[0]
+    assert isinstance(table, Comparison)
+    assert table.rows[1].cells == ("Cheap", "") and table.rows[1].label == ""
+    seq = alpha.sequences[0]
+    assert isinstance(seq, Sequence)
+    assert [s.text for s in seq.steps] == ["Design", "Build", "Test"]
+    assert seq.steps[0].detail == "Sketch it first."
+    fact = alpha.facts[0]
+    assert isinstance(fact, Fact)
+    assert fact.accept == ("2000",) and fact.cloze == "It listens on {{UDP port 2000}}."
+    assert fact.location is not None and fact.location.line == 30
+
+
+def test_round_trip_through_dict_and_json() -> None:
+    for topic in load_topics([FIXTURES / "pack", FIXTURES / "evil"]).topics:
+        again = topic_from_dict(json.loads(json.dumps(topic_to_dict(topic))))
+        assert again == topic
+        assert [i.location for i in again.items] == [i.location for i in topic.items]
+
+
+def test_evil_pack_is_valid_and_kept_verbatim() -> None:
+    result = load_topics([FIXTURES / "evil"])
+    assert result.problems == []
+    fact = result.topics[0].facts[0]
+    assert fact.answer == "<img src=x onerror=alert(2)>"
+    assert "<script>alert(1)</script>" in fact.prompt
+
+
+@pytest.mark.parametrize(
+    "name, expected",
+    [
+        ("bad.yaml", ["broken/bad.yaml:3: YAML syntax error: did not find expected ',' or ']'"]),
+        ("empty.yaml", ["broken/empty.yaml: file is empty"]),
+        ("list.yaml", ["broken/list.yaml:1: a topic file must be a mapping (id, title, ...), found a list"]),
+        ("latin1.yaml", ["broken/latin1.yaml:2: not valid UTF-8 text"]),
+        ("dupkey.yaml", ["broken/dupkey.yaml:3: duplicate key 'title'"]),
+        (
+            "broken.yaml",
+            [
+                "broken/broken.yaml:3: colour: unknown key (allowed: comparisons, concepts, facts, id, images, "
+                "related, sequences, summary, title)",
+                "broken/broken.yaml:10: comparisons[0].rows[0].cells: has 1 cell but the table has 2 columns",
+                "broken/broken.yaml:12: facts[0].id: duplicate id 't' (first used on line 5)",
+                "broken/broken.yaml:14: facts[0].answer: must not be empty",
+                "broken/broken.yaml:16: facts[1].prompt: expected text, found true/false (put it in quotes)",
+                "broken/broken.yaml:17: facts[1].answer: expected text, found true/false (put it in quotes)",
+            ],
+        ),
+        (
+            "shapes.yaml",
+            [
+                "broken/shapes.yaml:1: id: 'Shapes!' is not a valid id (use lower-case letters, digits, '-' and '_')",
+                "broken/shapes.yaml:5: concepts[0]: missing required key 'definition'",
+                "broken/shapes.yaml:7: concepts[1]: expected a mapping, found text",
+                "broken/shapes.yaml:10: concepts[2].definition: expected text, found a list",
+                "broken/shapes.yaml:11: concepts[2].points: expected a list of text, found text",
+                "broken/shapes.yaml:15: sequences[0].steps: a sequence needs at least 2 steps",
+                "broken/shapes.yaml:21: facts[0].cloze: must contain exactly one non-empty {{gap}}",
+                "broken/shapes.yaml:22: facts[1].id: duplicate id 'f1' (first used on line 18)",
+                "broken/shapes.yaml:25: facts[1].accept[1]: expected non-empty text",
+            ],
+        ),
+    ],
+)
+def test_each_problem_names_file_and_line(name: str, expected: list[str]) -> None:
+    assert problems_of(BROKEN / name) == expected
+
+
+def test_bad_files_do_not_stop_good_ones() -> None:
+    result = load_topics([BROKEN, FIXTURES / "pack"])
+    assert [t.id for t in result.topics] == ["alpha", "beta"]
+    assert len({p.file for p in result.problems}) == len(list(BROKEN.glob("*.yaml")))
+
+
+def test_huge_file_is_refused_without_parsing(tmp_path: Path) -> None:
+    huge = tmp_path / "huge.yaml"
+    huge.write_text("id: huge\ntitle: Huge\nsummary: " + "x" * (5 * 1024 * 1024) + "\n")
+    assert problems_of(huge) == [f"{huge}: file is too large (5.0 MB; the limit is 5 MB)"]
+
+
+def test_duplicate_topic_ids_across_files(tmp_path: Path) -> None:
+    for name in ("a.yaml", "b.yaml"):
+        (tmp_path / name).write_text("id: same\ntitle: T\nfacts: [{id: f, prompt: p, answer: a}]\n")
+    result = load_topics([tmp_path])
+    assert len(result.topics) == 1
+    assert [str(p) for p in result.problems] == [f"{tmp_path / 'b.yaml'}:1: id: topic id 'same' is already used by "
+                                                 f"{tmp_path / 'a.yaml'}"]
+
+
+def test_unknown_related_topic_and_missing_dir(tmp_path: Path) -> None:
+    (tmp_path / "a.yaml").write_text("id: a\ntitle: A\nrelated: [ghost]\nfacts: [{id: f, prompt: p, answer: a}]\n")
+    result = load_topics([tmp_path, tmp_path / "nope"])
+    assert [str(p) for p in result.problems] == [
+        f"{tmp_path / 'nope'}: no such file or folder",
+        f"{tmp_path / 'a.yaml'}: related: unknown topic id 'ghost'",
+    ]
+    assert [t.id for t in result.topics] == ["a"]
+
+
+def test_missing_image_is_reported_by_check_mode(tmp_path: Path) -> None:
+    (tmp_path / "a.yaml").write_text(
+        "id: a\ntitle: A\nimages: [{path: pic.svg, caption: C}]\nfacts: [{id: f, prompt: p, answer: a}]\n"
+    )
+    assert load_topics([tmp_path]).problems == []
+    assert [str(p) for p in load_topics([tmp_path], check_images=True).problems] == [
+        f"{tmp_path / 'a.yaml'}: images: image not found: pic.svg"
+    ]
+    (tmp_path / "pic.svg").write_text("<svg/>")
+    assert load_topics([tmp_path], check_images=True).problems == []
+
+
+def test_numbers_become_text_but_booleans_are_refused() -> None:
+    topic, problems = parse_text("id: n\ntitle: N\nfacts: [{id: f, prompt: p, answer: 2000}]\n", "n.yaml", Path("."))
+    assert problems == [] and topic is not None and topic.facts[0].answer == "2000"
+
+
+def test_find_topic_by_id_or_title_fragment() -> None:
+    topics = load_topics([FIXTURES / "pack"]).topics
+    assert [t.id for t in find_topic(topics, "ALPHA")] == ["alpha"]
+    assert [t.id for t in find_topic(topics, "beta top")] == ["beta"]
+    assert [t.id for t in find_topic(topics, "topic")] == ["alpha", "beta"]
+    assert find_topic(topics, "gamma") == []
+
+
+# --- cache ----------------------------------------------------------------------
+
+
+def copy_pack(tmp_path: Path) -> Path:
+    pack = tmp_path / "pack"
+    pack.mkdir()
+    for f in (FIXTURES / "pack").iterdir():
+        (pack / f.name).write_bytes(f.read_bytes())
+    return pack
+
+
+def test_cache_is_used_when_files_are_unchanged(tmp_path: Path) -> None:
+    pack = copy_pack(tmp_path)
+    cache = tmp_path / "cache.json"
+    first = load_topics([pack], cache_file=cache)
+    assert cache.exists()
+    # Prove the second load comes from the cache: doctor the cached title, keep the stamp.
+    data = json.loads(cache.read_text())
+    entry = data["files"][str((pack / "02-beta.yaml").resolve())]
+    entry["topic"]["title"] = "From cache"
+    cache.write_text(json.dumps(data))
+    second = load_topics([pack], cache_file=cache)
+    assert [t.title for t in second.topics] == [first.topics[0].title, "From cache"]
+
+
+def test_stale_cache_entry_is_reparsed(tmp_path: Path) -> None:
+    pack = copy_pack(tmp_path)
+    cache = tmp_path / "cache.json"
+    load_topics([pack], cache_file=cache)
+    beta = pack / "02-beta.yaml"
+    beta.write_text(beta.read_text().replace("Beta Topic", "Beta Edited"))
+    os.utime(beta, ns=(1, 1))  # a different mtime even on coarse clocks
+    assert [t.title for t in load_topics([pack], cache_file=cache).topics] == ["Alpha Topic", "Beta Edited"]
+
+
+@pytest.mark.parametrize("damage", ["not json", '{"schema": 999, "files": {}}', '{"schema": 1, "files": []}',
+                                    '{"schema": 1, "files": {"x": {"stamp": 1}}}'])
+def test_damaged_cache_is_rebuilt(tmp_path: Path, damage: str) -> None:
+    pack = copy_pack(tmp_path)
+    cache = tmp_path / "cache.json"
+    cache.write_text(damage)
+    result = load_topics([pack], cache_file=cache)
+    assert [t.id for t in result.topics] == ["alpha", "beta"] and result.problems == []
+    assert json.loads(cache.read_text())["schema"] == 1
+
+
+def test_cache_entry_with_wrong_shape_is_reparsed(tmp_path: Path) -> None:
+    pack = copy_pack(tmp_path)
+    cache = tmp_path / "cache.json"
+    load_topics([pack], cache_file=cache)
+    data = json.loads(cache.read_text())
+    for entry in data["files"].values():
+        entry["topic"] = {"id": "broken"}
+    cache.write_text(json.dumps(data))
+    assert [t.title for t in load_topics([pack], cache_file=cache).topics] == ["Alpha Topic", "Beta Topic"]
+
+
+def test_unwritable_cache_does_not_fail(tmp_path: Path) -> None:
+    pack = copy_pack(tmp_path)
+    blocker = tmp_path / "file"
+    blocker.write_text("")
+    result = load_topics([pack], cache_file=blocker / "sub" / "cache.json")
+    assert [t.id for t in result.topics] == ["alpha", "beta"]
