@@ -167,3 +167,26 @@ class Review:
     answer: str
     correct: bool
     duration_ms: int
+
+
+class Phase(str, enum.Enum):
+    """Where a started card is in its schedule (FSRS states); a card with no state yet is new."""
+
+    LEARNING = "learning"
+    REVIEW = "review"
+    RELEARNING = "relearning"
+
+
+@dataclass(frozen=True)
+class CardState:
+    """A card's schedule after its latest review; times are UTC."""
+
+    card_id: str
+    phase: Phase
+    step: int | None
+    stability: float | None
+    difficulty: float | None
+    due: datetime
+    last_review: datetime | None
+    lapses: int = 0  # times the card was forgotten after reaching review
+    reps: int = 0  # reviews so far

@@ -8,7 +8,7 @@ from typing import Annotated, Optional
 import typer
 
 from serverless_study import __version__
-from serverless_study.cli import check, learn
+from serverless_study.cli import check, export, learn
 from serverless_study.cli.context import Env
 
 app = typer.Typer(
@@ -55,6 +55,7 @@ app.command("learn", epilog="Examples: serverless-study learn x-ray | serverless
     learn.learn
 )
 app.command("check", epilog="Example: serverless-study check ./my-pack")(check.check)
+app.add_typer(export.app, name="export")
 
 
 def main() -> None:
