@@ -17,6 +17,16 @@ class ContentError(StudyError):
         self.message = message
         super().__init__(str(self))
 
+    def __reduce__(self):  # type: ignore[no-untyped-def]
+        # keeps the fields when a problem found in a worker process is sent back
+        return (type(self), (self.file, self.message, self.line, self.key))
+
+    def __eq__(self, other: object) -> bool:
+        return isinstance(other, ContentError) and str(self) == str(other)
+
+    def __hash__(self) -> int:
+        return hash(str(self))
+
     def __str__(self) -> str:
         where = f"{self.file}:{self.line}" if self.line else self.file
         what = f"{self.key}: {self.message}" if self.key else self.message

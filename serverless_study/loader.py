@@ -58,30 +58,36 @@ def load_topics(dirs: list[Path], cache_file: Path | None = None, check_images: 
     result = LoadResult(problems=missing_dirs(dirs))
     cache = _read_cache(cache_file) if cache_file else {}
     new_cache: dict[str, Any] = {}
-    seen: dict[str, str] = {}
-    for path in content_files(dirs):
-        key = str(path.resolve())
+    files = content_files(dirs)
+    stamps: dict[Path, list[int]] = {}
+    parsed: dict[Path, Topic] = {}
+    todo: list[Path] = []
+    for path in files:
         try:
             st = path.stat()
         except OSError as exc:
             result.problems.append(ContentError(str(path), f"cannot read: {exc.strerror}"))
             continue
-        stamp = [st.st_size, st.st_mtime_ns]
-        entry = cache.get(key)
-        topic = None
-        if entry and entry.get("stamp") == stamp:
+        stamps[path] = [st.st_size, st.st_mtime_ns]
+        entry = cache.get(str(path.resolve()))
+        if entry and entry.get("stamp") == stamps[path]:
             try:
-                topic = topic_from_dict(entry["topic"])
-            except (KeyError, TypeError, ValueError):
-                topic = None
-        if topic is None:
-            topic, problems = parse_file(path)
-            if problems:
-                result.problems.extend(problems)
+                parsed[path] = topic_from_dict(entry["topic"])
                 continue
-        if cache_file is not None and topic is not None:
-            new_cache[key] = {"stamp": stamp, "topic": topic_to_dict(topic)}
-        assert topic is not None
+            except (KeyError, TypeError, ValueError):
+                pass
+        todo.append(path)
+    for path, topic, problems in _parse_many(todo):
+        result.problems.extend(problems)
+        if topic is not None:
+            parsed[path] = topic
+    seen: dict[str, str] = {}
+    for path in files:
+        topic = parsed.get(path)
+        if topic is None:
+            continue
+        if cache_file is not None:
+            new_cache[str(path.resolve())] = {"stamp": stamps[path], "topic": topic_to_dict(topic)}
         if topic.id in seen:
             result.problems.append(
                 ContentError(str(path), f"topic id {topic.id!r} is already used by {seen[topic.id]}", 1, "id")
@@ -89,6 +95,7 @@ def load_topics(dirs: list[Path], cache_file: Path | None = None, check_images: 
             continue
         seen[topic.id] = str(path)
         result.topics.append(topic)
+    result.problems.sort(key=lambda p: (files.index(Path(p.file)) if Path(p.file) in stamps else -1))
     known = set(seen)
     for topic in result.topics:
         for rel in topic.related:
@@ -101,6 +108,44 @@ def load_topics(dirs: list[Path], cache_file: Path | None = None, check_images: 
     if cache_file is not None and new_cache != cache:
         _write_cache(cache_file, new_cache)
     return result
+
+
+_PARALLEL_MIN_BYTES = 512 * 1024  # below this, starting a second process costs more than it saves
+
+
+def _parse_many(paths: list[Path]) -> list[tuple[Path, Topic | None, list[ContentError]]]:
+    """Parse files, split over two processes when there is enough YAML to be worth it (Linux fork only)."""
+    total = 0
+    for p in paths:
+        try:
+            total += p.stat().st_size
+        except OSError:
+            pass
+    workers = min(os.cpu_count() or 1, 4)
+    if total < _PARALLEL_MIN_BYTES or workers < 2 or len(paths) < 2 or not hasattr(os, "fork") \
+            or os.uname().sysname != "Linux":
+        return [(p, *parse_file(p)) for p in paths]
+    import multiprocessing
+    from concurrent.futures import ProcessPoolExecutor
+
+    chunks = [paths[i::workers] for i in range(workers)]
+    out: dict[Path, tuple[Topic | None, list[ContentError]]] = {}
+    try:
+        with ProcessPoolExecutor(workers, mp_context=multiprocessing.get_context("fork")) as pool:
+            for chunk, results in zip(chunks, pool.map(_parse_chunk, chunks)):
+                for path, (topic_dict, problems) in zip(chunk, results):
+                    out[path] = (topic_from_dict(topic_dict) if topic_dict else None, problems)
+    except (OSError, RuntimeError):  # no processes to be had: do it here
+        return [(p, *parse_file(p)) for p in paths]
+    return [(p, *out[p]) for p in paths]
+
+
+def _parse_chunk(paths: list[Path]) -> list[tuple[dict[str, Any] | None, list[ContentError]]]:
+    results = []
+    for path in paths:
+        topic, problems = parse_file(path)
+        results.append((topic_to_dict(topic) if topic else None, problems))
+    return results
 
 
 def find_topic(topics: list[Topic], query: str) -> list[Topic]:
@@ -125,41 +170,95 @@ class _LineList(list):
     item_lines: list[int]
 
 
-def _yaml_loader() -> type:
-    import yaml  # only here: parsing is the one place YAML is needed
+_STR, _MAP, _SEQ = "tag:yaml.org,2002:str", "tag:yaml.org,2002:map", "tag:yaml.org,2002:seq"
+_NULLS = frozenset(("", "~", "null", "Null", "NULL"))
+_MAX_NODES = 2_000_000  # aliases can multiply a small file into a huge tree; refuse rather than hang
+_PARSER: type | None = None
 
-    base = getattr(yaml, "CSafeLoader", yaml.SafeLoader)
 
-    class Loader(base):  # type: ignore[misc, valid-type]
-        pass
+def _parser_class() -> type:
+    """libyaml's C parser (pure Python if absent) with a resolver that keeps every plain scalar as text.
 
-    def construct_map(loader: Any, node: Any) -> Any:
-        data = _LineDict()
-        data.line = node.start_mark.line + 1
-        data.key_lines = {}
-        loader.flatten_mapping(node)
-        for key_node, value_node in node.value:
-            key = loader.construct_object(key_node, deep=True)
-            line = key_node.start_mark.line + 1
-            try:
-                duplicate = key in data
-            except TypeError:
-                raise _NodeProblem(line, "keys must be plain text") from None
-            if duplicate:
-                raise _NodeProblem(line, f"duplicate key {key!r}")
-            data[key] = loader.construct_object(value_node, deep=True)
-            data.key_lines[key] = line
-        return data
+    Content is prose, so `answer: yes` means the word "yes" and `answer: 0x10` means "0x10"; only the YAML null
+    forms become empty. Skipping PyYAML's regex-based type resolution and its generic constructor is what makes
+    parsing fast enough for large packs; tags other than the three standard ones are refused (safe loading).
+    """
+    global _PARSER
+    if _PARSER is None:
+        import yaml  # only here: parsing is the one place YAML is needed
+        from yaml.nodes import MappingNode, ScalarNode
 
-    def construct_seq(loader: Any, node: Any) -> Any:
-        data = _LineList(loader.construct_object(child, deep=True) for child in node.value)
-        data.line = node.start_mark.line + 1
-        data.item_lines = [child.start_mark.line + 1 for child in node.value]
-        return data
+        try:
+            from yaml._yaml import CParser as base
+        except ImportError:  # pragma: no cover - PyYAML built without libyaml
+            from yaml.composer import Composer
+            from yaml.parser import Parser
+            from yaml.reader import Reader
+            from yaml.scanner import Scanner
 
-    Loader.add_constructor("tag:yaml.org,2002:map", construct_map)
-    Loader.add_constructor("tag:yaml.org,2002:seq", construct_seq)
-    return Loader
+            class base(Reader, Scanner, Parser, Composer):  # type: ignore[no-redef]
+                def __init__(self, stream: str) -> None:
+                    Reader.__init__(self, stream)
+                    Scanner.__init__(self)
+                    Parser.__init__(self)
+                    Composer.__init__(self)
+
+                def dispose(self) -> None:
+                    pass
+
+        class Parser(base):  # type: ignore[misc, valid-type]
+            def resolve(self, kind: Any, value: Any, implicit: Any) -> str:
+                if kind is ScalarNode:
+                    return _STR
+                return _MAP if kind is MappingNode else _SEQ
+
+            def descend_resolver(self, *args: Any) -> None:
+                pass
+
+            def ascend_resolver(self, *args: Any) -> None:
+                pass
+
+        _PARSER = Parser
+        _ = yaml
+    return _PARSER
+
+
+class _Builder:
+    """YAML nodes → str / _LineDict / _LineList, remembering the line of every key and list item."""
+
+    def __init__(self) -> None:
+        self.count = 0
+
+    def build(self, node: Any) -> Any:
+        self.count += 1
+        if self.count > _MAX_NODES:
+            raise _NodeProblem(node.start_mark.line + 1, "too many YAML nodes (aliases expanding without end?)")
+        tag = node.tag
+        value = node.value
+        if tag == _STR:
+            if isinstance(value, str):
+                return None if not node.style and value in _NULLS else value
+        elif tag == _MAP and isinstance(value, list):
+            data = _LineDict()
+            data.line = node.start_mark.line + 1
+            lines: dict[Any, int] = {}
+            data.key_lines = lines
+            for key_node, value_node in value:
+                line = key_node.start_mark.line + 1
+                key = self.build(key_node)
+                if not isinstance(key, str):
+                    raise _NodeProblem(line, "keys must be plain text")
+                if key in lines:
+                    raise _NodeProblem(line, f"duplicate key {key!r}")
+                lines[key] = line
+                data[key] = self.build(value_node)
+            return data
+        elif tag == _SEQ and isinstance(value, list):
+            out = _LineList(self.build(child) for child in value)
+            out.line = node.start_mark.line + 1
+            out.item_lines = [child.start_mark.line + 1 for child in value]
+            return out
+        raise _NodeProblem(node.start_mark.line + 1, f"unsupported YAML tag {tag!r} (content is plain text)")
 
 
 class _NodeProblem(Exception):
@@ -167,9 +266,6 @@ class _NodeProblem(Exception):
         super().__init__(message)
         self.line = line
         self.message = message
-
-
-_LOADER: type | None = None
 
 
 def parse_file(path: Path) -> tuple[Topic | None, list[ContentError]]:
@@ -191,15 +287,14 @@ def parse_file(path: Path) -> tuple[Topic | None, list[ContentError]]:
 
 
 def parse_text(text: str, name: str, base_dir: Path) -> tuple[Topic | None, list[ContentError]]:
-    global _LOADER
     import yaml
 
-    if _LOADER is None:
-        _LOADER = _yaml_loader()
     if not text.strip():
         return None, [ContentError(name, "file is empty")]
+    parser = _parser_class()(text)
     try:
-        data = yaml.load(text, Loader=_LOADER)  # noqa: S506 - a SafeLoader subclass
+        node = parser.get_single_node()
+        data = _Builder().build(node) if node is not None else None
     except _NodeProblem as exc:
         return None, [ContentError(name, exc.message, exc.line)]
     except yaml.MarkedYAMLError as exc:
@@ -210,6 +305,8 @@ def parse_text(text: str, name: str, base_dir: Path) -> tuple[Topic | None, list
         return None, [ContentError(name, f"YAML error: {exc}")]
     except RecursionError:
         return None, [ContentError(name, "YAML nesting is too deep")]
+    finally:
+        parser.dispose()
     if data is None:
         return None, [ContentError(name, "file holds no topic (only comments?)")]
     v = _Validator(name, base_dir)
@@ -249,11 +346,6 @@ class _Validator:
         where = f"{path}.{key}" if path else key
         if value is None:
             value = ""
-        if isinstance(value, bool):
-            self.error(line, where, "expected text, found true/false (put it in quotes)")
-            return ""
-        if isinstance(value, (int, float)):
-            value = str(value)
         if not isinstance(value, str):
             self.error(line, where, f"expected text, found {_kind(value)}")
             return ""
@@ -275,8 +367,6 @@ class _Validator:
             return ()
         out = []
         for i, v in enumerate(value):
-            if isinstance(v, (int, float)) and not isinstance(v, bool):
-                v = str(v)
             if not isinstance(v, str) or not v.strip():
                 self.error(value.item_lines[i], f"{where}[{i}]", "expected non-empty text")
                 continue
@@ -355,8 +445,6 @@ class _Validator:
                 for i, cell in enumerate(cells or []):
                     if cell is None:
                         cell = ""
-                    if isinstance(cell, (int, float)) and not isinstance(cell, bool):
-                        cell = str(cell)
                     if not isinstance(cell, str):
                         self.error(cells.item_lines[i], f"{rpath}.cells[{i}]", f"expected text, found {_kind(cell)}")
                         cell = ""
@@ -442,12 +530,8 @@ def _kind(value: Any) -> str:
         return "a mapping"
     if isinstance(value, list):
         return "a list"
-    if isinstance(value, bool):
-        return "true/false"
     if value is None:
         return "nothing"
-    if isinstance(value, (int, float)):
-        return "a number"
     return "text"
 
 
