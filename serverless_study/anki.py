@@ -1,0 +1,320 @@
+"""Topics → notes for Anki's text importer: file headers, one row per note, GUIDs from the content ids."""
+
+from __future__ import annotations
+
+import csv
+import hashlib
+import html
+import io
+import os
+import re
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Iterable
+
+from serverless_study.errors import ExportError, UsageError
+from serverless_study.model import Comparison, Concept, Fact, Image, Sequence, Topic
+
+DEFAULT_DECK = "Serverless Study"
+BASIC, CLOZE = "Basic", "Cloze"  # stock note types; Anki matches them by name
+COLUMNS = ("guid", "notetype", "deck", "Front / Text", "Back / Back Extra", "tags")
+# Column numbers are 1-based in Anki's headers; the separator must come before #columns.
+HEADER_LINES = (
+    "#separator:tab",
+    "#html:true",
+    "#columns:" + "\t".join(COLUMNS),
+    "#guid column:1",
+    "#notetype column:2",
+    "#deck column:3",
+    "#tags column:6",
+)
+TAG_ROOT = "serverless-study"
+_GAP = re.compile(r"\{\{(.*?)\}\}")
+
+
+@dataclass(frozen=True)
+class Note:
+    """One Anki note: `key` is "topic/item/part" and never changes when the wording does."""
+
+    key: str
+    notetype: str  # BASIC or CLOZE
+    deck: str
+    fields: tuple[str, str]  # Front, Back for Basic; Text, Back Extra for Cloze (HTML)
+    tags: tuple[str, ...]
+
+    @property
+    def guid(self) -> str:
+        return note_guid(self.key)
+
+
+@dataclass(frozen=True)
+class Media:
+    """An image a note shows: `name` in Anki's media folder, copied from `source`."""
+
+    name: str
+    source: Path
+    yaml_file: str  # the topic file that references it, for error messages
+    src: str  # the path as written in the YAML
+
+
+@dataclass(frozen=True)
+class AnkiExport:
+    notes: tuple[Note, ...]
+    media: tuple[Media, ...]
+
+    @property
+    def decks(self) -> tuple[str, ...]:
+        """Deck names in content order, each once."""
+        return tuple(dict.fromkeys(n.deck for n in self.notes))
+
+    @property
+    def card_count(self) -> int:
+        # Basic makes one card; each Cloze note has exactly one gap, so one card too.
+        return len(self.notes)
+
+    def csv_text(self) -> str:
+        return to_csv(self.notes)
+
+
+def note_guid(key: str) -> str:
+    """A short, stable Anki GUID: hex (never starts with '#', needs no quoting) of a namespaced hash."""
+    return "ss" + hashlib.sha256(f"{TAG_ROOT}/{key}".encode()).hexdigest()[:18]
+
+
+def deck_name(parent: str, title: str) -> str:
+    """`<parent>::<title>`, with '::' and line breaks in the title flattened so it stays one level deep."""
+    flat = re.sub(r"\s+", " ", re.sub(r"\s*:{2,}\s*", ": ", title)).strip()
+    return f"{parent}::{flat}"
+
+
+def parent_deck(name: str) -> str:
+    """Normalise a --deck value: '::' separates levels, empty levels are dropped."""
+    parts = [re.sub(r"\s+", " ", p).strip() for p in name.split("::")]
+    parts = [p for p in parts if p]
+    if not parts:
+        raise UsageError("--deck must name a deck, e.g. --deck 'Serverless Study'")
+    return "::".join(parts)
+
+
+def select_topics(topics: list[Topic], ids: Iterable[str]) -> list[Topic]:
+    """The topics with the given ids, in content order; no ids means every topic."""
+    wanted = list(dict.fromkeys(ids))
+    if not wanted:
+        return list(topics)
+    known = {t.id for t in topics}
+    unknown = [i for i in wanted if i not in known]
+    if unknown:
+        raise UsageError(
+            f"unknown topic id {', '.join(repr(u) for u in unknown)}; topics: {', '.join(t.id for t in topics)}"
+        )
+    return [t for t in topics if t.id in wanted]
+
+
+def build_export(topics: Iterable[Topic], deck: str = DEFAULT_DECK) -> AnkiExport:
+    """Every note worth having in Anki, topic by topic in content order, with the images they show."""
+    parent = parent_deck(deck)
+    notes: list[Note] = []
+    media: dict[Path, Media] = {}
+    taken: set[str] = set()
+    for topic in topics:
+        names = []
+        for image in topic.images:
+            if image.path not in media:
+                media[image.path] = Media(_media_name(image, topic.id, taken), image.path, topic.source, image.src)
+            names.append((media[image.path].name, image))
+        notes.extend(topic_notes(topic, deck_name(parent, topic.title), names))
+    return AnkiExport(tuple(notes), tuple(media.values()))
+
+
+def topic_notes(topic: Topic, deck: str, images: Iterable[tuple[str, Image]] = ()) -> list[Note]:
+    """The notes of one topic: concepts, comparisons (whole table + labelled rows), sequences, facts."""
+    footer = _footer(topic, images)
+    out: list[Note] = []
+
+    def add(item_id: str, part: str, kind: str, notetype: str, front: str, back: list[str]) -> None:
+        back_html = "<br><br>".join(b for b in [*back, footer] if b)
+        out.append(Note(f"{topic.id}/{item_id}/{part}", notetype, deck, (front, back_html),
+                        (TAG_ROOT, topic.id, kind)))
+
+    for c in topic.concepts:
+        add(c.id, "define", "concept", BASIC, _concept_front(c, topic), _concept_back(c))
+    for t in topic.comparisons:
+        add(t.id, "table", "comparison", BASIC, f"Compare: {text(t.title)}", [_table(t), text(t.note)])
+        for row in t.rows:
+            if row.label:  # an unlabelled row has no question to ask; the whole-table note covers it
+                front = f"{text(t.title)} — {text(row.label)}?<br><small>{' · '.join(map(text, t.columns))}</small>"
+                add(f"{t.id}/{row.id}", "row", "comparison", BASIC, front, [_row_cells(t, row.cells)])
+    for s in topic.sequences:
+        add(s.id, "steps", "sequence", BASIC, f"{text(s.title)}: the steps in order?", [_steps(s), text(s.note)])
+    for f in topic.facts:
+        if f.cloze:
+            add(f.id, "cloze", "fact", CLOZE, cloze_text(f.cloze), [text(f.explanation)])
+        else:
+            add(f.id, "basic", "fact", BASIC, text(f.prompt), [_fact_answer(f), text(f.explanation)])
+    return out
+
+
+def to_csv(notes: Iterable[Note]) -> str:
+    """The whole file: header lines, then guid, notetype, deck, two fields, tags — six columns on every row."""
+    buf = io.StringIO()
+    buf.write("".join(f"{line}\n" for line in HEADER_LINES))
+    writer = csv.writer(buf, delimiter="\t", lineterminator="\n", quoting=csv.QUOTE_MINIMAL)
+    for n in notes:
+        writer.writerow([n.guid, n.notetype, n.deck, *n.fields, " ".join(n.tags)])
+    return buf.getvalue()
+
+
+def text(value: str) -> str:
+    """Plain content text as HTML: escaped, line breaks as <br>."""
+    escaped = html.escape(value, quote=False)
+    return escaped.replace("\r\n", "\n").replace("\r", "\n").replace("\n", "<br>")
+
+
+def cloze_text(cloze: str) -> str:
+    """Our `{{gap}}` sentence as Anki's `{{c1::gap}}`, everything else escaped."""
+
+    def gap(m: re.Match[str]) -> str:
+        # '::' inside a gap would start an Anki hint; an entity keeps the colons literal.
+        return "{{c1::" + m.group(1).replace(":", "&#58;") + "}}"
+
+    return _GAP.sub(gap, text(cloze), count=1)
+
+
+# --- pieces of HTML ---------------------------------------------------------------
+
+
+def _concept_front(c: Concept, topic: Topic) -> str:
+    return f"Define: <b>{text(c.term)}</b><br><small>{text(topic.title)}</small>"
+
+
+def _concept_back(c: Concept) -> list[str]:
+    parts = [text(c.definition)]
+    if c.points:
+        parts.append("<ul>" + "".join(f"<li>{text(p)}</li>" for p in c.points) + "</ul>")
+    if c.aliases:
+        parts.append(f"<small>Also called: {', '.join(map(text, c.aliases))}</small>")
+    return parts
+
+
+def _fact_answer(f: Fact) -> str:
+    accepted = f"<br><small>Also accepted: {', '.join(map(text, f.accept))}</small>" if f.accept else ""
+    return f"<b>{text(f.answer)}</b>{accepted}"
+
+
+def _table(t: Comparison) -> str:
+    labelled = any(r.label for r in t.rows)
+    head = ("<th></th>" if labelled else "") + "".join(f"<th>{text(c)}</th>" for c in t.columns)
+    rows = []
+    for r in t.rows:
+        label = f"<th>{text(r.label)}</th>" if labelled else ""
+        rows.append("<tr>" + label + "".join(f"<td>{text(cell) or '—'}</td>" for cell in r.cells) + "</tr>")
+    return f"<table><tr>{head}</tr>{''.join(rows)}</table>"
+
+
+def _row_cells(t: Comparison, cells: tuple[str, ...]) -> str:
+    return "<br>".join(f"<b>{text(col)}</b>: {text(cell) or '—'}" for col, cell in zip(t.columns, cells))
+
+
+def _steps(s: Sequence) -> str:
+    items = []
+    for step in s.steps:
+        detail = f"<br><small>{text(step.detail)}</small>" if step.detail else ""
+        items.append(f"<li>{text(step.text)}{detail}</li>")
+    return "<ol>" + "".join(items) + "</ol>"
+
+
+def _footer(topic: Topic, images: Iterable[tuple[str, Image]]) -> str:
+    parts = []
+    for name, image in images:
+        alt = html.escape(image.caption or name, quote=True)
+        caption = f"<br><small>{text(image.caption)}</small>" if image.caption else ""
+        parts.append(f'<img src="{html.escape(name, quote=True)}" alt="{alt}">{caption}')
+    parts.append(f"<small>Topic: {text(topic.title)}</small>")
+    return "<br><br>".join(parts)
+
+
+def _media_name(image: Image, topic_id: str, taken: set[str]) -> str:
+    """The file's own name, unless another image already took it (two packs, same file name)."""
+    base = image.path.name
+    candidates = [base, f"{topic_id}-{base}", *(f"{topic_id}-{i}-{base}" for i in range(2, 1000))]
+    name = next(c for c in candidates if c not in taken)
+    taken.add(name)
+    return name
+
+
+# --- writing ----------------------------------------------------------------------
+
+
+def write_export(export: AnkiExport, path: Path) -> list[Path]:
+    """Write the CSV atomically and copy its images beside it; returns the image files written.
+
+    Every image is checked before anything is written, so a missing one leaves no file behind.
+    """
+    for m in export.media:
+        if not m.source.is_file():
+            raise ExportError(f"{m.yaml_file}: image not found: {m.src} ({m.source})")
+    folder = path.parent
+    if path.is_dir():
+        raise ExportError(f"{path} is a folder; give a file name such as {path / 'serverless-study.csv'}")
+    if not folder.is_dir():
+        problem = "is not a folder" if folder.exists() else "does not exist"
+        raise ExportError(f"cannot write {path}: {folder} {problem}")
+    tmp = _write_new(folder, path.name, export.csv_text().encode("utf-8"))
+    try:
+        written = [_copy_media(m, folder) for m in export.media]
+        _replace(tmp, path)
+    except BaseException:
+        _remove(tmp)  # an interrupted or failed export leaves no half-written file
+        raise
+    return written
+
+
+def _copy_media(m: Media, folder: Path) -> Path:
+    dest = folder / m.name
+    if dest.exists() and dest.resolve() == m.source.resolve():
+        return dest  # exporting into the images' own folder
+    try:
+        data = m.source.read_bytes()
+    except OSError as exc:
+        raise ExportError(f"{m.yaml_file}: cannot read image {m.src}: {exc.strerror or exc}") from None
+    _replace(_write_new(folder, m.name, data), dest)
+    return dest
+
+
+def _write_new(folder: Path, name: str, data: bytes) -> Path:
+    """A new hidden temporary file in `folder`, holding `data`; permissions follow the umask."""
+    for attempt in range(100):
+        tmp = folder / f".{name}.{os.getpid()}-{attempt}.tmp"
+        try:
+            fd = os.open(tmp, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o666)
+        except FileExistsError:
+            continue
+        except OSError as exc:
+            raise ExportError(f"cannot write {folder / name}: {exc.strerror or exc}") from None
+        try:
+            with os.fdopen(fd, "wb") as fh:
+                fh.write(data)
+        except BaseException as exc:
+            _remove(tmp)
+            if isinstance(exc, OSError):
+                raise ExportError(f"cannot write {folder / name}: {exc.strerror or exc}") from None
+            raise
+        return tmp
+    raise ExportError(f"cannot create a temporary file in {folder}")
+
+
+def _replace(tmp: Path, dest: Path) -> None:
+    try:
+        os.replace(tmp, dest)
+    except BaseException as exc:
+        _remove(tmp)
+        if isinstance(exc, OSError):
+            raise ExportError(f"cannot write {dest}: {exc.strerror or exc}") from None
+        raise
+
+
+def _remove(path: Path) -> None:
+    try:
+        os.unlink(path)
+    except OSError:
+        pass
