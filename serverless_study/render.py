@@ -29,45 +29,40 @@ def make_console(file: IO[str], *, terminal: bool, width: int | None = None, no_
     )
 
 
-def topic_view(topic: Topic, *, plain: bool = False) -> RenderableType:
-    """The whole topic for reading: a panel in a terminal, headed plain text otherwise."""
+def topic_view(topic: Topic) -> RenderableType:
+    """The whole topic for reading in a terminal; `textview.topic_text` is the piped form."""
     parts: list[RenderableType] = []
     if topic.summary:
         parts += [Text(topic.summary), Text("")]
     if topic.concepts:
-        parts.append(_heading("Concepts", plain))
+        parts.append(_heading("Concepts"))
         parts += [_concept(c) for c in topic.concepts]
     for comparison in topic.comparisons:
-        parts.append(_heading(comparison.title, plain))
-        parts.append(_comparison_plain(comparison) if plain else comparison_table(comparison))
+        parts.append(_heading(comparison.title))
+        parts.append(comparison_table(comparison))
         if comparison.note:
             parts.append(Text(comparison.note, style="italic"))
         parts.append(Text(""))
     for sequence in topic.sequences:
-        parts.append(_heading(sequence.title, plain))
+        parts.append(_heading(sequence.title))
         parts.append(sequence_view(sequence))
         if sequence.note:
             parts.append(Text(sequence.note, style="italic"))
         parts.append(Text(""))
     if topic.facts:
-        parts.append(_heading("Key facts", plain))
-        parts += [_fact(f) for f in topic.facts]
+        parts.append(_heading("Key facts"))
+        for fact in topic.facts:
+            parts += [_fact(fact), Text("")]
     for image in topic.images:
         parts.append(Text.assemble(("Diagram: ", "bold"), image.caption or image.src, " (", (str(image.path), "cyan"),
                                    ")"))
     while parts and isinstance(parts[-1], Text) and not parts[-1].plain:
         parts.pop()
-    body = Group(*parts)
-    if plain:
-        title = f"{topic.title} ({topic.id})"
-        return Group(Text(title), Text("=" * len(title)), Text(""), body, Text(""))
-    return Panel(body, title=Text(topic.title, style="bold"), subtitle=Text(topic.id), title_align="left",
+    return Panel(Group(*parts), title=Text(topic.title, style="bold"), subtitle=Text(topic.id), title_align="left",
                  subtitle_align="right", box=box.ROUNDED, padding=(1, 2))
 
 
-def _heading(title: str, plain: bool) -> RenderableType:
-    if plain:
-        return Group(Text(title), Text("-" * len(title)))
+def _heading(title: str) -> RenderableType:
     return Rule(Text(title, style="bold magenta"), align="left", style="magenta")
 
 
@@ -81,7 +76,7 @@ def _concept(c: Concept) -> RenderableType:
 
 def comparison_table(c: Comparison) -> Table:
     has_labels = any(r.label for r in c.rows)
-    table = Table(box=box.SIMPLE_HEAVY, show_lines=True, expand=False, header_style="bold")
+    table = Table(box=box.ROUNDED, show_lines=True, expand=False, header_style="bold")
     if has_labels:
         table.add_column("", style="bold")
     for col in c.columns:
@@ -90,18 +85,6 @@ def comparison_table(c: Comparison) -> Table:
         cells = [Text(cell) if cell else Text("—", style="dim") for cell in row.cells]
         table.add_row(*([Text(row.label)] if has_labels else []), *cells)
     return table
-
-
-def _comparison_plain(c: Comparison) -> RenderableType:
-    # Row blocks read better than an ASCII grid when piped or read by a screen reader.
-    lines: list[RenderableType] = []
-    for row in c.rows:
-        if row.label:
-            lines.append(Text(f"{row.label}:"))
-        for col, cell in zip(c.columns, row.cells):
-            if cell:
-                lines.append(Text(f"  {col}: {cell}"))
-    return Group(*lines)
 
 
 def sequence_view(s: Sequence) -> RenderableType:
@@ -116,15 +99,13 @@ def sequence_view(s: Sequence) -> RenderableType:
 
 def _fact(f: Fact) -> RenderableType:
     line = Text.assemble(("Q ", "bold yellow"), f.prompt, "\n", ("A ", "bold green"), (f.answer, "bold green"))
-    parts: list[RenderableType] = [line]
-    if f.explanation:
-        parts.append(Padding(Text(f.explanation, style="dim"), (0, 0, 0, 2)))
-    parts.append(Text(""))
-    return Group(*parts)
+    if not f.explanation:
+        return line
+    return Group(line, Padding(Text(f.explanation, style="dim"), (0, 0, 0, 2)))
 
 
-def topics_table(topics: Iterable[Topic], *, plain: bool = False) -> Table:
-    table = Table(box=None if plain else box.SIMPLE_HEAVY, header_style="bold", pad_edge=False)
+def topics_table(topics: Iterable[Topic]) -> Table:
+    table = Table(box=box.SIMPLE_HEAVY, header_style="bold", pad_edge=False)
     table.add_column("id", style="cyan", no_wrap=True)
     table.add_column("title")
     for name in ("concepts", "tables", "sequences", "facts"):

@@ -7,15 +7,21 @@ from typing import Annotated, Optional
 import typer
 
 from serverless_study.cli.context import USAGE, Env, get_env
+from serverless_study.model import Topic
 
 
 def topics(ctx: typer.Context) -> None:
     """List the topics in content order, with how many items of each kind they hold."""
-    from serverless_study.render import topics_table
-
     env = get_env(ctx)
     result = env.load()
-    env.console().print(topics_table(result.topics, plain=not env.stdout_isatty))
+    if env.stdout_isatty:
+        from serverless_study.render import topics_table
+
+        env.console().print(topics_table(result.topics))
+    else:
+        from serverless_study.textview import topics_text
+
+        env.stdout.write(topics_text(result.topics))
 
 
 def learn(
@@ -25,51 +31,57 @@ def learn(
 ) -> None:
     """Read a topic: concepts, comparison tables, ordered steps and key facts."""
     from serverless_study.loader import find_topic
-    from serverless_study.render import topic_view
 
     env = get_env(ctx)
-    result = env.load()
-    console = env.console()
-    plain = not env.stdout_isatty
+    topics = env.load().topics
     if all_:
-        for t in result.topics:
-            console.print(topic_view(t, plain=plain))
-        return
-    if topic is None:
-        if not env.interactive:
-            _usage(env, "give a TOPIC or --all", result.topics)
-        _browse(env, result.topics)
-        return
-    matches = find_topic(result.topics, topic)
-    if len(matches) != 1:
-        problem = f"no topic matches {topic!r}" if not matches else f"{topic!r} matches several topics"
-        _usage(env, problem, matches or result.topics)
-    console.print(topic_view(matches[0], plain=plain))
-    if matches[0].images and plain:
-        pass  # the image path is part of the view already
+        show(env, topics)
+    elif topic is not None:
+        matches = find_topic(topics, topic)
+        if len(matches) != 1:
+            problem = f"no topic matches {topic!r}" if not matches else f"{topic!r} matches several topics"
+            _usage(env, problem, matches or topics)
+        show(env, matches)
+    elif env.interactive:
+        _browse(env, topics)
+    else:
+        _usage(env, "give a TOPIC or --all", topics)
 
 
-def _usage(env: Env, problem: str, candidates: list) -> None:
+def show(env: Env, topics: list[Topic]) -> None:
+    """Rich panels in a terminal; plain unwrapped text when piped (no Rich import at all)."""
+    if env.stdout_isatty:
+        from serverless_study.render import topic_view
+
+        console = env.console()
+        for t in topics:
+            console.print(topic_view(t))
+    else:
+        from serverless_study.textview import topic_text
+
+        env.stdout.write("\n".join(topic_text(t) for t in topics))
+
+
+def _usage(env: Env, problem: str, candidates: list[Topic]) -> None:
     env.error(f"{problem}; topics: {', '.join(t.id for t in candidates)}")
     raise typer.Exit(USAGE)
 
 
-def _browse(env: Env, topics: list) -> None:
+def _browse(env: Env, topics: list[Topic]) -> None:
     """Pick a topic, read it, then go next / back / pick / quit until the learner quits."""
     from serverless_study.prompts import choose
-    from serverless_study.render import topic_view
 
-    console = env.console()
-    index = choose("Which topic?", [(f"{t.title}  ({t.id})", i) for i, t in enumerate(topics)])
+    def pick() -> int | None:
+        return choose("Which topic?", [(f"{t.title}  ({t.id})", i) for i, t in enumerate(topics)])
+
+    index = pick()
     while index is not None:
-        console.print(topic_view(topics[index]))
-        options = []
+        show(env, [topics[index]])
+        options: list[tuple[str, object]] = []
         if index + 1 < len(topics):
             options.append((f"Next: {topics[index + 1].title}", index + 1))
         if index > 0:
             options.append((f"Back: {topics[index - 1].title}", index - 1))
         options += [("Pick another topic", "pick"), ("Quit", None)]
         answer = choose("Where now?", options)
-        if answer == "pick":
-            answer = choose("Which topic?", [(f"{t.title}  ({t.id})", i) for i, t in enumerate(topics)])
-        index = answer
+        index = pick() if answer == "pick" else answer  # type: ignore[assignment]

@@ -1,0 +1,363 @@
+"""Topics → cards with stable ids, and cards → concrete questions drawn with an injected RNG."""
+
+from __future__ import annotations
+
+import hashlib
+import itertools
+import random
+import re
+from collections.abc import Iterable, Iterator, Mapping
+
+from serverless_study.model import (
+    Card,
+    CardKind,
+    Comparison,
+    Concept,
+    Fact,
+    Item,
+    Question,
+    Row,
+    Sequence,
+    Topic,
+)
+
+GAP = "_____"
+MAX_CHOICES = 4
+_CLOZE_GAP = re.compile(r"\{\{(.*?)\}\}")
+_NOT_SLUG = re.compile(r"[^a-z0-9]+")
+_WORDS = re.compile(r"[^\W_]+")
+_MAX_ORDER_ALTERNATIVES = 24
+_ITEM_TYPE = {
+    CardKind.TYPED: Fact, CardKind.CLOZE: Fact, CardKind.CHOICE: Concept, CardKind.RECALL: Concept,
+    CardKind.COLUMN: Comparison, CardKind.TRUE_FALSE: Comparison, CardKind.ORDER: Sequence, CardKind.NEXT: Sequence,
+}
+
+
+def generate_cards(topics: list[Topic]) -> list[Card]:
+    """Every card of every topic, in content order, with stable ids."""
+    return [card for topic in topics for card in _topic_cards(topic)]
+
+
+def make_question(card: Card, topics: Mapping[str, Topic], rng: random.Random) -> Question:
+    """The card made concrete: choices/distractors/shuffles drawn from rng.
+
+    Raises KeyError if the card's content no longer exists (check with `item_for` first).
+    """
+    item = item_for(card, topics)
+    if item is None:
+        raise KeyError(f"card {card.id!r} has no content any more")
+    topic = topics[card.topic_id]
+    part = _part(card)
+    if isinstance(item, Fact):
+        return _fact_question(card, item)
+    if isinstance(item, Concept):
+        if card.kind is CardKind.RECALL:
+            return _recall_question(card, item)
+        return _choice_question(card, item, topic, topics, rng)
+    if isinstance(item, Comparison):
+        row, column = _locate_cell(item, part)
+        if card.kind is CardKind.COLUMN:
+            return _column_question(card, item, row, column)
+        return _true_false_question(card, item, row, rng)
+    assert isinstance(item, Sequence)
+    if card.kind is CardKind.ORDER:
+        return _order_question(card, item, rng)
+    return _next_question(card, item, int(part) - 1, rng)
+
+
+def item_for(card: Card, topics: Mapping[str, Topic]) -> Item | None:
+    """The content item a card came from (None if it no longer exists)."""
+    topic = topics.get(card.topic_id)
+    if topic is None:
+        return None
+    item = next((i for i in topic.items if i.id == card.item_id), None)
+    if not isinstance(item, _ITEM_TYPE[card.kind]):
+        return None
+    # The item may remain while the card's own part (cloze, cell, row, step) has gone: then the card has too.
+    part = _part(card)
+    if isinstance(item, Fact):
+        ok = card.kind is CardKind.TYPED or _cloze_ok(item)
+    elif isinstance(item, Comparison):
+        row, col = _locate_cell(item, part)
+        keys = _keys(row.cells) if row is not None else []
+        ok = row is not None and (_true_false_ok(keys) if card.kind is CardKind.TRUE_FALSE
+                                  else col is not None and _column_ok(keys, col))
+    elif isinstance(item, Sequence):
+        keys = _keys(s.text for s in item.steps)
+        ok = _order_ok(keys) if card.kind is CardKind.ORDER else (
+            part.isdigit() and 1 <= int(part) < len(keys) and _next_ok(keys, int(part) - 1))
+    else:
+        ok = True
+    return item if ok else None
+
+
+# --- generation ---------------------------------------------------------------
+
+
+def _topic_cards(topic: Topic) -> list[Card]:
+    t = topic.id
+    out: list[Card] = []
+    add = out.append
+    sha1 = hashlib.sha1
+
+    def card(item_id: str, kind: CardKind, shown: tuple[str, ...], part: str = "") -> None:
+        # content_hash covers what the card shows, so an edit is noticed while the id stays.
+        digest = sha1("\x1f".join(shown).encode()).hexdigest()[:12]
+        add(Card(f"{t}/{item_id}/{kind.value}/{part}" if part else f"{t}/{item_id}/{kind.value}", t, item_id, kind,
+                 digest))
+
+    for c in topic.concepts:
+        card(c.id, CardKind.CHOICE, (c.term, c.definition))
+        card(c.id, CardKind.RECALL, (c.term, c.definition, *c.points))
+    for cmp in topic.comparisons:
+        slugs = _column_slugs(cmp.columns)
+        head = (cmp.title, *cmp.columns)
+        for row in cmp.rows:
+            keys = _keys(row.cells)
+            for col, cell in enumerate(row.cells):
+                if _column_ok(keys, col):
+                    card(cmp.id, CardKind.COLUMN, (*head, row.label, cell), f"{row.id}.{slugs[col]}")
+            if _true_false_ok(keys):
+                card(cmp.id, CardKind.TRUE_FALSE, (*head, row.label, *row.cells), row.id)
+    for seq in topic.sequences:
+        texts = tuple(s.text for s in seq.steps)
+        keys = _keys(texts)
+        if _order_ok(keys):
+            card(seq.id, CardKind.ORDER, (seq.title, *texts))
+        for i in range(len(texts) - 1):
+            if _next_ok(keys, i):
+                card(seq.id, CardKind.NEXT, (seq.title, texts[i], texts[i + 1]), str(i + 1))
+    typed, cloze = CardKind.TYPED, CardKind.CLOZE
+    for f in topic.facts:
+        card(f.id, typed, (f.prompt, f.answer, *f.accept))
+        if _cloze_ok(f):
+            card(f.id, cloze, (f.cloze, f.answer, *f.accept))
+    return out
+
+
+def _column_slugs(columns: tuple[str, ...]) -> list[str]:
+    """A slug per column, unique within the table: "EC2 (classic)" → "ec2-classic"."""
+    slugs: list[str] = []
+    for i, col in enumerate(columns):
+        slug = _NOT_SLUG.sub("-", col.lower()).strip("-") or f"col{i + 1}"
+        base, n = slug, 2
+        while slug in slugs:
+            slug, n = f"{base}-{n}", n + 1
+        slugs.append(slug)
+    return slugs
+
+
+def _cloze_ok(fact: Fact) -> bool:
+    return _CLOZE_GAP.search(fact.cloze) is not None
+
+
+# The predicates below take the `_key`s of a row's cells or a sequence's steps, computed once per row or sequence.
+
+
+def _keys(texts: Iterable[str]) -> list[str]:
+    return [_key(t) for t in texts]
+
+
+def _order_ok(keys: list[str]) -> bool:
+    # Steps that all say the same thing cannot be shown out of order.
+    return len(set(keys)) >= 2
+
+
+def _column_ok(keys: list[str], col: int) -> bool:
+    # An empty cell makes no card, and a statement found in two columns has no single right column.
+    return col < len(keys) and bool(keys[col]) and keys.count(keys[col]) == 1
+
+
+def _true_false_ok(keys: list[str]) -> bool:
+    # Needs two different statements, so that a false variant can be made by swapping them.
+    return len(set(keys) - {""}) >= 2
+
+
+def _next_ok(keys: list[str], i: int) -> bool:
+    # "What comes after X?" is ambiguous when X occurs twice, and needs a wrong option to offer.
+    return keys.count(keys[i]) == 1 and _order_ok(keys)
+
+
+def _part(card: Card) -> str:
+    prefix = f"{card.topic_id}/{card.item_id}/{card.kind.value}/"
+    return card.id[len(prefix):] if card.id.startswith(prefix) else ""
+
+
+def _locate_cell(cmp: Comparison, part: str) -> tuple[Row | None, int | None]:
+    row_id, _, slug = part.partition(".")
+    row = next((r for r in cmp.rows if r.id == row_id), None)
+    slugs = _column_slugs(cmp.columns)
+    column = slugs.index(slug) if slug in slugs else None
+    return row, column
+
+
+# --- questions ----------------------------------------------------------------
+
+
+def _fact_question(card: Card, fact: Fact) -> Question:
+    if card.kind is CardKind.CLOZE:
+        m = _CLOZE_GAP.search(fact.cloze)
+        assert m is not None  # item_for checked it
+        gap = m.group(1).strip()
+        prompt = _CLOZE_GAP.sub(GAP, fact.cloze, count=1)
+        accept = _unique((fact.answer, *fact.accept), exclude=(gap,))
+        return Question(card.id, card.kind, prompt, answer=gap, accept=accept, explanation=fact.explanation)
+    return Question(card.id, card.kind, fact.prompt, answer=fact.answer, accept=fact.accept,
+                    explanation=fact.explanation)
+
+
+def _recall_question(card: Card, concept: Concept) -> Question:
+    answer = concept.definition + "".join(f"\n- {p}" for p in concept.points)
+    explanation = f"Also called: {', '.join(concept.aliases)}" if concept.aliases else ""
+    return Question(card.id, card.kind, f"What is {concept.term}?", answer=answer, explanation=explanation,
+                    self_rated=True)
+
+
+def _choice_question(card: Card, concept: Concept, topic: Topic, topics: Mapping[str, Topic],
+                     rng: random.Random) -> Question:
+    taken = {_key(concept.term), *(_key(a) for a in concept.aliases)}
+    related = [topics[r] for r in topic.related if r in topics and r != topic.id]
+    others = [t for t in topics.values() if t.id != topic.id and t.id not in topic.related]
+    tiers = (
+        lambda: [c.term for c in topic.concepts if c.id != concept.id],
+        lambda: [c.term for t in related for c in t.concepts],
+        lambda: [c.term for t in others for c in t.concepts],
+    )
+    distractors = _draw(tiers, taken, rng)
+    definition = _mask(concept.definition, (concept.term, *concept.aliases))
+    prompt = f"Which term matches this definition?\n{definition}"
+    explanation = f"{concept.term}: {concept.definition}"
+    if not distractors:  # no other term anywhere: the learner types the term instead (choices empty)
+        return Question(card.id, card.kind, prompt, answer=concept.term, accept=concept.aliases,
+                        explanation=explanation)
+    return Question(card.id, card.kind, prompt, choices=_shuffled([concept.term, *distractors], rng),
+                    answer=concept.term, explanation=explanation)
+
+
+def _column_question(card: Card, cmp: Comparison, row: Row | None, col: int | None) -> Question:
+    assert row is not None and col is not None
+    statement = f"{row.label}: {row.cells[col]}" if row.label else row.cells[col]
+    prompt = f"{cmp.title}: which column does this statement belong to?\n{statement}"
+    return Question(card.id, card.kind, prompt, choices=cmp.columns, answer=cmp.columns[col],
+                    explanation=_row_summary(cmp, row))
+
+
+def _true_false_question(card: Card, cmp: Comparison, row: Row | None, rng: random.Random) -> Question:
+    assert row is not None
+    keys = _keys(row.cells)
+    filled = [i for i, k in enumerate(keys) if k]
+    col = rng.choice(filled)
+    statement = row.cells[col]
+    wrong = _unique([row.cells[i] for i in filled if keys[i] != keys[col]])
+    truth = True
+    if wrong and rng.random() < 0.5:
+        statement, truth = rng.choice(wrong), False
+    label = f" ({row.label})" if row.label else ""
+    prompt = f"{cmp.title}{label}: true or false?\n{cmp.columns[col]}: {statement}"
+    return Question(card.id, card.kind, prompt, choices=("True", "False"), answer="True" if truth else "False",
+                    explanation=_row_summary(cmp, row))
+
+
+def _order_question(card: Card, seq: Sequence, rng: random.Random) -> Question:
+    texts = [s.text for s in seq.steps]
+    keys = [_key(t) for t in texts]
+    shown = list(range(len(texts)))  # shown[j] = original index of the step shown as number j + 1
+    while [keys[i] for i in shown] == keys:  # never show the steps already in order
+        rng.shuffle(shown)
+    number = {orig: j + 1 for j, orig in enumerate(shown)}
+    answer = " ".join(str(number[i]) for i in range(len(texts)))
+    listing = "\n".join(f"{j + 1}. {texts[i]}" for j, i in enumerate(shown))
+    prompt = f"{seq.title}: put these steps in order (type their numbers, e.g. 2 3 1):\n{listing}"
+    return Question(card.id, card.kind, prompt, answer=answer, accept=_order_alternatives(keys, shown, answer),
+                    explanation=" → ".join(texts))
+
+
+def _order_alternatives(keys: list[str], shown: list[int], answer: str) -> tuple[str, ...]:
+    """Other right answers when steps repeat: numbers of identical steps may swap places."""
+    groups: dict[str, list[int]] = {}
+    for j, i in enumerate(shown):
+        groups.setdefault(keys[i], []).append(j + 1)
+    if all(len(g) == 1 for g in groups.values()):
+        return ()
+    out: list[str] = []
+    distinct = list(groups)
+    pools = [itertools.permutations(groups[k]) for k in distinct]
+    for combo in itertools.islice(itertools.product(*pools), _MAX_ORDER_ALTERNATIVES):
+        choice = {k: list(p) for k, p in zip(distinct, combo)}
+        alt = " ".join(str(choice[k].pop(0)) for k in keys)
+        if alt != answer:
+            out.append(alt)
+    return tuple(out)
+
+
+def _next_question(card: Card, seq: Sequence, i: int, rng: random.Random) -> Question:
+    texts = [s.text for s in seq.steps]
+    current, answer = texts[i], texts[i + 1]
+    taken = {_key(answer)}
+    tiers = (
+        lambda: [t for j, t in enumerate(texts) if j not in (i, i + 1)],
+        lambda: [current],  # the step itself, only when the sequence has nothing else to offer
+    )
+    distractors = _draw(tiers, taken, rng)
+    detail = seq.steps[i + 1].detail
+    return Question(card.id, card.kind, f"{seq.title}: what comes after “{current}”?",
+                    choices=_shuffled([answer, *distractors], rng), answer=answer,
+                    explanation=f"{current} → {answer}" + (f": {detail}" if detail else ""))
+
+
+# --- helpers ------------------------------------------------------------------
+
+
+def _draw(tiers: tuple, taken: set[str], rng: random.Random) -> list[str]:
+    """Up to MAX_CHOICES - 1 distinct options, exhausting each tier (in random order) before the next."""
+    out: list[str] = []
+    for tier in tiers:
+        for option in _random_order(tier(), rng):
+            key = _key(option)
+            if key and key not in taken:
+                taken.add(key)
+                out.append(option)
+                if len(out) == MAX_CHOICES - 1:
+                    return out
+    return out
+
+
+def _random_order(pool: list[str], rng: random.Random) -> Iterator[str]:
+    """The pool in random order, drawn lazily (a Fisher-Yates shuffle that stops when the caller does)."""
+    for i in range(len(pool)):
+        j = rng.randrange(i, len(pool))
+        pool[i], pool[j] = pool[j], pool[i]
+        yield pool[i]
+
+
+def _shuffled(options: list[str], rng: random.Random) -> tuple[str, ...]:
+    rng.shuffle(options)
+    return tuple(options)
+
+
+def _unique(texts: list[str] | tuple[str, ...], exclude: tuple[str, ...] = ()) -> tuple[str, ...]:
+    seen = {_key(x) for x in exclude}
+    out = []
+    for t in texts:
+        if _key(t) not in seen:
+            seen.add(_key(t))
+            out.append(t)
+    return tuple(out)
+
+
+def _mask(text: str, names: tuple[str, ...]) -> str:
+    """Hide the term (and its aliases) where the definition names it, so the prompt does not give it away."""
+    for name in sorted(names, key=len, reverse=True):
+        if name:
+            text = re.sub(re.escape(name), GAP, text, flags=re.IGNORECASE)
+    return text
+
+
+def _key(text: str) -> str:
+    """Words only, case-folded: enough to tell whether two options or steps say the same thing."""
+    return " ".join(_WORDS.findall(text.casefold()))
+
+
+def _row_summary(cmp: Comparison, row: Row) -> str:
+    cells = "; ".join(f"{col}: {cell}" for col, cell in zip(cmp.columns, row.cells) if cell)
+    return f"{row.label} — {cells}" if row.label else cells

@@ -1,0 +1,46 @@
+"""Rendered topics against golden files at width 80 without colour (UPDATE_GOLDENS=1 rewrites them)."""
+
+from __future__ import annotations
+
+import pytest
+
+from serverless_study.loader import load_topics
+from serverless_study.paths import shipped_content_dir
+from serverless_study.render import topic_view, topics_table
+from serverless_study.textview import topic_text, topics_text
+
+from .conftest import FIXTURES
+from .golden import assert_golden, render
+
+
+@pytest.fixture(scope="module")
+def shipped():  # type: ignore[no-untyped-def]
+    return {t.id: t for t in load_topics([shipped_content_dir()]).topics}
+
+
+@pytest.mark.parametrize("topic_id", ["fargate", "x-ray", "containers"])
+@pytest.mark.parametrize("plain", [False, True], ids=["terminal", "plain"])
+def test_learn_golden(shipped, topic_id: str, plain: bool) -> None:  # type: ignore[no-untyped-def]
+    text = topic_text(shipped[topic_id]) if plain else render(topic_view(shipped[topic_id]))
+    # image paths depend on where the repository is; goldens keep them relative
+    text = text.replace(str(shipped_content_dir().parent), "<root>")
+    assert_golden(f"learn-{topic_id}-{'plain' if plain else 'terminal'}.txt", text)
+
+
+def test_fixture_pack_golden() -> None:
+    topics = load_topics([FIXTURES / "pack"]).topics
+    assert_golden("learn-alpha-terminal.txt", render(topic_view(topics[0])))
+    assert_golden("topics-pack.txt", render(topics_table(topics)))
+    assert_golden("topics-pack-plain.txt", topics_text(topics))
+
+
+def test_markup_in_content_is_literal() -> None:
+    (topic,) = load_topics([FIXTURES / "evil"]).topics
+    for out in (render(topic_view(topic), width=120), topic_text(topic)):
+        assert "<script>alert(1)</script>" in out and "[bold]bold[/] [/]" in out
+
+
+def test_plain_view_has_no_box_drawing(shipped) -> None:  # type: ignore[no-untyped-def]
+    out = topic_text(shipped["fargate"])
+    assert not set(out) & set("─━│┃╭╮╰╯┏┓┗┛═║")
+    assert all(line == line.rstrip() for line in out.splitlines())
