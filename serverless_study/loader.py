@@ -224,40 +224,51 @@ def _parser_class() -> type:
 
 
 class _Builder:
-    """YAML nodes → str / _LineDict / _LineList, remembering the line of every key and list item."""
+    """YAML nodes → str / _LineDict / _LineList, remembering the line of every key and list item.
+
+    Scalars are handled inline (most nodes are scalars): this loop is the hot path of a cold load.
+    """
 
     def __init__(self) -> None:
         self.count = 0
 
     def build(self, node: Any) -> Any:
-        self.count += 1
-        if self.count > _MAX_NODES:
-            raise _NodeProblem(node.start_mark.line + 1, "too many YAML nodes (aliases expanding without end?)")
         tag = node.tag
         value = node.value
         if tag == _STR:
             if isinstance(value, str):
                 return None if not node.style and value in _NULLS else value
-        elif tag == _MAP and isinstance(value, list):
+        elif isinstance(value, list) and (tag == _MAP or tag == _SEQ):
+            self.count += len(value) + 1  # aliases can repeat a subtree: bound the total work
+            if self.count > _MAX_NODES:
+                raise _NodeProblem(node.start_mark.line + 1, "too many YAML nodes (aliases expanding without end?)")
+            if tag == _SEQ:
+                out = _LineList(
+                    (child.value if child.tag == _STR and isinstance(child.value, str)
+                     and (child.style or child.value not in _NULLS) else self.build(child))
+                    for child in value
+                )
+                out.line = node.start_mark.line + 1
+                out.item_lines = [child.start_mark.line + 1 for child in value]
+                return out
             data = _LineDict()
             data.line = node.start_mark.line + 1
             lines: dict[Any, int] = {}
             data.key_lines = lines
             for key_node, value_node in value:
                 line = key_node.start_mark.line + 1
-                key = self.build(key_node)
-                if not isinstance(key, str):
+                key = key_node.value
+                if key_node.tag != _STR or not isinstance(key, str):
                     raise _NodeProblem(line, "keys must be plain text")
                 if key in lines:
                     raise _NodeProblem(line, f"duplicate key {key!r}")
                 lines[key] = line
-                data[key] = self.build(value_node)
+                v = value_node.value
+                if value_node.tag == _STR and isinstance(v, str) and (value_node.style or v not in _NULLS):
+                    data[key] = v
+                else:
+                    data[key] = self.build(value_node)
             return data
-        elif tag == _SEQ and isinstance(value, list):
-            out = _LineList(self.build(child) for child in value)
-            out.line = node.start_mark.line + 1
-            out.item_lines = [child.start_mark.line + 1 for child in value]
-            return out
         raise _NodeProblem(node.start_mark.line + 1, f"unsupported YAML tag {tag!r} (content is plain text)")
 
 
