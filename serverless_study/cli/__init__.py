@@ -8,7 +8,7 @@ from typing import Annotated, Optional
 import typer
 
 from serverless_study import __version__
-from serverless_study.cli import check, export, learn
+from serverless_study.cli import check, export, learn, quiz, stats
 from serverless_study.cli.context import Env
 
 app = typer.Typer(
@@ -56,6 +56,10 @@ app.command("learn", epilog="Examples: serverless-study learn x-ray | serverless
 )
 app.command("check", epilog="Example: serverless-study check ./my-pack")(check.check)
 app.add_typer(export.app, name="export")
+app.command("quiz", epilog="Examples: serverless-study quiz | serverless-study quiz --topic x-ray --limit 10 | "
+                           "serverless-study quiz --plain < answers.txt")(quiz.quiz)
+app.command("undo", epilog="Example: serverless-study undo")(quiz.undo)
+app.command("stats", epilog="Examples: serverless-study stats | serverless-study stats --json")(stats.stats)
 
 
 def main() -> None:

@@ -1,0 +1,232 @@
+"""`quiz` and `undo`: the daily review session, in a terminal or as plain lines."""
+
+from __future__ import annotations
+
+import time
+from dataclasses import dataclass
+from datetime import datetime, timedelta
+from typing import TYPE_CHECKING, Annotated, Any, Optional
+
+import typer
+
+from serverless_study.cli.context import INTERRUPTED, OK, Env, errors_handled, get_env
+
+if TYPE_CHECKING:
+    from serverless_study.model import Question, Topic
+    from serverless_study.prompts import Prompter
+    from serverless_study.session import Outcome, Session
+
+
+def quiz(
+    ctx: typer.Context,
+    topic: Annotated[Optional[list[str]], typer.Option("--topic", metavar="ID", help="Only this topic (id or part of its title). Repeatable.")] = None,
+    limit: Annotated[Optional[int], typer.Option("--limit", metavar="N", min=0, help="At most N cards this session (cards being learned come back until learned).")] = None,
+    new: Annotated[int, typer.Option("--new", metavar="N", min=0, help="New cards per day.")] = 20,
+    reviews: Annotated[int, typer.Option("--reviews", metavar="N", min=0, help="Reviews per day.")] = 200,
+    seed: Annotated[Optional[int], typer.Option("--seed", metavar="N", help="Seed for question order, choices and interval fuzz (repeatable runs).")] = None,
+    plain: Annotated[bool, typer.Option("--plain", help="Plain line mode: numbered choices, one answer per line (automatic when input is not a terminal).")] = False,
+    retention: Annotated[float, typer.Option("--retention", metavar="R", help="Desired retention, 0.70-0.99: higher means more reviews.")] = 0.9,
+) -> None:
+    """Answer the cards that are due today: reviews first, then new cards, with spaced repetition (FSRS)."""
+    env = get_env(ctx)
+    with errors_handled(env):
+        options = QuizOptions(topic or [], limit, new, reviews, seed, plain or not env.interactive, retention)
+        code = run_quiz(env, options)
+    raise typer.Exit(code)
+
+
+def undo(ctx: typer.Context) -> None:
+    """Take back the last answer: its review is deleted and the card's schedule restored."""
+    from serverless_study.store import Store
+
+    env = get_env(ctx)
+    with errors_handled(env):
+        with Store.in_dir(env.data_dir) as store:
+            undone = store.undo()
+        if undone is None:
+            print("Nothing to undo: no answers yet.", file=env.stdout)
+            return
+        r = undone.review
+        print(f"Undid your answer to {r.card_id} ({r.grade.name.lower()}, {r.reviewed_at:%Y-%m-%d %H:%M} UTC).",
+              file=env.stdout)
+
+
+@dataclass(frozen=True)
+class QuizOptions:
+    topics: list[str]
+    limit: int | None
+    new_per_day: int
+    reviews_per_day: int
+    seed: int | None
+    plain: bool
+    retention: float
+
+
+def today_bounds(now: datetime) -> tuple[datetime, datetime]:
+    """The learner's local midnight before `now` and the next one, as aware datetimes."""
+    local = now.astimezone()
+    start = local.replace(hour=0, minute=0, second=0, microsecond=0)
+    return start, (start + timedelta(days=1)).astimezone()
+
+
+def select_topics(topics: "list[Topic]", wanted: list[str]) -> list[str] | None:
+    """Topic ids for --topic values (exact id, or a fragment matching one topic); None means all."""
+    from serverless_study.errors import UsageError
+    from serverless_study.loader import find_topic
+
+    if not wanted:
+        return None
+    ids: list[str] = []
+    for query in wanted:
+        matches = find_topic(topics, query)
+        if len(matches) != 1:
+            problem = f"no topic matches {query!r}" if not matches else f"{query!r} matches several topics"
+            raise UsageError(f"{problem}; topics: {', '.join(t.id for t in (matches or topics))}")
+        ids.append(matches[0].id)
+    return ids
+
+
+def run_quiz(env: Env, opts: QuizOptions) -> int:
+    import random
+
+    from serverless_study.cards import generate_cards
+    from serverless_study.scheduler import Scheduler
+    from serverless_study.session import Limits, Session
+    from serverless_study.store import Store
+
+    topics = env.load().topics
+    topic_ids = select_topics(topics, opts.topics)
+    rng = random.Random(opts.seed)
+    scheduler = Scheduler(opts.retention, fuzz_rng=random.Random(rng.getrandbits(64)))
+    now = env.clock()
+    limits = Limits(opts.new_per_day, opts.reviews_per_day, opts.limit)
+    with Store.in_dir(env.data_dir) as store:
+        session = Session.start(store, generate_cards(topics), {t.id: t for t in topics}, scheduler, rng, now=now,
+                                day_start=today_bounds(now)[0], limits=limits, topic_ids=topic_ids)
+        shell = QuizShell(env, session, _prompter(env, opts.plain), opts.plain)
+        return shell.run()
+
+
+def _prompter(env: Env, plain: bool) -> "Prompter":
+    from serverless_study.prompts import LinePrompter, QuestionaryPrompter
+
+    return LinePrompter(env.stdin, env.stdout) if plain else QuestionaryPrompter()
+
+
+class QuizShell:
+    """The interactive loop: show, ask, mark, rate, save; Ctrl-C ends with the summary and exit 130."""
+
+    def __init__(self, env: Env, session: "Session", prompter: "Prompter", plain: bool) -> None:
+        from serverless_study.render import make_console
+
+        self.env, self.session, self.prompter, self.plain = env, session, prompter, plain
+        self.console = make_console(env.stdout, terminal=env.stdout_isatty and not plain, no_color=env.no_color)
+
+    def run(self) -> int:
+        if self.session.next_question(self.env.clock()) is None:
+            self.say("Nothing is due right now. Come back later, or see `serverless-study stats` for what is next.")
+            return OK
+        try:
+            while self.step():
+                pass
+        except KeyboardInterrupt:
+            self.show_summary(interrupted=True)
+            return INTERRUPTED
+        self.show_summary()
+        return OK
+
+    def step(self) -> bool:
+        """Ask one question; False when the session is over or the learner quit."""
+        from serverless_study import render
+        from serverless_study.prompts import UNDO
+
+        session, clock = self.session, self.env.clock
+        question = session.next_question(clock())
+        if question is None:
+            return False
+        title = self._topic_title(question)
+        if not self.plain and session.answered:
+            self.console.print()
+        self.show(render.question_text(question, session.progress(), title) if self.plain
+                  else render.question_view(question, session.progress(), title))
+        started = time.monotonic()
+        given = self._ask(question)
+        if given is None:
+            return False
+        if given is UNDO:
+            undone = session.undo()
+            self.say(f"Undone: your previous answer ({undone.card.id}) is forgotten; here it is again."
+                     if undone else "Nothing to undo.")
+            return True
+        duration_ms = int((time.monotonic() - started) * 1000)
+        outcome, go_on = self._grade(question, given, duration_ms)
+        if outcome is not None and outcome.leech:
+            self.show(render.leech_text(outcome) if self.plain else render.leech_view(outcome))
+        return go_on
+
+    def _ask(self, question: "Question") -> Any:
+        can_undo = self.session.can_undo
+        if question.self_rated:
+            return self.prompter.text("Your answer (optional), then Enter to see the answer", undo=can_undo)
+        if question.choices:
+            index = self.prompter.choose("Your answer", question.choices, undo=can_undo)
+            return question.choices[index] if isinstance(index, int) else index
+        return self.prompter.text("Your answer (Enter if you don't know)", undo=can_undo)
+
+    def _grade(self, question: "Question", given: str, duration_ms: int) -> "tuple[Outcome | None, bool]":
+        """Mark and rate the answer, then save it; a right answer left unrated (quit, Ctrl-C) is saved as Good."""
+        from serverless_study import render
+        from serverless_study.model import Grade
+
+        session, clock = self.session, self.env.clock
+        card = session.card(question.card_id)
+        state = session.states.get(card.id)
+        if question.self_rated:
+            self.show(render.reveal_text(question) if self.plain else render.reveal_view(question))
+            grade = self.prompter.rate("How well did you recall it", self._options(state, card.id, list(Grade)))
+            if grade is None:
+                return None, False  # not rated, so not answered: the card stays due
+            return session.answer(question, clock(), given=given, grade=grade, duration_ms=duration_ms), True
+        verdict = session.check(question, given)
+        self.show(render.feedback_text(verdict, question) if self.plain else render.feedback_view(verdict, question))
+        if not verdict.correct:
+            return session.answer(question, clock(), given=given, duration_ms=duration_ms), True
+        try:
+            grade = self.prompter.rate("How hard was it", self._options(state, card.id,
+                                                                        [Grade.HARD, Grade.GOOD, Grade.EASY]))
+        except KeyboardInterrupt:
+            session.answer(question, clock(), given=given, grade=Grade.GOOD, duration_ms=duration_ms)
+            raise
+        outcome = session.answer(question, clock(), given=given, grade=grade or Grade.GOOD, duration_ms=duration_ms)
+        return outcome, grade is not None
+
+    def _options(self, state: Any, card_id: str, grades: list) -> list:
+        from serverless_study.render import duration_text
+
+        intervals = self.session.scheduler.intervals(state, card_id, self.env.clock())
+        return [(g, duration_text(intervals[g])) for g in grades]
+
+    def _topic_title(self, question: "Question") -> str:
+        card = self.session.card(question.card_id)
+        topic = self.session.topics.get(card.topic_id)
+        return topic.title if topic else card.topic_id
+
+    def show_summary(self, *, interrupted: bool = False) -> None:
+        from serverless_study import render
+
+        rows, now = self.session.summary(), self.env.clock()
+        if self.plain:
+            self.say(render.summary_text(rows, now, interrupted=interrupted))
+        elif rows:
+            self.console.print(render.summary_view(rows, now, interrupted=interrupted))
+        else:
+            self.console.print("No answers this time." if not interrupted else "Interrupted before any answer.")
+
+    def show(self, renderable: Any) -> None:
+        if isinstance(renderable, str):
+            self.say(renderable)
+        else:
+            self.console.print(renderable)
+
+    def say(self, text: str) -> None:
+        print(text, file=self.env.stdout, flush=True)

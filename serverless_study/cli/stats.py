@@ -1,0 +1,40 @@
+"""`stats`: progress per topic, what is due, retention, streak and leeches."""
+
+from __future__ import annotations
+
+from typing import Annotated
+
+import typer
+
+from serverless_study.cli.context import errors_handled, get_env
+
+
+def stats(
+    ctx: typer.Context,
+    as_json: Annotated[bool, typer.Option("--json", help="Print one JSON object instead of a table.")] = False,
+    new: Annotated[int, typer.Option("--new", metavar="N", min=0, help="New cards per day, as given to quiz.")] = 20,
+) -> None:
+    """Show progress: cards, new, learning, review, due today and mastery per topic; forecast; streak; leeches."""
+    import json
+
+    from serverless_study import render
+    from serverless_study.cards import generate_cards
+    from serverless_study.cli.quiz import today_bounds
+    from serverless_study.scheduler import Scheduler
+    from serverless_study.stats import compute
+    from serverless_study.store import Store
+
+    env = get_env(ctx)
+    with errors_handled(env):
+        topics = env.load().topics
+        now = env.clock()
+        start, end = today_bounds(now)
+        with Store.in_dir(env.data_dir) as store:
+            figures = compute(store, generate_cards(topics), {t.id: t for t in topics}, Scheduler(), now=now,
+                              day_start=start, day_end=end, new_per_day=new)
+        if as_json:
+            print(json.dumps(figures.to_dict(), indent=2), file=env.stdout)
+        elif env.stdout_isatty:
+            env.console().print(render.stats_view(figures))
+        else:
+            env.stdout.write(render.stats_text(figures))

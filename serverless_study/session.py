@@ -1,0 +1,318 @@
+"""The quiz engine with no terminal: what to ask next, marking, scheduling and saving each answer."""
+
+from __future__ import annotations
+
+import heapq
+import random
+from collections.abc import Collection, Iterable, Mapping
+from dataclasses import dataclass, field
+from datetime import datetime, timedelta
+
+from serverless_study.answers import Verdict, check_answer
+from serverless_study.cards import item_for, make_question
+from serverless_study.errors import UsageError
+from serverless_study.model import Card, CardKind, CardState, Grade, Item, Phase, Question, Review, Topic
+from serverless_study.scheduler import Scheduler, is_leech_lapse
+from serverless_study.store import NEW, Store
+
+NEW_PER_DAY = 20
+REVIEWS_PER_DAY = 200
+LEARN_AHEAD = timedelta(minutes=20)  # as Anki: show a learning card early rather than make the learner wait
+
+
+@dataclass(frozen=True)
+class Limits:
+    new_per_day: int = NEW_PER_DAY
+    reviews_per_day: int = REVIEWS_PER_DAY
+    session: int | None = None  # --limit: at most this many cards this session (learning repeats included free)
+
+    def __post_init__(self) -> None:
+        for name in ("new_per_day", "reviews_per_day", "session"):
+            value = getattr(self, name)
+            if value is not None and value < 0:
+                raise UsageError(f"{name.replace('_', ' ')} must not be negative")
+
+
+@dataclass(frozen=True)
+class Outcome:
+    """What happened to one answer, after it was saved."""
+
+    card: Card
+    question: Question
+    given: str
+    verdict: Verdict
+    grade: Grade
+    before: CardState | None
+    after: CardState
+    leech: bool  # this miss made the card a leech (at 8 lapses, then every 4 more)
+    item: Item | None  # the card's content, shown with a leech so the learner can relearn it
+    review_id: int
+
+
+@dataclass(frozen=True)
+class Progress:
+    position: int  # number of the question about to be shown, from 1
+    total: int  # answers given plus cards still to come (a failed card adds its repeat when it fails)
+    new: int
+    learning: int
+    review: int
+
+    @property
+    def remaining(self) -> int:
+        return self.new + self.learning + self.review
+
+
+@dataclass
+class TopicSummary:
+    topic_id: str
+    title: str
+    answered: int = 0
+    correct: int = 0
+    next_due: datetime | None = None  # earliest due among this topic's cards answered in the session
+
+
+@dataclass
+class _Shown:
+    question: Question
+    source: str  # "main" or "learning": where the card goes back to if the question is put back
+    outcome: Outcome | None = None
+
+
+@dataclass
+class Session:
+    """One sitting: a queue of due reviews and new cards within the day's limits, plus cards being learned.
+
+    Build it with `Session.start`; then `next_question`, `check`, `answer` (saves before returning), `undo`.
+    """
+
+    store: Store
+    scheduler: Scheduler
+    cards: dict[str, Card]
+    topics: Mapping[str, Topic]
+    rng: random.Random
+    learn_ahead: timedelta = LEARN_AHEAD
+    main: list[str] = field(default_factory=list)  # card ids still to ask, front first
+    learning: list[tuple[datetime, str]] = field(default_factory=list)  # heap of (due, card id)
+    states: dict[str, CardState] = field(default_factory=dict)  # states of queued / answered cards
+    history: list[_Shown] = field(default_factory=list)  # answered questions, for undo and the summary
+    pending: _Shown | None = None
+    prepared: dict[str, Question] = field(default_factory=dict)  # questions put back by undo, asked as they were
+
+    @classmethod
+    def start(cls, store: Store, cards: Iterable[Card], topics: Mapping[str, Topic], scheduler: Scheduler,
+              rng: random.Random, *, now: datetime, day_start: datetime, limits: Limits = Limits(),
+              topic_ids: Iterable[str] | None = None, learn_ahead: timedelta = LEARN_AHEAD) -> "Session":
+        """Queue what is due at `now`: learning cards, reviews left under today's limit, then new cards.
+
+        "Today" began at `day_start` (the learner's local midnight, decided by the caller).
+        """
+        wanted = set(topic_ids) if topic_ids is not None else None
+        chosen = {c.id: c for c in cards if wanted is None or c.topic_id in wanted}
+        session = cls(store, scheduler, chosen, topics, rng, learn_ahead)
+        queue = build_queue(store, chosen.values(), now=now, day_start=day_start, limits=limits, rng=rng,
+                            learn_ahead=learn_ahead, topic_ids=wanted)
+        for state in queue.learning:
+            session._learn(state)
+        session.states.update((s.card_id, s) for s in queue.reviews)
+        session.main = queue.main
+        return session
+
+    # --- asking ------------------------------------------------------------------
+
+    def next_question(self, now: datetime) -> Question | None:
+        """The question to ask now, or None when the session is over; the same one until it is answered."""
+        if self.pending is None:
+            source, card_id = self._pick(now)
+            if card_id is None:
+                return None
+            question = self.prepared.pop(card_id, None) or make_question(self.cards[card_id], self.topics, self.rng)
+            self.pending = _Shown(question, source)
+        return self.pending.question
+
+    def _pick(self, now: datetime) -> tuple[str, str | None]:
+        if self.learning and self.learning[0][0] <= now:
+            return "learning", heapq.heappop(self.learning)[1]
+        if self.main:
+            return "main", self.main.pop(0)
+        if self.learning and self.learning[0][0] <= now + self.learn_ahead:
+            return "learning", heapq.heappop(self.learning)[1]
+        return "main", None
+
+    def check(self, question: Question, given: str) -> Verdict:
+        """Mark an answer without saving it (the shell shows this, then asks for a rating)."""
+        return check_answer(question, given)
+
+    def answer(self, question: Question, now: datetime, *, given: str = "", grade: Grade | None = None,
+               duration_ms: int = 0) -> Outcome:
+        """Mark, schedule and save the answer (committed before this returns).
+
+        A wrong objective answer is always Again; a right one is Good unless `grade` says Hard or Easy.
+        Self-rated cards need `grade`.
+        """
+        shown = self.pending
+        if shown is None or shown.question.card_id != question.card_id:
+            raise ValueError(f"{question.card_id} is not the question being asked")
+        card = self.cards[question.card_id]
+        verdict = check_answer(question, given)
+        if question.self_rated:
+            if grade is None:
+                raise ValueError("a self-rated card needs a grade")
+            correct = grade is not Grade.AGAIN
+        else:
+            correct = verdict.correct
+            grade = Grade.AGAIN if not correct else (grade or Grade.GOOD)
+        before = self.states.get(card.id) or self.store.state(card.id)
+        after = self.scheduler.review(before, card.id, grade, now)
+        review = Review(card.id, now, grade, given, correct, max(0, int(duration_ms)))
+        review_id = self.store.record(review, after, previous=before, topic_id=card.topic_id,
+                                      content_hash=card.content_hash)
+        self.states[card.id] = after
+        if after.phase is not Phase.REVIEW:
+            self._learn(after)
+        leech = is_leech_lapse(before, after)
+        outcome = Outcome(card, question, given, verdict, grade, before, after, leech,
+                          item_for(card, self.topics) if leech else None, review_id)
+        shown.outcome = outcome
+        self.history.append(shown)
+        self.pending = None
+        return outcome
+
+    def undo(self) -> Outcome | None:
+        """Take back the last answer of this session: its review is deleted and the card asked again."""
+        if not self.history:
+            return None
+        last = self.history[-1]
+        assert last.outcome is not None
+        self.store.undo(last.outcome.review_id)
+        self.history.pop()
+        card_id = last.question.card_id
+        self.learning = [(due, cid) for due, cid in self.learning if cid != card_id]
+        heapq.heapify(self.learning)
+        if last.outcome.before is None:
+            self.states.pop(card_id, None)
+        else:
+            self.states[card_id] = last.outcome.before
+        if self.pending is not None:  # the question on screen goes back where it came from
+            self._put_back(self.pending)
+        self.pending = _Shown(last.question, last.source)
+        return last.outcome
+
+    def _put_back(self, shown: _Shown) -> None:
+        card_id = shown.question.card_id
+        self.prepared[card_id] = shown.question
+        state = self.states.get(card_id)
+        if shown.source == "learning" and state is not None:
+            self._learn(state)
+        else:
+            self.main.insert(0, card_id)
+
+    def _learn(self, state: CardState) -> None:
+        self.states[state.card_id] = state
+        heapq.heappush(self.learning, (state.due, state.card_id))
+
+    # --- reporting ---------------------------------------------------------------
+
+    @property
+    def can_undo(self) -> bool:
+        return bool(self.history)
+
+    @property
+    def answered(self) -> int:
+        return len(self.history)
+
+    def card(self, card_id: str) -> Card:
+        return self.cards[card_id]
+
+    def progress(self) -> Progress:
+        queued = ([self.pending.question.card_id] if self.pending else []) + self.main
+        new = sum(1 for cid in queued if cid not in self.states)
+        review = sum(1 for cid in queued if cid in self.states and self.states[cid].phase is Phase.REVIEW)
+        learning = len(self.learning) + len(queued) - new - review
+        position = self.answered + (1 if self.pending else 0)
+        return Progress(position, self.answered + new + learning + review, new, learning, review)
+
+    def summary(self) -> list[TopicSummary]:
+        """Per topic, in content order: answers given, how many were right, and when its cards come back."""
+        out: dict[str, TopicSummary] = {}
+        latest: dict[str, CardState] = {}
+        for shown in self.history:
+            assert shown.outcome is not None
+            card = shown.outcome.card
+            topic = self.topics.get(card.topic_id)
+            tally = out.setdefault(card.topic_id, TopicSummary(card.topic_id, topic.title if topic else card.topic_id))
+            tally.answered += 1
+            tally.correct += int(shown.outcome.grade is not Grade.AGAIN)
+            latest[card.id] = shown.outcome.after
+        for card_id, state in latest.items():
+            tally = out[self.cards[card_id].topic_id]
+            if tally.next_due is None or state.due < tally.next_due:
+                tally.next_due = state.due
+        order = {tid: n for n, tid in enumerate(self.topics)}
+        return sorted(out.values(), key=lambda t: order.get(t.topic_id, len(order)))
+
+
+@dataclass(frozen=True)
+class Queue:
+    main: list[str]  # review and new card ids in the order to ask them
+    learning: list[CardState]  # cards between learning steps, due within the learn-ahead window
+    reviews: list[CardState]  # states of the review cards in `main`
+
+
+def build_queue(store: Store, cards: Iterable[Card], *, now: datetime, day_start: datetime, rng: random.Random,
+                limits: Limits = Limits(), learn_ahead: timedelta = LEARN_AHEAD,
+                topic_ids: Collection[str] | None = None) -> Queue:
+    """What a session at `now` asks: learning cards, reviews left under today's limit, then new cards.
+
+    Reviews come from an ordered, limited query on the due index; new cards are the first unstarted ones in
+    content order. Only one card of a concept, fact, sequence or table row is queued a day (siblings wait).
+    """
+    by_id = {c.id: c for c in cards}
+    done_today = store.counts_since(day_start)
+    cap = limits.session if limits.session is not None else len(by_id)
+    taken: set[str] = set()  # sibling keys already queued
+
+    learning = store.due(now + learn_ahead, review=False, topics=topic_ids, keep=lambda cid: cid in by_id,
+                         limit=cap)
+    taken.update(_sibling_key(by_id[s.card_id]) for s in learning)
+    cap -= len(learning)
+
+    def fresh(card_id: str) -> bool:
+        card = by_id.get(card_id)
+        if card is None or _sibling_key(card) in taken:
+            return False
+        taken.add(_sibling_key(card))
+        return True
+
+    review_room = min(cap, max(0, limits.reviews_per_day - done_today.get("review", 0)))
+    reviews = store.due(now, review=True, topics=topic_ids, keep=fresh, limit=review_room)
+    cap -= len(reviews)
+
+    new_room = min(cap, max(0, limits.new_per_day - done_today.get(NEW, 0)))
+    started = store.started_ids() if new_room else set()
+    queued = {s.card_id for s in reviews}
+    new: list[str] = []
+    for card in by_id.values():  # content order: topics and items as written
+        if len(new) >= new_room:
+            break
+        if card.id not in started and card.id not in queued and fresh(card.id):
+            new.append(card.id)
+
+    review_ids = [s.card_id for s in reviews]
+    rng.shuffle(review_ids)
+    return Queue(_spread(review_ids, new), learning, reviews)
+
+
+def _sibling_key(card: Card) -> str:
+    """Cards that give each other away share a key: a concept's, fact's or sequence's cards; a table row's cards."""
+    if card.kind not in (CardKind.COLUMN, CardKind.TRUE_FALSE):
+        return f"{card.topic_id}/{card.item_id}"
+    prefix = f"{card.topic_id}/{card.item_id}/{card.kind.value}/"
+    part = card.id[len(prefix):] if card.id.startswith(prefix) else ""
+    return f"{card.topic_id}/{card.item_id}/{part.split('.')[0]}"
+
+
+def _spread(reviews: list[str], new: list[str]) -> list[str]:
+    """Reviews with new cards spread evenly among them, each list keeping its own order."""
+    keyed = [((i + 1) / (len(reviews) + 1), 0, cid) for i, cid in enumerate(reviews)]
+    keyed += [((j + 1) / (len(new) + 1), 1, cid) for j, cid in enumerate(new)]
+    return [cid for _key, _kind, cid in sorted(keyed)]

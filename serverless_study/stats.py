@@ -1,0 +1,127 @@
+"""Progress figures from the review database: per-topic counts, mastery, forecast, retention, streak, leeches."""
+
+from __future__ import annotations
+
+import bisect
+from collections.abc import Iterable, Mapping
+from dataclasses import asdict, dataclass, field
+from datetime import datetime, timedelta
+from typing import Any
+
+from serverless_study.model import Card, Phase, Topic
+from serverless_study.scheduler import LEECH_LAPSES, Scheduler
+from serverless_study.store import NEW, Store, iso, parse_time
+
+FORECAST_DAYS = 7
+RECENT_DAYS = 30
+MAX_STREAK_DAYS = 3660
+
+
+@dataclass(frozen=True)
+class TopicStats:
+    id: str
+    title: str
+    cards: int
+    new: int
+    learning: int
+    review: int
+    due: int  # due before the end of today (overdue included)
+    mastery: float | None  # mean predicted recall of the started cards; None when none started
+
+
+@dataclass(frozen=True)
+class Leech:
+    card_id: str
+    topic_id: str
+    lapses: int
+
+
+@dataclass(frozen=True)
+class Stats:
+    topics: list[TopicStats]
+    due_today: int
+    new_available: int  # cards never studied
+    new_today: int  # new cards a quiz would still introduce today under the daily limit
+    reviews_total: int
+    reviews_today: int
+    reviews_30d: int
+    retention_30d: float | None  # share of review-phase cards recalled (Again counts as forgotten)
+    streak_days: int
+    forecast: list[tuple[str, int]] = field(default_factory=list)  # (local date, cards due that day)
+    leeches: list[Leech] = field(default_factory=list)
+
+    def to_dict(self) -> dict[str, Any]:
+        out = asdict(self)
+        out["forecast"] = [{"date": d, "due": n} for d, n in self.forecast]
+        for t in out["topics"]:
+            t["mastery"] = None if t["mastery"] is None else round(t["mastery"], 4)
+        if self.retention_30d is not None:
+            out["retention_30d"] = round(self.retention_30d, 4)
+        return out
+
+
+def compute(store: Store, cards: Iterable[Card], topics: Mapping[str, Topic], scheduler: Scheduler, *,
+            now: datetime, day_start: datetime, day_end: datetime, new_per_day: int) -> Stats:
+    """Figures for the cards of the loaded content; reviews of cards whose content is gone count in the totals.
+
+    `day_start`/`day_end` bound the learner's today (local midnights, decided by the caller).
+    """
+    by_id = {c.id: c for c in cards}
+    tallies: dict[str, dict[str, Any]] = {tid: _tally() for tid in topics}
+    for card in by_id.values():
+        if card.topic_id not in tallies:
+            tallies[card.topic_id] = _tally()
+        tallies[card.topic_id]["cards"] += 1
+    # Day k of the forecast holds cards due before boundary k; day 0 (today) includes everything overdue.
+    boundaries = [iso(day_end + timedelta(days=k)) for k in range(FORECAST_DAYS)]
+    forecast = [0] * FORECAST_DAYS
+    leeches: list[Leech] = []
+    for card_id, _topic, phase, due, stability, last_review, lapses in store.schedule_rows():
+        card = by_id.get(card_id)
+        if card is None:
+            continue
+        t = tallies[card.topic_id]
+        t["started"] += 1
+        t["review" if phase == Phase.REVIEW.value else "learning"] += 1
+        day = bisect.bisect_right(boundaries, due)
+        t["due"] += day == 0
+        if day < FORECAST_DAYS:
+            forecast[day] += 1
+        t["recall"] += scheduler.recall(stability, parse_time(last_review) if last_review else None, now)
+        if lapses >= LEECH_LAPSES:
+            leeches.append(Leech(card_id, card.topic_id, lapses))
+    topic_stats = [
+        TopicStats(tid, topics[tid].title if tid in topics else tid, t["cards"], t["cards"] - t["started"],
+                   t["learning"], t["review"], t["due"], t["recall"] / t["started"] if t["started"] else None)
+        for tid, t in tallies.items()
+    ]
+    today = store.counts_since(day_start)
+    new_available = sum(t.new for t in topic_stats)
+    recent, _correct, in_review, recalled = store.review_totals(now - timedelta(days=RECENT_DAYS))
+    return Stats(
+        topics=topic_stats,
+        due_today=sum(t.due for t in topic_stats),
+        new_available=new_available,
+        new_today=min(new_available, max(0, new_per_day - today.get(NEW, 0))),
+        reviews_total=store.reviews_total(),
+        reviews_today=sum(today.values()),
+        reviews_30d=recent,
+        retention_30d=recalled / in_review if in_review else None,
+        streak_days=streak(store, day_start),
+        forecast=[((day_start + timedelta(days=k)).date().isoformat(), n) for k, n in enumerate(forecast)],
+        leeches=sorted(leeches, key=lambda x: (-x.lapses, x.card_id)),
+    )
+
+
+def _tally() -> dict[str, Any]:
+    return {"cards": 0, "started": 0, "learning": 0, "review": 0, "due": 0, "recall": 0.0}
+
+
+def streak(store: Store, day_start: datetime) -> int:
+    """Consecutive days with a review, ending today (or yesterday, when today has none yet)."""
+    day = timedelta(days=1)
+    start = day_start if store.any_review_between(day_start, day_start + day) else day_start - day
+    days = 0
+    while days < MAX_STREAK_DAYS and store.any_review_between(start - days * day, start - (days - 1) * day):
+        days += 1
+    return days

@@ -1,0 +1,443 @@
+"""The review database: one SQLite file, a versioned schema, and one committed transaction per answer."""
+
+from __future__ import annotations
+
+import contextlib
+import json
+import os
+import sqlite3
+from dataclasses import dataclass
+from datetime import datetime, timezone
+from pathlib import Path
+from typing import Any, Callable, Collection, Iterator
+
+from serverless_study.errors import StoreError
+from serverless_study.model import CardState, Grade, Phase, Review
+
+DB_NAME = "reviews.sqlite3"
+BUSY_TIMEOUT_S = 5.0  # a second terminal (stats) waits this long for a writer instead of failing
+NEW = "new"  # review_log.phase of a card's first review
+
+# The latest schema, created whole on a new database. Times are UTC ISO-8601 with microseconds
+# ("2025-01-31T09:00:00.000000+00:00"): fixed width, so text order is time order.
+SCHEMA_VERSION = 2
+_APPEND_ONLY = """CREATE TRIGGER review_log_append_only BEFORE UPDATE ON review_log
+    BEGIN SELECT RAISE(ABORT, 'review_log is append-only'); END"""
+SCHEMA = (
+    """CREATE TABLE card_state (
+        card_id      TEXT PRIMARY KEY,
+        topic_id     TEXT NOT NULL,
+        phase        TEXT NOT NULL CHECK (phase IN ('learning', 'review', 'relearning')),
+        step         INTEGER,
+        stability    REAL,
+        difficulty   REAL,
+        due          TEXT NOT NULL,
+        last_review  TEXT,
+        lapses       INTEGER NOT NULL DEFAULT 0,
+        reps         INTEGER NOT NULL DEFAULT 0,
+        content_hash TEXT NOT NULL DEFAULT ''
+    )""",
+    "CREATE INDEX card_state_due ON card_state (due)",
+    """CREATE TABLE review_log (
+        id          INTEGER PRIMARY KEY,
+        card_id     TEXT NOT NULL,
+        reviewed_at TEXT NOT NULL,
+        rating      INTEGER NOT NULL CHECK (rating BETWEEN 1 AND 4),
+        answer      TEXT NOT NULL,
+        correct     INTEGER NOT NULL,
+        duration_ms INTEGER NOT NULL,
+        phase       TEXT,  -- the card's phase before this review ('new' for its first); NULL if unknown
+        previous    TEXT   -- the card's state before this review as JSON, so that undo can restore it
+    )""",
+    "CREATE INDEX review_log_card ON review_log (card_id)",
+    "CREATE INDEX review_log_time ON review_log (reviewed_at)",
+    _APPEND_ONLY,
+)
+
+# MIGRATIONS[v] upgrades a database at user_version v to v + 1.
+# v1 (first release) kept the fsrs state number, no topic, no lapse/rep counts and no undo information.
+MIGRATIONS: dict[int, tuple[str, ...]] = {
+    1: (
+        """CREATE TABLE card_state_v2 (
+            card_id      TEXT PRIMARY KEY,
+            topic_id     TEXT NOT NULL,
+            phase        TEXT NOT NULL CHECK (phase IN ('learning', 'review', 'relearning')),
+            step         INTEGER,
+            stability    REAL,
+            difficulty   REAL,
+            due          TEXT NOT NULL,
+            last_review  TEXT,
+            lapses       INTEGER NOT NULL DEFAULT 0,
+            reps         INTEGER NOT NULL DEFAULT 0,
+            content_hash TEXT NOT NULL DEFAULT ''
+        )""",
+        # Lapses need the phase each review was made in, which v1 did not keep: they restart at 0.
+        """INSERT INTO card_state_v2 (card_id, topic_id, phase, step, stability, difficulty, due, last_review, reps)
+           SELECT s.card_id, substr(s.card_id, 1, instr(s.card_id, '/') - 1),
+                  CASE s.state WHEN 1 THEN 'learning' WHEN 2 THEN 'review' ELSE 'relearning' END,
+                  s.step, s.stability, s.difficulty, s.due, s.last_review,
+                  (SELECT count(*) FROM review_log r WHERE r.card_id = s.card_id)
+           FROM card_state s""",
+        "DROP TABLE card_state",
+        "ALTER TABLE card_state_v2 RENAME TO card_state",
+        "CREATE INDEX card_state_due ON card_state (due)",
+        "ALTER TABLE review_log ADD COLUMN phase TEXT",
+        "ALTER TABLE review_log ADD COLUMN previous TEXT",
+        "CREATE INDEX IF NOT EXISTS review_log_card ON review_log (card_id)",
+        "CREATE INDEX IF NOT EXISTS review_log_time ON review_log (reviewed_at)",
+        _APPEND_ONLY,
+    ),
+}
+
+_LOG_COLUMNS = "id, card_id, reviewed_at, rating, answer, correct, duration_ms, phase, previous"
+_STATE_COLUMNS = "card_id, phase, step, stability, difficulty, due, last_review, lapses, reps"
+
+
+@dataclass(frozen=True)
+class LoggedReview:
+    """A review_log row: the review, the phase it was made in and the state before it."""
+
+    id: int
+    review: Review
+    phase: str | None  # 'new', 'learning', 'review', 'relearning'; None for reviews older than schema v2
+    previous: CardState | None
+
+
+def iso(moment: datetime) -> str:
+    """The stored form of a time: UTC, fixed width, sortable."""
+    if moment.tzinfo is None:
+        raise ValueError("times must be timezone-aware")
+    return moment.astimezone(timezone.utc).isoformat(timespec="microseconds")
+
+
+def parse_time(text: str) -> datetime:
+    return datetime.fromisoformat(text).astimezone(timezone.utc)
+
+
+class Store:
+    """The learner's review history and card states; every write is its own committed transaction."""
+
+    def __init__(self, conn: sqlite3.Connection, path: Path | str) -> None:
+        self._conn = conn
+        self.path = path
+
+    # --- opening ---------------------------------------------------------------
+
+    @classmethod
+    def open(cls, path: Path | str) -> "Store":
+        """Open (creating if needed) the database at `path`, or ":memory:"; never overwrites a file it can't read."""
+        if str(path) == ":memory:":
+            store = cls(sqlite3.connect(":memory:", isolation_level=None), ":memory:")
+        else:
+            path = Path(path)
+            _check_location(path)
+            try:
+                conn = sqlite3.connect(path, timeout=BUSY_TIMEOUT_S, isolation_level=None)
+            except sqlite3.Error as exc:
+                raise StoreError(f"cannot open {path}: {exc}") from None
+            store = cls(conn, path)
+        try:
+            store._prepare()
+        except BaseException:
+            store.close()
+            raise
+        return store
+
+    @classmethod
+    def in_dir(cls, data_dir: Path) -> "Store":
+        return cls.open(data_dir / DB_NAME)
+
+    def _prepare(self) -> None:
+        conn = self._conn
+        try:
+            conn.execute("PRAGMA schema_version").fetchone()  # reads the header: fails on a non-database
+        except sqlite3.OperationalError as exc:
+            raise self._cannot_open(exc) from None
+        except sqlite3.DatabaseError as exc:
+            raise StoreError(
+                f"{self.path} is not a serverless-study database ({exc}); it has been left untouched — "
+                f"move it aside or choose another --data-dir"
+            ) from None
+        with self._guard():
+            version = conn.execute("PRAGMA user_version").fetchone()[0]
+            if version > SCHEMA_VERSION:
+                raise StoreError(f"{self.path} was written by a newer serverless-study (schema {version}); "
+                                 f"upgrade serverless-study to use it")
+            if version == 0:
+                tables = [r[0] for r in conn.execute("SELECT name FROM sqlite_master WHERE type = 'table'")]
+                if tables:
+                    raise StoreError(f"{self.path} is an SQLite database but not a serverless-study one "
+                                     f"(it has tables {', '.join(sorted(tables))}); it has been left untouched")
+            if self.path != ":memory:":
+                conn.execute("PRAGMA journal_mode = WAL")
+            conn.execute(f"PRAGMA busy_timeout = {int(BUSY_TIMEOUT_S * 1000)}")
+            conn.execute("PRAGMA synchronous = FULL")  # an answer acknowledged is an answer kept
+            if version < SCHEMA_VERSION:
+                self._migrate(version)
+
+    def _migrate(self, version: int) -> None:
+        with self._tx() as conn:
+            # Re-read inside the write lock: another process may have migrated meanwhile.
+            version = conn.execute("PRAGMA user_version").fetchone()[0]
+            if version == 0:
+                for statement in SCHEMA:
+                    conn.execute(statement)
+            else:
+                for v in range(version, SCHEMA_VERSION):
+                    for statement in MIGRATIONS[v]:
+                        conn.execute(statement)
+            conn.execute(f"PRAGMA user_version = {SCHEMA_VERSION}")
+
+    def close(self) -> None:
+        self._conn.close()
+
+    def __enter__(self) -> "Store":
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        self.close()
+
+    @property
+    def schema_version(self) -> int:
+        return int(self._conn.execute("PRAGMA user_version").fetchone()[0])
+
+    # --- writing ---------------------------------------------------------------
+
+    def record(self, review: Review, state: CardState, *, previous: CardState | None, topic_id: str,
+               content_hash: str = "") -> int:
+        """Append the review and save the card's new state in one transaction, committed before returning."""
+        with self._tx() as conn:
+            cur = conn.execute(
+                "INSERT INTO review_log (card_id, reviewed_at, rating, answer, correct, duration_ms, phase, previous)"
+                " VALUES (?, ?, ?, ?, ?, ?, ?, ?)",
+                (review.card_id, iso(review.reviewed_at), int(review.grade), review.answer, int(review.correct),
+                 int(review.duration_ms), previous.phase.value if previous else NEW,
+                 json.dumps(_state_to_dict(previous)) if previous else None),
+            )
+            self._put_state(conn, state, topic_id, content_hash)
+            return int(cur.lastrowid or 0)
+
+    def undo(self, review_id: int | None = None) -> LoggedReview | None:
+        """Delete a review (the latest when None) and give its card back the state it had before; None if no reviews."""
+        with self._tx() as conn:
+            if review_id is None:
+                row = conn.execute(f"SELECT {_LOG_COLUMNS} FROM review_log ORDER BY id DESC LIMIT 1").fetchone()
+            else:
+                row = conn.execute(f"SELECT {_LOG_COLUMNS} FROM review_log WHERE id = ?", (review_id,)).fetchone()
+            if row is None:
+                return None
+            logged = _logged(row)
+            card_id = logged.review.card_id
+            latest = conn.execute("SELECT max(id) FROM review_log WHERE card_id = ?", (card_id,)).fetchone()[0]
+            if latest != logged.id:
+                raise StoreError(f"cannot undo: {card_id} has been reviewed again since")
+            if logged.phase is None:
+                raise StoreError("cannot undo: that review was recorded before undo was possible")
+            topic = conn.execute("SELECT topic_id, content_hash FROM card_state WHERE card_id = ?",
+                                 (card_id,)).fetchone()
+            conn.execute("DELETE FROM review_log WHERE id = ?", (logged.id,))
+            if logged.previous is None:
+                conn.execute("DELETE FROM card_state WHERE card_id = ?", (card_id,))
+            else:
+                topic_id, content_hash = topic if topic else (card_id.split("/")[0], "")
+                self._put_state(conn, logged.previous, topic_id, content_hash)
+            return logged
+
+    @staticmethod
+    def _put_state(conn: sqlite3.Connection, state: CardState, topic_id: str, content_hash: str) -> None:
+        conn.execute(
+            "INSERT INTO card_state (card_id, topic_id, phase, step, stability, difficulty, due, last_review, lapses,"
+            " reps, content_hash) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)"
+            " ON CONFLICT (card_id) DO UPDATE SET topic_id = excluded.topic_id, phase = excluded.phase,"
+            " step = excluded.step, stability = excluded.stability, difficulty = excluded.difficulty,"
+            " due = excluded.due, last_review = excluded.last_review, lapses = excluded.lapses,"
+            " reps = excluded.reps, content_hash = excluded.content_hash",
+            (state.card_id, topic_id, state.phase.value, state.step, state.stability, state.difficulty,
+             iso(state.due), iso(state.last_review) if state.last_review else None, state.lapses, state.reps,
+             content_hash),
+        )
+
+    # --- reading ---------------------------------------------------------------
+
+    def state(self, card_id: str) -> CardState | None:
+        with self._guard():
+            row = self._conn.execute(f"SELECT {_STATE_COLUMNS} FROM card_state WHERE card_id = ?",
+                                     (card_id,)).fetchone()
+        return _state(row) if row else None
+
+    def started_ids(self) -> set[str]:
+        """Ids of every card that has been reviewed at least once."""
+        with self._guard():
+            return {r[0] for r in self._conn.execute("SELECT card_id FROM card_state")}
+
+    def schedule_rows(self) -> list[tuple[str, str, str, str, float | None, str | None, int]]:
+        """(card_id, topic_id, phase, due, stability, last_review, lapses) of every started card, times as stored.
+
+        Raw tuples on purpose: stats reads every row, and compares the sortable time strings without parsing them.
+        """
+        with self._guard():
+            return self._conn.execute(
+                "SELECT card_id, topic_id, phase, due, stability, last_review, lapses FROM card_state").fetchall()
+
+    def due(self, until: datetime, *, review: bool, topics: Collection[str] | None = None,
+            keep: Callable[[str], bool] = lambda _id: True, limit: int | None = None) -> list[CardState]:
+        """States due at or before `until`, earliest first: review-phase cards, or (review=False) learning ones.
+
+        The database orders and ranges on the due index; `keep` skips cards the caller can't show (content gone,
+        a sibling already queued) without reading more rows than needed to fill `limit`.
+        """
+        if limit is not None and limit <= 0:
+            return []
+        sql = f"SELECT {_STATE_COLUMNS} FROM card_state WHERE due <= ? AND phase {'=' if review else '!='} 'review'"
+        params: list[Any] = [iso(until)]
+        if topics is not None:
+            sql += f" AND topic_id IN ({', '.join('?' * len(topics))})"
+            params += list(topics)
+        out: list[CardState] = []
+        with self._guard():
+            cur = self._conn.execute(sql + " ORDER BY due, card_id", params)
+            try:
+                for row in cur:
+                    if keep(row[0]):
+                        out.append(_state(row))
+                        if limit is not None and len(out) >= limit:
+                            break
+            finally:
+                cur.close()
+        return out
+
+    def count_due(self, until: datetime, *, topics: Collection[str] | None = None) -> int:
+        sql, params = "SELECT count(*) FROM card_state WHERE due <= ?", [iso(until)]
+        if topics is not None:
+            sql += f" AND topic_id IN ({', '.join('?' * len(topics))})"
+            params += list(topics)
+        with self._guard():
+            return int(self._conn.execute(sql, params).fetchone()[0])
+
+    def counts_since(self, start: datetime) -> dict[str, int]:
+        """Reviews since `start` by the phase the card was in: 'new' counts cards introduced, 'review' reviews."""
+        with self._guard():
+            rows = self._conn.execute(
+                "SELECT coalesce(phase, ''), count(*) FROM review_log WHERE reviewed_at >= ? GROUP BY phase",
+                (iso(start),),
+            ).fetchall()
+        return {phase: int(n) for phase, n in rows}
+
+    def review_totals(self, start: datetime | None = None) -> tuple[int, int, int, int]:
+        """(reviews, correct, review-phase reviews, correct review-phase reviews) since `start` (all time if None)."""
+        sql = ("SELECT count(*), coalesce(sum(correct), 0), coalesce(sum(phase = 'review'), 0),"
+               " coalesce(sum(phase = 'review' AND rating > 1), 0) FROM review_log")
+        params: list[Any] = []
+        if start is not None:
+            sql += " WHERE reviewed_at >= ?"
+            params.append(iso(start))
+        with self._guard():
+            n, correct, in_review, recalled = self._conn.execute(sql, params).fetchone()
+        return int(n), int(correct), int(in_review), int(recalled)
+
+    def reviews_total(self) -> int:
+        with self._guard():
+            return int(self._conn.execute("SELECT count(*) FROM review_log").fetchone()[0])
+
+    def any_review_between(self, start: datetime, end: datetime) -> bool:
+        with self._guard():
+            row = self._conn.execute("SELECT 1 FROM review_log WHERE reviewed_at >= ? AND reviewed_at < ? LIMIT 1",
+                                     (iso(start), iso(end))).fetchone()
+        return row is not None
+
+    def history(self, card_id: str | None = None) -> list[LoggedReview]:
+        """Logged reviews in the order they were made, of one card or of all."""
+        sql, params = f"SELECT {_LOG_COLUMNS} FROM review_log", ()
+        if card_id is not None:
+            sql, params = sql + " WHERE card_id = ?", (card_id,)
+        with self._guard():
+            return [_logged(r) for r in self._conn.execute(sql + " ORDER BY id", params)]
+
+    def last_review(self) -> LoggedReview | None:
+        with self._guard():
+            row = self._conn.execute(f"SELECT {_LOG_COLUMNS} FROM review_log ORDER BY id DESC LIMIT 1").fetchone()
+        return _logged(row) if row else None
+
+    # --- errors ------------------------------------------------------------------
+
+    @contextlib.contextmanager
+    def _tx(self) -> Iterator[sqlite3.Connection]:
+        """BEGIN IMMEDIATE … COMMIT, rolled back on any error; sqlite errors become StoreError."""
+        with self._guard():
+            self._conn.execute("BEGIN IMMEDIATE")
+            try:
+                yield self._conn
+            except BaseException:
+                self._conn.execute("ROLLBACK")
+                raise
+            self._conn.execute("COMMIT")
+
+    @contextlib.contextmanager
+    def _guard(self) -> Iterator[None]:
+        try:
+            yield
+        except sqlite3.OperationalError as exc:
+            raise self._cannot_open(exc) from None
+        except sqlite3.DatabaseError as exc:
+            raise StoreError(f"{self.path} is damaged ({exc}); it has been left untouched") from None
+
+    def _cannot_open(self, exc: sqlite3.Error) -> StoreError:
+        text = str(exc)
+        if "readonly" in text or "read-only" in text or "unable to open" in text:
+            return StoreError(f"cannot write to {self.path}: the file or its folder is read-only "
+                              f"(choose another folder with --data-dir or SERVERLESS_STUDY_HOME)")
+        if "locked" in text or "busy" in text:
+            return StoreError(f"{self.path} is busy: another serverless-study is writing to it; try again")
+        return StoreError(f"cannot use {self.path}: {text}")
+
+
+def _check_location(path: Path) -> None:
+    """Fail early, with the reason, where SQLite would only say 'unable to open database file'."""
+    try:
+        path.parent.mkdir(parents=True, exist_ok=True)
+    except OSError as exc:
+        raise StoreError(f"cannot create the data folder {path.parent}: {exc.strerror or exc}") from None
+    if path.exists() and not path.is_file():
+        raise StoreError(f"{path} is not a file; it has been left untouched")
+    if not os.access(path.parent, os.W_OK | os.X_OK):
+        raise StoreError(f"cannot write to {path}: the folder {path.parent} is read-only "
+                         f"(choose another with --data-dir or SERVERLESS_STUDY_HOME)")
+
+
+def _state(row: Any) -> CardState:
+    card_id, phase, step, stability, difficulty, due, last_review, lapses, reps = row
+    return CardState(
+        card_id=card_id,
+        phase=Phase(phase),
+        step=step,
+        stability=stability,
+        difficulty=difficulty,
+        due=parse_time(due),
+        last_review=parse_time(last_review) if last_review else None,
+        lapses=int(lapses),
+        reps=int(reps),
+    )
+
+
+def _logged(row: Any) -> LoggedReview:
+    rid, card_id, reviewed_at, rating, answer, correct, duration_ms, phase, previous = row
+    review = Review(card_id, parse_time(reviewed_at), Grade(rating), answer, bool(correct), int(duration_ms))
+    return LoggedReview(int(rid), review, phase, _state_from_dict(json.loads(previous)) if previous else None)
+
+
+def _state_to_dict(state: CardState) -> dict[str, Any]:
+    return {
+        "card_id": state.card_id, "phase": state.phase.value, "step": state.step, "stability": state.stability,
+        "difficulty": state.difficulty, "due": iso(state.due),
+        "last_review": iso(state.last_review) if state.last_review else None, "lapses": state.lapses,
+        "reps": state.reps,
+    }
+
+
+def _state_from_dict(d: dict[str, Any]) -> CardState:
+    return CardState(
+        card_id=d["card_id"], phase=Phase(d["phase"]), step=d["step"], stability=d["stability"],
+        difficulty=d["difficulty"], due=parse_time(d["due"]),
+        last_review=parse_time(d["last_review"]) if d["last_review"] else None, lapses=int(d["lapses"]),
+        reps=int(d["reps"]),
+    )

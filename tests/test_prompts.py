@@ -1,0 +1,149 @@
+"""Both prompters: the plain line reader with scripted text, questionary through prompt_toolkit's pipe input."""
+
+from __future__ import annotations
+
+import io
+from typing import Any, Iterator
+
+import pytest
+from prompt_toolkit.input import create_pipe_input
+from prompt_toolkit.output import DummyOutput
+
+from serverless_study.model import Grade
+from serverless_study.prompts import UNDO, LinePrompter, QuestionaryPrompter
+
+CHOICES = ["Lambda", "Fargate", "EC2", "Batch"]
+OBJECTIVE = [(Grade.HARD, "6 min"), (Grade.GOOD, "10 min"), (Grade.EASY, "3 days")]
+SELF_RATED = [(Grade.AGAIN, "1 min"), *OBJECTIVE]
+
+
+class Recorder(io.StringIO):
+    """stdout that notes what had been written each time it was flushed."""
+
+    def __init__(self) -> None:
+        super().__init__()
+        self.flushed: list[str] = []
+
+    def flush(self) -> None:
+        self.flushed.append(self.getvalue())
+
+
+def line(text: str) -> tuple[LinePrompter, Recorder]:
+    out = Recorder()
+    return LinePrompter(io.StringIO(text), out), out
+
+
+# --- plain line mode ---------------------------------------------------------------------------------------------
+
+
+def test_choices_are_numbered_and_answered_by_number_or_text() -> None:
+    p, out = line("3\nfargate\n")
+    assert p.choose("Which?", CHOICES) == 2
+    assert "  1. Lambda\n  2. Fargate\n  3. EC2\n  4. Batch\n" in out.getvalue()
+    assert out.flushed[0].endswith("Choice (1-4, q to quit): ")  # the prompt is out before the read
+    assert p.choose("Which?", CHOICES) == 1
+
+
+def test_q_quits_and_end_of_input_ends_cleanly() -> None:
+    assert line("q\n")[0].choose("Which?", CHOICES) is None
+    assert line("")[0].choose("Which?", CHOICES) is None
+    assert line("")[0].text("Answer") is None
+    assert line(" Q \n")[0].rate("Rate", OBJECTIVE) is None
+
+
+def test_u_undoes_only_when_offered() -> None:
+    assert line("u\n")[0].choose("Which?", CHOICES, undo=True) is UNDO
+    assert line("u\n")[0].text("Answer", undo=True) is UNDO
+    assert line("u\n")[0].text("Answer") == "u"
+    p, out = line("u\n1\n")
+    assert p.choose("Which?", CHOICES) == 0 and "Please type a number from 1 to 4 or q to quit." in out.getvalue()
+
+
+def test_input_that_fits_no_prompt_is_reasked_a_few_times_then_ends() -> None:
+    p, out = line("7\n0\nfour\n2\n")
+    assert p.choose("Which?", CHOICES) == 1
+    assert out.getvalue().count("Please type a number from 1 to 4") == 3
+    p, out = line("7\n7\n7\n7\n1\n")
+    assert p.choose("Which?", CHOICES) is None
+    assert "ending the session" in out.getvalue()
+
+
+def test_text_answers_are_stripped_and_may_be_empty() -> None:
+    p, out = line("  15 minutes \n\n")
+    assert p.text("Your answer") == "15 minutes"
+    assert p.text("Your answer") == ""
+    assert out.getvalue().startswith("Your answer (q to quit): ")
+
+
+def test_ratings_by_enter_number_letter_or_name() -> None:
+    p, out = line("\n4\nh\nhard\n1\n")
+    assert p.rate("How hard", OBJECTIVE) is Grade.GOOD
+    assert p.rate("How hard", OBJECTIVE) is Grade.EASY
+    assert p.rate("How hard", OBJECTIVE) is Grade.HARD
+    assert p.rate("How hard", OBJECTIVE) is Grade.HARD
+    assert "How hard: 2 Hard (6 min), 3 Good (10 min), 4 Easy (3 days)." in out.getvalue()
+    assert p.rate("How hard", OBJECTIVE) is None  # "1" (Again) is not offered for a right answer; then input ends
+    assert "Please type 2, 3, 4 or h/g/e" in out.getvalue()
+    assert line("a\n")[0].rate("Recall", SELF_RATED) is Grade.AGAIN
+
+
+def test_plain_mode_prints_no_escape_codes() -> None:
+    p, out = line("2\n\n")
+    p.choose("Which?", CHOICES)
+    p.rate("How hard", OBJECTIVE)
+    assert "\x1b" not in out.getvalue()
+
+
+# --- questionary, driven for real through a pipe -------------------------------------------------------------------
+
+DOWN, ENTER, CTRL_C = "\x1b[B", "\r", "\x03"
+
+
+@pytest.fixture
+def keys() -> Iterator[Any]:
+    with create_pipe_input() as pipe:
+        yield pipe
+
+
+def terminal(pipe: Any) -> QuestionaryPrompter:
+    return QuestionaryPrompter(input=pipe, output=DummyOutput())
+
+
+def test_select_with_arrows_or_number_keys(keys: Any) -> None:
+    keys.send_text(DOWN + ENTER)
+    assert terminal(keys).choose("Which?", CHOICES) == 1
+    keys.send_text("3" + ENTER)
+    assert terminal(keys).choose("Which?", CHOICES) == 2
+
+
+def test_select_u_undoes_when_offered(keys: Any) -> None:
+    keys.send_text("u")
+    assert terminal(keys).choose("Which?", CHOICES, undo=True) is UNDO
+    keys.send_text(DOWN * 4 + ENTER)  # past the last choice and the separator to the undo entry
+    assert terminal(keys).choose("Which?", CHOICES, undo=True) is UNDO
+
+
+def test_ctrl_c_raises_keyboard_interrupt_at_every_prompt(keys: Any) -> None:
+    p = terminal(keys)
+    for ask in (lambda: p.choose("Which?", CHOICES), lambda: p.text("Answer"), lambda: p.rate("Rate", OBJECTIVE)):
+        keys.send_text(CTRL_C)
+        with pytest.raises(KeyboardInterrupt):
+            ask()
+
+
+def test_text_prompt(keys: Any) -> None:
+    keys.send_text("  15 minutes " + ENTER)
+    assert terminal(keys).text("Answer") == "15 minutes"
+    keys.send_text("u" + ENTER)
+    assert terminal(keys).text("Answer", undo=True) is UNDO
+
+
+def test_rating_defaults_to_good_and_letters_answer_at_once(keys: Any) -> None:
+    keys.send_text(ENTER)
+    assert terminal(keys).rate("Rate", OBJECTIVE) is Grade.GOOD
+    keys.send_text("e")
+    assert terminal(keys).rate("Rate", OBJECTIVE) is Grade.EASY
+    keys.send_text(DOWN + ENTER)  # the pointer starts on Good
+    assert terminal(keys).rate("Rate", SELF_RATED) is Grade.EASY
+    keys.send_text("a")
+    assert terminal(keys).rate("Rate", SELF_RATED) is Grade.AGAIN

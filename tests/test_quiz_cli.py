@@ -1,0 +1,292 @@
+"""`quiz` and `undo` through the real Typer app in plain line mode (CliRunner input is not a terminal)."""
+
+from __future__ import annotations
+
+from datetime import datetime, timedelta, timezone
+from pathlib import Path
+
+import pytest
+from typer.testing import CliRunner
+
+from serverless_study.cli import app
+from serverless_study.model import CardKind, CardState, Grade, Phase, Review
+from serverless_study.store import DB_NAME, Store
+
+from .conftest import FIXTURES
+
+QUIZ = str(FIXTURES / "quiz")
+
+
+def quiz(runner: CliRunner, data_dir: Path, text: str, *args: str):  # type: ignore[no-untyped-def]
+    return runner.invoke(app, ["--data-dir", str(data_dir), "--content", QUIZ, "quiz", "--seed", "1", *args],
+                         input=text, catch_exceptions=False)
+
+
+def reviews(data_dir: Path) -> list[tuple[str, Grade, str]]:
+    with Store.open(data_dir / DB_NAME) as store:
+        return [(r.review.card_id, r.review.grade, r.review.answer) for r in store.history()]
+
+
+def test_a_whole_plain_session(runner: CliRunner, data_dir: Path) -> None:
+    # Two new cards; each answered right with Enter (= Good) twice: once new, once at its 10-minute step.
+    text = "AWS X-Ray\n\nSegment\n\nAWS X-Ray\n\nSegment\n\n"
+    result = quiz(runner, data_dir, text, "--topic", "tracing", "--new", "2")
+    assert result.exit_code == 0, result.output
+    out = result.output
+    assert "Question 1 of 2 (Tracing; 2 new, 0 learning, 0 to review left)" in out
+    assert "Which term matches this definition?" in out and "  1. " in out
+    assert out.count("Correct.") == 4
+    assert "How hard was it: 2 Hard (6 min), 3 Good (10 min), 4 Easy (" in out
+    assert "Session over. 4 answered, 4 correct." in out
+    assert "Tracing: 4 answered, 4 correct, next due in " in out
+    assert "\x1b" not in out  # no colour or cursor codes when piped
+    assert [(cid, g) for cid, g, _ in reviews(data_dir)] == [
+        ("tracing/x-ray/choice", Grade.GOOD), ("tracing/segment/choice", Grade.GOOD),
+        ("tracing/x-ray/choice", Grade.GOOD), ("tracing/segment/choice", Grade.GOOD)]
+    with Store.open(data_dir / DB_NAME) as store:
+        assert store.state("tracing/x-ray/choice").phase is Phase.REVIEW  # type: ignore[union-attr]
+    again = quiz(runner, data_dir, "", "--topic", "tracing", "--new", "2")
+    assert again.exit_code == 0 and "Nothing is due right now" in again.output
+
+
+def test_wrong_answers_show_the_answer_and_need_no_rating(runner: CliRunner, data_dir: Path) -> None:
+    result = quiz(runner, data_dir, "Segment\nq\n", "--topic", "tracing")
+    assert result.exit_code == 0
+    assert "Wrong. The answer is: AWS X-Ray" in result.output
+    assert "AWS X-Ray: A service that collects traces" in result.output  # the explanation from the content
+    assert "Session over. 1 answered, 0 correct." in result.output
+    assert reviews(data_dir) == [("tracing/x-ray/choice", Grade.AGAIN, "Segment")]
+
+
+def test_ratings_hard_and_easy(runner: CliRunner, data_dir: Path) -> None:
+    result = quiz(runner, data_dir, "AWS X-Ray\nh\nSegment\ne\nq\n", "--topic", "tracing")
+    assert result.exit_code == 0
+    assert [g for _, g, _ in reviews(data_dir)] == [Grade.HARD, Grade.EASY]
+
+
+def test_typed_answers(runner: CliRunner, data_dir: Path) -> None:
+    # New cards come in content order: the three concepts, then the two typed facts.
+    text = "AWS X-Ray\n\nSegment\n\nSubsegment\n\nudp port 2000\n\nx-amzn-trace-id\n\nq\n"
+    result = quiz(runner, data_dir, text, "--topic", "tracing")
+    assert result.exit_code == 0, result.output
+    assert "On which port does the X-Ray daemon listen?" in result.output
+    assert "Your answer (Enter if you don't know) (u to undo, q to quit): " in result.output
+    assert [(a, g) for _, g, a in reviews(data_dir)][3:] == [("udp port 2000", Grade.GOOD),
+                                                            ("x-amzn-trace-id", Grade.GOOD)]
+
+
+def test_u_undoes_the_previous_answer_and_asks_it_again(runner: CliRunner, data_dir: Path) -> None:
+    result = quiz(runner, data_dir, "Segment\nu\nAWS X-Ray\n\nq\n", "--topic", "tracing")
+    assert result.exit_code == 0
+    assert "Undone: your previous answer (tracing/x-ray/choice) is forgotten; here it is again." in result.output
+    assert result.output.count("Which term matches this definition?\nA service that collects traces") == 2
+    assert reviews(data_dir) == [("tracing/x-ray/choice", Grade.GOOD, "AWS X-Ray")]
+
+
+def test_q_and_end_of_input_end_cleanly_with_a_summary(runner: CliRunner, data_dir: Path) -> None:
+    for text in ("q\n", ""):
+        result = quiz(runner, data_dir, text, "--topic", "tracing")
+        assert result.exit_code == 0
+        assert "Session over. 0 answered, 0 correct." in result.output
+    assert reviews(data_dir) == []
+
+
+def test_a_right_answer_left_unrated_at_end_of_input_is_kept_as_good(runner: CliRunner, data_dir: Path) -> None:
+    result = quiz(runner, data_dir, "AWS X-Ray\n", "--topic", "tracing")
+    assert result.exit_code == 0
+    assert reviews(data_dir) == [("tracing/x-ray/choice", Grade.GOOD, "AWS X-Ray")]
+
+
+def test_input_that_fits_no_prompt_is_reasked_then_the_session_ends(runner: CliRunner, data_dir: Path) -> None:
+    result = quiz(runner, data_dir, "7\n7\n7\n7\n", "--topic", "tracing")
+    assert result.exit_code == 0
+    assert result.output.count("Please type a number from 1 to 4") == 3
+    assert "ending the session" in result.output and "Session over. 0 answered" in result.output
+
+
+def test_limit_and_new_options(runner: CliRunner, data_dir: Path) -> None:
+    result = quiz(runner, data_dir, "q\n", "--topic", "functions", "--limit", "3")
+    assert "Question 1 of 3 (Functions; 3 new" in result.output
+    result = quiz(runner, data_dir, "q\n", "--topic", "functions", "--topic", "tracing", "--new", "4")
+    assert "Question 1 of 4 (" in result.output
+
+
+def test_a_recall_card_is_self_rated(runner: CliRunner, data_dir: Path) -> None:
+    with Store.open(data_dir / DB_NAME) as store:  # the choice card was learned long ago: its recall sibling is next
+        past = datetime.now(timezone.utc) - timedelta(days=3)
+        state = CardState("tracing/x-ray/choice", Phase.REVIEW, None, 30.0, 5.0, past + timedelta(days=30), past)
+        store.record(Review(state.card_id, past, Grade.GOOD, "", True, 0), state, previous=None, topic_id="tracing")
+    result = quiz(runner, data_dir, "traces requests\n2\nq\n", "--topic", "tracing", "--new", "1")
+    assert "What is AWS X-Ray?" in result.output
+    assert "Answer:\nA service that collects traces" in result.output
+    assert "How well did you recall it: 1 Again (1 min), 2 Hard (" in result.output
+    assert reviews(data_dir)[-1] == ("tracing/x-ray/recall", Grade.HARD, "traces requests")
+
+
+def test_a_leech_shows_its_note(runner: CliRunner, data_dir: Path) -> None:
+    now = datetime.now(timezone.utc)
+    with Store.open(data_dir / DB_NAME) as store:
+        state = CardState("tracing/daemon-port/typed", Phase.REVIEW, None, 2.0, 9.0, now - timedelta(hours=1),
+                          now - timedelta(days=3), lapses=7, reps=20)
+        store.record(Review(state.card_id, now - timedelta(days=3), Grade.GOOD, "", True, 0), state,
+                     previous=state, topic_id="tracing")
+    result = quiz(runner, data_dir, "8080\nq\n", "--topic", "tracing", "--new", "0")
+    assert "Leech: you have forgotten this card 8 times. Read its note again:" in result.output
+    assert "Q On which port does the X-Ray daemon listen?\nA UDP port 2000" in result.output
+    stats = runner.invoke(app, ["--data-dir", str(data_dir), "--content", QUIZ, "stats"], catch_exceptions=False)
+    assert "Leeches (1): tracing/daemon-port/typed (8 lapses)" in stats.output
+
+
+def test_undo_command(runner: CliRunner, data_dir: Path) -> None:
+    quiz(runner, data_dir, "AWS X-Ray\n\nq\n", "--topic", "tracing")
+    result = runner.invoke(app, ["--data-dir", str(data_dir), "undo"], catch_exceptions=False)
+    assert result.exit_code == 0 and "Undid your answer to tracing/x-ray/choice (good," in result.output
+    assert reviews(data_dir) == []
+    result = runner.invoke(app, ["--data-dir", str(data_dir), "undo"], catch_exceptions=False)
+    assert result.exit_code == 0 and "Nothing to undo" in result.output
+
+
+def test_a_corrupt_database_is_an_error_and_left_alone(runner: CliRunner, data_dir: Path) -> None:
+    data_dir.mkdir()
+    db = data_dir / DB_NAME
+    db.write_bytes(b"not sqlite at all" * 100)
+    for command in (["quiz", "--topic", "tracing"], ["stats"], ["undo"]):
+        result = runner.invoke(app, ["--data-dir", str(data_dir), "--content", QUIZ, *command], input="q\n",
+                               catch_exceptions=False)
+        assert result.exit_code == 1
+        assert f"error: {db} is not a serverless-study database" in result.stderr
+        assert "Traceback" not in result.output
+    assert db.read_bytes() == b"not sqlite at all" * 100
+
+
+@pytest.mark.parametrize(("args", "message"), [
+    (["--retention", "1.5"], "retention must be between"),
+    (["--topic", "no-such-topic"], "no topic matches 'no-such-topic'"),
+    (["--limit", "-1"], "-1"),
+])
+def test_bad_options_are_usage_errors(runner: CliRunner, data_dir: Path, args: list[str], message: str) -> None:
+    result = quiz(runner, data_dir, "", *args)
+    assert result.exit_code == 2
+    assert message in result.stderr
+
+
+def test_terminal_mode_drives_real_questionary_prompts(data_dir: Path) -> None:
+    """The terminal shell with questionary reading keys from a pipe: answer, rate with Enter, then Ctrl-C."""
+    import io
+    import random
+
+    from prompt_toolkit.input import create_pipe_input
+    from prompt_toolkit.output import DummyOutput
+
+    from serverless_study.cards import generate_cards
+    from serverless_study.cli.context import Env
+    from serverless_study.cli.quiz import QuizShell
+    from serverless_study.loader import load_topics
+    from serverless_study.prompts import QuestionaryPrompter
+    from serverless_study.scheduler import Scheduler
+    from serverless_study.session import Session
+
+    topics = load_topics([FIXTURES / "quiz"]).topics
+    now = datetime.now(timezone.utc)
+    out = io.StringIO()
+    env = Env(data_dir=data_dir, stdout=out)
+    with Store.open(data_dir / DB_NAME) as store, create_pipe_input() as keys:
+        session = Session.start(store, generate_cards(topics), {t.id: t for t in topics}, Scheduler(),
+                                random.Random(1), now=now, day_start=now - timedelta(hours=1), topic_ids=["tracing"])
+        first = session.next_question(now)
+        assert first is not None
+        keys.send_text(str(first.choices.index(first.answer) + 1) + "\r" + "\r" + "\x03")
+        code = QuizShell(env, session, QuestionaryPrompter(input=keys, output=DummyOutput()), plain=False).run()
+        assert code == 130
+        assert [(r.review.card_id, r.review.grade) for r in store.history()] == [(first.card_id, Grade.GOOD)]
+    shown = out.getvalue()
+    assert "Which term matches this definition?" in shown and "✔ Correct" in shown
+    assert "Session interrupted: answers so far" in shown and "Tracing" in shown
+
+
+def test_quiz_views_match_their_goldens() -> None:
+    from serverless_study import render
+    from serverless_study.answers import Verdict
+    from serverless_study.model import Question
+    from serverless_study.session import Progress, TopicSummary
+
+    from .golden import assert_golden
+
+    now = datetime(2025, 1, 6, 9, tzinfo=timezone.utc)
+    q = Question("tracing/x-ray/choice", CardKind.CHOICE, "Which term matches this definition?\nA service that "
+                 "collects traces of requests.", ("Segment", "AWS X-Ray", "Handler"), "AWS X-Ray",
+                 explanation="AWS X-Ray: a service that collects traces of requests.")
+    p = Progress(3, 12, 4, 1, 6)
+    rows = [TopicSummary("functions", "Functions", 5, 4, now + timedelta(minutes=10)),
+            TopicSummary("tracing", "Tracing", 3, 1, now + timedelta(days=3))]
+    wrong = Verdict(False, "AWS X-Ray")
+    terminal = "".join(rendered(v) for v in (render.question_view(q, p, "Tracing"), render.feedback_view(wrong, q),
+                                             render.summary_view(rows, now, interrupted=True)))
+    plain = "\n".join((render.question_text(q, p, "Tracing"), render.feedback_text(wrong, q),
+                       render.summary_text(rows, now)))
+    assert_golden("quiz-terminal.txt", terminal)
+    assert_golden("quiz-plain.txt", plain + "\n")
+
+
+def rendered(renderable: object) -> str:
+    from .golden import render
+
+    return render(renderable)  # type: ignore[arg-type]
+
+
+class Scripted:
+    """A Prompter that answers every question right and then acts out `at_rating` at the n-th rating prompt."""
+
+    plain = True
+
+    def __init__(self, session, ratings: list) -> None:  # type: ignore[no-untyped-def]
+        self.session, self.ratings = session, ratings
+
+    def choose(self, message, choices, *, undo=False):  # type: ignore[no-untyped-def]
+        q = self.session.pending.question
+        return list(choices).index(q.answer)
+
+    def text(self, message, *, undo=False):  # type: ignore[no-untyped-def]
+        return self.session.pending.question.answer
+
+    def rate(self, message, options, *, default=Grade.GOOD):  # type: ignore[no-untyped-def]
+        action = self.ratings.pop(0)
+        if action == "ctrl-c":
+            raise KeyboardInterrupt
+        return action
+
+
+def scripted_shell(data_dir: Path, ratings: list):  # type: ignore[no-untyped-def]
+    import io
+    import random
+
+    from serverless_study.cards import generate_cards
+    from serverless_study.cli.context import Env
+    from serverless_study.cli.quiz import QuizShell
+    from serverless_study.loader import load_topics
+    from serverless_study.scheduler import Scheduler
+    from serverless_study.session import Session
+
+    topics = load_topics([FIXTURES / "quiz"]).topics
+    now = datetime.now(timezone.utc)
+    store = Store.open(data_dir / DB_NAME)
+    session = Session.start(store, generate_cards(topics), {t.id: t for t in topics}, Scheduler(), random.Random(1),
+                            now=now, day_start=now - timedelta(hours=1), topic_ids=["tracing"])
+    out = io.StringIO()
+    return QuizShell(Env(data_dir=data_dir, stdout=out), session, Scripted(session, ratings), plain=True), store, out
+
+
+def test_ctrl_c_at_the_rating_of_a_right_answer_keeps_it_as_good(data_dir: Path) -> None:
+    shell, store, out = scripted_shell(data_dir, [Grade.EASY, "ctrl-c"])
+    assert shell.run() == 130
+    assert [r.review.grade for r in store.history()] == [Grade.EASY, Grade.GOOD]
+    assert "Session interrupted. 2 answered, 2 correct." in out.getvalue()
+    store.close()
+
+
+def test_quitting_at_a_rating_ends_the_session_with_the_answer_kept(data_dir: Path) -> None:
+    shell, store, out = scripted_shell(data_dir, [None])
+    assert shell.run() == 0
+    assert [r.review.grade for r in store.history()] == [Grade.GOOD]
+    assert "Session over. 1 answered, 1 correct." in out.getvalue()
+    store.close()

@@ -1,0 +1,121 @@
+"""The FSRS adapter: fixed clock, fuzz off unless a test lends it a seeded generator."""
+
+from __future__ import annotations
+
+import random
+from datetime import datetime, timedelta, timezone
+from zoneinfo import ZoneInfo
+
+import fsrs
+import pytest
+
+from serverless_study.errors import UsageError
+from serverless_study.model import CardState, Grade, Phase
+from serverless_study.scheduler import LEECH_LAPSES, Scheduler, _from_fsrs, _to_fsrs, is_leech_lapse, utc
+
+NOW = datetime(2025, 1, 6, 9, 0, tzinfo=timezone.utc)
+
+
+def reference(retention: float = 0.9) -> fsrs.Scheduler:
+    return fsrs.Scheduler(desired_retention=retention, enable_fuzzing=False)
+
+
+def test_a_new_card_follows_the_learning_steps() -> None:
+    s = Scheduler()
+    again = s.review(None, "t/i/typed", Grade.AGAIN, NOW)
+    good = s.review(None, "t/i/typed", Grade.GOOD, NOW)
+    assert (again.phase, again.step, again.due) == (Phase.LEARNING, 0, NOW + timedelta(minutes=1))
+    assert (good.phase, good.step, good.due) == (Phase.LEARNING, 1, NOW + timedelta(minutes=10))
+    graduated = s.review(good, "t/i/typed", Grade.GOOD, NOW + timedelta(minutes=10))
+    assert graduated.phase is Phase.REVIEW and graduated.step is None
+    assert graduated.reps == 2 and graduated.lapses == 0
+
+
+def test_each_grade_matches_fsrs_itself() -> None:
+    ours, theirs = Scheduler(), reference()
+    for grade in Grade:
+        mine = ours.review(None, "c", grade, NOW)
+        card, _ = theirs.review_card(fsrs.Card(card_id=1, due=NOW), fsrs.Rating(int(grade)), NOW)
+        assert (mine.due, mine.stability, mine.difficulty, mine.step) == (card.due, card.stability,
+                                                                          card.difficulty, card.step)
+
+
+def test_a_review_schedule_over_weeks_matches_fsrs() -> None:
+    ours, theirs = Scheduler(), reference()
+    state, card, when = None, fsrs.Card(card_id=1, due=NOW), NOW
+    for grade in (Grade.EASY, Grade.GOOD, Grade.HARD, Grade.AGAIN, Grade.GOOD, Grade.GOOD):
+        state = ours.review(state, "c", grade, when)
+        card, _ = theirs.review_card(card, fsrs.Rating(int(grade)), when)
+        assert state.due == card.due and state.stability == pytest.approx(card.stability)
+        when = state.due
+    assert state.lapses == 1 and state.reps == 6
+
+
+def test_state_round_trips_through_fsrs_card() -> None:
+    state = CardState("t/i/recall", Phase.RELEARNING, 0, 4.5, 6.25, NOW + timedelta(minutes=10), NOW, 3, 12)
+    back = _from_fsrs(state.card_id, _to_fsrs(state), lapses=state.lapses, reps=state.reps)
+    assert back == state
+    card = _to_fsrs(state)
+    assert fsrs.Card.from_dict(card.to_dict()).to_dict() == card.to_dict()
+
+
+def test_lapses_count_only_forgetting_a_card_in_review() -> None:
+    s = Scheduler()
+    learning = s.review(None, "c", Grade.AGAIN, NOW)
+    assert learning.lapses == 0  # failing a new card is not a lapse
+    review = s.review(None, "c", Grade.EASY, NOW)
+    lapsed = s.review(review, "c", Grade.AGAIN, review.due)
+    assert lapsed.lapses == 1 and lapsed.phase is Phase.RELEARNING
+    again = s.review(lapsed, "c", Grade.AGAIN, lapsed.due)
+    assert again.lapses == 1  # failing again while relearning is the same lapse
+
+
+@pytest.mark.parametrize(("lapses", "flagged"), [(7, False), (8, True), (9, False), (12, True), (16, True)])
+def test_leeches_are_flagged_at_eight_lapses_then_every_four(lapses: int, flagged: bool) -> None:
+    before = CardState("c", Phase.REVIEW, None, 1.0, 9.0, NOW, NOW, lapses - 1, 30)
+    after = CardState("c", Phase.RELEARNING, 0, 0.5, 9.5, NOW, NOW, lapses, 31)
+    assert is_leech_lapse(before, after) is flagged
+    assert not is_leech_lapse(after, after)  # no new lapse, no flag
+    assert LEECH_LAPSES == 8
+
+
+def test_retrievability_is_fsrs_prediction() -> None:
+    s = Scheduler()
+    state = s.review(None, "c", Grade.EASY, NOW)
+    assert s.retrievability(state, NOW) == pytest.approx(1.0)
+    at_due = s.retrievability(state, state.due)
+    assert 0.85 < at_due < 0.95  # desired retention is 0.9 and intervals are rounded to whole days
+    assert at_due == pytest.approx(reference().get_card_retrievability(_to_fsrs(state), state.due))
+
+
+def test_desired_retention_changes_intervals_and_is_checked() -> None:
+    easy = Scheduler(0.9).review(None, "c", Grade.EASY, NOW).due
+    assert Scheduler(0.8).review(None, "c", Grade.EASY, NOW).due > easy
+    for bad in (0.5, 1.0, 0.995):
+        with pytest.raises(UsageError, match="retention"):
+            Scheduler(bad)
+
+
+def test_fuzz_comes_from_the_injected_rng_only() -> None:
+    long = CardState("c", Phase.REVIEW, None, 60.0, 5.0, NOW, NOW - timedelta(days=60), 0, 5)
+    plain = Scheduler().review(long, "c", Grade.GOOD, NOW).due
+    global_state = random.getstate()
+    fuzzed = [Scheduler(fuzz_rng=random.Random(seed)).review(long, "c", Grade.GOOD, NOW).due for seed in range(8)]
+    assert random.getstate() == global_state  # fsrs's global generator is neither used nor disturbed
+    assert fuzzed == [Scheduler(fuzz_rng=random.Random(seed)).review(long, "c", Grade.GOOD, NOW).due
+                      for seed in range(8)]
+    assert len(set(fuzzed)) > 1 and all(abs(d - plain) <= timedelta(days=10) for d in fuzzed)
+
+
+def test_intervals_preview_each_grade() -> None:
+    shown = Scheduler().intervals(None, "c", NOW)
+    assert shown[Grade.AGAIN] == timedelta(minutes=1) and shown[Grade.GOOD] == timedelta(minutes=10)
+    assert shown[Grade.EASY] >= timedelta(days=1)
+
+
+def test_times_are_normalised_to_fsrs_utc() -> None:
+    berlin = NOW.astimezone(ZoneInfo("Europe/Berlin"))
+    assert utc(berlin).tzinfo is timezone.utc and utc(berlin) == NOW
+    assert Scheduler().review(None, "c", Grade.GOOD, berlin).due == NOW + timedelta(minutes=10)
+    with pytest.raises(ValueError, match="aware"):
+        utc(datetime(2025, 1, 6, 9))

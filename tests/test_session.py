@@ -1,0 +1,306 @@
+"""The session engine without a terminal: limits, learning steps, leeches, undo, and a simulated week."""
+
+from __future__ import annotations
+
+import random
+import time
+from datetime import datetime, timedelta, timezone
+from pathlib import Path
+
+import fsrs
+import pytest
+
+from serverless_study.cards import generate_cards
+from serverless_study.loader import load_topics
+from serverless_study.model import Card, CardKind, CardState, Grade, Phase, Question, Review, Topic
+from serverless_study.scheduler import Scheduler
+from serverless_study.session import Limits, Session
+from serverless_study.store import Store
+
+FIXTURE = Path(__file__).parent / "fixtures" / "quiz"
+MONDAY = datetime(2025, 1, 6, 9, 0, tzinfo=timezone.utc)
+TOPICS = load_topics([FIXTURE]).topics
+TOPIC_MAP = {t.id: t for t in TOPICS}
+CARDS = generate_cards(TOPICS)
+
+
+def start(store: Store, now: datetime = MONDAY, *, seed: int = 1, limits: Limits = Limits(), **kw: object) -> Session:
+    return Session.start(store, CARDS, TOPIC_MAP, Scheduler(), random.Random(seed), now=now,
+                         day_start=now.replace(hour=0), limits=limits, **kw)  # type: ignore[arg-type]
+
+
+def right(q: Question) -> str:
+    return q.answer
+
+
+def wrong(q: Question) -> str:
+    return next((c for c in q.choices if c != q.answer), "certainly not this")
+
+
+def answer_all(session: Session, now: datetime, grade: Grade = Grade.GOOD, step: timedelta = timedelta(seconds=15)
+               ) -> tuple[int, datetime]:
+    """Answer everything the session asks, correctly, `step` apart; returns (answers, clock after)."""
+    n = 0
+    while (q := session.next_question(now)) is not None:
+        session.answer(q, now, given=right(q), grade=grade)
+        now += step
+        n += 1
+    return n, now
+
+
+@pytest.fixture
+def store() -> Store:
+    return Store.open(":memory:")
+
+
+def test_new_cards_per_day_are_limited_and_counted_from_todays_log(store: Store) -> None:
+    s = start(store, limits=Limits(new_per_day=5))
+    assert s.progress().new == 5
+    for _ in range(3):
+        q = s.next_question(MONDAY)
+        assert q is not None
+        s.answer(q, MONDAY, given=right(q))
+    later = start(store, MONDAY + timedelta(hours=2), limits=Limits(new_per_day=5))
+    assert later.progress().new == 2  # three were introduced earlier today
+    tomorrow = start(store, MONDAY + timedelta(days=1), limits=Limits(new_per_day=5))
+    assert tomorrow.progress().new == 5
+
+
+def test_reviews_per_day_are_limited(store: Store) -> None:
+    past = MONDAY - timedelta(days=10)
+    for card in CARDS[:12]:
+        state = CardState(card.id, Phase.REVIEW, None, 5.0, 5.0, MONDAY - timedelta(hours=1), past, 0, 3)
+        store.record(Review(card.id, past, Grade.GOOD, "", True, 0), state, previous=state, topic_id=card.topic_id)
+    s = start(store, limits=Limits(new_per_day=0, reviews_per_day=4))
+    assert (s.progress().review, s.progress().new) == (4, 0)
+    answer_all(s, MONDAY)
+    again = start(store, MONDAY + timedelta(hours=1), limits=Limits(new_per_day=0, reviews_per_day=4))
+    assert again.next_question(MONDAY + timedelta(hours=1)) is None
+
+
+def test_limit_caps_one_session(store: Store) -> None:
+    s = start(store, limits=Limits(session=3))
+    assert s.progress().total == 3
+    answers, _ = answer_all(s, MONDAY)
+    assert answers == 6  # three new cards, each seen again at its 10-minute learning step
+    assert len(store.started_ids()) == 3
+
+
+def test_a_failed_card_comes_back_in_the_same_session_when_its_step_is_due(store: Store) -> None:
+    s = start(store, limits=Limits(new_per_day=3))
+    now = MONDAY
+    first = s.next_question(now)
+    assert first is not None
+    out = s.answer(first, now, given=wrong(first))
+    assert out.grade is Grade.AGAIN and out.after.due == now + timedelta(minutes=1)
+    shown = []
+    for _ in range(2):  # the other two new cards come first: the failed one is not due yet
+        q = s.next_question(now := now + timedelta(seconds=10))
+        assert q is not None and q.card_id != first.card_id
+        s.answer(q, now, given=right(q))
+        shown.append(q.card_id)
+    q = s.next_question(now + timedelta(seconds=5))  # nothing else left: learned ahead of its step
+    assert q is not None and q.card_id == first.card_id
+
+
+def test_a_due_learning_card_goes_before_the_rest(store: Store) -> None:
+    s = start(store, limits=Limits(new_per_day=5))
+    first = s.next_question(MONDAY)
+    assert first is not None
+    s.answer(first, MONDAY, given=wrong(first))
+    q = s.next_question(MONDAY + timedelta(minutes=2))
+    assert q is not None and q.card_id == first.card_id
+
+
+def test_a_wrong_objective_answer_is_again_whatever_grade_is_asked(store: Store) -> None:
+    s = start(store)
+    q = s.next_question(MONDAY)
+    assert q is not None and not q.self_rated
+    out = s.answer(q, MONDAY, given=wrong(q), grade=Grade.EASY)
+    assert out.grade is Grade.AGAIN and not out.verdict.correct
+    [logged] = store.history()
+    assert (logged.review.grade, logged.review.correct, logged.review.answer) == (Grade.AGAIN, False, wrong(q))
+
+
+def test_self_rated_cards_take_the_learners_grade(store: Store) -> None:
+    s = start(store, MONDAY + timedelta(days=1))
+    recall = next(c for c in CARDS if c.kind is CardKind.RECALL)
+    # Queue the recall card by making the choice sibling an old review that is not due.
+    s = Session.start(store, [recall], TOPIC_MAP, Scheduler(), random.Random(1), now=MONDAY, day_start=MONDAY)
+    q = s.next_question(MONDAY)
+    assert q is not None and q.self_rated
+    with pytest.raises(ValueError, match="grade"):
+        s.answer(q, MONDAY, given="")
+    out = s.answer(q, MONDAY, given="", grade=Grade.HARD)
+    assert out.grade is Grade.HARD and store.history()[0].review.correct
+
+
+def test_each_answer_is_saved_before_answer_returns(store: Store) -> None:
+    s = start(store)
+    for n in range(1, 4):
+        q = s.next_question(MONDAY)
+        assert q is not None
+        out = s.answer(q, MONDAY, given=right(q), duration_ms=2500)
+        assert store.reviews_total() == n and store.state(q.card_id) == out.after
+        assert store.history()[-1].review.duration_ms == 2500
+
+
+def test_undo_restores_the_card_and_asks_it_again(store: Store) -> None:
+    s = start(store, limits=Limits(new_per_day=3))
+    q1 = s.next_question(MONDAY)
+    assert q1 is not None
+    s.answer(q1, MONDAY, given=right(q1))
+    q2 = s.next_question(MONDAY)  # on screen when the learner presses u
+    assert q2 is not None
+    undone = s.undo()
+    assert undone is not None and undone.card.id == q1.card_id
+    assert store.state(q1.card_id) is None and store.reviews_total() == 0
+    assert s.next_question(MONDAY) == q1  # the same question again
+    s.answer(q1, MONDAY, given=wrong(q1))
+    assert s.next_question(MONDAY + timedelta(seconds=1)) == q2  # then the one that was put back
+    assert s.undo() is not None and s.undo() is None  # only this session's answers
+    assert s.summary() == []
+
+
+def test_undo_of_a_review_restores_its_previous_state(store: Store) -> None:
+    s = start(store, limits=Limits(new_per_day=1))
+    n, now = answer_all(s, MONDAY)
+    card_id = store.history()[0].review.card_id
+    graduated = store.state(card_id)
+    assert graduated is not None and graduated.phase is Phase.REVIEW
+    later = start(store, graduated.due, limits=Limits(new_per_day=0))
+    q = later.next_question(graduated.due)
+    assert q is not None and q.card_id == card_id
+    later.answer(q, graduated.due, given=wrong(q))
+    assert store.state(card_id).lapses == 1  # type: ignore[union-attr]
+    later.undo()
+    assert store.state(card_id) == graduated and store.reviews_total() == n
+
+
+def test_a_leech_is_flagged_after_the_eighth_lapse_with_its_content(store: Store) -> None:
+    typed = next(c for c in CARDS if c.kind is CardKind.TYPED)
+    scheduler = Scheduler()
+    now, flagged = MONDAY, []
+    state = scheduler.review(None, typed.id, Grade.EASY, now)
+    store.record(Review(typed.id, now, Grade.EASY, "", True, 0), state, previous=None, topic_id=typed.topic_id)
+    while len(flagged) < 10:
+        now = store.state(typed.id).due  # type: ignore[union-attr]
+        s = Session.start(store, [typed], TOPIC_MAP, scheduler, random.Random(1), now=now, day_start=now)
+        q = s.next_question(now)
+        assert q is not None
+        before = store.state(typed.id)
+        grade_wrong = before is not None and before.phase is Phase.REVIEW
+        out = s.answer(q, now, given="no idea" if grade_wrong else right(q), grade=Grade.EASY)
+        if grade_wrong:
+            flagged.append((out.after.lapses, out.leech))
+            if out.leech:
+                assert out.item is not None and out.item.id == typed.item_id
+    assert [lapses for lapses, leech in flagged if leech] == [8]
+    assert flagged[-1] == (10, False)
+
+
+def test_cards_whose_content_is_gone_are_skipped_but_keep_their_history(store: Store) -> None:
+    gone = Card("functions/removed/typed", "functions", "removed", CardKind.TYPED, "")
+    state = CardState(gone.id, Phase.REVIEW, None, 3.0, 5.0, MONDAY - timedelta(days=1), MONDAY - timedelta(days=4))
+    store.record(Review(gone.id, MONDAY - timedelta(days=4), Grade.GOOD, "", True, 0), state, previous=None,
+                 topic_id="functions")
+    s = start(store, limits=Limits(new_per_day=0))
+    assert s.next_question(MONDAY) is None
+    assert store.state(gone.id) == state and len(store.history(gone.id)) == 1
+
+
+def test_siblings_are_not_introduced_together(store: Store) -> None:
+    s = start(store, limits=Limits(new_per_day=100))
+    queued = s.main
+    items = [(c.topic_id, c.item_id) for c in CARDS if c.id in queued and c.kind is not CardKind.COLUMN]
+    assert len(items) == len(set(items))  # one card per concept, fact and sequence a day
+    assert not any(c.kind is CardKind.RECALL and c.id in queued for c in CARDS)  # its choice sibling goes first
+
+
+def test_topic_filter_and_summary(store: Store) -> None:
+    s = start(store, topic_ids=["tracing"])
+    assert {s.card(cid).topic_id for cid in s.main} == {"tracing"}
+    q = s.next_question(MONDAY)
+    assert q is not None
+    s.answer(q, MONDAY, given=wrong(q))
+    q = s.next_question(MONDAY)
+    assert q is not None
+    s.answer(q, MONDAY, given=right(q))
+    [summary] = s.summary()
+    assert (summary.topic_id, summary.title, summary.answered, summary.correct) == ("tracing", "Tracing", 2, 1)
+    assert summary.next_due == MONDAY + timedelta(minutes=1)
+
+
+def test_the_same_seed_asks_the_same_questions(store: Store) -> None:
+    def run(seed: int) -> list[Question]:
+        s = start(Store.open(":memory:"), seed=seed, limits=Limits(new_per_day=8))
+        out = []
+        now = MONDAY
+        while (q := s.next_question(now)) is not None:
+            out.append(q)
+            s.answer(q, now, given=right(q))
+            now += timedelta(minutes=1)
+        return out
+
+    assert run(3) == run(3)
+    assert [q.card_id for q in run(3)] != [q.card_id for q in run(4)] or run(3) != run(4)
+
+
+def test_a_simulated_week_asks_what_fsrs_predicts(store: Store) -> None:
+    """Seven mornings, everything answered Good: each day's reviews are exactly the cards FSRS says are due."""
+    reference = fsrs.Scheduler(enable_fuzzing=False)
+    offered: list[int] = []
+    expected: list[int] = []
+    for day in range(7):
+        morning = MONDAY + timedelta(days=day)
+        # FSRS's own prediction, from replaying every logged review of each card through fsrs directly.
+        predicted = 0
+        for card_id in store.started_ids():
+            card = fsrs.Card(card_id=1, due=MONDAY)
+            for logged in store.history(card_id):
+                card, _ = reference.review_card(card, fsrs.Rating(int(logged.review.grade)), logged.review.reviewed_at)
+            predicted += card.due <= morning
+        s = start(store, morning, limits=Limits(new_per_day=10))
+        offered.append(s.progress().review)
+        expected.append(predicted)
+        answer_all(s, morning)
+    assert offered == expected
+    assert sum(offered) > 0 and offered[0] == 0
+
+
+def test_the_due_queries_use_indexes(store: Store) -> None:
+    conn = store._conn
+    plans = {
+        "due": "SELECT card_id FROM card_state WHERE due <= ? AND phase = 'review' ORDER BY due, card_id",
+        "today": "SELECT coalesce(phase, ''), count(*) FROM review_log WHERE reviewed_at >= ? GROUP BY phase",
+    }
+    for name, sql in plans.items():
+        plan = " ".join(str(r[-1]) for r in conn.execute("EXPLAIN QUERY PLAN " + sql, ("x",)))
+        assert "USING INDEX" in plan, (name, plan)
+
+
+def test_the_queue_for_ten_thousand_cards_builds_fast(tmp_path: Path) -> None:
+    store = Store.open(tmp_path / "big.sqlite3")
+    cards = [Card(f"t{x % 50}/i{x}/typed", f"t{x % 50}", f"i{x}", CardKind.TYPED, "") for x in range(12000)]
+    topics = {f"t{k}": Topic(f"t{k}", f"T{k}") for k in range(50)}
+    conn = store._conn
+    conn.execute("BEGIN")
+    conn.executemany(
+        "INSERT INTO card_state (card_id, topic_id, phase, stability, difficulty, due, last_review, reps)"
+        " VALUES (?, ?, 'review', 10.0, 5.0, ?, '2025-01-01T09:00:00.000000+00:00', 3)",
+        [(c.id, c.topic_id, (MONDAY + timedelta(hours=(x * 7919) % 2000 - 1000)).isoformat(timespec="microseconds"))
+         for x, c in enumerate(cards[:10000])])
+    conn.executemany(
+        "INSERT INTO review_log (card_id, reviewed_at, rating, answer, correct, duration_ms, phase)"
+        " VALUES (?, ?, 3, '', 1, 0, 'review')",
+        [(cards[x % 10000].id, (MONDAY - timedelta(hours=10, minutes=x)).isoformat(timespec="microseconds"))
+         for x in range(50000)])
+    conn.execute("COMMIT")
+    best = float("inf")
+    for _ in range(3):
+        t0 = time.perf_counter()
+        s = Session.start(store, cards, topics, Scheduler(), random.Random(1), now=MONDAY,
+                          day_start=MONDAY.replace(hour=0))
+        best = min(best, time.perf_counter() - t0)
+    assert s.progress().review == 200 and s.progress().new == 20
+    assert best < 0.1, f"queue took {best * 1000:.0f} ms"
