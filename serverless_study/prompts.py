@@ -7,17 +7,7 @@ from typing import IO, Any, Protocol, Sequence, Union
 from serverless_study.model import Grade
 
 
-def choose(message: str, choices: Sequence[tuple[str, Any]], **kwargs: Any) -> Any:
-    """A select prompt; returns the chosen value, or None when the learner quits (Ctrl-C / Esc)."""
-    import questionary
-
-    result = questionary.select(
-        message, choices=[questionary.Choice(title=title, value=value) for title, value in choices], **kwargs
-    ).ask()
-    return result
-
-
-# --- quiz prompts -------------------------------------------------------------------------------------------------
+# --- prompts -------------------------------------------------------------------------------------------------------
 # A Prompter asks one thing at a time. None means the learner quit (q, end of input, or too many answers that fit
 # nothing); UNDO means "take back my previous answer"; Ctrl-C raises KeyboardInterrupt in both implementations so
 # that the session can tell an interruption (exit 130) from a clean quit (exit 0).

@@ -16,6 +16,7 @@ if TYPE_CHECKING:
     from rich.console import Console
 
     from serverless_study.loader import LoadResult
+    from serverless_study.prompts import Prompter
 
 OK, FAILURE, USAGE, INTERRUPTED = 0, 1, 2, 130
 
@@ -33,6 +34,7 @@ class Env:
     stderr: IO[str] = field(default_factory=lambda: sys.stderr)
     environ: Any = field(default_factory=lambda: os.environ)
     clock: Callable[[], datetime] = _utcnow
+    prompt_options: dict[str, Any] = field(default_factory=dict)  # input=/output= for prompt_toolkit in tests
 
     @property
     def stdout_isatty(self) -> bool:
@@ -70,6 +72,12 @@ class Env:
         from serverless_study.render import make_console
 
         return make_console(self.stderr, terminal=_isatty(self.stderr), no_color=self.no_color)
+
+    def prompter(self, plain: bool) -> "Prompter":
+        """Numbered line prompts when plain (pipes, screen readers); questionary in a terminal."""
+        from serverless_study.prompts import LinePrompter, QuestionaryPrompter
+
+        return LinePrompter(self.stdin, self.stdout) if plain else QuestionaryPrompter(**self.prompt_options)
 
     def error(self, message: str) -> None:
         """One line on stderr, never markup-interpreted."""

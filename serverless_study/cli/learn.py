@@ -2,12 +2,15 @@
 
 from __future__ import annotations
 
-from typing import Annotated, Optional
+from typing import TYPE_CHECKING, Annotated, Optional
 
 import typer
 
-from serverless_study.cli.context import USAGE, Env, get_env
+from serverless_study.cli.context import INTERRUPTED, USAGE, Env, get_env
 from serverless_study.model import Topic
+
+if TYPE_CHECKING:
+    from serverless_study.prompts import Prompter
 
 
 def topics(ctx: typer.Context) -> None:
@@ -43,7 +46,10 @@ def learn(
             _usage(env, problem, matches or topics)
         show(env, matches)
     elif env.interactive:
-        _browse(env, topics)
+        try:
+            _browse(env, topics, env.prompter(plain=False))
+        except KeyboardInterrupt:
+            raise typer.Exit(INTERRUPTED) from None
     else:
         _usage(env, "give a TOPIC or --all", topics)
 
@@ -67,21 +73,18 @@ def _usage(env: Env, problem: str, candidates: list[Topic]) -> None:
     raise typer.Exit(USAGE)
 
 
-def _browse(env: Env, topics: list[Topic]) -> None:
-    """Pick a topic, read it, then go next / back / pick / quit until the learner quits."""
-    from serverless_study.prompts import choose
-
-    def pick() -> int | None:
-        return choose("Which topic?", [(f"{t.title}  ({t.id})", i) for i, t in enumerate(topics)])
-
-    index = pick()
-    while index is not None:
+def _browse(env: Env, topics: list[Topic], prompter: "Prompter") -> None:
+    """Pick a topic, read it, then go next / back / pick another / quit until the learner quits."""
+    titles = [f"{t.title}  ({t.id})" for t in topics]
+    index = prompter.choose("Which topic?", titles)
+    while isinstance(index, int):
         show(env, [topics[index]])
-        options: list[tuple[str, object]] = []
+        moves: list[tuple[str, int | None]] = []
         if index + 1 < len(topics):
-            options.append((f"Next: {topics[index + 1].title}", index + 1))
+            moves.append((f"Next: {topics[index + 1].title}", index + 1))
         if index > 0:
-            options.append((f"Back: {topics[index - 1].title}", index - 1))
-        options += [("Pick another topic", "pick"), ("Quit", None)]
-        answer = choose("Where now?", options)
-        index = pick() if answer == "pick" else answer  # type: ignore[assignment]
+            moves.append((f"Back: {topics[index - 1].title}", index - 1))
+        moves += [("Pick another topic", -1), ("Quit", None)]
+        move = prompter.choose("Where now?", [label for label, _ in moves])
+        target = moves[move][1] if isinstance(move, int) else None
+        index = prompter.choose("Which topic?", titles) if target == -1 else target

@@ -103,14 +103,8 @@ def run_quiz(env: Env, opts: QuizOptions) -> int:
     with Store.in_dir(env.data_dir) as store:
         session = Session.start(store, generate_cards(topics), {t.id: t for t in topics}, scheduler, rng, now=now,
                                 day_start=today_bounds(now)[0], limits=limits, topic_ids=topic_ids)
-        shell = QuizShell(env, session, _prompter(env, opts.plain), opts.plain)
+        shell = QuizShell(env, session, env.prompter(opts.plain), opts.plain)
         return shell.run()
-
-
-def _prompter(env: Env, plain: bool) -> "Prompter":
-    from serverless_study.prompts import LinePrompter, QuestionaryPrompter
-
-    return LinePrompter(env.stdin, env.stdout) if plain else QuestionaryPrompter()
 
 
 class QuizShell:
