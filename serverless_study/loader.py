@@ -60,6 +60,7 @@ def load_topics(dirs: list[Path], cache_file: Path | None = None, check_images: 
     new_cache: dict[str, Any] = {}
     files = content_files(dirs)
     stamps: dict[Path, list[int]] = {}
+    keys: dict[Path, str] = {}
     parsed: dict[Path, Topic] = {}
     todo: list[Path] = []
     for path in files:
@@ -69,10 +70,12 @@ def load_topics(dirs: list[Path], cache_file: Path | None = None, check_images: 
             result.problems.append(ContentError(str(path), f"cannot read: {exc.strerror}"))
             continue
         stamps[path] = [st.st_size, st.st_mtime_ns]
-        entry = cache.get(str(path.resolve()))
-        if entry and entry.get("stamp") == stamps[path]:
+        keys[path] = key = str(path.resolve())
+        entry = cache.get(key)
+        if isinstance(entry, dict) and entry.get("stamp") == stamps[path]:
             try:
                 parsed[path] = topic_from_dict(entry["topic"])
+                new_cache[key] = entry  # unchanged: keep the stored form as it is
                 continue
             except (KeyError, TypeError, ValueError):
                 pass
@@ -86,8 +89,8 @@ def load_topics(dirs: list[Path], cache_file: Path | None = None, check_images: 
         topic = parsed.get(path)
         if topic is None:
             continue
-        if cache_file is not None:
-            new_cache[str(path.resolve())] = {"stamp": stamps[path], "topic": topic_to_dict(topic)}
+        if cache_file is not None and keys[path] not in new_cache:
+            new_cache[keys[path]] = {"stamp": stamps[path], "topic": topic_to_dict(topic)}
         if topic.id in seen:
             result.problems.append(
                 ContentError(str(path), f"topic id {topic.id!r} is already used by {seen[topic.id]}", 1, "id")
@@ -105,7 +108,7 @@ def load_topics(dirs: list[Path], cache_file: Path | None = None, check_images: 
             for img in topic.images:
                 if not img.path.is_file():
                     result.problems.append(ContentError(topic.source, f"image not found: {img.src}", 0, "images"))
-    if cache_file is not None and new_cache != cache:
+    if cache_file is not None and (todo or new_cache.keys() != cache.keys()):
         _write_cache(cache_file, new_cache)
     return result
 

@@ -118,10 +118,12 @@ def topics_table(topics: Iterable[Topic]) -> Table:
 
 
 # --- quiz and stats -----------------------------------------------------------------------------------------------
-# Each view has a Rich form for terminals and a plain-text form (str) for line mode: no colour, no boxes.
+# Rich forms for terminals; their plain-text twins for line mode are in textview.py.
+
+from serverless_study.textview import _percent, _stats_lines, progress_text, when_text  # noqa: E402
 
 if TYPE_CHECKING:
-    from datetime import datetime, timedelta
+    from datetime import datetime
 
     from serverless_study.answers import Verdict
     from serverless_study.model import Item, Question
@@ -129,39 +131,9 @@ if TYPE_CHECKING:
     from serverless_study.stats import Stats
 
 
-def duration_text(delta: "timedelta") -> str:
-    """A short human span: "1 min", "10 min", "5 h", "3 days"."""
-    seconds = max(0, int(delta.total_seconds()))
-    if seconds < 60:
-        return "now" if seconds == 0 else "<1 min"
-    if seconds < 3600:
-        return f"{round(seconds / 60)} min"
-    if seconds < 86400:
-        return f"{round(seconds / 3600)} h"
-    days = round(seconds / 86400)
-    return "1 day" if days == 1 else f"{days} days"
-
-
-def when_text(moment: "datetime | None", now: "datetime") -> str:
-    if moment is None:
-        return "-"
-    if moment <= now:
-        return "now"
-    return f"in {duration_text(moment - now)}"
-
-
-def progress_text(p: "Progress") -> str:
-    return f"{p.position} of {p.total} · {p.new} new, {p.learning} learning, {p.review} to review left"
-
-
 def question_view(q: "Question", p: "Progress", topic_title: str) -> RenderableType:
     return Panel(Text(q.prompt), title=Text(topic_title, style="bold"), subtitle=Text(progress_text(p), style="dim"),
                  title_align="left", subtitle_align="right", box=box.ROUNDED, padding=(0, 1))
-
-
-def question_text(q: "Question", p: "Progress", topic_title: str) -> str:
-    return f"\nQuestion {p.position} of {p.total} ({topic_title}; {p.new} new, {p.learning} learning, " \
-           f"{p.review} to review left)\n{q.prompt}"
 
 
 def feedback_view(verdict: "Verdict", q: "Question") -> RenderableType:
@@ -175,13 +147,6 @@ def feedback_view(verdict: "Verdict", q: "Question") -> RenderableType:
     return Group(*parts)
 
 
-def feedback_text(verdict: "Verdict", q: "Question") -> str:
-    lines = [f"Correct. {verdict.note}".rstrip() if verdict.correct else f"Wrong. The answer is: {verdict.expected}"]
-    if q.explanation:
-        lines.append(q.explanation)
-    return "\n".join(lines)
-
-
 def reveal_view(q: "Question") -> RenderableType:
     parts: list[RenderableType] = [Text("Answer", style="bold green"), Padding(Text(q.answer), (0, 0, 0, 2))]
     if q.explanation:
@@ -189,20 +154,11 @@ def reveal_view(q: "Question") -> RenderableType:
     return Group(*parts)
 
 
-def reveal_text(q: "Question") -> str:
-    return "\n".join(["Answer:", q.answer, *([q.explanation] if q.explanation else [])])
-
-
 def leech_view(outcome: "Outcome") -> RenderableType:
     head = Text(f"Leech: you have forgotten this card {outcome.after.lapses} times. Read its note again:",
                 style="bold yellow")
     body = item_view(outcome.item) if outcome.item is not None else Text("(its content is gone)")
     return Panel(Group(head, Text(""), body), box=box.ROUNDED, border_style="yellow")
-
-
-def leech_text(outcome: "Outcome") -> str:
-    head = f"Leech: you have forgotten this card {outcome.after.lapses} times. Read its note again:"
-    return head + "\n" + (item_text(outcome.item) if outcome.item is not None else "(its content is gone)")
 
 
 def item_view(item: "Item") -> RenderableType:
@@ -217,27 +173,6 @@ def item_view(item: "Item") -> RenderableType:
     if item.note:
         parts.append(Text(item.note, style="italic"))
     return Group(*parts)
-
-
-def item_text(item: "Item") -> str:
-    if isinstance(item, Concept):
-        lines = [item.term, f"    {item.definition}", *(f"    - {p}" for p in item.points)]
-        if item.aliases:
-            lines.append(f"    Also called: {', '.join(item.aliases)}")
-    elif isinstance(item, Fact):
-        lines = [f"Q {item.prompt}", f"A {item.answer}", *([f"  {item.explanation}"] if item.explanation else [])]
-    elif isinstance(item, Comparison):
-        lines = [item.title]
-        for row in item.rows:
-            if row.label:
-                lines.append(f"{row.label}:")
-            lines += [f"  {col}: {cell}" for col, cell in zip(item.columns, row.cells) if cell]
-        lines += [item.note] if item.note else []
-    else:
-        lines = [item.title, *(f"{n:>2}. {s.text}" + (f" - {s.detail}" if s.detail else "")
-                               for n, s in enumerate(item.steps, 1))]
-        lines += [item.note] if item.note else []
-    return "\n".join(lines)
 
 
 def summary_view(rows: "list[TopicSummary]", now: "datetime", *, interrupted: bool = False) -> RenderableType:
@@ -255,19 +190,6 @@ def summary_view(rows: "list[TopicSummary]", now: "datetime", *, interrupted: bo
     return table
 
 
-def summary_text(rows: "list[TopicSummary]", now: "datetime", *, interrupted: bool = False) -> str:
-    answered, correct = sum(r.answered for r in rows), sum(r.correct for r in rows)
-    head = "Session interrupted." if interrupted else "Session over."
-    lines = [f"\n{head} {answered} answered, {correct} correct."]
-    lines += [f"{r.title}: {r.answered} answered, {r.correct} correct, next due {when_text(r.next_due, now)}."
-              for r in rows]
-    return "\n".join(lines)
-
-
-def _percent(value: float | None) -> str:
-    return "-" if value is None else f"{value * 100:.0f}%"
-
-
 def stats_view(s: "Stats") -> RenderableType:
     table = Table(box=box.SIMPLE_HEAVY, header_style="bold", pad_edge=False)
     for name, justify in (("Topic", "left"), ("Cards", "right"), ("New", "right"), ("Learning", "right"),
@@ -280,24 +202,3 @@ def stats_view(s: "Stats") -> RenderableType:
     return Group(*parts)
 
 
-def stats_text(s: "Stats") -> str:
-    lines = [f"{t.title} ({t.id}): {t.cards} cards, {t.new} new, {t.learning} learning, {t.review} review, "
-             f"{t.due} due today, mastery {_percent(t.mastery)}" for t in s.topics]
-    return "\n".join([*lines, "", *_stats_lines(s)]) + "\n"
-
-
-def _stats_lines(s: "Stats") -> list[str]:
-    forecast = ", ".join(f"{d[5:]}: {n}" for d, n in s.forecast)
-    lines = [
-        f"Due today: {s.due_today}; new cards available: {s.new_available} ({s.new_today} more today).",
-        f"Due over the next 7 days: {forecast}.",
-        f"Reviews: {s.reviews_today} today, {s.reviews_30d} in the last 30 days ({s.reviews_total} in all); "
-        f"retention over 30 days: {_percent(s.retention_30d)}.",
-        f"Streak: {s.streak_days} day{'s' if s.streak_days != 1 else ''}.",
-    ]
-    if s.leeches:
-        lines.append(f"Leeches ({len(s.leeches)}): " + ", ".join(f"{x.card_id} ({x.lapses} lapses)"
-                                                                 for x in s.leeches))
-    else:
-        lines.append("Leeches: none.")
-    return lines

@@ -2,7 +2,17 @@
 
 from __future__ import annotations
 
-from serverless_study.model import Topic
+from typing import TYPE_CHECKING
+
+from serverless_study.model import Comparison, Concept, Fact, Item, Topic
+
+if TYPE_CHECKING:
+    from datetime import datetime, timedelta
+
+    from serverless_study.answers import Verdict
+    from serverless_study.model import Question
+    from serverless_study.session import Outcome, Progress, TopicSummary
+    from serverless_study.stats import Stats
 
 
 def topic_text(topic: Topic) -> str:
@@ -18,40 +28,40 @@ def topic_text(topic: Topic) -> str:
     if topic.concepts:
         heading("Concepts")
         for c in topic.concepts:
-            out.append(c.term)
-            out.append(f"    {c.definition}")
-            out.extend(f"    - {p}" for p in c.points)
-            if c.aliases:
-                out.append(f"    Also called: {', '.join(c.aliases)}")
+            out += item_lines(c)
         out.append("")
-    for table in topic.comparisons:
-        heading(table.title)
-        for row in table.rows:
-            if row.label:
-                out.append(f"{row.label}:")
-            out.extend(f"  {col}: {cell}" for col, cell in zip(table.columns, row.cells) if cell)
-        if table.note:
-            out.append(table.note)
-        out.append("")
-    for seq in topic.sequences:
-        heading(seq.title)
-        for n, step in enumerate(seq.steps, 1):
-            out.append(f"{n:>2}. {step.text}" + (f" - {step.detail}" if step.detail else ""))
-        if seq.note:
-            out.append(seq.note)
-        out.append("")
+    for item in (*topic.comparisons, *topic.sequences):
+        heading(item.title)
+        out += item_lines(item)[1:] + [""]
     if topic.facts:
         heading("Key facts")
         for f in topic.facts:
-            out += [f"Q {f.prompt}", f"A {f.answer}"]
-            if f.explanation:
-                out.append(f"  {f.explanation}")
-            out.append("")
+            out += item_lines(f) + [""]
     for image in topic.images:
         out.append(f"Diagram: {image.caption or image.src} ({image.path})")
     while out and not out[-1]:
         out.pop()
     return "\n".join(out) + "\n"
+
+
+def item_lines(item: Item) -> list[str]:
+    """One content item as plain lines (tables and sequences start with their title)."""
+    if isinstance(item, Concept):
+        lines = [item.term, f"    {item.definition}", *(f"    - {p}" for p in item.points)]
+        if item.aliases:
+            lines.append(f"    Also called: {', '.join(item.aliases)}")
+        return lines
+    if isinstance(item, Fact):
+        return [f"Q {item.prompt}", f"A {item.answer}", *([f"  {item.explanation}"] if item.explanation else [])]
+    lines = [item.title]
+    if isinstance(item, Comparison):
+        for row in item.rows:
+            if row.label:
+                lines.append(f"{row.label}:")
+            lines += [f"  {col}: {cell}" for col, cell in zip(item.columns, row.cells) if cell]
+    else:
+        lines += [f"{n:>2}. {s.text}" + (f" - {s.detail}" if s.detail else "") for n, s in enumerate(item.steps, 1)]
+    return lines + ([item.note] if item.note else [])
 
 
 def topics_text(topics: list[Topic]) -> str:
@@ -67,3 +77,92 @@ def topics_text(topics: list[Topic]) -> str:
         cells = [r[0].ljust(widths[0]), r[1].ljust(widths[1])] + [c.rjust(w) for c, w in zip(r[2:], widths[2:])]
         lines.append("  ".join(cells).rstrip())
     return "\n".join(lines) + "\n"
+
+
+# --- quiz and stats: the line-mode twins of render.py's views ----------------------------------------------------
+
+
+def duration_text(delta: "timedelta") -> str:
+    """A short human span: "1 min", "10 min", "5 h", "3 days"."""
+    seconds = max(0, int(delta.total_seconds()))
+    if seconds < 60:
+        return "now" if seconds == 0 else "<1 min"
+    if seconds < 3600:
+        return f"{round(seconds / 60)} min"
+    if seconds < 86400:
+        return f"{round(seconds / 3600)} h"
+    days = round(seconds / 86400)
+    return "1 day" if days == 1 else f"{days} days"
+
+
+def when_text(moment: "datetime | None", now: "datetime") -> str:
+    if moment is None:
+        return "-"
+    if moment <= now:
+        return "now"
+    return f"in {duration_text(moment - now)}"
+
+
+def progress_text(p: "Progress") -> str:
+    return f"{p.position} of {p.total} · {p.new} new, {p.learning} learning, {p.review} to review left"
+
+
+def question_text(q: "Question", p: "Progress", topic_title: str) -> str:
+    return f"\nQuestion {p.position} of {p.total} ({topic_title}; {p.new} new, {p.learning} learning, " \
+           f"{p.review} to review left)\n{q.prompt}"
+
+
+def feedback_text(verdict: "Verdict", q: "Question") -> str:
+    lines = [f"Correct. {verdict.note}".rstrip() if verdict.correct else f"Wrong. The answer is: {verdict.expected}"]
+    if q.explanation:
+        lines.append(q.explanation)
+    return "\n".join(lines)
+
+
+def reveal_text(q: "Question") -> str:
+    return "\n".join(["Answer:", q.answer, *([q.explanation] if q.explanation else [])])
+
+
+def leech_text(outcome: "Outcome") -> str:
+    head = f"Leech: you have forgotten this card {outcome.after.lapses} times. Read its note again:"
+    return head + "\n" + (item_text(outcome.item) if outcome.item is not None else "(its content is gone)")
+
+
+def item_text(item: "Item") -> str:
+    return "\n".join(item_lines(item))
+
+
+def summary_text(rows: "list[TopicSummary]", now: "datetime", *, interrupted: bool = False) -> str:
+    answered, correct = sum(r.answered for r in rows), sum(r.correct for r in rows)
+    head = "Session interrupted." if interrupted else "Session over."
+    lines = [f"\n{head} {answered} answered, {correct} correct."]
+    lines += [f"{r.title}: {r.answered} answered, {r.correct} correct, next due {when_text(r.next_due, now)}."
+              for r in rows]
+    return "\n".join(lines)
+
+
+def _percent(value: float | None) -> str:
+    return "-" if value is None else f"{value * 100:.0f}%"
+
+
+def stats_text(s: "Stats") -> str:
+    lines = [f"{t.title} ({t.id}): {t.cards} cards, {t.new} new, {t.learning} learning, {t.review} review, "
+             f"{t.due} due today, mastery {_percent(t.mastery)}" for t in s.topics]
+    return "\n".join([*lines, "", *_stats_lines(s)]) + "\n"
+
+
+def _stats_lines(s: "Stats") -> list[str]:
+    forecast = ", ".join(f"{d[5:]}: {n}" for d, n in s.forecast)
+    lines = [
+        f"Due today: {s.due_today}; new cards available: {s.new_available} ({s.new_today} more today).",
+        f"Due over the next 7 days: {forecast}.",
+        f"Reviews: {s.reviews_today} today, {s.reviews_30d} in the last 30 days ({s.reviews_total} in all); "
+        f"retention over 30 days: {_percent(s.retention_30d)}.",
+        f"Streak: {s.streak_days} day{'s' if s.streak_days != 1 else ''}.",
+    ]
+    if s.leeches:
+        lines.append(f"Leeches ({len(s.leeches)}): " + ", ".join(f"{x.card_id} ({x.lapses} lapses)"
+                                                                 for x in s.leeches))
+    else:
+        lines.append("Leeches: none.")
+    return lines

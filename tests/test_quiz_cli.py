@@ -205,7 +205,7 @@ def test_terminal_mode_drives_real_questionary_prompts(data_dir: Path) -> None:
 
 
 def test_quiz_views_match_their_goldens() -> None:
-    from serverless_study import render
+    from serverless_study import render, textview
     from serverless_study.answers import Verdict
     from serverless_study.model import Question
     from serverless_study.session import Progress, TopicSummary
@@ -222,8 +222,8 @@ def test_quiz_views_match_their_goldens() -> None:
     wrong = Verdict(False, "AWS X-Ray")
     terminal = "".join(rendered(v) for v in (render.question_view(q, p, "Tracing"), render.feedback_view(wrong, q),
                                              render.summary_view(rows, now, interrupted=True)))
-    plain = "\n".join((render.question_text(q, p, "Tracing"), render.feedback_text(wrong, q),
-                       render.summary_text(rows, now)))
+    plain = "\n".join((textview.question_text(q, p, "Tracing"), textview.feedback_text(wrong, q),
+                       textview.summary_text(rows, now)))
     assert_golden("quiz-terminal.txt", terminal)
     assert_golden("quiz-plain.txt", plain + "\n")
 

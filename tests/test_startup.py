@@ -39,3 +39,10 @@ def test_learn_with_a_warm_cache_does_not_parse_yaml(tmp_path: Path) -> None:
     assert "yaml" in first  # a cold cache parses the content
     second = imported_modules(["learn", "x-ray"], tmp_path)
     assert heavy(second) == set()
+    assert not any(n.split(".")[0] == "rich" for n in second)  # piped output is plain text: no Rich at all
+
+
+def test_plain_stats_import_no_rich_or_prompts(tmp_path: Path) -> None:
+    names = imported_modules(["stats"], tmp_path)
+    assert "fsrs" in names and "sqlite3" in names
+    assert not {n.split(".")[0] for n in names} & {"rich", "questionary", "prompt_toolkit"}

@@ -152,7 +152,8 @@ def test_stats_text_when_piped(runner: CliRunner, data_dir: Path) -> None:
 
 
 def test_stats_views_match_their_goldens() -> None:
-    from serverless_study.render import stats_text, stats_view
+    from serverless_study.render import stats_view
+    from serverless_study.textview import stats_text
 
     from .golden import assert_golden, render
 

@@ -7,9 +7,8 @@ from typing import TYPE_CHECKING, Annotated, Optional
 import typer
 
 from serverless_study.cli.context import INTERRUPTED, USAGE, Env, get_env
-from serverless_study.model import Topic
-
 if TYPE_CHECKING:
+    from serverless_study.model import Topic
     from serverless_study.prompts import Prompter
 
 

@@ -111,10 +111,16 @@ class QuizShell:
     """The interactive loop: show, ask, mark, rate, save; Ctrl-C ends with the summary and exit 130."""
 
     def __init__(self, env: Env, session: "Session", prompter: "Prompter", plain: bool) -> None:
-        from serverless_study.render import make_console
-
         self.env, self.session, self.prompter, self.plain = env, session, prompter, plain
-        self.console = make_console(env.stdout, terminal=env.stdout_isatty and not plain, no_color=env.no_color)
+        self._console: Any = None
+
+    @property
+    def console(self) -> Any:
+        if self._console is None:  # created on first use, so line mode never imports Rich
+            from serverless_study.render import make_console
+
+            self._console = make_console(self.env.stdout, terminal=self.env.stdout_isatty, no_color=self.env.no_color)
+        return self._console
 
     def run(self) -> int:
         if self.session.next_question(self.env.clock()) is None:
@@ -131,7 +137,6 @@ class QuizShell:
 
     def step(self) -> bool:
         """Ask one question; False when the session is over or the learner quit."""
-        from serverless_study import render
         from serverless_study.prompts import UNDO
 
         session, clock = self.session, self.env.clock
@@ -141,8 +146,7 @@ class QuizShell:
         title = self._topic_title(question)
         if not self.plain and session.answered:
             self.console.print()
-        self.show(render.question_text(question, session.progress(), title) if self.plain
-                  else render.question_view(question, session.progress(), title))
+        self.show("question", question, session.progress(), title)
         started = time.monotonic()
         given = self._ask(question)
         if given is None:
@@ -155,7 +159,7 @@ class QuizShell:
         duration_ms = int((time.monotonic() - started) * 1000)
         outcome, go_on = self._grade(question, given, duration_ms)
         if outcome is not None and outcome.leech:
-            self.show(render.leech_text(outcome) if self.plain else render.leech_view(outcome))
+            self.show("leech", outcome)
         return go_on
 
     def _ask(self, question: "Question") -> Any:
@@ -169,20 +173,19 @@ class QuizShell:
 
     def _grade(self, question: "Question", given: str, duration_ms: int) -> "tuple[Outcome | None, bool]":
         """Mark and rate the answer, then save it; a right answer left unrated (quit, Ctrl-C) is saved as Good."""
-        from serverless_study import render
         from serverless_study.model import Grade
 
         session, clock = self.session, self.env.clock
         card = session.card(question.card_id)
         state = session.states.get(card.id)
         if question.self_rated:
-            self.show(render.reveal_text(question) if self.plain else render.reveal_view(question))
+            self.show("reveal", question)
             grade = self.prompter.rate("How well did you recall it", self._options(state, card.id, list(Grade)))
             if grade is None:
                 return None, False  # not rated, so not answered: the card stays due
             return session.answer(question, clock(), given=given, grade=grade, duration_ms=duration_ms), True
         verdict = session.check(question, given)
-        self.show(render.feedback_text(verdict, question) if self.plain else render.feedback_view(verdict, question))
+        self.show("feedback", verdict, question)
         if not verdict.correct:
             return session.answer(question, clock(), given=given, duration_ms=duration_ms), True
         try:
@@ -195,7 +198,7 @@ class QuizShell:
         return outcome, grade is not None
 
     def _options(self, state: Any, card_id: str, grades: list) -> list:
-        from serverless_study.render import duration_text
+        from serverless_study.textview import duration_text
 
         intervals = self.session.scheduler.intervals(state, card_id, self.env.clock())
         return [(g, duration_text(intervals[g])) for g in grades]
@@ -206,21 +209,22 @@ class QuizShell:
         return topic.title if topic else card.topic_id
 
     def show_summary(self, *, interrupted: bool = False) -> None:
-        from serverless_study import render
-
         rows, now = self.session.summary(), self.env.clock()
-        if self.plain:
-            self.say(render.summary_text(rows, now, interrupted=interrupted))
-        elif rows:
-            self.console.print(render.summary_view(rows, now, interrupted=interrupted))
+        if self.plain or rows:
+            self.show("summary", rows, now, interrupted=interrupted)
         else:
-            self.console.print("No answers this time." if not interrupted else "Interrupted before any answer.")
+            self.say("No answers this time." if not interrupted else "Interrupted before any answer.")
 
-    def show(self, renderable: Any) -> None:
-        if isinstance(renderable, str):
-            self.say(renderable)
+    def show(self, view: str, *args: Any, **kwargs: Any) -> None:
+        """textview's `<view>_text` in line mode, render's `<view>_view` in a terminal (Rich loads only there)."""
+        if self.plain:
+            from serverless_study import textview
+
+            self.say(getattr(textview, f"{view}_text")(*args, **kwargs))
         else:
-            self.console.print(renderable)
+            from serverless_study import render
+
+            self.console.print(getattr(render, f"{view}_view")(*args, **kwargs))
 
     def say(self, text: str) -> None:
         print(text, file=self.env.stdout, flush=True)

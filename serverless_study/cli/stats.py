@@ -17,7 +17,6 @@ def stats(
     """Show progress: cards, new, learning, review, due today and mastery per topic; forecast; streak; leeches."""
     import json
 
-    from serverless_study import render
     from serverless_study.cards import generate_cards
     from serverless_study.cli.quiz import today_bounds
     from serverless_study.scheduler import Scheduler
@@ -35,6 +34,10 @@ def stats(
         if as_json:
             print(json.dumps(figures.to_dict(), indent=2), file=env.stdout)
         elif env.stdout_isatty:
-            env.console().print(render.stats_view(figures))
+            from serverless_study.render import stats_view
+
+            env.console().print(stats_view(figures))
         else:
-            env.stdout.write(render.stats_text(figures))
+            from serverless_study.textview import stats_text
+
+            env.stdout.write(stats_text(figures))
