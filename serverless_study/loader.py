@@ -113,42 +113,53 @@ def load_topics(dirs: list[Path], cache_file: Path | None = None, check_images: 
     return result
 
 
-_PARALLEL_MIN_BYTES = 512 * 1024  # below this, starting a second process costs more than it saves
+_PARALLEL_MIN_BYTES = 512 * 1024  # below this, a second process costs more than it saves
 
 
 def _parse_many(paths: list[Path]) -> list[tuple[Path, Topic | None, list[ContentError]]]:
-    """Parse files, split over two processes when there is enough YAML to be worth it (Linux fork only)."""
+    """Parse files; with enough YAML (and fork, two cores), a forked child parses every other file.
+
+    Parsing is CPU-bound Python, so a second process is the only way to use the second core. A plain fork
+    and a pipe cost far less to start than multiprocessing; if the child fails for any reason, the parent
+    parses its share itself.
+    """
     total = 0
     for p in paths:
         try:
             total += p.stat().st_size
         except OSError:
             pass
-    workers = min(os.cpu_count() or 1, 4)
-    if total < _PARALLEL_MIN_BYTES or workers < 2 or len(paths) < 2 or not hasattr(os, "fork") \
-            or os.uname().sysname != "Linux":
+    if total < _PARALLEL_MIN_BYTES or len(paths) < 2 or (os.cpu_count() or 1) < 2 or not hasattr(os, "fork") \
+            or os.environ.get("SERVERLESS_STUDY_SERIAL"):
         return [(p, *parse_file(p)) for p in paths]
-    import multiprocessing
-    from concurrent.futures import ProcessPoolExecutor
+    import pickle
 
-    chunks = [paths[i::workers] for i in range(workers)]
-    out: dict[Path, tuple[Topic | None, list[ContentError]]] = {}
+    mine, theirs = paths[0::2], paths[1::2]
+    read_end, write_end = os.pipe()
+    pid = os.fork()
+    if pid == 0:  # the child: parse its half, send it back pickled, leave without running any cleanup
+        status = 1
+        try:
+            os.close(read_end)
+            data = pickle.dumps([parse_file(p) for p in theirs], protocol=pickle.HIGHEST_PROTOCOL)
+            with os.fdopen(write_end, "wb") as pipe:
+                pipe.write(data)
+            status = 0
+        finally:
+            os._exit(status)
+    os.close(write_end)
+    done = {p: parse_file(p) for p in mine}
+    with os.fdopen(read_end, "rb") as pipe:
+        data = pipe.read()
+    _, status = os.waitpid(pid, 0)
     try:
-        with ProcessPoolExecutor(workers, mp_context=multiprocessing.get_context("fork")) as pool:
-            for chunk, results in zip(chunks, pool.map(_parse_chunk, chunks)):
-                for path, (topic_dict, problems) in zip(chunk, results):
-                    out[path] = (topic_from_dict(topic_dict) if topic_dict else None, problems)
-    except (OSError, RuntimeError):  # no processes to be had: do it here
-        return [(p, *parse_file(p)) for p in paths]
-    return [(p, *out[p]) for p in paths]
-
-
-def _parse_chunk(paths: list[Path]) -> list[tuple[dict[str, Any] | None, list[ContentError]]]:
-    results = []
-    for path in paths:
-        topic, problems = parse_file(path)
-        results.append((topic_to_dict(topic) if topic else None, problems))
-    return results
+        results = pickle.loads(data) if status == 0 else None
+    except Exception:  # noqa: BLE001 - a broken hand-over only means parsing here instead
+        results = None
+    if not isinstance(results, list) or len(results) != len(theirs):
+        results = [parse_file(p) for p in theirs]
+    done.update(zip(theirs, results))
+    return [(p, *done[p]) for p in paths]
 
 
 def find_topic(topics: list[Topic], query: str) -> list[Topic]:

@@ -6,11 +6,11 @@ import enum
 from dataclasses import dataclass, field
 from datetime import datetime
 from pathlib import Path
+from typing import NamedTuple
 
 
-@dataclass(frozen=True)
-class Location:
-    """Where something came from, for error messages: file and 1-based line."""
+class Location(NamedTuple):
+    """Where something came from, for error messages: file and 1-based line (a tuple: cheap to build in bulk)."""
 
     file: str
     line: int = 0
