@@ -179,3 +179,9 @@ def test_typer_exit_codes_are_named() -> None:
 
     assert (OK, FAILURE, USAGE, INTERRUPTED) == (0, 1, 2, 130)
     assert typer.Exit(USAGE).exit_code == 2
+
+
+def test_missing_content_pack_is_a_usage_error(runner: CliRunner, tmp_path: Path) -> None:
+    result = invoke(runner, "--content", str(tmp_path / "nope"), "topics")
+    assert result.exit_code == 2
+    assert "--content" in result.output and "does not exist" in result.output

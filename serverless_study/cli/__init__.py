@@ -36,7 +36,7 @@ def main_options(
     ] = None,
     content: Annotated[
         Optional[list[Path]],
-        typer.Option("--content", metavar="DIR", help="Extra folder (or file) of YAML topics to load beside the shipped ones. Repeatable."),
+        typer.Option("--content", metavar="DIR", exists=True, help="Extra folder (or file) of YAML topics to load beside the shipped ones. Repeatable."),
     ] = None,
     version: Annotated[
         bool, typer.Option("--version", callback=_version, is_eager=True, help="Show the version and exit.")
