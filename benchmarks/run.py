@@ -188,7 +188,19 @@ def main() -> int:
     parser.add_argument("--runs", type=int, default=9, help="runs per figure (median is reported)")
     parser.add_argument("--quick", action="store_true", help="skip the 100k-fact and 1M-review scale points")
     parser.add_argument("--keep", type=Path, help="build the synthetic data here and keep it")
+    # Internal: the steps that import the package run in child processes, so this process stays small and
+    # cannot inflate the children's peak memory (Linux carries the parent's high-water mark into a spawn).
+    parser.add_argument("--history", nargs=4, metavar=("DATA", "PACK", "REVIEWS", "NOW"), help=argparse.SUPPRESS)
+    parser.add_argument("--queue", nargs=3, metavar=("DATA", "PACK", "NOW"), help=argparse.SUPPRESS)
     args = parser.parse_args()
+    if args.history:
+        data, pack, reviews, moment = args.history
+        write_history(Path(data), Path(pack), int(reviews), datetime.fromisoformat(moment))
+        return 0
+    if args.queue:
+        data, pack, moment = args.queue
+        print(due_queue_ms(Path(data), Path(pack), datetime.fromisoformat(moment)))
+        return 0
 
     exe = shutil.which("serverless-study", path=str(Path(sys.executable).parent)) or shutil.which("serverless-study")
     if not exe:
@@ -211,7 +223,8 @@ def main() -> int:
     for name, n in histories.items():
         d = work / f"data-{name}"
         if not (d / "reviews.sqlite3").exists():
-            write_history(d, packs["10k"], n, now)
+            subprocess.run([sys.executable, __file__, "--history", str(d), str(packs["10k"]), str(n), now.isoformat()],
+                           check=True)
         history_dirs[name] = d
 
     floor = [sys.executable, str(work / "floor.py"), "--help"]
@@ -261,11 +274,17 @@ def main() -> int:
         rows.append((fig, statistics.median(times), max(mems), statistics.median(floor_runs[-runs:])))
         print(f"  measured {fig.name}", file=sys.stderr)
 
-    queue = {name: due_queue_ms(d, packs["10k"], now) for name, d in history_dirs.items()}
+    queue = {
+        name: float(subprocess.run([sys.executable, __file__, "--queue", str(d), str(packs["10k"]), now.isoformat()],
+                                   check=True, capture_output=True, text=True).stdout)
+        for name, d in history_dirs.items()
+    }
 
     floor_all = statistics.median(floor_runs)
-    print(f"\nserverless-study benchmark  ({time.strftime('%Y-%m-%d %H:%M')}, python {sys.version.split()[0]}, "
-          f"{os.cpu_count()} cpus, load {os.getloadavg()[0]:.2f})")
+    commit = subprocess.run(["git", "-C", str(HERE), "rev-parse", "--short", "HEAD"], capture_output=True,
+                            text=True).stdout.strip() or "unknown"
+    print(f"\nserverless-study benchmark  (commit {commit}, {time.strftime('%Y-%m-%d %H:%M %Z')}, "
+          f"python {sys.version.split()[0]}, {os.cpu_count()} cpus, load {os.getloadavg()[0]:.2f})")
     print(f"floor: minimal two-command Typer app --help, median {floor_all * 1000:.0f} ms over {len(floor_runs)} runs\n")
     header = f"{'figure':44} {'median':>8} {'ratio':>6} {'budget':>7} {'peak MB':>8}  result"
     print(header)
