@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import io
+
 import pytest
 
 from serverless_study.loader import load_topics
@@ -44,3 +46,22 @@ def test_plain_view_has_no_box_drawing(shipped) -> None:  # type: ignore[no-unty
     out = topic_text(shipped["fargate"])
     assert not set(out) & set("─━│┃╭╮╰╯┏┓┗┛═║")
     assert all(line == line.rstrip() for line in out.splitlines())
+
+
+class FakeTerminal(io.StringIO):
+    def isatty(self) -> bool:
+        return True
+
+
+@pytest.mark.parametrize("environ, coloured", [({}, True), ({"NO_COLOR": "1"}, False)])
+def test_terminal_colour_respects_no_color(tmp_path, environ: dict, coloured: bool) -> None:  # type: ignore[no-untyped-def]
+    from serverless_study.cli.context import Env
+
+    out = FakeTerminal()
+    env = Env(data_dir=tmp_path, stdout=out, environ=environ)
+    (topic,) = load_topics([FIXTURES / "evil"]).topics
+    env.console().print(topic_view(topic))
+    text = out.getvalue()
+    assert ("\x1b[" in text) is coloured
+    assert "╭" in text  # still a terminal layout either way
+    assert "[bold]bold[/] [/]" in text
