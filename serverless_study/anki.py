@@ -167,6 +167,8 @@ def to_csv(notes: Iterable[Note]) -> str:
 def text(value: str) -> str:
     """Plain content text as HTML: escaped, line breaks as <br>."""
     escaped = html.escape(value, quote=False)
+    if "\n" not in escaped and "\r" not in escaped:  # the usual case; this runs for every field of every note
+        return escaped
     return escaped.replace("\r\n", "\n").replace("\r", "\n").replace("\n", "<br>")
 
 
