@@ -325,7 +325,11 @@ def parse_text(text: str, name: str, base_dir: Path) -> tuple[Topic | None, list
     except yaml.MarkedYAMLError as exc:
         mark = exc.problem_mark or exc.context_mark
         line = mark.line + 1 if mark else 0
-        return None, [ContentError(name, f"YAML syntax error: {exc.problem or exc.context}", line)]
+        message = f"YAML syntax error: {exc.problem or exc.context}"
+        if exc.problem and exc.context and exc.context_mark and exc.context_mark.line + 1 != line:
+            # e.g. an unclosed quote is only noticed at the end of the file: say where it began
+            message += f" ({exc.context} on line {exc.context_mark.line + 1})"
+        return None, [ContentError(name, message, line)]
     except yaml.YAMLError as exc:
         return None, [ContentError(name, f"YAML error: {exc}")]
     except RecursionError:

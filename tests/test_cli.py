@@ -128,7 +128,7 @@ def test_check_broken_fixture_lists_each_problem(runner: CliRunner) -> None:
     lines = result.stdout.splitlines()
     assert f"{FIXTURES}/broken/shapes.yaml:21: facts[0].cloze: must contain exactly one non-empty {{{{gap}}}}" in lines
     assert all(line.startswith(str(FIXTURES / "broken")) for line in lines)
-    assert "18 problems" in result.stderr
+    assert "19 problems" in result.stderr
     assert "Traceback" not in result.output
 
 

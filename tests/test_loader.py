@@ -65,7 +65,10 @@ def test_evil_pack_is_valid_and_kept_verbatim() -> None:
 @pytest.mark.parametrize(
     "name, expected",
     [
-        ("bad.yaml", ["broken/bad.yaml:3: YAML syntax error: did not find expected ',' or ']'"]),
+        ("bad.yaml", ["broken/bad.yaml:3: YAML syntax error: did not find expected ',' or ']' "
+                      "(while parsing a flow sequence on line 2)"]),
+        ("unclosed.yaml", ["broken/unclosed.yaml:7: YAML syntax error: found unexpected end of stream "
+                           "(while scanning a quoted scalar on line 5)"]),
         ("empty.yaml", ["broken/empty.yaml: file is empty"]),
         ("list.yaml", ["broken/list.yaml:1: a topic file must be a mapping (id, title, ...), found a list"]),
         ("latin1.yaml", ["broken/latin1.yaml:2: not valid UTF-8 text"]),
