@@ -96,20 +96,6 @@ def parent_deck(name: str) -> str:
     return "::".join(parts)
 
 
-def select_topics(topics: list[Topic], ids: Iterable[str]) -> list[Topic]:
-    """The topics with the given ids, in content order; no ids means every topic."""
-    wanted = list(dict.fromkeys(ids))
-    if not wanted:
-        return list(topics)
-    known = {t.id for t in topics}
-    unknown = [i for i in wanted if i not in known]
-    if unknown:
-        raise UsageError(
-            f"unknown topic id {', '.join(repr(u) for u in unknown)}; topics: {', '.join(t.id for t in topics)}"
-        )
-    return [t for t in topics if t.id in wanted]
-
-
 def build_export(topics: Iterable[Topic], deck: str = DEFAULT_DECK) -> AnkiExport:
     """Every note worth having in Anki, topic by topic in content order, with the images they show."""
     parent = parent_deck(deck)

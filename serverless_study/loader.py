@@ -7,9 +7,9 @@ import os
 import re
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any
+from typing import Any, Iterable
 
-from serverless_study.errors import ContentError
+from serverless_study.errors import ContentError, UsageError
 from serverless_study.model import (
     Comparison,
     Concept,
@@ -160,6 +160,21 @@ def _parse_many(paths: list[Path]) -> list[tuple[Path, Topic | None, list[Conten
         results = [parse_file(p) for p in theirs]
     done.update(zip(theirs, results))
     return [(p, *done[p]) for p in paths]
+
+
+def select_topics(topics: list[Topic], queries: Iterable[str]) -> list[Topic]:
+    """Topics named on the command line (an id, or part of one title), in content order; none named means all."""
+    queries = list(queries)
+    if not queries:
+        return list(topics)
+    chosen: set[str] = set()
+    for query in queries:
+        matches = find_topic(topics, query)
+        if len(matches) != 1:
+            problem = f"no topic matches {query!r}" if not matches else f"{query!r} matches several topics"
+            raise UsageError(f"{problem}; topics: {', '.join(t.id for t in (matches or topics))}")
+        chosen.add(matches[0].id)
+    return [t for t in topics if t.id in chosen]
 
 
 def find_topic(topics: list[Topic], query: str) -> list[Topic]:

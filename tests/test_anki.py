@@ -23,7 +23,6 @@ from serverless_study.anki import (
     deck_name,
     note_guid,
     parent_deck,
-    select_topics,
     to_csv,
     write_export,
 )
@@ -165,15 +164,6 @@ def test_guids_survive_rewording_but_not_a_new_id() -> None:
     assert note_guid("fx-x-ray/script2/basic") != note_guid("fx-x-ray/script/basic")
     # a fact that gains a cloze becomes a different note type, so it gets its own note
     assert note_guid("t/f/cloze") != note_guid("t/f/basic")
-
-
-def test_select_topics_keeps_content_order_and_rejects_unknown_ids() -> None:
-    topics = fixture_topics()
-    assert [t.id for t in select_topics(topics, ["fx-x-ray", "fx-containers"])] == ["fx-containers", "fx-x-ray"]
-    assert select_topics(topics, []) == topics
-    with pytest.raises(UsageError) as info:
-        select_topics(topics, ["nope"])
-    assert str(info.value) == "unknown topic id 'nope'; topics: fx-containers, fx-x-ray"
 
 
 # --- images and files ------------------------------------------------------------------------

@@ -62,7 +62,7 @@ def test_unknown_topic_is_a_usage_error_listing_the_ids(runner: CliRunner, tmp_p
     result = invoke(runner, "--content", str(FIXTURE), "export", "anki", str(tmp_path / "x.csv"), "--topic", "nope")
     assert result.exit_code == 2
     last = result.stderr.strip().splitlines()[-1]
-    assert last.startswith("error: unknown topic id 'nope'; topics: ") and "fx-containers, fx-x-ray" in last
+    assert last.startswith("error: no topic matches 'nope'; topics: ") and "fx-containers, fx-x-ray" in last
     assert not (tmp_path / "x.csv").exists()
 
 

@@ -8,10 +8,12 @@ from pathlib import Path
 
 import pytest
 
+from serverless_study.errors import UsageError
 from serverless_study.loader import (
     find_topic,
     load_topics,
     parse_text,
+    select_topics,
     topic_from_dict,
     topic_to_dict,
 )
@@ -182,6 +184,16 @@ def test_find_topic_by_id_or_title_fragment() -> None:
     assert [t.id for t in find_topic(topics, "beta top")] == ["beta"]
     assert [t.id for t in find_topic(topics, "topic")] == ["alpha", "beta"]
     assert find_topic(topics, "gamma") == []
+
+
+def test_select_topics_keeps_content_order_and_explains_misses() -> None:
+    topics = load_topics([FIXTURES / "pack"]).topics
+    assert [t.id for t in select_topics(topics, ["beta", "alpha top"])] == ["alpha", "beta"]
+    assert select_topics(topics, []) == topics
+    with pytest.raises(UsageError, match=r"^no topic matches 'nope'; topics: alpha, beta$"):
+        select_topics(topics, ["nope"])
+    with pytest.raises(UsageError, match=r"^'topic' matches several topics; topics: alpha, beta$"):
+        select_topics(topics, ["topic"])
 
 
 # --- cache ----------------------------------------------------------------------

@@ -26,7 +26,8 @@ def anki(
     ),
 ) -> None:
     """Write every note worth having as an Anki CSV (File > Import); re-importing a newer export updates notes."""
-    from serverless_study.anki import build_export, select_topics, write_export
+    from serverless_study.anki import build_export, write_export
+    from serverless_study.loader import select_topics
 
     env = get_env(ctx)
     with errors_handled(env):

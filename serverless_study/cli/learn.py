@@ -6,7 +6,7 @@ from typing import TYPE_CHECKING, Annotated, Optional
 
 import typer
 
-from serverless_study.cli.context import INTERRUPTED, USAGE, Env, get_env
+from serverless_study.cli.context import INTERRUPTED, USAGE, Env, errors_handled, get_env
 if TYPE_CHECKING:
     from serverless_study.model import Topic
     from serverless_study.prompts import Prompter
@@ -32,25 +32,23 @@ def learn(
     all_: Annotated[bool, typer.Option("--all", help="Print every topic.")] = False,
 ) -> None:
     """Read a topic: concepts, comparison tables, ordered steps and key facts."""
-    from serverless_study.loader import find_topic
+    from serverless_study.loader import select_topics
 
     env = get_env(ctx)
     topics = env.load().topics
     if all_:
         show(env, topics)
     elif topic is not None:
-        matches = find_topic(topics, topic)
-        if len(matches) != 1:
-            problem = f"no topic matches {topic!r}" if not matches else f"{topic!r} matches several topics"
-            _usage(env, problem, matches or topics)
-        show(env, matches)
+        with errors_handled(env):
+            show(env, select_topics(topics, [topic]))
     elif env.interactive:
         try:
             _browse(env, topics, env.prompter(plain=False))
         except KeyboardInterrupt:
             raise typer.Exit(INTERRUPTED) from None
     else:
-        _usage(env, "give a TOPIC or --all", topics)
+        env.error(f"give a TOPIC or --all; topics: {', '.join(t.id for t in topics)}")
+        raise typer.Exit(USAGE)
 
 
 def show(env: Env, topics: list[Topic]) -> None:
@@ -65,11 +63,6 @@ def show(env: Env, topics: list[Topic]) -> None:
         from serverless_study.textview import topic_text
 
         env.stdout.write("\n".join(topic_text(t) for t in topics))
-
-
-def _usage(env: Env, problem: str, candidates: list[Topic]) -> None:
-    env.error(f"{problem}; topics: {', '.join(t.id for t in candidates)}")
-    raise typer.Exit(USAGE)
 
 
 def _browse(env: Env, topics: list[Topic], prompter: "Prompter") -> None:

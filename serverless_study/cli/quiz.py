@@ -12,7 +12,7 @@ import typer
 from serverless_study.cli.context import INTERRUPTED, OK, Env, errors_handled, get_env
 
 if TYPE_CHECKING:
-    from serverless_study.model import Question, Topic
+    from serverless_study.model import Question
     from serverless_study.prompts import Prompter
     from serverless_study.session import Outcome, Session
 
@@ -69,33 +69,17 @@ def today_bounds(now: datetime) -> tuple[datetime, datetime]:
     return start, (start + timedelta(days=1)).astimezone()
 
 
-def select_topics(topics: "list[Topic]", wanted: list[str]) -> list[str] | None:
-    """Topic ids for --topic values (exact id, or a fragment matching one topic); None means all."""
-    from serverless_study.errors import UsageError
-    from serverless_study.loader import find_topic
-
-    if not wanted:
-        return None
-    ids: list[str] = []
-    for query in wanted:
-        matches = find_topic(topics, query)
-        if len(matches) != 1:
-            problem = f"no topic matches {query!r}" if not matches else f"{query!r} matches several topics"
-            raise UsageError(f"{problem}; topics: {', '.join(t.id for t in (matches or topics))}")
-        ids.append(matches[0].id)
-    return ids
-
-
 def run_quiz(env: Env, opts: QuizOptions) -> int:
     import random
 
     from serverless_study.cards import generate_cards
+    from serverless_study.loader import select_topics
     from serverless_study.scheduler import Scheduler
     from serverless_study.session import Limits, Session
     from serverless_study.store import Store
 
     topics = env.load().topics
-    topic_ids = select_topics(topics, opts.topics)
+    topic_ids = [t.id for t in select_topics(topics, opts.topics)] if opts.topics else None
     rng = random.Random(opts.seed)
     scheduler = Scheduler(opts.retention, fuzz_rng=random.Random(rng.getrandbits(64)))
     now = env.clock()
