@@ -178,11 +178,14 @@ def select_topics(topics: list[Topic], queries: Iterable[str]) -> list[Topic]:
 
 
 def find_topic(topics: list[Topic], query: str) -> list[Topic]:
-    """Topics matching an exact id, else a case-insensitive fragment of id or title."""
+    """Topics matching an exact id or title, else the one id that starts with it, else a fragment of id or title."""
     q = query.strip().lower()
     exact = [t for t in topics if t.id == q or t.title.lower() == q]
     if exact:
         return exact
+    prefixed = [t for t in topics if t.id.startswith(q)]
+    if len(prefixed) == 1:  # "ecs" means ecs-eks, though eks-ecs-anywhere also contains it
+        return prefixed
     return [t for t in topics if q in t.id or q in t.title.lower()]
 
 

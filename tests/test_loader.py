@@ -18,6 +18,7 @@ from serverless_study.loader import (
     topic_to_dict,
 )
 from serverless_study.model import Comparison, Fact, Sequence
+from serverless_study.paths import shipped_content_dir
 
 from .conftest import FIXTURES
 
@@ -184,6 +185,13 @@ def test_find_topic_by_id_or_title_fragment() -> None:
     assert [t.id for t in find_topic(topics, "beta top")] == ["beta"]
     assert [t.id for t in find_topic(topics, "topic")] == ["alpha", "beta"]
     assert find_topic(topics, "gamma") == []
+
+
+def test_find_topic_prefers_a_unique_id_prefix() -> None:
+    shipped = load_topics([shipped_content_dir()]).topics
+    assert [t.id for t in find_topic(shipped, "ecs")] == ["ecs-eks"]
+    assert [t.id for t in find_topic(shipped, "eks")] == ["ecs-eks", "eks-distro", "eks-ecs-anywhere"]  # ambiguous
+    assert [t.id for t in find_topic(shipped, "aurora")] == ["aurora-serverless"]
 
 
 def test_select_topics_keeps_content_order_and_explains_misses() -> None:
