@@ -290,3 +290,16 @@ def test_quitting_at_a_rating_ends_the_session_with_the_answer_kept(data_dir: Pa
     assert [r.review.grade for r in store.history()] == [Grade.GOOD]
     assert "Session over. 1 answered, 1 correct." in out.getvalue()
     store.close()
+
+
+def test_every_view_the_quiz_shows_exists_in_both_forms() -> None:
+    """QuizShell.show dispatches by name; a missing `<view>_view` would only fail in a real terminal."""
+    import re
+
+    from serverless_study import render, textview
+    from serverless_study.cli import quiz as quiz_module
+
+    names = set(re.findall(r'self\.show\("(\w+)"', Path(quiz_module.__file__).read_text(encoding="utf-8")))
+    assert names == {"question", "feedback", "reveal", "leech", "summary"}
+    for name in names:
+        assert callable(getattr(render, f"{name}_view")) and callable(getattr(textview, f"{name}_text")), name
