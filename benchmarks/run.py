@@ -10,6 +10,7 @@ the pytest run: these machines are shared and noisy, so only ratios measured sid
 from __future__ import annotations
 
 import argparse
+import contextlib
 import os
 import random
 import shutil
@@ -19,7 +20,7 @@ import sys
 import tempfile
 import time
 from dataclasses import dataclass
-from datetime import datetime, timedelta, timezone
+from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
 HERE = Path(__file__).resolve().parent
@@ -66,10 +67,8 @@ def run_once(argv: list[str], cwd: Path, env: dict[str, str], stdin: bytes = b""
         pid = _spawn(exe, argv, env, cwd, r, w, devnull, err.fileno())
         os.close(r)
         os.close(devnull)
-        try:
+        with contextlib.suppress(BrokenPipeError):
             os.write(w, stdin)
-        except BrokenPipeError:
-            pass
         os.close(w)
         _, status, usage = os.wait4(pid, 0)
         elapsed = time.perf_counter() - start
@@ -85,10 +84,17 @@ def _spawn(exe: str, argv: list[str], env: dict[str, str], cwd: Path, r: int, w:
     here = os.getcwd()
     os.chdir(cwd)
     try:
-        return os.posix_spawn(exe, argv, env, file_actions=[
-            (os.POSIX_SPAWN_DUP2, r, 0), (os.POSIX_SPAWN_DUP2, out, 1), (os.POSIX_SPAWN_DUP2, err, 2),
-            (os.POSIX_SPAWN_CLOSE, w),
-        ])
+        return os.posix_spawn(
+            exe,
+            argv,
+            env,
+            file_actions=[
+                (os.POSIX_SPAWN_DUP2, r, 0),
+                (os.POSIX_SPAWN_DUP2, out, 1),
+                (os.POSIX_SPAWN_DUP2, err, 2),
+                (os.POSIX_SPAWN_CLOSE, w),
+            ],
+        )
     finally:
         os.chdir(here)
 
@@ -130,9 +136,16 @@ def write_history(data_dir: Path, pack: Path, reviews: int, now: datetime) -> No
             "INSERT INTO card_state (card_id, topic_id, phase, step, stability, difficulty, due, last_review, lapses,"
             " reps, content_hash) VALUES (?, ?, 'review', NULL, ?, ?, ?, ?, 0, ?, ?)",
             [
-                (c.id, c.topic_id, rng.uniform(1, 200), rng.uniform(1, 10),
-                 iso(now + timedelta(days=rng.uniform(-10, 60))), iso(now - timedelta(days=rng.uniform(0, 30))),
-                 max(1, reviews // len(cards)), c.content_hash)
+                (
+                    c.id,
+                    c.topic_id,
+                    rng.uniform(1, 200),
+                    rng.uniform(1, 10),
+                    iso(now + timedelta(days=rng.uniform(-10, 60))),
+                    iso(now - timedelta(days=rng.uniform(0, 30))),
+                    max(1, reviews // len(cards)),
+                    c.content_hash,
+                )
                 for c in cards
             ],
         )
@@ -212,19 +225,19 @@ def main() -> int:
     scratch.mkdir(exist_ok=True)
     (work / "floor.py").write_text(FLOOR_APP)
     env = {"PATH": os.environ.get("PATH", "/usr/bin:/bin"), "HOME": str(work / "home"), "LANG": "C.UTF-8"}
-    now = datetime.now(timezone.utc).replace(microsecond=0)
+    now = datetime.now(UTC).replace(microsecond=0)
 
     print(f"building synthetic data in {work} ...", file=sys.stderr)
     sizes = {"1k": 10, "10k": 100} if args.quick else {"1k": 10, "10k": 100, "100k": 1000}
     packs = {name: write_pack(work / f"pack-{name}", files) for name, files in sizes.items()}
-    histories = {"10k": 10_000, "100k": 100_000} if args.quick else {"10k": 10_000, "100k": 100_000,
-                                                                      "1M": 1_000_000}
+    histories = {"10k": 10_000, "100k": 100_000} if args.quick else {"10k": 10_000, "100k": 100_000, "1M": 1_000_000}
     history_dirs = {}
     for name, n in histories.items():
         d = work / f"data-{name}"
         if not (d / "reviews.sqlite3").exists():
-            subprocess.run([sys.executable, __file__, "--history", str(d), str(packs["10k"]), str(n), now.isoformat()],
-                           check=True)
+            subprocess.run(
+                [sys.executable, __file__, "--history", str(d), str(packs["10k"]), str(n), now.isoformat()], check=True
+            )
         history_dirs[name] = d
 
     floor = [sys.executable, str(work / "floor.py"), "--help"]
@@ -232,28 +245,58 @@ def main() -> int:
     figures: list[Figure] = [
         Figure("--help", [exe, "--help"], 1.15, fresh_data=True),
         Figure("learn x-ray (piped)", [exe, "learn", "x-ray"], 1.3, fresh_data=True),
-        Figure("quiz --plain --limit 1", [exe, "quiz", "--plain", "--limit", "1", "--seed", "1"], 1.5,
-               stdin=answer_one, fresh_data=True),
+        Figure(
+            "quiz --plain --limit 1",
+            [exe, "quiz", "--plain", "--limit", "1", "--seed", "1"],
+            1.5,
+            stdin=answer_one,
+            fresh_data=True,
+        ),
     ]
     for name, pack in packs.items():
         big = name == "10k"
         warm = work / f"data-warm-{name}"
         figures += [
-            Figure(f"check, {name} facts", [exe, "check", str(pack)], 2.5 if big else None,
-                   memory_budget_mb=150 if big else None, fresh_data=True),
-            Figure(f"quiz --limit 1, {name} facts (cold cache)",
-                   [exe, "--content", str(pack), "quiz", "--plain", "--limit", "1", "--seed", "1"], None,
-                   stdin=answer_one, fresh_data=True, memory_budget_mb=150 if big else None),
-            Figure(f"quiz --limit 1, {name} facts",
-                   [exe, "--content", str(pack), "quiz", "--plain", "--limit", "1", "--seed", "1"],
-                   1.8 if big else None, stdin=answer_one, data_dir=warm, memory_budget_mb=150 if big else None),
-            Figure(f"export anki, {name} facts",
-                   [exe, "--content", str(pack), "export", "anki", str(work / f"out-{name}.csv")],
-                   2.0 if big else None, data_dir=warm, memory_budget_mb=150 if big else None),
+            Figure(
+                f"check, {name} facts",
+                [exe, "check", str(pack)],
+                2.5 if big else None,
+                memory_budget_mb=150 if big else None,
+                fresh_data=True,
+            ),
+            Figure(
+                f"quiz --limit 1, {name} facts (cold cache)",
+                [exe, "--content", str(pack), "quiz", "--plain", "--limit", "1", "--seed", "1"],
+                None,
+                stdin=answer_one,
+                fresh_data=True,
+                memory_budget_mb=150 if big else None,
+            ),
+            Figure(
+                f"quiz --limit 1, {name} facts",
+                [exe, "--content", str(pack), "quiz", "--plain", "--limit", "1", "--seed", "1"],
+                1.8 if big else None,
+                stdin=answer_one,
+                data_dir=warm,
+                memory_budget_mb=150 if big else None,
+            ),
+            Figure(
+                f"export anki, {name} facts",
+                [exe, "--content", str(pack), "export", "anki", str(work / f"out-{name}.csv")],
+                2.0 if big else None,
+                data_dir=warm,
+                memory_budget_mb=150 if big else None,
+            ),
         ]
     for name, d in history_dirs.items():
-        figures.append(Figure(f"stats, {name} reviews", [exe, "--content", str(packs["10k"]), "stats"],
-                              2.0 if name == "1M" else None, data_dir=d))
+        figures.append(
+            Figure(
+                f"stats, {name} reviews",
+                [exe, "--content", str(packs["10k"]), "stats"],
+                2.0 if name == "1M" else None,
+                data_dir=d,
+            )
+        )
 
     rows = []
     floor_runs: list[float] = []
@@ -275,17 +318,31 @@ def main() -> int:
         print(f"  measured {fig.name}", file=sys.stderr)
 
     queue = {
-        name: float(subprocess.run([sys.executable, __file__, "--queue", str(d), str(packs["10k"]), now.isoformat()],
-                                   check=True, capture_output=True, text=True).stdout)
+        name: float(
+            subprocess.run(
+                [sys.executable, __file__, "--queue", str(d), str(packs["10k"]), now.isoformat()],
+                check=True,
+                capture_output=True,
+                text=True,
+            ).stdout
+        )
         for name, d in history_dirs.items()
     }
 
     floor_all = statistics.median(floor_runs)
-    commit = subprocess.run(["git", "-C", str(HERE), "rev-parse", "--short", "HEAD"], capture_output=True,
-                            text=True).stdout.strip() or "unknown"
-    print(f"\nserverless-study benchmark  (commit {commit}, {time.strftime('%Y-%m-%d %H:%M %Z')}, "
-          f"python {sys.version.split()[0]}, {os.cpu_count()} cpus, load {os.getloadavg()[0]:.2f})")
-    print(f"floor: minimal two-command Typer app --help, median {floor_all * 1000:.0f} ms over {len(floor_runs)} runs\n")
+    commit = (
+        subprocess.run(
+            ["git", "-C", str(HERE), "rev-parse", "--short", "HEAD"], check=False, capture_output=True, text=True
+        ).stdout.strip()
+        or "unknown"
+    )
+    print(
+        f"\nserverless-study benchmark  (commit {commit}, {time.strftime('%Y-%m-%d %H:%M %Z')}, "
+        f"python {sys.version.split()[0]}, {os.cpu_count()} cpus, load {os.getloadavg()[0]:.2f})"
+    )
+    print(
+        f"floor: minimal two-command Typer app --help, median {floor_all * 1000:.0f} ms over {len(floor_runs)} runs\n"
+    )
     header = f"{'figure':44} {'median':>8} {'ratio':>6} {'budget':>7} {'peak MB':>8}  result"
     print(header)
     print("-" * len(header))
@@ -294,8 +351,9 @@ def main() -> int:
         ratio = median / floor_med
         ok_time = fig.budget is None or ratio <= fig.budget
         ok_mem = fig.memory_budget_mb is None or peak <= fig.memory_budget_mb
-        verdict = "-" if fig.budget is None and fig.memory_budget_mb is None else ("pass" if ok_time and ok_mem
-                                                                                     else "FAIL")
+        verdict = (
+            "-" if fig.budget is None and fig.memory_budget_mb is None else ("pass" if ok_time and ok_mem else "FAIL")
+        )
         failures += verdict == "FAIL"
         budget = f"{fig.budget:.2f}x" if fig.budget else ""
         mem_note = f" (≤{fig.memory_budget_mb:.0f})" if fig.memory_budget_mb else ""
@@ -303,8 +361,11 @@ def main() -> int:
     for name, ms in queue.items():
         verdict = ("pass" if ms <= 100 else "FAIL") if name == "1M" else "-"
         failures += verdict == "FAIL"
-        print(f"{'due queue in-process, ' + name + ' reviews':44} {ms:6.1f}ms {'':>6} {'100ms' if name == '1M' else '':>7}"
-              f" {'':>8}  {verdict}")
+        print(
+            f"{'due queue in-process, ' + name + ' reviews':44} {ms:6.1f}ms {'':>6} "
+            f"{'100ms' if name == '1M' else '':>7}"
+            f" {'':>8}  {verdict}"
+        )
     print(f"\n{failures} budget(s) missed" if failures else "\nall budgets met")
     if not args.keep:
         shutil.rmtree(work, ignore_errors=True)

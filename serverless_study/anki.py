@@ -2,15 +2,16 @@
 
 from __future__ import annotations
 
+import contextlib
 import csv
 import hashlib
 import html
 import io
 import os
 import re
+from collections.abc import Iterable
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Iterable
 
 from serverless_study.errors import ExportError, UsageError
 from serverless_study.model import Comparison, Concept, Fact, Image, Sequence, Topic
@@ -119,8 +120,7 @@ def topic_notes(topic: Topic, deck: str, images: Iterable[tuple[str, Image]] = (
 
     def add(item_id: str, part: str, kind: str, notetype: str, front: str, back: list[str]) -> None:
         back_html = "<br><br>".join(b for b in [*back, footer] if b)
-        out.append(Note(f"{topic.id}/{item_id}/{part}", notetype, deck, (front, back_html),
-                        (TAG_ROOT, topic.id, kind)))
+        out.append(Note(f"{topic.id}/{item_id}/{part}", notetype, deck, (front, back_html), (TAG_ROOT, topic.id, kind)))
 
     for c in topic.concepts:
         add(c.id, "define", "concept", BASIC, _concept_front(c, topic), _concept_back(c))
@@ -200,7 +200,7 @@ def _table(t: Comparison) -> str:
 
 
 def _row_cells(t: Comparison, cells: tuple[str, ...]) -> str:
-    return "<br>".join(f"<b>{text(col)}</b>: {text(cell) or '—'}" for col, cell in zip(t.columns, cells))
+    return "<br>".join(f"<b>{text(col)}</b>: {text(cell) or '—'}" for col, cell in zip(t.columns, cells, strict=False))
 
 
 def _steps(s: Sequence) -> str:
@@ -302,7 +302,5 @@ def _replace(tmp: Path, dest: Path) -> None:
 
 
 def _remove(path: Path) -> None:
-    try:
+    with contextlib.suppress(OSError):
         os.unlink(path)
-    except OSError:
-        pass

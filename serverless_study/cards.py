@@ -6,7 +6,7 @@ import hashlib
 import itertools
 import random
 import re
-from collections.abc import Iterable, Iterator, Mapping
+from collections.abc import Callable, Iterable, Iterator, Mapping
 
 from serverless_study.model import (
     Card,
@@ -28,8 +28,14 @@ _NOT_SLUG = re.compile(r"[^a-z0-9]+")
 _WORDS = re.compile(r"[^\W_]+")
 _MAX_ORDER_ALTERNATIVES = 24
 _ITEM_TYPE = {
-    CardKind.TYPED: Fact, CardKind.CLOZE: Fact, CardKind.CHOICE: Concept, CardKind.RECALL: Concept,
-    CardKind.COLUMN: Comparison, CardKind.TRUE_FALSE: Comparison, CardKind.ORDER: Sequence, CardKind.NEXT: Sequence,
+    CardKind.TYPED: Fact,
+    CardKind.CLOZE: Fact,
+    CardKind.CHOICE: Concept,
+    CardKind.RECALL: Concept,
+    CardKind.COLUMN: Comparison,
+    CardKind.TRUE_FALSE: Comparison,
+    CardKind.ORDER: Sequence,
+    CardKind.NEXT: Sequence,
 }
 
 
@@ -80,12 +86,16 @@ def item_for(card: Card, topics: Mapping[str, Topic]) -> Item | None:
     elif isinstance(item, Comparison):
         row, col = _locate_cell(item, part)
         keys = _keys(row.cells) if row is not None else []
-        ok = row is not None and (_true_false_ok(keys) if card.kind is CardKind.TRUE_FALSE
-                                  else col is not None and _column_ok(keys, col))
+        ok = row is not None and (
+            _true_false_ok(keys) if card.kind is CardKind.TRUE_FALSE else col is not None and _column_ok(keys, col)
+        )
     elif isinstance(item, Sequence):
         keys = _keys(s.text for s in item.steps)
-        ok = _order_ok(keys) if card.kind is CardKind.ORDER else (
-            part.isdigit() and 1 <= int(part) < len(keys) and _next_ok(keys, int(part) - 1))
+        ok = (
+            _order_ok(keys)
+            if card.kind is CardKind.ORDER
+            else (part.isdigit() and 1 <= int(part) < len(keys) and _next_ok(keys, int(part) - 1))
+        )
     else:
         ok = True
     return item if ok else None
@@ -103,8 +113,15 @@ def _topic_cards(topic: Topic) -> list[Card]:
     def card(item_id: str, kind: CardKind, shown: tuple[str, ...], part: str = "") -> None:
         # content_hash covers what the card shows, so an edit is noticed while the id stays.
         digest = sha1("\x1f".join(shown).encode()).hexdigest()[:12]
-        add(Card(f"{t}/{item_id}/{kind.value}/{part}" if part else f"{t}/{item_id}/{kind.value}", t, item_id, kind,
-                 digest))
+        add(
+            Card(
+                f"{t}/{item_id}/{kind.value}/{part}" if part else f"{t}/{item_id}/{kind.value}",
+                t,
+                item_id,
+                kind,
+                digest,
+            )
+        )
 
     for c in topic.concepts:
         card(c.id, CardKind.CHOICE, (c.term, c.definition))
@@ -180,7 +197,7 @@ def _next_ok(keys: list[str], i: int) -> bool:
 
 def _part(card: Card) -> str:
     prefix = f"{card.topic_id}/{card.item_id}/{card.kind.value}/"
-    return card.id[len(prefix):] if card.id.startswith(prefix) else ""
+    return card.id[len(prefix) :] if card.id.startswith(prefix) else ""
 
 
 def _locate_cell(cmp: Comparison, part: str) -> tuple[Row | None, int | None]:
@@ -202,19 +219,22 @@ def _fact_question(card: Card, fact: Fact) -> Question:
         prompt = _CLOZE_GAP.sub(GAP, fact.cloze, count=1)
         accept = _unique((fact.answer, *fact.accept), exclude=(gap,))
         return Question(card.id, card.kind, prompt, answer=gap, accept=accept, explanation=fact.explanation)
-    return Question(card.id, card.kind, fact.prompt, answer=fact.answer, accept=fact.accept,
-                    explanation=fact.explanation)
+    return Question(
+        card.id, card.kind, fact.prompt, answer=fact.answer, accept=fact.accept, explanation=fact.explanation
+    )
 
 
 def _recall_question(card: Card, concept: Concept) -> Question:
     answer = concept.definition + "".join(f"\n- {p}" for p in concept.points)
     explanation = f"Also called: {', '.join(concept.aliases)}" if concept.aliases else ""
-    return Question(card.id, card.kind, f"What is {concept.term}?", answer=answer, explanation=explanation,
-                    self_rated=True)
+    return Question(
+        card.id, card.kind, f"What is {concept.term}?", answer=answer, explanation=explanation, self_rated=True
+    )
 
 
-def _choice_question(card: Card, concept: Concept, topic: Topic, topics: Mapping[str, Topic],
-                     rng: random.Random) -> Question:
+def _choice_question(
+    card: Card, concept: Concept, topic: Topic, topics: Mapping[str, Topic], rng: random.Random
+) -> Question:
     taken = {_key(concept.term), *(_key(a) for a in concept.aliases)}
     related = [topics[r] for r in topic.related if r in topics and r != topic.id]
     others = [t for t in topics.values() if t.id != topic.id and t.id not in topic.related]
@@ -228,18 +248,26 @@ def _choice_question(card: Card, concept: Concept, topic: Topic, topics: Mapping
     prompt = f"Which term matches this definition?\n{definition}"
     explanation = f"{concept.term}: {concept.definition}"
     if not distractors:  # no other term anywhere: the learner types the term instead (choices empty)
-        return Question(card.id, card.kind, prompt, answer=concept.term, accept=concept.aliases,
-                        explanation=explanation)
-    return Question(card.id, card.kind, prompt, choices=_shuffled([concept.term, *distractors], rng),
-                    answer=concept.term, explanation=explanation)
+        return Question(
+            card.id, card.kind, prompt, answer=concept.term, accept=concept.aliases, explanation=explanation
+        )
+    return Question(
+        card.id,
+        card.kind,
+        prompt,
+        choices=_shuffled([concept.term, *distractors], rng),
+        answer=concept.term,
+        explanation=explanation,
+    )
 
 
 def _column_question(card: Card, cmp: Comparison, row: Row | None, col: int | None) -> Question:
     assert row is not None and col is not None
     statement = f"{row.label}: {row.cells[col]}" if row.label else row.cells[col]
     prompt = f"{cmp.title}: which column does this statement belong to?\n{statement}"
-    return Question(card.id, card.kind, prompt, choices=cmp.columns, answer=cmp.columns[col],
-                    explanation=_row_summary(cmp, row))
+    return Question(
+        card.id, card.kind, prompt, choices=cmp.columns, answer=cmp.columns[col], explanation=_row_summary(cmp, row)
+    )
 
 
 def _true_false_question(card: Card, cmp: Comparison, row: Row | None, rng: random.Random) -> Question:
@@ -254,8 +282,14 @@ def _true_false_question(card: Card, cmp: Comparison, row: Row | None, rng: rand
         statement, truth = rng.choice(wrong), False
     label = f" ({row.label})" if row.label else ""
     prompt = f"{cmp.title}{label}: true or false?\n{cmp.columns[col]}: {statement}"
-    return Question(card.id, card.kind, prompt, choices=("True", "False"), answer="True" if truth else "False",
-                    explanation=_row_summary(cmp, row))
+    return Question(
+        card.id,
+        card.kind,
+        prompt,
+        choices=("True", "False"),
+        answer="True" if truth else "False",
+        explanation=_row_summary(cmp, row),
+    )
 
 
 def _order_question(card: Card, seq: Sequence, rng: random.Random) -> Question:
@@ -268,8 +302,14 @@ def _order_question(card: Card, seq: Sequence, rng: random.Random) -> Question:
     answer = " ".join(str(number[i]) for i in range(len(texts)))
     listing = "\n".join(f"{j + 1}. {texts[i]}" for j, i in enumerate(shown))
     prompt = f"{seq.title}: put these steps in order (type their numbers, e.g. 2 3 1):\n{listing}"
-    return Question(card.id, card.kind, prompt, answer=answer, accept=_order_alternatives(keys, shown, answer),
-                    explanation=" → ".join(texts))
+    return Question(
+        card.id,
+        card.kind,
+        prompt,
+        answer=answer,
+        accept=_order_alternatives(keys, shown, answer),
+        explanation=" → ".join(texts),
+    )
 
 
 def _order_alternatives(keys: list[str], shown: list[int], answer: str) -> tuple[str, ...]:
@@ -283,7 +323,7 @@ def _order_alternatives(keys: list[str], shown: list[int], answer: str) -> tuple
     distinct = list(groups)
     pools = [itertools.permutations(groups[k]) for k in distinct]
     for combo in itertools.islice(itertools.product(*pools), _MAX_ORDER_ALTERNATIVES):
-        choice = {k: list(p) for k, p in zip(distinct, combo)}
+        choice = {k: list(p) for k, p in zip(distinct, combo, strict=False)}
         alt = " ".join(str(choice[k].pop(0)) for k in keys)
         if alt != answer:
             out.append(alt)
@@ -300,15 +340,20 @@ def _next_question(card: Card, seq: Sequence, i: int, rng: random.Random) -> Que
     )
     distractors = _draw(tiers, taken, rng)
     detail = seq.steps[i + 1].detail
-    return Question(card.id, card.kind, f"{seq.title}: what comes after “{current}”?",
-                    choices=_shuffled([answer, *distractors], rng), answer=answer,
-                    explanation=f"{current} → {answer}" + (f": {detail}" if detail else ""))
+    return Question(
+        card.id,
+        card.kind,
+        f"{seq.title}: what comes after “{current}”?",
+        choices=_shuffled([answer, *distractors], rng),
+        answer=answer,
+        explanation=f"{current} → {answer}" + (f": {detail}" if detail else ""),
+    )
 
 
 # --- helpers ------------------------------------------------------------------
 
 
-def _draw(tiers: tuple, taken: set[str], rng: random.Random) -> list[str]:
+def _draw(tiers: tuple[Callable[[], list[str]], ...], taken: set[str], rng: random.Random) -> list[str]:
     """Up to MAX_CHOICES - 1 distinct options, exhausting each tier (in random order) before the next."""
     out: list[str] = []
     for tier in tiers:
@@ -359,5 +404,5 @@ def _key(text: str) -> str:
 
 
 def _row_summary(cmp: Comparison, row: Row) -> str:
-    cells = "; ".join(f"{col}: {cell}" for col, cell in zip(cmp.columns, row.cells) if cell)
+    cells = "; ".join(f"{col}: {cell}" for col, cell in zip(cmp.columns, row.cells, strict=False) if cell)
     return f"{row.label} — {cells}" if row.label else cells

@@ -2,12 +2,14 @@
 
 from __future__ import annotations
 
+import contextlib
 import json
 import os
 import re
+from collections.abc import Iterable
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any, Iterable
+from typing import Any
 
 from serverless_study.errors import ContentError, UsageError
 from serverless_study.model import (
@@ -98,7 +100,7 @@ def load_topics(dirs: list[Path], cache_file: Path | None = None, check_images: 
             continue
         seen[topic.id] = str(path)
         result.topics.append(topic)
-    result.problems.sort(key=lambda p: (files.index(Path(p.file)) if Path(p.file) in stamps else -1))
+    result.problems.sort(key=lambda p: files.index(Path(p.file)) if Path(p.file) in stamps else -1)
     known = set(seen)
     for topic in result.topics:
         for rel in topic.related:
@@ -125,12 +127,15 @@ def _parse_many(paths: list[Path]) -> list[tuple[Path, Topic | None, list[Conten
     """
     total = 0
     for p in paths:
-        try:
+        with contextlib.suppress(OSError):
             total += p.stat().st_size
-        except OSError:
-            pass
-    if total < _PARALLEL_MIN_BYTES or len(paths) < 2 or (os.cpu_count() or 1) < 2 or not hasattr(os, "fork") \
-            or os.environ.get("SERVERLESS_STUDY_SERIAL"):
+    if (
+        total < _PARALLEL_MIN_BYTES
+        or len(paths) < 2
+        or (os.cpu_count() or 1) < 2
+        or not hasattr(os, "fork")
+        or os.environ.get("SERVERLESS_STUDY_SERIAL")
+    ):
         return [(p, *parse_file(p)) for p in paths]
     import pickle
 
@@ -154,11 +159,11 @@ def _parse_many(paths: list[Path]) -> list[tuple[Path, Topic | None, list[Conten
     _, status = os.waitpid(pid, 0)
     try:
         results = pickle.loads(data) if status == 0 else None
-    except Exception:  # noqa: BLE001 - a broken hand-over only means parsing here instead
+    except Exception:
         results = None
     if not isinstance(results, list) or len(results) != len(theirs):
         results = [parse_file(p) for p in theirs]
-    done.update(zip(theirs, results))
+    done.update(zip(theirs, results, strict=False))
     return [(p, *done[p]) for p in paths]
 
 
@@ -192,12 +197,12 @@ def find_topic(topics: list[Topic], query: str) -> list[Topic]:
 # --- parsing ------------------------------------------------------------------
 
 
-class _LineDict(dict):
+class _LineDict(dict[Any, Any]):
     line = 0
     key_lines: dict[Any, int]
 
 
-class _LineList(list):
+class _LineList(list[Any]):
     line = 0
     item_lines: list[int]
 
@@ -238,7 +243,7 @@ def _parser_class() -> type:
                 def dispose(self) -> None:
                     pass
 
-        class Parser(base):  # type: ignore[misc, valid-type]
+        class Parser(base):  # type: ignore[no-redef]
             def resolve(self, kind: Any, value: Any, implicit: Any) -> str:
                 if kind is ScalarNode:
                     return _STR
@@ -270,14 +275,19 @@ class _Builder:
         if tag == _STR:
             if isinstance(value, str):
                 return None if not node.style and value in _NULLS else value
-        elif isinstance(value, list) and (tag == _MAP or tag == _SEQ):
+        elif isinstance(value, list) and (tag in (_MAP, _SEQ)):
             self.count += len(value) + 1  # aliases can repeat a subtree: bound the total work
             if self.count > _MAX_NODES:
                 raise _NodeProblem(node.start_mark.line + 1, "too many YAML nodes (aliases expanding without end?)")
             if tag == _SEQ:
                 out = _LineList(
-                    (child.value if child.tag == _STR and isinstance(child.value, str)
-                     and (child.style or child.value not in _NULLS) else self.build(child))
+                    (
+                        child.value
+                        if child.tag == _STR
+                        and isinstance(child.value, str)
+                        and (child.style or child.value not in _NULLS)
+                        else self.build(child)
+                    )
                     for child in value
                 )
                 out.line = node.start_mark.line + 1
@@ -373,14 +383,17 @@ class _Validator:
         self.problems.append(ContentError(self.name, message, line, key))
 
     def mapping(self, value: Any, key: str, line: int, required: set[str], optional: set[str]) -> _LineDict | None:
-        if not isinstance(value, dict):
+        if not isinstance(value, _LineDict):
             self.error(line, key, f"expected a mapping, found {_kind(value)}")
             return None
         for k in value:
             if k not in required and k not in optional:
                 allowed = ", ".join(sorted(required | optional))
-                self.error(value.key_lines.get(k, value.line), f"{key}.{k}" if key else str(k),
-                           f"unknown key (allowed: {allowed})")
+                self.error(
+                    value.key_lines.get(k, value.line),
+                    f"{key}.{k}" if key else str(k),
+                    f"unknown key (allowed: {allowed})",
+                )
         for k in sorted(required - set(value)):
             self.error(value.line, key, f"missing required key {k!r}")
         return value
@@ -396,12 +409,12 @@ class _Validator:
         if not isinstance(value, str):
             self.error(line, where, f"expected text, found {_kind(value)}")
             return ""
-        value = value.strip()
-        if required and not value:
+        out = value.strip()
+        if required and not out:
             self.error(line, where, "must not be empty")
-        if slug and value and not _SLUG.match(value):
-            self.error(line, where, f"{value!r} is not a valid id (use lower-case letters, digits, '-' and '_')")
-        return value
+        if slug and out and not _SLUG.match(out):
+            self.error(line, where, f"{out!r} is not a valid id (use lower-case letters, digits, '-' and '_')")
+        return out
 
     def texts(self, m: _LineDict, key: str, path: str) -> tuple[str, ...]:
         if key not in m or m[key] is None:
@@ -409,7 +422,7 @@ class _Validator:
         value = m[key]
         line = m.key_lines.get(key, m.line)
         where = f"{path}.{key}" if path else key
-        if not isinstance(value, list):
+        if not isinstance(value, _LineList):
             self.error(line, where, f"expected a list of text, found {_kind(value)}")
             return ()
         out = []
@@ -425,17 +438,22 @@ class _Validator:
             return []
         value = m[key]
         line = m.key_lines.get(key, m.line)
-        if not isinstance(value, list):
+        if not isinstance(value, _LineList):
             self.error(line, key, f"expected a list, found {_kind(value)}")
             return []
         return [(value.item_lines[i], v, f"{key}[{i}]") for i, v in enumerate(value)]
 
     def topic(self, data: Any) -> Topic | None:
-        if not isinstance(data, dict):
+        if not isinstance(data, _LineDict):
             self.error(1, "", f"a topic file must be a mapping (id, title, ...), found {_kind(data)}")
             return None
-        m = self.mapping(data, "", data.line, {"id", "title"},
-                         {"summary", "related", "images", "concepts", "comparisons", "sequences", "facts"})
+        m = self.mapping(
+            data,
+            "",
+            data.line,
+            {"id", "title"},
+            {"summary", "related", "images", "concepts", "comparisons", "sequences", "facts"},
+        )
         assert m is not None
         tid = self.text(m, "id", "", required=True, slug=True)
         title = self.text(m, "title", "", required=True)
@@ -456,11 +474,16 @@ class _Validator:
                 continue
             cid = self.text(c, "id", path, required=True, slug=True)
             claim(cid, c.key_lines.get("id", line), path)
-            concepts.append(Concept(
-                id=cid, term=self.text(c, "term", path, required=True),
-                definition=self.text(c, "definition", path, required=True),
-                points=self.texts(c, "points", path), aliases=self.texts(c, "aliases", path),
-                location=Location(self.name, line)))
+            concepts.append(
+                Concept(
+                    id=cid,
+                    term=self.text(c, "term", path, required=True),
+                    definition=self.text(c, "definition", path, required=True),
+                    points=self.texts(c, "points", path),
+                    aliases=self.texts(c, "aliases", path),
+                    location=Location(self.name, line),
+                )
+            )
 
         comparisons = []
         for line, v, path in self.items(m, "comparisons"):
@@ -485,11 +508,12 @@ class _Validator:
                 row_ids.add(rid)
                 cells = r.get("cells")
                 cline = r.key_lines.get("cells", rline)
-                if "cells" in r and not isinstance(cells, list):
+                if "cells" in r and not isinstance(cells, _LineList):
                     self.error(cline, f"{rpath}.cells", f"expected a list, found {_kind(cells)}")
                     continue
                 cell_texts = []
-                for i, cell in enumerate(cells or []):
+                cells = cells if isinstance(cells, _LineList) else _LineList()
+                for i, cell in enumerate(cells):
                     if cell is None:
                         cell = ""
                     if not isinstance(cell, str):
@@ -497,16 +521,26 @@ class _Validator:
                         cell = ""
                     cell_texts.append(cell.strip())
                 if "cells" in r and columns and len(cell_texts) != len(columns):
-                    self.error(cline, f"{rpath}.cells",
-                               f"has {_n(len(cell_texts), 'cell')} but the table has {_n(len(columns), 'column')}")
+                    self.error(
+                        cline,
+                        f"{rpath}.cells",
+                        f"has {_n(len(cell_texts), 'cell')} but the table has {_n(len(columns), 'column')}",
+                    )
                 if "cells" in r and not any(cell_texts):
                     self.error(cline, f"{rpath}.cells", "every cell is empty")
                 rows.append(Row(id=rid, cells=tuple(cell_texts), label=self.text(r, "label", rpath)))
             if "rows" in c and not rows:
                 self.error(c.key_lines.get("rows", line), f"{path}.rows", "a comparison needs at least one row")
-            comparisons.append(Comparison(
-                id=cid, title=self.text(c, "title", path, required=True), columns=columns, rows=tuple(rows),
-                note=self.text(c, "note", path), location=Location(self.name, line)))
+            comparisons.append(
+                Comparison(
+                    id=cid,
+                    title=self.text(c, "title", path, required=True),
+                    columns=columns,
+                    rows=tuple(rows),
+                    note=self.text(c, "note", path),
+                    location=Location(self.name, line),
+                )
+            )
 
         sequences = []
         for line, v, path in self.items(m, "sequences"):
@@ -524,13 +558,20 @@ class _Validator:
                 st = self.mapping(sv, spath, sline, {"text"}, {"detail"})
                 if st is None:
                     continue
-                steps.append(Step(text=self.text(st, "text", spath, required=True),
-                                  detail=self.text(st, "detail", spath)))
+                steps.append(
+                    Step(text=self.text(st, "text", spath, required=True), detail=self.text(st, "detail", spath))
+                )
             if "steps" in s and len(steps) < 2:
                 self.error(s.key_lines.get("steps", line), f"{path}.steps", "a sequence needs at least 2 steps")
-            sequences.append(Sequence(
-                id=sid, title=self.text(s, "title", path, required=True), steps=tuple(steps),
-                note=self.text(s, "note", path), location=Location(self.name, line)))
+            sequences.append(
+                Sequence(
+                    id=sid,
+                    title=self.text(s, "title", path, required=True),
+                    steps=tuple(steps),
+                    note=self.text(s, "note", path),
+                    location=Location(self.name, line),
+                )
+            )
 
         facts = []
         for line, v, path in self.items(m, "facts"):
@@ -543,12 +584,20 @@ class _Validator:
             if cloze:
                 gaps = _CLOZE_GAP.findall(cloze)
                 if len(gaps) != 1 or not gaps[0].strip():
-                    self.error(f.key_lines.get("cloze", line), f"{path}.cloze",
-                               "must contain exactly one non-empty {{gap}}")
-            facts.append(Fact(
-                id=fid, prompt=self.text(f, "prompt", path, required=True),
-                answer=self.text(f, "answer", path, required=True), accept=self.texts(f, "accept", path),
-                explanation=self.text(f, "explanation", path), cloze=cloze, location=Location(self.name, line)))
+                    self.error(
+                        f.key_lines.get("cloze", line), f"{path}.cloze", "must contain exactly one non-empty {{gap}}"
+                    )
+            facts.append(
+                Fact(
+                    id=fid,
+                    prompt=self.text(f, "prompt", path, required=True),
+                    answer=self.text(f, "answer", path, required=True),
+                    accept=self.texts(f, "accept", path),
+                    explanation=self.text(f, "explanation", path),
+                    cloze=cloze,
+                    location=Location(self.name, line),
+                )
+            )
 
         images = []
         for line, v, path in self.items(m, "images"):
@@ -557,15 +606,25 @@ class _Validator:
                 continue
             src = self.text(im, "path", path, required=True)
             if src:
-                images.append(Image(path=(self.base_dir / src).resolve(), caption=self.text(im, "caption", path),
-                                    src=src))
+                images.append(
+                    Image(path=(self.base_dir / src).resolve(), caption=self.text(im, "caption", path), src=src)
+                )
 
         if not (concepts or comparisons or sequences or facts) and not self.problems:
             self.error(m.line, "", "a topic needs at least one concept, comparison, sequence or fact")
         related = self.texts(m, "related", "")
-        return Topic(id=tid, title=title, summary=self.text(m, "summary", ""), concepts=tuple(concepts),
-                     comparisons=tuple(comparisons), sequences=tuple(sequences), facts=tuple(facts),
-                     images=tuple(images), related=related, source=self.name)
+        return Topic(
+            id=tid,
+            title=title,
+            summary=self.text(m, "summary", ""),
+            concepts=tuple(concepts),
+            comparisons=tuple(comparisons),
+            sequences=tuple(sequences),
+            facts=tuple(facts),
+            images=tuple(images),
+            related=related,
+            source=self.name,
+        )
 
 
 def _n(count: int, noun: str) -> str:
@@ -592,17 +651,25 @@ def topic_to_dict(topic: Topic) -> dict[str, Any]:
         return [x.file, x.line] if x else None
 
     return {
-        "id": topic.id, "title": topic.title, "summary": topic.summary, "related": list(topic.related),
+        "id": topic.id,
+        "title": topic.title,
+        "summary": topic.summary,
+        "related": list(topic.related),
         "source": topic.source,
         "images": [[str(i.path), i.caption, i.src] for i in topic.images],
-        "concepts": [[c.id, c.term, c.definition, list(c.points), list(c.aliases), loc(c.location)]
-                     for c in topic.concepts],
-        "comparisons": [[c.id, c.title, list(c.columns), [[r.id, list(r.cells), r.label] for r in c.rows], c.note,
-                         loc(c.location)] for c in topic.comparisons],
-        "sequences": [[s.id, s.title, [[st.text, st.detail] for st in s.steps], s.note, loc(s.location)]
-                      for s in topic.sequences],
-        "facts": [[f.id, f.prompt, f.answer, list(f.accept), f.explanation, f.cloze, loc(f.location)]
-                  for f in topic.facts],
+        "concepts": [
+            [c.id, c.term, c.definition, list(c.points), list(c.aliases), loc(c.location)] for c in topic.concepts
+        ],
+        "comparisons": [
+            [c.id, c.title, list(c.columns), [[r.id, list(r.cells), r.label] for r in c.rows], c.note, loc(c.location)]
+            for c in topic.comparisons
+        ],
+        "sequences": [
+            [s.id, s.title, [[st.text, st.detail] for st in s.steps], s.note, loc(s.location)] for s in topic.sequences
+        ],
+        "facts": [
+            [f.id, f.prompt, f.answer, list(f.accept), f.explanation, f.cloze, loc(f.location)] for f in topic.facts
+        ],
     }
 
 
@@ -611,14 +678,21 @@ def topic_from_dict(d: dict[str, Any]) -> Topic:
         return Location(x[0], x[1]) if x else None
 
     return Topic(
-        id=d["id"], title=d["title"], summary=d["summary"], related=tuple(d["related"]), source=d["source"],
+        id=d["id"],
+        title=d["title"],
+        summary=d["summary"],
+        related=tuple(d["related"]),
+        source=d["source"],
         images=tuple(Image(Path(p), cap, src) for p, cap, src in d["images"]),
         concepts=tuple(Concept(i, t, df, tuple(p), tuple(a), loc(lc)) for i, t, df, p, a, lc in d["concepts"]),
         comparisons=tuple(
             Comparison(i, t, tuple(cols), tuple(Row(ri, tuple(cells), lab) for ri, cells, lab in rows), note, loc(lc))
-            for i, t, cols, rows, note, lc in d["comparisons"]),
-        sequences=tuple(Sequence(i, t, tuple(Step(a, b) for a, b in steps), note, loc(lc))
-                        for i, t, steps, note, lc in d["sequences"]),
+            for i, t, cols, rows, note, lc in d["comparisons"]
+        ),
+        sequences=tuple(
+            Sequence(i, t, tuple(Step(a, b) for a, b in steps), note, loc(lc))
+            for i, t, steps, note, lc in d["sequences"]
+        ),
         facts=tuple(Fact(i, p, a, tuple(acc), e, c, loc(lc)) for i, p, a, acc, e, c, lc in d["facts"]),
     )
 
@@ -630,7 +704,8 @@ def _read_cache(path: Path) -> dict[str, Any]:
         return {}
     if not isinstance(data, dict) or data.get("schema") != SCHEMA_VERSION or not isinstance(data.get("files"), dict):
         return {}
-    return data["files"]
+    files: dict[str, Any] = data["files"]
+    return files
 
 
 def _write_cache(path: Path, files: dict[str, Any]) -> None:
@@ -638,8 +713,7 @@ def _write_cache(path: Path, files: dict[str, Any]) -> None:
     try:
         path.parent.mkdir(parents=True, exist_ok=True)
         tmp = path.with_name(f"{path.name}.{os.getpid()}.tmp")
-        tmp.write_text(json.dumps({"schema": SCHEMA_VERSION, "files": files}, separators=(",", ":")),
-                       encoding="utf-8")
+        tmp.write_text(json.dumps({"schema": SCHEMA_VERSION, "files": files}, separators=(",", ":")), encoding="utf-8")
         os.replace(tmp, path)
     except OSError:
         pass

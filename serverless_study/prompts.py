@@ -2,10 +2,10 @@
 
 from __future__ import annotations
 
-from typing import IO, Any, Protocol, Sequence, Union
+from collections.abc import Sequence
+from typing import IO, Any, Protocol, cast
 
 from serverless_study.model import Grade
-
 
 # --- prompts -------------------------------------------------------------------------------------------------------
 # A Prompter asks one thing at a time. None means the learner quit (q, end of input, or too many answers that fit
@@ -26,10 +26,10 @@ GRADE_KEYS = {Grade.AGAIN: "a", Grade.HARD: "h", Grade.GOOD: "g", Grade.EASY: "e
 class Prompter(Protocol):
     plain: bool
 
-    def choose(self, message: str, choices: Sequence[str], *, undo: bool = False) -> Union[int, _Undo, None]:
+    def choose(self, message: str, choices: Sequence[str], *, undo: bool = False) -> int | _Undo | None:
         """The index of the chosen choice."""
 
-    def text(self, message: str, *, undo: bool = False) -> Union[str, _Undo, None]:
+    def text(self, message: str, *, undo: bool = False) -> str | _Undo | None:
         """A typed line ("" when the learner just presses Enter)."""
 
     def rate(self, message: str, options: Sequence[tuple[Grade, str]], *, default: Grade = Grade.GOOD) -> Grade | None:
@@ -44,14 +44,14 @@ class LinePrompter:
     def __init__(self, stdin: IO[str], stdout: IO[str], *, retries: int = 3) -> None:
         self.stdin, self.stdout, self.retries = stdin, stdout, retries
 
-    def choose(self, message: str, choices: Sequence[str], *, undo: bool = False) -> Union[int, _Undo, None]:
+    def choose(self, message: str, choices: Sequence[str], *, undo: bool = False) -> int | _Undo | None:
         self._say(message)
         for n, choice in enumerate(choices, 1):
             self._say(f"  {n}. {choice}")
         keys = f"1-{len(choices)}" + (", u to undo" if undo else "") + ", q to quit"
         hint = f"Please type a number from 1 to {len(choices)}" + (", u to undo" if undo else "") + " or q to quit."
 
-        def parse(line: str) -> Union[int, _Undo, None, bool]:
+        def parse(line: str) -> int | _Undo | bool | None:
             if undo and line == "u":
                 return UNDO
             if line.isdigit() and 1 <= int(line) <= len(choices):
@@ -60,9 +60,9 @@ class LinePrompter:
             texts = [c.strip().casefold() for c in choices]
             return texts.index(line) if line in texts else False
 
-        return self._ask(f"Choice ({keys}): ", hint, parse)
+        return cast("int | _Undo | None", self._ask(f"Choice ({keys}): ", hint, parse))
 
-    def text(self, message: str, *, undo: bool = False) -> Union[str, _Undo, None]:
+    def text(self, message: str, *, undo: bool = False) -> str | _Undo | None:
         keys = "u to undo, q to quit" if undo else "q to quit"
         line = self._read(f"{message} ({keys}): ")
         if line is None or line.strip().lower() == "q":
@@ -76,10 +76,12 @@ class LinePrompter:
         listing = ", ".join(f"{int(g)} {GRADE_NAMES[g]}" + (f" ({when})" if when else "") for g, when in options)
         self._say(f"{message}: {listing}.")
         keys = "/".join(GRADE_KEYS[g] for g, _ in options)
-        hint = f"Please type {', '.join(str(int(g)) for g, _ in options)} or {keys}; Enter means " \
-               f"{GRADE_NAMES[default]}; q quits."
+        hint = (
+            f"Please type {', '.join(str(int(g)) for g, _ in options)} or {keys}; Enter means "
+            f"{GRADE_NAMES[default]}; q quits."
+        )
 
-        def parse(line: str) -> Union[Grade, None, bool]:
+        def parse(line: str) -> Grade | bool | None:
             if line == "":
                 return default
             for grade, _when in options:
@@ -87,7 +89,9 @@ class LinePrompter:
                     return grade
             return False
 
-        return self._ask(f"Rating (Enter = {GRADE_NAMES[default]}, {keys}, q to quit): ", hint, parse)
+        return cast(
+            "Grade | None", self._ask(f"Rating (Enter = {GRADE_NAMES[default]}, {keys}, q to quit): ", hint, parse)
+        )
 
     def _ask(self, prompt: str, hint: str, parse: Any) -> Any:
         for attempt in range(self.retries + 1):
@@ -124,25 +128,33 @@ class QuestionaryPrompter:
     def __init__(self, **app_options: Any) -> None:
         self.app_options = app_options
 
-    def choose(self, message: str, choices: Sequence[str], *, undo: bool = False) -> Union[int, _Undo, None]:
+    def choose(self, message: str, choices: Sequence[str], *, undo: bool = False) -> int | _Undo | None:
         import questionary
 
         options: list[Any] = [questionary.Choice(title=c, value=i) for i, c in enumerate(choices)]
         if undo:
-            options += [questionary.Separator(), questionary.Choice("Undo previous answer", value=UNDO,
-                                                                    shortcut_key=False)]
+            options += [
+                questionary.Separator(),
+                questionary.Choice("Undo previous answer", value=UNDO, shortcut_key=False),
+            ]
         question = questionary.select(
-            message, choices=options, use_shortcuts=len(choices) <= 9, use_jk_keys=False,
+            message,
+            choices=options,
+            use_shortcuts=len(choices) <= 9,
+            use_jk_keys=False,
             instruction="(arrows or number, Enter" + (", u undo" if undo else "") + ", Ctrl-C quit)",
-            **self.app_options)
+            **self.app_options,
+        )
         if undo:
             _bind(question, {"u": UNDO})
-        return question.unsafe_ask()
+        return cast("int | _Undo | None", question.unsafe_ask())
 
-    def text(self, message: str, *, undo: bool = False) -> Union[str, _Undo, None]:
+    def text(self, message: str, *, undo: bool = False) -> str | _Undo | None:
         import questionary
 
-        answer = questionary.text(message, instruction="(u undo)" if undo else None, **self.app_options).unsafe_ask()
+        answer: str = questionary.text(
+            message, instruction="(u undo)" if undo else None, **self.app_options
+        ).unsafe_ask()
         if undo and answer.strip().lower() == "u":
             return UNDO
         return answer.strip()
@@ -150,14 +162,21 @@ class QuestionaryPrompter:
     def rate(self, message: str, options: Sequence[tuple[Grade, str]], *, default: Grade = Grade.GOOD) -> Grade | None:
         import questionary
 
-        choices = [questionary.Choice(f"{GRADE_NAMES[g]}" + (f"  ({when})" if when else ""), value=g,
-                                      shortcut_key=False) for g, when in options]
+        choices = [
+            questionary.Choice(f"{GRADE_NAMES[g]}" + (f"  ({when})" if when else ""), value=g, shortcut_key=False)
+            for g, when in options
+        ]
         letters = "/".join(GRADE_KEYS[g] for g, _ in options)
         question = questionary.select(
-            message, choices=choices, default=next(c for c in choices if c.value == default),
-            instruction=f"(Enter = {GRADE_NAMES[default]}, or {letters})", use_jk_keys=False, **self.app_options)
+            message,
+            choices=choices,
+            default=next(c for c in choices if c.value == default),
+            instruction=f"(Enter = {GRADE_NAMES[default]}, or {letters})",
+            use_jk_keys=False,
+            **self.app_options,
+        )
         _bind(question, {GRADE_KEYS[g]: g for g, _ in options})
-        return question.unsafe_ask()
+        return cast("Grade | None", question.unsafe_ask())
 
 
 def _bind(question: Any, keys: dict[str, Any]) -> None:

@@ -2,7 +2,8 @@
 
 from __future__ import annotations
 
-from typing import IO, TYPE_CHECKING, Iterable
+from collections.abc import Iterable
+from typing import IO, TYPE_CHECKING
 
 from rich import box
 from rich.console import Console, Group, RenderableType
@@ -54,12 +55,20 @@ def topic_view(topic: Topic) -> RenderableType:
         for fact in topic.facts:
             parts += [_fact(fact), Text("")]
     for image in topic.images:
-        parts.append(Text.assemble(("Diagram: ", "bold"), image.caption or image.src, " (", (str(image.path), "cyan"),
-                                   ")"))
+        parts.append(
+            Text.assemble(("Diagram: ", "bold"), image.caption or image.src, " (", (str(image.path), "cyan"), ")")
+        )
     while parts and isinstance(parts[-1], Text) and not parts[-1].plain:
         parts.pop()
-    return Panel(Group(*parts), title=Text(topic.title, style="bold"), subtitle=Text(topic.id), title_align="left",
-                 subtitle_align="right", box=box.ROUNDED, padding=(1, 2))
+    return Panel(
+        Group(*parts),
+        title=Text(topic.title, style="bold"),
+        subtitle=Text(topic.id),
+        title_align="left",
+        subtitle_align="right",
+        box=box.ROUNDED,
+        padding=(1, 2),
+    )
 
 
 def _heading(title: str) -> RenderableType:
@@ -112,8 +121,9 @@ def topics_table(topics: Iterable[Topic]) -> Table:
         table.add_column(name, justify="right")
     for t in topics:
         c = t.counts()
-        table.add_row(Text(t.id), Text(t.title), str(c["concepts"]), str(c["comparisons"]), str(c["sequences"]),
-                      str(c["facts"]))
+        table.add_row(
+            Text(t.id), Text(t.title), str(c["concepts"]), str(c["comparisons"]), str(c["sequences"]), str(c["facts"])
+        )
     return table
 
 
@@ -131,12 +141,19 @@ if TYPE_CHECKING:
     from serverless_study.stats import Stats
 
 
-def question_view(q: "Question", p: "Progress", topic_title: str) -> RenderableType:
-    return Panel(Text(q.prompt), title=Text(topic_title, style="bold"), subtitle=Text(progress_text(p), style="dim"),
-                 title_align="left", subtitle_align="right", box=box.ROUNDED, padding=(0, 1))
+def question_view(q: Question, p: Progress, topic_title: str) -> RenderableType:
+    return Panel(
+        Text(q.prompt),
+        title=Text(topic_title, style="bold"),
+        subtitle=Text(progress_text(p), style="dim"),
+        title_align="left",
+        subtitle_align="right",
+        box=box.ROUNDED,
+        padding=(0, 1),
+    )
 
 
-def feedback_view(verdict: "Verdict", q: "Question") -> RenderableType:
+def feedback_view(verdict: Verdict, q: Question) -> RenderableType:
     if verdict.correct:
         head = Text.assemble(("✔ Correct", "bold green"), *(("  ", (verdict.note, "yellow")) if verdict.note else ()))
     else:
@@ -147,21 +164,22 @@ def feedback_view(verdict: "Verdict", q: "Question") -> RenderableType:
     return Group(*parts)
 
 
-def reveal_view(q: "Question") -> RenderableType:
+def reveal_view(q: Question) -> RenderableType:
     parts: list[RenderableType] = [Text("Answer", style="bold green"), Padding(Text(q.answer), (0, 0, 0, 2))]
     if q.explanation:
         parts.append(Text(q.explanation, style="dim"))
     return Group(*parts)
 
 
-def leech_view(outcome: "Outcome") -> RenderableType:
-    head = Text(f"Leech: you have forgotten this card {outcome.after.lapses} times. Read its note again:",
-                style="bold yellow")
+def leech_view(outcome: Outcome) -> RenderableType:
+    head = Text(
+        f"Leech: you have forgotten this card {outcome.after.lapses} times. Read its note again:", style="bold yellow"
+    )
     body = item_view(outcome.item) if outcome.item is not None else Text("(its content is gone)")
     return Panel(Group(head, Text(""), body), box=box.ROUNDED, border_style="yellow")
 
 
-def item_view(item: "Item") -> RenderableType:
+def item_view(item: Item) -> RenderableType:
     if isinstance(item, Concept):
         return _concept(item)
     if isinstance(item, Fact):
@@ -175,7 +193,7 @@ def item_view(item: "Item") -> RenderableType:
     return Group(*parts)
 
 
-def summary_view(rows: "list[TopicSummary]", now: "datetime", *, interrupted: bool = False) -> RenderableType:
+def summary_view(rows: list[TopicSummary], now: datetime, *, interrupted: bool = False) -> RenderableType:
     title = "Session interrupted: answers so far" if interrupted else "Session summary"
     table = Table(title=Text(title, style="bold"), box=box.SIMPLE_HEAVY, header_style="bold", pad_edge=False)
     table.add_column("Topic")
@@ -185,20 +203,31 @@ def summary_view(rows: "list[TopicSummary]", now: "datetime", *, interrupted: bo
     for r in rows:
         table.add_row(Text(r.title), str(r.answered), str(r.correct), when_text(r.next_due, now))
     if len(rows) > 1:
-        table.add_row(Text("All", style="bold"), str(sum(r.answered for r in rows)),
-                      str(sum(r.correct for r in rows)), "", end_section=True)
+        table.add_row(
+            Text("All", style="bold"),
+            str(sum(r.answered for r in rows)),
+            str(sum(r.correct for r in rows)),
+            "",
+            end_section=True,
+        )
     return table
 
 
-def stats_view(s: "Stats") -> RenderableType:
+def stats_view(s: Stats) -> RenderableType:
     table = Table(box=box.SIMPLE_HEAVY, header_style="bold", pad_edge=False)
-    for name, justify in (("Topic", "left"), ("Cards", "right"), ("New", "right"), ("Learning", "right"),
-                          ("Review", "right"), ("Due today", "right"), ("Mastery", "right")):
+    for name, justify in (
+        ("Topic", "left"),
+        ("Cards", "right"),
+        ("New", "right"),
+        ("Learning", "right"),
+        ("Review", "right"),
+        ("Due today", "right"),
+        ("Mastery", "right"),
+    ):
         table.add_column(name, justify=justify)  # type: ignore[arg-type]
     for t in s.topics:
-        table.add_row(Text(t.title), str(t.cards), str(t.new), str(t.learning), str(t.review), str(t.due),
-                      _percent(t.mastery))
+        table.add_row(
+            Text(t.title), str(t.cards), str(t.new), str(t.learning), str(t.review), str(t.due), _percent(t.mastery)
+        )
     parts: list[RenderableType] = [table, *(Text(line) for line in _stats_lines(s))]
     return Group(*parts)
-
-

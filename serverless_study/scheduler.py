@@ -4,8 +4,9 @@ from __future__ import annotations
 
 import contextlib
 import random
-from datetime import datetime, timedelta, timezone
-from typing import TYPE_CHECKING, Any, Iterator
+from collections.abc import Iterator
+from datetime import UTC, datetime, timedelta
+from typing import TYPE_CHECKING, Any
 
 from serverless_study.errors import UsageError
 from serverless_study.model import CardState, Grade, Phase
@@ -27,7 +28,7 @@ def utc(moment: datetime) -> datetime:
     """`moment` with tzinfo exactly `timezone.utc` (fsrs refuses other UTC zones); naive times are a bug."""
     if moment.tzinfo is None:
         raise ValueError("times must be timezone-aware")
-    return moment.astimezone(timezone.utc)
+    return moment.astimezone(UTC)
 
 
 def is_leech_lapse(before: CardState | None, after: CardState) -> bool:
@@ -109,14 +110,14 @@ class Scheduler:
             yield
             return
         saved = module.random
-        module.random = self._rng.random  # type: ignore[attr-defined]
+        module.random = self._rng.random
         try:
             yield
         finally:
-            module.random = saved  # type: ignore[attr-defined]
+            module.random = saved
 
 
-def _to_fsrs(state: CardState) -> "fsrs.Card":
+def _to_fsrs(state: CardState) -> fsrs.Card:
     import fsrs
 
     return fsrs.Card(
@@ -142,4 +143,3 @@ def _from_fsrs(card_id: str, card: Any, *, lapses: int, reps: int) -> CardState:
         lapses=lapses,
         reps=reps,
     )
-

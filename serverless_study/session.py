@@ -99,9 +99,20 @@ class Session:
     prepared: dict[str, Question] = field(default_factory=dict)  # questions put back by undo, asked as they were
 
     @classmethod
-    def start(cls, store: Store, cards: Iterable[Card], topics: Mapping[str, Topic], scheduler: Scheduler,
-              rng: random.Random, *, now: datetime, day_start: datetime, limits: Limits = Limits(),
-              topic_ids: Iterable[str] | None = None, learn_ahead: timedelta = LEARN_AHEAD) -> "Session":
+    def start(
+        cls,
+        store: Store,
+        cards: Iterable[Card],
+        topics: Mapping[str, Topic],
+        scheduler: Scheduler,
+        rng: random.Random,
+        *,
+        now: datetime,
+        day_start: datetime,
+        limits: Limits = Limits(),
+        topic_ids: Iterable[str] | None = None,
+        learn_ahead: timedelta = LEARN_AHEAD,
+    ) -> Session:
         """Queue what is due at `now`: learning cards, reviews left under today's limit, then new cards.
 
         "Today" began at `day_start` (the learner's local midnight, decided by the caller).
@@ -109,8 +120,16 @@ class Session:
         wanted = set(topic_ids) if topic_ids is not None else None
         chosen = {c.id: c for c in cards if wanted is None or c.topic_id in wanted}
         session = cls(store, scheduler, chosen, topics, rng, learn_ahead)
-        queue = build_queue(store, chosen.values(), now=now, day_start=day_start, limits=limits, rng=rng,
-                            learn_ahead=learn_ahead, topic_ids=wanted)
+        queue = build_queue(
+            store,
+            chosen.values(),
+            now=now,
+            day_start=day_start,
+            limits=limits,
+            rng=rng,
+            learn_ahead=learn_ahead,
+            topic_ids=wanted,
+        )
         for state in queue.learning:
             session._learn(state)
         session.states.update((s.card_id, s) for s in queue.reviews)
@@ -142,8 +161,9 @@ class Session:
         """Mark an answer without saving it (the shell shows this, then asks for a rating)."""
         return check_answer(question, given)
 
-    def answer(self, question: Question, now: datetime, *, given: str = "", grade: Grade | None = None,
-               duration_ms: int = 0) -> Outcome:
+    def answer(
+        self, question: Question, now: datetime, *, given: str = "", grade: Grade | None = None, duration_ms: int = 0
+    ) -> Outcome:
         """Mark, schedule and save the answer (committed before this returns).
 
         A wrong objective answer is always Again; a right one is Good unless `grade` says Hard or Easy.
@@ -164,14 +184,25 @@ class Session:
         before = self.states.get(card.id) or self.store.state(card.id)
         after = self.scheduler.review(before, card.id, grade, now)
         review = Review(card.id, now, grade, given, correct, max(0, int(duration_ms)))
-        review_id = self.store.record(review, after, previous=before, topic_id=card.topic_id,
-                                      content_hash=card.content_hash)
+        review_id = self.store.record(
+            review, after, previous=before, topic_id=card.topic_id, content_hash=card.content_hash
+        )
         self.states[card.id] = after
         if after.phase is not Phase.REVIEW:
             self._learn(after)
         leech = is_leech_lapse(before, after)
-        outcome = Outcome(card, question, given, verdict, grade, before, after, leech,
-                          item_for(card, self.topics) if leech else None, review_id)
+        outcome = Outcome(
+            card,
+            question,
+            given,
+            verdict,
+            grade,
+            before,
+            after,
+            leech,
+            item_for(card, self.topics) if leech else None,
+            review_id,
+        )
         shown.outcome = outcome
         self.history.append(shown)
         self.pending = None
@@ -258,9 +289,17 @@ class Queue:
     reviews: list[CardState]  # states of the review cards in `main`
 
 
-def build_queue(store: Store, cards: Iterable[Card], *, now: datetime, day_start: datetime, rng: random.Random,
-                limits: Limits = Limits(), learn_ahead: timedelta = LEARN_AHEAD,
-                topic_ids: Collection[str] | None = None) -> Queue:
+def build_queue(
+    store: Store,
+    cards: Iterable[Card],
+    *,
+    now: datetime,
+    day_start: datetime,
+    rng: random.Random,
+    limits: Limits = Limits(),
+    learn_ahead: timedelta = LEARN_AHEAD,
+    topic_ids: Collection[str] | None = None,
+) -> Queue:
     """What a session at `now` asks: learning cards, reviews left under today's limit, then new cards.
 
     Reviews come from an ordered, limited query on the due index; new cards are the first unstarted ones in
@@ -271,8 +310,7 @@ def build_queue(store: Store, cards: Iterable[Card], *, now: datetime, day_start
     cap = limits.session if limits.session is not None else len(by_id)
     taken: set[str] = set()  # sibling keys already queued
 
-    learning = store.due(now + learn_ahead, review=False, topics=topic_ids, keep=lambda cid: cid in by_id,
-                         limit=cap)
+    learning = store.due(now + learn_ahead, review=False, topics=topic_ids, keep=lambda cid: cid in by_id, limit=cap)
     taken.update(_sibling_key(by_id[s.card_id]) for s in learning)
     cap -= len(learning)
 
@@ -307,7 +345,7 @@ def _sibling_key(card: Card) -> str:
     if card.kind not in (CardKind.COLUMN, CardKind.TRUE_FALSE):
         return f"{card.topic_id}/{card.item_id}"
     prefix = f"{card.topic_id}/{card.item_id}/{card.kind.value}/"
-    part = card.id[len(prefix):] if card.id.startswith(prefix) else ""
+    part = card.id[len(prefix) :] if card.id.startswith(prefix) else ""
     return f"{card.topic_id}/{card.item_id}/{part.split('.')[0]}"
 
 

@@ -60,18 +60,25 @@ class Stats:
         return out
 
 
-def compute(store: Store, cards: Iterable[Card], topics: Mapping[str, Topic], scheduler: Scheduler, *,
-            now: datetime, day_start: datetime, day_end: datetime, new_per_day: int) -> Stats:
+def compute(
+    store: Store,
+    cards: Iterable[Card],
+    topics: Mapping[str, Topic],
+    scheduler: Scheduler,
+    *,
+    now: datetime,
+    day_start: datetime,
+    day_end: datetime,
+    new_per_day: int,
+) -> Stats:
     """Figures for the cards of the loaded content; reviews of cards whose content is gone count in the totals.
 
     `day_start`/`day_end` bound the learner's today (local midnights, decided by the caller).
     """
     by_id = {c.id: c for c in cards}
     tallies: dict[str, dict[str, Any]] = {tid: _tally() for tid in topics}
-    for card in by_id.values():
-        if card.topic_id not in tallies:
-            tallies[card.topic_id] = _tally()
-        tallies[card.topic_id]["cards"] += 1
+    for each in by_id.values():
+        tallies.setdefault(each.topic_id, _tally())["cards"] += 1
     # Day k of the forecast holds cards due before boundary k; day 0 (today) includes everything overdue.
     boundaries = [iso(day_end + timedelta(days=k)) for k in range(FORECAST_DAYS)]
     forecast = [0] * FORECAST_DAYS
@@ -91,8 +98,16 @@ def compute(store: Store, cards: Iterable[Card], topics: Mapping[str, Topic], sc
         if lapses >= LEECH_LAPSES:
             leeches.append(Leech(card_id, card.topic_id, lapses))
     topic_stats = [
-        TopicStats(tid, topics[tid].title if tid in topics else tid, t["cards"], t["cards"] - t["started"],
-                   t["learning"], t["review"], t["due"], t["recall"] / t["started"] if t["started"] else None)
+        TopicStats(
+            tid,
+            topics[tid].title if tid in topics else tid,
+            t["cards"],
+            t["cards"] - t["started"],
+            t["learning"],
+            t["review"],
+            t["due"],
+            t["recall"] / t["started"] if t["started"] else None,
+        )
         for tid, t in tallies.items()
     ]
     today = store.counts_since(day_start)

@@ -6,10 +6,11 @@ import contextlib
 import json
 import os
 import sqlite3
+from collections.abc import Callable, Collection, Iterator
 from dataclasses import dataclass
-from datetime import datetime, timezone
+from datetime import UTC, datetime
 from pathlib import Path
-from typing import Any, Callable, Collection, Iterator
+from typing import Any, Self
 
 from serverless_study.errors import StoreError
 from serverless_study.model import CardState, Grade, Phase, Review
@@ -107,11 +108,11 @@ def iso(moment: datetime) -> str:
     """The stored form of a time: UTC, fixed width, sortable."""
     if moment.tzinfo is None:
         raise ValueError("times must be timezone-aware")
-    return moment.astimezone(timezone.utc).isoformat(timespec="microseconds")
+    return moment.astimezone(UTC).isoformat(timespec="microseconds")
 
 
 def parse_time(text: str) -> datetime:
-    return datetime.fromisoformat(text).astimezone(timezone.utc)
+    return datetime.fromisoformat(text).astimezone(UTC)
 
 
 class Store:
@@ -124,7 +125,7 @@ class Store:
     # --- opening ---------------------------------------------------------------
 
     @classmethod
-    def open(cls, path: Path | str) -> "Store":
+    def open(cls, path: Path | str) -> Store:
         """Open (creating if needed) the database at `path`, or ":memory:"; never overwrites a file it can't read."""
         if str(path) == ":memory:":
             store = cls(sqlite3.connect(":memory:", isolation_level=None), ":memory:")
@@ -144,7 +145,7 @@ class Store:
         return store
 
     @classmethod
-    def in_dir(cls, data_dir: Path) -> "Store":
+    def in_dir(cls, data_dir: Path) -> Store:
         return cls.open(data_dir / DB_NAME)
 
     def _prepare(self) -> None:
@@ -161,13 +162,17 @@ class Store:
         with self._guard():
             version = conn.execute("PRAGMA user_version").fetchone()[0]
             if version > SCHEMA_VERSION:
-                raise StoreError(f"{self.path} was written by a newer serverless-study (schema {version}); "
-                                 f"upgrade serverless-study to use it")
+                raise StoreError(
+                    f"{self.path} was written by a newer serverless-study (schema {version}); "
+                    f"upgrade serverless-study to use it"
+                )
             if version == 0:
                 tables = [r[0] for r in conn.execute("SELECT name FROM sqlite_master WHERE type = 'table'")]
                 if tables:
-                    raise StoreError(f"{self.path} is an SQLite database but not a serverless-study one "
-                                     f"(it has tables {', '.join(sorted(tables))}); it has been left untouched")
+                    raise StoreError(
+                        f"{self.path} is an SQLite database but not a serverless-study one "
+                        f"(it has tables {', '.join(sorted(tables))}); it has been left untouched"
+                    )
             if self.path != ":memory:":
                 conn.execute("PRAGMA journal_mode = WAL")
             conn.execute(f"PRAGMA busy_timeout = {int(BUSY_TIMEOUT_S * 1000)}")
@@ -191,7 +196,7 @@ class Store:
     def close(self) -> None:
         self._conn.close()
 
-    def __enter__(self) -> "Store":
+    def __enter__(self) -> Self:
         return self
 
     def __exit__(self, *exc: object) -> None:
@@ -203,16 +208,24 @@ class Store:
 
     # --- writing ---------------------------------------------------------------
 
-    def record(self, review: Review, state: CardState, *, previous: CardState | None, topic_id: str,
-               content_hash: str = "") -> int:
+    def record(
+        self, review: Review, state: CardState, *, previous: CardState | None, topic_id: str, content_hash: str = ""
+    ) -> int:
         """Append the review and save the card's new state in one transaction, committed before returning."""
         with self._tx() as conn:
             cur = conn.execute(
                 "INSERT INTO review_log (card_id, reviewed_at, rating, answer, correct, duration_ms, phase, previous)"
                 " VALUES (?, ?, ?, ?, ?, ?, ?, ?)",
-                (review.card_id, iso(review.reviewed_at), int(review.grade), review.answer, int(review.correct),
-                 int(review.duration_ms), previous.phase.value if previous else NEW,
-                 json.dumps(_state_to_dict(previous)) if previous else None),
+                (
+                    review.card_id,
+                    iso(review.reviewed_at),
+                    int(review.grade),
+                    review.answer,
+                    int(review.correct),
+                    int(review.duration_ms),
+                    previous.phase.value if previous else NEW,
+                    json.dumps(_state_to_dict(previous)) if previous else None,
+                ),
             )
             self._put_state(conn, state, topic_id, content_hash)
             return int(cur.lastrowid or 0)
@@ -233,8 +246,9 @@ class Store:
                 raise StoreError(f"cannot undo: {card_id} has been reviewed again since")
             if logged.phase is None:
                 raise StoreError("cannot undo: that review was recorded before undo was possible")
-            topic = conn.execute("SELECT topic_id, content_hash FROM card_state WHERE card_id = ?",
-                                 (card_id,)).fetchone()
+            topic = conn.execute(
+                "SELECT topic_id, content_hash FROM card_state WHERE card_id = ?", (card_id,)
+            ).fetchone()
             conn.execute("DELETE FROM review_log WHERE id = ?", (logged.id,))
             if logged.previous is None:
                 conn.execute("DELETE FROM card_state WHERE card_id = ?", (card_id,))
@@ -252,17 +266,28 @@ class Store:
             " step = excluded.step, stability = excluded.stability, difficulty = excluded.difficulty,"
             " due = excluded.due, last_review = excluded.last_review, lapses = excluded.lapses,"
             " reps = excluded.reps, content_hash = excluded.content_hash",
-            (state.card_id, topic_id, state.phase.value, state.step, state.stability, state.difficulty,
-             iso(state.due), iso(state.last_review) if state.last_review else None, state.lapses, state.reps,
-             content_hash),
+            (
+                state.card_id,
+                topic_id,
+                state.phase.value,
+                state.step,
+                state.stability,
+                state.difficulty,
+                iso(state.due),
+                iso(state.last_review) if state.last_review else None,
+                state.lapses,
+                state.reps,
+                content_hash,
+            ),
         )
 
     # --- reading ---------------------------------------------------------------
 
     def state(self, card_id: str) -> CardState | None:
         with self._guard():
-            row = self._conn.execute(f"SELECT {_STATE_COLUMNS} FROM card_state WHERE card_id = ?",
-                                     (card_id,)).fetchone()
+            row = self._conn.execute(
+                f"SELECT {_STATE_COLUMNS} FROM card_state WHERE card_id = ?", (card_id,)
+            ).fetchone()
         return _state(row) if row else None
 
     def started_ids(self) -> set[str]:
@@ -277,10 +302,18 @@ class Store:
         """
         with self._guard():
             return self._conn.execute(
-                "SELECT card_id, topic_id, phase, due, stability, last_review, lapses FROM card_state").fetchall()
+                "SELECT card_id, topic_id, phase, due, stability, last_review, lapses FROM card_state"
+            ).fetchall()
 
-    def due(self, until: datetime, *, review: bool, topics: Collection[str] | None = None,
-            keep: Callable[[str], bool] = lambda _id: True, limit: int | None = None) -> list[CardState]:
+    def due(
+        self,
+        until: datetime,
+        *,
+        review: bool,
+        topics: Collection[str] | None = None,
+        keep: Callable[[str], bool] = lambda _id: True,
+        limit: int | None = None,
+    ) -> list[CardState]:
         """States due at or before `until`, earliest first: review-phase cards, or (review=False) learning ones.
 
         The database orders and ranges on the due index; `keep` skips cards the caller can't show (content gone,
@@ -325,8 +358,10 @@ class Store:
 
     def review_totals(self, start: datetime | None = None) -> tuple[int, int, int, int]:
         """(reviews, correct, review-phase reviews, correct review-phase reviews) since `start` (all time if None)."""
-        sql = ("SELECT count(*), coalesce(sum(correct), 0), coalesce(sum(phase = 'review'), 0),"
-               " coalesce(sum(phase = 'review' AND rating > 1), 0) FROM review_log")
+        sql = (
+            "SELECT count(*), coalesce(sum(correct), 0), coalesce(sum(phase = 'review'), 0),"
+            " coalesce(sum(phase = 'review' AND rating > 1), 0) FROM review_log"
+        )
         params: list[Any] = []
         if start is not None:
             sql += " WHERE reviewed_at >= ?"
@@ -341,13 +376,14 @@ class Store:
 
     def any_review_between(self, start: datetime, end: datetime) -> bool:
         with self._guard():
-            row = self._conn.execute("SELECT 1 FROM review_log WHERE reviewed_at >= ? AND reviewed_at < ? LIMIT 1",
-                                     (iso(start), iso(end))).fetchone()
+            row = self._conn.execute(
+                "SELECT 1 FROM review_log WHERE reviewed_at >= ? AND reviewed_at < ? LIMIT 1", (iso(start), iso(end))
+            ).fetchone()
         return row is not None
 
     def history(self, card_id: str | None = None) -> list[LoggedReview]:
         """Logged reviews in the order they were made, of one card or of all."""
-        sql, params = f"SELECT {_LOG_COLUMNS} FROM review_log", ()
+        sql, params = f"SELECT {_LOG_COLUMNS} FROM review_log", tuple[str, ...]()
         if card_id is not None:
             sql, params = sql + " WHERE card_id = ?", (card_id,)
         with self._guard():
@@ -384,8 +420,10 @@ class Store:
     def _cannot_open(self, exc: sqlite3.Error) -> StoreError:
         text = str(exc)
         if "readonly" in text or "read-only" in text or "unable to open" in text:
-            return StoreError(f"cannot write to {self.path}: the file or its folder is read-only "
-                              f"(choose another folder with --data-dir or SERVERLESS_STUDY_HOME)")
+            return StoreError(
+                f"cannot write to {self.path}: the file or its folder is read-only "
+                f"(choose another folder with --data-dir or SERVERLESS_STUDY_HOME)"
+            )
         if "locked" in text or "busy" in text:
             return StoreError(f"{self.path} is busy: another serverless-study is writing to it; try again")
         return StoreError(f"cannot use {self.path}: {text}")
@@ -400,8 +438,10 @@ def _check_location(path: Path) -> None:
     if path.exists() and not path.is_file():
         raise StoreError(f"{path} is not a file; it has been left untouched")
     if not os.access(path.parent, os.W_OK | os.X_OK):
-        raise StoreError(f"cannot write to {path}: the folder {path.parent} is read-only "
-                         f"(choose another with --data-dir or SERVERLESS_STUDY_HOME)")
+        raise StoreError(
+            f"cannot write to {path}: the folder {path.parent} is read-only "
+            f"(choose another with --data-dir or SERVERLESS_STUDY_HOME)"
+        )
 
 
 def _state(row: Any) -> CardState:
@@ -427,17 +467,27 @@ def _logged(row: Any) -> LoggedReview:
 
 def _state_to_dict(state: CardState) -> dict[str, Any]:
     return {
-        "card_id": state.card_id, "phase": state.phase.value, "step": state.step, "stability": state.stability,
-        "difficulty": state.difficulty, "due": iso(state.due),
-        "last_review": iso(state.last_review) if state.last_review else None, "lapses": state.lapses,
+        "card_id": state.card_id,
+        "phase": state.phase.value,
+        "step": state.step,
+        "stability": state.stability,
+        "difficulty": state.difficulty,
+        "due": iso(state.due),
+        "last_review": iso(state.last_review) if state.last_review else None,
+        "lapses": state.lapses,
         "reps": state.reps,
     }
 
 
 def _state_from_dict(d: dict[str, Any]) -> CardState:
     return CardState(
-        card_id=d["card_id"], phase=Phase(d["phase"]), step=d["step"], stability=d["stability"],
-        difficulty=d["difficulty"], due=parse_time(d["due"]),
-        last_review=parse_time(d["last_review"]) if d["last_review"] else None, lapses=int(d["lapses"]),
+        card_id=d["card_id"],
+        phase=Phase(d["phase"]),
+        step=d["step"],
+        stability=d["stability"],
+        difficulty=d["difficulty"],
+        due=parse_time(d["due"]),
+        last_review=parse_time(d["last_review"]) if d["last_review"] else None,
+        lapses=int(d["lapses"]),
         reps=int(d["reps"]),
     )

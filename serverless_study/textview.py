@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from typing import TYPE_CHECKING
 
-from serverless_study.model import Comparison, Concept, Fact, Item, Topic
+from serverless_study.model import Comparison, Concept, Fact, Item, Sequence, Topic
 
 if TYPE_CHECKING:
     from datetime import datetime, timedelta
@@ -30,13 +30,14 @@ def topic_text(topic: Topic) -> str:
         for c in topic.concepts:
             out += item_lines(c)
         out.append("")
-    for item in (*topic.comparisons, *topic.sequences):
+    titled: list[Comparison | Sequence] = [*topic.comparisons, *topic.sequences]
+    for item in titled:
         heading(item.title)
-        out += item_lines(item)[1:] + [""]
+        out += [*item_lines(item)[1:], ""]
     if topic.facts:
         heading("Key facts")
         for f in topic.facts:
-            out += item_lines(f) + [""]
+            out += [*item_lines(f), ""]
     for image in topic.images:
         out.append(f"Diagram: {image.caption or image.src} ({image.path})")
     while out and not out[-1]:
@@ -58,7 +59,7 @@ def item_lines(item: Item) -> list[str]:
         for row in item.rows:
             if row.label:
                 lines.append(f"{row.label}:")
-            lines += [f"  {col}: {cell}" for col, cell in zip(item.columns, row.cells) if cell]
+            lines += [f"  {col}: {cell}" for col, cell in zip(item.columns, row.cells, strict=False) if cell]
     else:
         lines += [f"{n:>2}. {s.text}" + (f" - {s.detail}" if s.detail else "") for n, s in enumerate(item.steps, 1)]
     return lines + ([item.note] if item.note else [])
@@ -74,7 +75,8 @@ def topics_text(topics: list[Topic]) -> str:
     widths = [max(len(r[i]) for r in rows) for i in range(len(header))]
     lines = []
     for r in rows:
-        cells = [r[0].ljust(widths[0]), r[1].ljust(widths[1])] + [c.rjust(w) for c, w in zip(r[2:], widths[2:])]
+        numbers = [c.rjust(w) for c, w in zip(r[2:], widths[2:], strict=True)]
+        cells = [r[0].ljust(widths[0]), r[1].ljust(widths[1]), *numbers]
         lines.append("  ".join(cells).rstrip())
     return "\n".join(lines) + "\n"
 
@@ -82,7 +84,7 @@ def topics_text(topics: list[Topic]) -> str:
 # --- quiz and stats: the line-mode twins of render.py's views ----------------------------------------------------
 
 
-def duration_text(delta: "timedelta") -> str:
+def duration_text(delta: timedelta) -> str:
     """A short human span: "1 min", "10 min", "5 h", "3 days"."""
     seconds = max(0, int(delta.total_seconds()))
     if seconds < 60:
@@ -95,7 +97,7 @@ def duration_text(delta: "timedelta") -> str:
     return "1 day" if days == 1 else f"{days} days"
 
 
-def when_text(moment: "datetime | None", now: "datetime") -> str:
+def when_text(moment: datetime | None, now: datetime) -> str:
     if moment is None:
         return "-"
     if moment <= now:
@@ -103,41 +105,44 @@ def when_text(moment: "datetime | None", now: "datetime") -> str:
     return f"in {duration_text(moment - now)}"
 
 
-def progress_text(p: "Progress") -> str:
+def progress_text(p: Progress) -> str:
     return f"{p.position} of {p.total} · {p.new} new, {p.learning} learning, {p.review} to review left"
 
 
-def question_text(q: "Question", p: "Progress", topic_title: str) -> str:
-    return f"\nQuestion {p.position} of {p.total} ({topic_title}; {p.new} new, {p.learning} learning, " \
-           f"{p.review} to review left)\n{q.prompt}"
+def question_text(q: Question, p: Progress, topic_title: str) -> str:
+    return (
+        f"\nQuestion {p.position} of {p.total} ({topic_title}; {p.new} new, {p.learning} learning, "
+        f"{p.review} to review left)\n{q.prompt}"
+    )
 
 
-def feedback_text(verdict: "Verdict", q: "Question") -> str:
+def feedback_text(verdict: Verdict, q: Question) -> str:
     lines = [f"Correct. {verdict.note}".rstrip() if verdict.correct else f"Wrong. The answer is: {verdict.expected}"]
     if q.explanation:
         lines.append(q.explanation)
     return "\n".join(lines)
 
 
-def reveal_text(q: "Question") -> str:
+def reveal_text(q: Question) -> str:
     return "\n".join(["Answer:", q.answer, *([q.explanation] if q.explanation else [])])
 
 
-def leech_text(outcome: "Outcome") -> str:
+def leech_text(outcome: Outcome) -> str:
     head = f"Leech: you have forgotten this card {outcome.after.lapses} times. Read its note again:"
     return head + "\n" + (item_text(outcome.item) if outcome.item is not None else "(its content is gone)")
 
 
-def item_text(item: "Item") -> str:
+def item_text(item: Item) -> str:
     return "\n".join(item_lines(item))
 
 
-def summary_text(rows: "list[TopicSummary]", now: "datetime", *, interrupted: bool = False) -> str:
+def summary_text(rows: list[TopicSummary], now: datetime, *, interrupted: bool = False) -> str:
     answered, correct = sum(r.answered for r in rows), sum(r.correct for r in rows)
     head = "Session interrupted." if interrupted else "Session over."
     lines = [f"\n{head} {answered} answered, {correct} correct."]
-    lines += [f"{r.title}: {r.answered} answered, {r.correct} correct, next due {when_text(r.next_due, now)}."
-              for r in rows]
+    lines += [
+        f"{r.title}: {r.answered} answered, {r.correct} correct, next due {when_text(r.next_due, now)}." for r in rows
+    ]
     return "\n".join(lines)
 
 
@@ -145,13 +150,16 @@ def _percent(value: float | None) -> str:
     return "-" if value is None else f"{value * 100:.0f}%"
 
 
-def stats_text(s: "Stats") -> str:
-    lines = [f"{t.title} ({t.id}): {t.cards} cards, {t.new} new, {t.learning} learning, {t.review} review, "
-             f"{t.due} due today, mastery {_percent(t.mastery)}" for t in s.topics]
+def stats_text(s: Stats) -> str:
+    lines = [
+        f"{t.title} ({t.id}): {t.cards} cards, {t.new} new, {t.learning} learning, {t.review} review, "
+        f"{t.due} due today, mastery {_percent(t.mastery)}"
+        for t in s.topics
+    ]
     return "\n".join([*lines, "", *_stats_lines(s)]) + "\n"
 
 
-def _stats_lines(s: "Stats") -> list[str]:
+def _stats_lines(s: Stats) -> list[str]:
     forecast = ", ".join(f"{d[5:]}: {n}" for d, n in s.forecast)
     lines = [
         f"Due today: {s.due_today}; new cards available: {s.new_available} ({s.new_today} more today).",
@@ -161,8 +169,7 @@ def _stats_lines(s: "Stats") -> list[str]:
         f"Streak: {s.streak_days} day{'s' if s.streak_days != 1 else ''}.",
     ]
     if s.leeches:
-        lines.append(f"Leeches ({len(s.leeches)}): " + ", ".join(f"{x.card_id} ({x.lapses} lapses)"
-                                                                 for x in s.leeches))
+        lines.append(f"Leeches ({len(s.leeches)}): " + ", ".join(f"{x.card_id} ({x.lapses} lapses)" for x in s.leeches))
     else:
         lines.append("Leeches: none.")
     return lines

@@ -12,8 +12,15 @@ GOLDENS = Path(__file__).parent / "goldens"
 
 
 def render(renderable: RenderableType, width: int = 80) -> str:
-    console = Console(file=io.StringIO(), width=width, color_system=None, highlight=False, emoji=False,
-                      force_terminal=False, legacy_windows=False)
+    console = Console(
+        file=io.StringIO(),
+        width=width,
+        color_system=None,
+        highlight=False,
+        emoji=False,
+        force_terminal=False,
+        legacy_windows=False,
+    )
     console.print(renderable)
     return console.file.getvalue()  # type: ignore[attr-defined]
 

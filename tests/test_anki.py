@@ -8,8 +8,9 @@ import dataclasses
 import io
 import os
 import shutil
+from collections.abc import Iterator
 from pathlib import Path
-from typing import Any, Iterator
+from typing import Any
 
 import pytest
 
@@ -103,9 +104,11 @@ def test_items_map_to_notes() -> None:
     assert concept.fields[0].startswith("Define: <b>Container</b>")
     assert "<ul><li>Starts in seconds.</li>" in concept.fields[1]
     fact = by_key["fx-x-ray/script/basic"]
-    assert fact.notetype == "Basic" and fact.fields[1].startswith("<b>Nothing: it is \"text\"</b>")
-    assert all(n.fields[1].endswith(f"<small>Topic: {anki.text(t)}</small>") for n, t in
-               zip(export.notes, ["Containers & VMs (fixture)"] * 5 + ["AWS X-Ray::Tracing"] * 3))
+    assert fact.notetype == "Basic" and fact.fields[1].startswith('<b>Nothing: it is "text"</b>')
+    assert all(
+        n.fields[1].endswith(f"<small>Topic: {anki.text(t)}</small>")
+        for n, t in zip(export.notes, ["Containers & VMs (fixture)"] * 5 + ["AWS X-Ray::Tracing"] * 3, strict=False)
+    )
     assert export.card_count == len(export.notes) == 8
 
 
@@ -180,8 +183,12 @@ def test_images_go_on_the_back_of_their_topics_notes() -> None:
 
 def test_two_images_with_one_file_name_get_distinct_media_names(tmp_path: Path) -> None:
     def topic(tid: str, folder: str) -> Topic:
-        return Topic(id=tid, title=tid, facts=(Fact("f", "Q?", "A"),),
-                     images=(Image(tmp_path / folder / "d.svg", "", f"{folder}/d.svg"),))
+        return Topic(
+            id=tid,
+            title=tid,
+            facts=(Fact("f", "Q?", "A"),),
+            images=(Image(tmp_path / folder / "d.svg", "", f"{folder}/d.svg"),),
+        )
 
     export = build_export([topic("a", "one"), topic("b", "two"), topic("c", "one")])
     assert [m.name for m in export.media] == ["d.svg", "b-d.svg"]
@@ -209,8 +216,10 @@ def test_a_missing_image_is_an_error_and_nothing_is_written(tmp_path: Path) -> N
     out.mkdir()
     with pytest.raises(ExportError) as info:
         write_export(build_export(fixture_topics(pack)), out / "a.csv")
-    assert str(info.value) == (f"{pack / '01-containers.yaml'}: image not found: images/vm-vs-containers.svg "
-                               f"({pack / 'images' / 'vm-vs-containers.svg'})")
+    assert str(info.value) == (
+        f"{pack / '01-containers.yaml'}: image not found: images/vm-vs-containers.svg "
+        f"({pack / 'images' / 'vm-vs-containers.svg'})"
+    )
     assert list(out.iterdir()) == []
 
 
@@ -254,10 +263,12 @@ def test_an_interrupted_export_leaves_the_old_file_and_no_temporary_one(
 
 def test_the_core_never_imports_the_cli_or_anki_itself() -> None:
     tree = ast.parse(Path(anki.__file__).read_text(encoding="utf-8"))
-    imported = {alias.name.split(".")[0] for node in ast.walk(tree) if isinstance(node, ast.Import)
-                for alias in node.names}
-    imported |= {node.module.split(".")[0] for node in ast.walk(tree)
-                 if isinstance(node, ast.ImportFrom) and node.module}
+    imported = {
+        alias.name.split(".")[0] for node in ast.walk(tree) if isinstance(node, ast.Import) for alias in node.names
+    }
+    imported |= {
+        node.module.split(".")[0] for node in ast.walk(tree) if isinstance(node, ast.ImportFrom) and node.module
+    }
     assert not imported & {"typer", "rich", "questionary", "anki", "click", "yaml", "fsrs"}
 
 
@@ -313,8 +324,11 @@ def test_real_import_into_a_fresh_collection_then_update(collection: Any, tmp_pa
     assert (len(log.new), len(log.updated), len(log.duplicate), len(log.conflicting)) == (8, 0, 0, 0)
     assert col.note_count() == 8 and col.card_count() == 8
     names = {d.name for d in col.decks.all_names_and_ids()}
-    assert {"Serverless Study", "Serverless Study::Containers & VMs (fixture)",
-            "Serverless Study::AWS X-Ray: Tracing"} <= names
+    assert {
+        "Serverless Study",
+        "Serverless Study::Containers & VMs (fixture)",
+        "Serverless Study::AWS X-Ray: Tracing",
+    } <= names
     assert len(col.find_cards('"deck:Serverless Study::Containers & VMs (fixture)"')) == 5
     assert len(col.find_notes("tag:fx-x-ray tag:fact tag:serverless-study")) == 3
 
@@ -337,9 +351,12 @@ def test_real_import_into_a_fresh_collection_then_update(collection: Any, tmp_pa
     pack = tmp_path / "pack"
     shutil.copytree(FIXTURE, pack)
     yaml = pack / "02-x-ray.yaml"
-    yaml.write_text(yaml.read_text(encoding="utf-8")
-                    .replace("What does <script>", "What would <script>")
-                    .replace("It draws a service map.", "It also draws a service map."), encoding="utf-8")
+    yaml.write_text(
+        yaml.read_text(encoding="utf-8")
+        .replace("What does <script>", "What would <script>")
+        .replace("It draws a service map.", "It also draws a service map."),
+        encoding="utf-8",
+    )
     export_to(fixture_topics(pack), tmp_path / "v2.csv")
     _, update = import_into(col, tmp_path / "v2.csv")
     assert (len(update.new), len(update.updated), len(update.duplicate), len(update.conflicting)) == (0, 2, 6, 0)

@@ -18,7 +18,7 @@ def typed(answer: str, *accept: str) -> Question:
         ("  Hello   World ", "hello world"),
         ("X-Amzn-Trace-Id", "x amzn trace id"),
         ("`x_amzn_trace_id`", "x amzn trace id"),
-        ("\"Lambda's layer.\"", "lambdas layer"),
+        ('"Lambda\'s layer."', "lambdas layer"),
         ("The execution environment", "execution environment"),
         ("An IAM role", "iam role"),
         ("a", "a"),
@@ -112,7 +112,8 @@ def test_order_formats_accepted(given: str) -> None:
 
 
 @pytest.mark.parametrize(
-    "given", ["", "1 2 3 4", "3 1 4", "3 1 4 2 5", "3-1-4-2", "3 1 4 2.", "31 4 2", "314", "31420", "three one four two"]
+    "given",
+    ["", "1 2 3 4", "3 1 4", "3 1 4 2 5", "3-1-4-2", "3 1 4 2.", "31 4 2", "314", "31420", "three one four two"],
 )
 def test_order_formats_rejected(given: str) -> None:
     assert not check_answer(order("3 1 4 2"), given).correct

@@ -9,8 +9,13 @@ PACKAGE = Path(__file__).resolve().parent.parent / "serverless_study"
 SHELL = {"render", "prompts", "cli", "__main__"}
 TERMINAL_LIBS = {"typer", "rich", "questionary", "click", "prompt_toolkit"}
 # One home per third-party library.
-HOMES = {"yaml": {"loader"}, "fsrs": {"scheduler"}, "questionary": {"prompts"}, "platformdirs": {"paths"},
-         "anki": set()}
+HOMES = {
+    "yaml": {"loader"},
+    "fsrs": {"scheduler"},
+    "questionary": {"prompts"},
+    "platformdirs": {"paths"},
+    "anki": set(),
+}
 
 
 def imports_of(path: Path) -> set[str]:
@@ -57,7 +62,9 @@ def test_each_library_has_one_home() -> None:
     for name, imported in modules().items():
         for lib, homes in HOMES.items():
             if any(top(i) == lib for i in imported):
-                assert name in homes, f"serverless_study.{name} imports {lib}; its home is {sorted(homes) or 'tests only'}"
+                assert name in homes, (
+                    f"serverless_study.{name} imports {lib}; its home is {sorted(homes) or 'tests only'}"
+                )
 
 
 def test_the_architecture_test_sees_a_leak(tmp_path: Path) -> None:

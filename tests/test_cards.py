@@ -168,7 +168,9 @@ def test_choice_with_no_distractor_anywhere_is_typed() -> None:
     lone = concept_topic("lone", "Queue")
     q = choice_for(lone, [lone])
     assert q.choices == ()
-    assert check_answer(q, "queue").correct and check_answer(q, "queu").correct and not check_answer(q, "Stream").correct
+    assert (
+        check_answer(q, "queue").correct and check_answer(q, "queu").correct and not check_answer(q, "Stream").correct
+    )
 
 
 def test_choice_options_are_distinct_after_normalising() -> None:
@@ -184,8 +186,10 @@ def test_recall_is_self_rated(topics: dict[str, Topic], cards: dict[str, Card]) 
     q = ask(cards, topics, "functions/handler/recall")
     assert q.self_rated and q.choices == ()
     assert q.prompt == "What is Handler?"
-    assert q.answer == "The method in your code that Lambda calls to process an event.\n" \
-                       "- It receives the event and a context object."
+    assert (
+        q.answer == "The method in your code that Lambda calls to process an event.\n"
+        "- It receives the event and a context object."
+    )
 
 
 def test_column_question(topics: dict[str, Topic], cards: dict[str, Card]) -> None:
@@ -198,8 +202,11 @@ def test_column_question(topics: dict[str, Topic], cards: dict[str, Card]) -> No
 
 
 def test_true_false_swaps_within_the_row(topics: dict[str, Topic], cards: dict[str, Card]) -> None:
-    row = {"EC2": "You patch the operating system", "Fargate": "AWS runs the hosts for your tasks",
-           "Lambda": "You upload only code"}
+    row = {
+        "EC2": "You patch the operating system",
+        "Fargate": "AWS runs the hosts for your tasks",
+        "Lambda": "You upload only code",
+    }
     answers = set()
     for seed in range(30):
         q = ask(cards, topics, "functions/compute/truefalse/servers", seed)
@@ -236,8 +243,9 @@ def test_order_question(topics: dict[str, Topic], cards: dict[str, Card]) -> Non
 
 def test_two_steps_are_always_swapped() -> None:
     text = fixture_text().replace("      - Init code runs\n      - Handler runs\n      - Result returned\n", "")
-    text = text.replace("      - text: Environment starts\n        detail: Only on a cold start.\n",
-                        "      - Environment starts\n")
+    text = text.replace(
+        "      - text: Environment starts\n        detail: Only on a cold start.\n", "      - Environment starts\n"
+    )
     topic = parse(text)
     card = next(c for c in generate_cards([topic]) if c.kind is CardKind.ORDER)
     for seed in range(10):
@@ -256,10 +264,16 @@ def test_order_with_repeated_steps_accepts_either_copy() -> None:
     assert len(q.accept) == 1
     for answer in (q.answer, *q.accept):
         assert [shown_steps(q)[int(n) - 1] for n in answer.split()][2:] == [
-            "Init code runs", "Handler runs", "Init code runs"]
+            "Init code runs",
+            "Handler runs",
+            "Init code runs",
+        ]
     # "What comes after Init code runs?" has two right answers, so that card is not made.
     assert [c.id for c in generate_cards([topic]) if c.kind is CardKind.NEXT] == [
-        "functions/invoke/next/1", "functions/invoke/next/2", "functions/invoke/next/4"]
+        "functions/invoke/next/1",
+        "functions/invoke/next/2",
+        "functions/invoke/next/4",
+    ]
 
 
 def test_next_question(topics: dict[str, Topic], cards: dict[str, Card]) -> None:
@@ -276,7 +290,10 @@ def test_next_question(topics: dict[str, Topic], cards: dict[str, Card]) -> None
 def test_typed_and_cloze(topics: dict[str, Topic], cards: dict[str, Card]) -> None:
     q = ask(cards, topics, "functions/timeout/typed")
     assert (q.prompt, q.answer, q.accept) == (
-        "What is the maximum timeout of a Lambda function?", "15 minutes", ("900 seconds", "15 min"))
+        "What is the maximum timeout of a Lambda function?",
+        "15 minutes",
+        ("900 seconds", "15 min"),
+    )
     q = ask(cards, topics, "tracing/daemon-port/cloze")
     assert q.prompt == "The X-Ray daemon listens on _____."
     assert q.answer == "UDP port 2000" and q.accept == ("udp 2000",)
@@ -299,9 +316,14 @@ def test_rewording_keeps_ids_but_changes_hashes(topics: dict[str, Topic], cards:
     assert list(edited) == list(cards)
     changed = {cid for cid in cards if cards[cid].content_hash != edited[cid].content_hash}
     assert changed == {
-        "functions/handler/choice", "functions/handler/recall", "functions/timeout/typed",
-        "functions/compute/column/servers.lambda", "functions/compute/truefalse/servers",
-        "functions/invoke/order", "functions/invoke/next/3", "functions/invoke/next/4",
+        "functions/handler/choice",
+        "functions/handler/recall",
+        "functions/timeout/typed",
+        "functions/compute/column/servers.lambda",
+        "functions/compute/truefalse/servers",
+        "functions/invoke/order",
+        "functions/invoke/next/3",
+        "functions/invoke/next/4",
     }
 
 
@@ -309,13 +331,18 @@ def test_removed_content_has_no_item(topics: dict[str, Topic], cards: dict[str, 
     assert item_for(cards["functions/timeout/cloze"], topics) == topics["functions"].facts[0]
     assert item_for(cards["functions/compute/column/billing.ec2"], topics) == topics["functions"].comparisons[0]
     text = fixture_text()
-    text = text.replace(text[text.index("  - id: memory"):text.index("  - id: environment")], "")
-    text = text.replace("          - Per second of instance time\n", "          - \"\"\n")
+    text = text.replace(text[text.index("  - id: memory") : text.index("  - id: environment")], "")
+    text = text.replace("          - Per second of instance time\n", '          - ""\n')
     text = text.replace("      - Result returned\n", "")
     text = text.replace('    cloze: "A Lambda function can run for at most {{15 minutes}}."\n', "")
     edited = {"functions": parse(text), "tracing": topics["tracing"]}
-    gone = ["functions/memory/typed", "functions/compute/column/billing.ec2", "functions/compute/truefalse/billing",
-            "functions/invoke/next/4", "functions/timeout/cloze"]
+    gone = [
+        "functions/memory/typed",
+        "functions/compute/column/billing.ec2",
+        "functions/compute/truefalse/billing",
+        "functions/invoke/next/4",
+        "functions/timeout/cloze",
+    ]
     for cid in gone:
         assert item_for(cards[cid], edited) is None
         with pytest.raises(KeyError):

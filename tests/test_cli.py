@@ -32,7 +32,7 @@ def all_command_paths() -> list[list[str]]:
         commands = getattr(cmd, "commands", None)
         if commands:
             for name, sub in commands.items():
-                walk(sub, prefix + [name])
+                walk(sub, [*prefix, name])
         else:
             paths.append(prefix)
 
@@ -60,7 +60,7 @@ def test_topics_lists_content_in_order(runner: CliRunner, tmp_path: Path) -> Non
     assert result.exit_code == 0
     shipped = [t.id for t in load_topics([shipped_content_dir()]).topics]
     listed = [line.split()[0] for line in result.output.splitlines()[1:] if line.strip()]
-    assert listed == shipped + ["alpha", "beta"]
+    assert listed == [*shipped, "alpha", "beta"]
     assert "Alpha Topic" in result.output
     assert "\x1b[" not in result.output and "━" not in result.output
 

@@ -11,8 +11,21 @@ from serverless_study.loader import content_files, load_topics
 from serverless_study.model import Comparison, Concept, Fact, Sequence, Topic
 from serverless_study.paths import shipped_content_dir, shipped_images_dir
 
-TOPICS = ["history", "lambda", "serverless-application-repository", "containers", "ecs-eks", "fargate",
-          "eventbridge", "ecr", "eks-distro", "eks-ecs-anywhere", "aurora-serverless", "x-ray", "appsync"]
+TOPICS = [
+    "history",
+    "lambda",
+    "serverless-application-repository",
+    "containers",
+    "ecs-eks",
+    "fargate",
+    "eventbridge",
+    "ecr",
+    "eks-distro",
+    "eks-ecs-anywhere",
+    "aurora-serverless",
+    "x-ray",
+    "appsync",
+]
 
 
 @pytest.fixture(scope="module")
@@ -52,22 +65,37 @@ def test_every_topic_has_something_to_quiz(topics: list[Topic]) -> None:
         assert len(t.items) >= 5, t.id
 
 
-@pytest.mark.parametrize("topic_id, needles", [
-    ("x-ray", ["UDP port 2000", "X-Amzn-Trace-Id", "Segments", "Subsegments", "Service graph", "Elastic Beanstalk",
-               "API Gateway", "SNS", "SQS"]),
-    ("aurora-serverless", ["6 copies", "3 A", "2 GiB", "per-second", "ACU", "zero", "warm pool"]),
-    ("eks-ecs-anywhere", ["EXTERNAL", "SSM Agent", "ECS agent", "Docker", "activation key", "bare-metal"]),
-    ("ecr", ["OCI", "scan on push", "Cross-region", "Cross-account", "Tag mutability", "Lifecycle polic", "IAM"]),
-    ("fargate", ["EC2", "Lambda", "24/7", "Time-constrained", "consistent workloads"]),
-    ("serverless-application-repository", ["SAM", "private by default", "without needing an AWS account"]),
-    ("eventbridge", ["CloudWatch Events", "event bus", "Tag", "SQS"]),
-    ("ecs-eks", ["clusters", "services", "tasks", "JSON", "proprietary", "open-source", "load balancer"]),
-    ("eks-distro", ["EKS-D", "on-premises"]),
-    ("containers", ["Dockerfile", "Image", "Registry", "Immutable"]),
-    ("lambda", ["Runtime", "Permissions", "VPC", "memory", "Trigger", "add features to AWS"]),
-    ("history", ["data centre", "virtualis", "cloud", "serverless"]),
-    ("appsync", ["GraphQL", "React Native", "iOS", "Android", "DynamoDB"]),
-])
+@pytest.mark.parametrize(
+    "topic_id, needles",
+    [
+        (
+            "x-ray",
+            [
+                "UDP port 2000",
+                "X-Amzn-Trace-Id",
+                "Segments",
+                "Subsegments",
+                "Service graph",
+                "Elastic Beanstalk",
+                "API Gateway",
+                "SNS",
+                "SQS",
+            ],
+        ),
+        ("aurora-serverless", ["6 copies", "3 A", "2 GiB", "per-second", "ACU", "zero", "warm pool"]),
+        ("eks-ecs-anywhere", ["EXTERNAL", "SSM Agent", "ECS agent", "Docker", "activation key", "bare-metal"]),
+        ("ecr", ["OCI", "scan on push", "Cross-region", "Cross-account", "Tag mutability", "Lifecycle polic", "IAM"]),
+        ("fargate", ["EC2", "Lambda", "24/7", "Time-constrained", "consistent workloads"]),
+        ("serverless-application-repository", ["SAM", "private by default", "without needing an AWS account"]),
+        ("eventbridge", ["CloudWatch Events", "event bus", "Tag", "SQS"]),
+        ("ecs-eks", ["clusters", "services", "tasks", "JSON", "proprietary", "open-source", "load balancer"]),
+        ("eks-distro", ["EKS-D", "on-premises"]),
+        ("containers", ["Dockerfile", "Image", "Registry", "Immutable"]),
+        ("lambda", ["Runtime", "Permissions", "VPC", "memory", "Trigger", "add features to AWS"]),
+        ("history", ["data centre", "virtualis", "cloud", "serverless"]),
+        ("appsync", ["GraphQL", "React Native", "iOS", "Android", "DynamoDB"]),
+    ],
+)
 def test_hard_facts_are_exact(topics: list[Topic], topic_id: str, needles: list[str]) -> None:
     text = all_text(next(t for t in topics if t.id == topic_id)).lower()
     missing = [n for n in needles if n.lower() not in text]
@@ -76,8 +104,20 @@ def test_hard_facts_are_exact(topics: list[Topic], topic_id: str, needles: list[
 
 def test_the_notes_typos_are_fixed(topics: list[Topic]) -> None:
     text = "\n".join(all_text(t) for t in topics)
-    for typo in ["Greate", "contraint", "formly", "neededl", "propriety", "EKD-D", "vulnerabilites", "scana ",
-                 "Kubernets", "Developement", "You responsibility", "identity software"]:
+    for typo in [
+        "Greate",
+        "contraint",
+        "formly",
+        "neededl",
+        "propriety",
+        "EKD-D",
+        "vulnerabilites",
+        "scana ",
+        "Kubernets",
+        "Developement",
+        "You responsibility",
+        "identity software",
+    ]:
         assert typo not in text, typo
 
 
@@ -90,8 +130,10 @@ def test_containers_topic_shows_the_diagram(topics: list[Topic]) -> None:
     labels = " ".join(t.text or "" for t in root.iter() if t.tag.endswith("text"))
     for layer in ["Hardware", "Host OS", "Hypervisor", "Guest OS", "Container runtime"]:
         assert layer in labels
-    assert any(c.columns[:2] == ("Virtual machines", "Containers") or "container" in c.title.lower()
-               for c in containers.comparisons)
+    assert any(
+        c.columns[:2] == ("Virtual machines", "Containers") or "container" in c.title.lower()
+        for c in containers.comparisons
+    )
 
 
 def test_cloze_gaps_are_answers(topics: list[Topic]) -> None:

@@ -49,8 +49,9 @@ def test_two_exports_are_byte_identical_and_replace_the_old_file(runner: CliRunn
 
 def test_topic_and_deck_options(runner: CliRunner, tmp_path: Path) -> None:
     out = tmp_path / "x.csv"
-    result = invoke(runner, "--content", str(FIXTURE), "export", "anki", str(out), "--topic", "fx-x-ray",
-                    "--deck", "AWS::Study")
+    result = invoke(
+        runner, "--content", str(FIXTURE), "export", "anki", str(out), "--topic", "fx-x-ray", "--deck", "AWS::Study"
+    )
     assert result.exit_code == 0
     assert result.stdout == f"Wrote 3 notes (1 deck) to {out}. Import it in Anki with File > Import.\n"
     body = [line for line in out.read_text(encoding="utf-8").splitlines() if not line.startswith("#")]

@@ -9,6 +9,7 @@ import sys
 import threading
 import time
 from pathlib import Path
+from typing import Self
 
 import pytest
 
@@ -25,15 +26,35 @@ class Quiz:
     def __init__(self, data_dir: Path, home: Path) -> None:
         env = {**os.environ, "HOME": str(home), "PYTHONUNBUFFERED": "1"}
         self.proc = subprocess.Popen(
-            [sys.executable, "-m", "serverless_study", "--data-dir", str(data_dir), "--content",
-             str(FIXTURES / "quiz"), "quiz", "--plain", "--seed", "1", "--topic", "functions", "--topic", "tracing"],
-            stdin=subprocess.PIPE, stdout=subprocess.PIPE, stderr=subprocess.PIPE, cwd=REPO, env=env)
+            [
+                sys.executable,
+                "-m",
+                "serverless_study",
+                "--data-dir",
+                str(data_dir),
+                "--content",
+                str(FIXTURES / "quiz"),
+                "quiz",
+                "--plain",
+                "--seed",
+                "1",
+                "--topic",
+                "functions",
+                "--topic",
+                "tracing",
+            ],
+            stdin=subprocess.PIPE,
+            stdout=subprocess.PIPE,
+            stderr=subprocess.PIPE,
+            cwd=REPO,
+            env=env,
+        )
         self.output = ""
         self._lock = threading.Lock()
         self._reader = threading.Thread(target=self._pump, daemon=True)
         self._reader.start()
 
-    def __enter__(self) -> "Quiz":
+    def __enter__(self) -> Self:
         return self
 
     def __exit__(self, *exc: object) -> None:

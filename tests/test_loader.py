@@ -68,10 +68,20 @@ def test_evil_pack_is_valid_and_kept_verbatim() -> None:
 @pytest.mark.parametrize(
     "name, expected",
     [
-        ("bad.yaml", ["broken/bad.yaml:3: YAML syntax error: did not find expected ',' or ']' "
-                      "(while parsing a flow sequence on line 2)"]),
-        ("unclosed.yaml", ["broken/unclosed.yaml:7: YAML syntax error: found unexpected end of stream "
-                           "(while scanning a quoted scalar on line 5)"]),
+        (
+            "bad.yaml",
+            [
+                "broken/bad.yaml:3: YAML syntax error: did not find expected ',' or ']' "
+                "(while parsing a flow sequence on line 2)"
+            ],
+        ),
+        (
+            "unclosed.yaml",
+            [
+                "broken/unclosed.yaml:7: YAML syntax error: found unexpected end of stream "
+                "(while scanning a quoted scalar on line 5)"
+            ],
+        ),
         ("empty.yaml", ["broken/empty.yaml: file is empty"]),
         ("list.yaml", ["broken/list.yaml:1: a topic file must be a mapping (id, title, ...), found a list"]),
         ("latin1.yaml", ["broken/latin1.yaml:2: not valid UTF-8 text"]),
@@ -123,8 +133,9 @@ def test_duplicate_topic_ids_across_files(tmp_path: Path) -> None:
         (tmp_path / name).write_text("id: same\ntitle: T\nfacts: [{id: f, prompt: p, answer: a}]\n")
     result = load_topics([tmp_path])
     assert len(result.topics) == 1
-    assert [str(p) for p in result.problems] == [f"{tmp_path / 'b.yaml'}:1: id: topic id 'same' is already used by "
-                                                 f"{tmp_path / 'a.yaml'}"]
+    assert [str(p) for p in result.problems] == [
+        f"{tmp_path / 'b.yaml'}:1: id: topic id 'same' is already used by {tmp_path / 'a.yaml'}"
+    ]
 
 
 def test_unknown_related_topic_and_missing_dir(tmp_path: Path) -> None:
@@ -149,32 +160,46 @@ def test_missing_image_is_reported_by_check_mode(tmp_path: Path) -> None:
     assert load_topics([tmp_path], check_images=True).problems == []
 
 
-@pytest.mark.parametrize("raw, text", [("2000", "2000"), ("yes", "yes"), ("0x10", "0x10"), ("1.50", "1.50"),
-                                       ("'~'", "~"), ("off", "off"), ("2_000", "2_000")])
+@pytest.mark.parametrize(
+    "raw, text",
+    [
+        ("2000", "2000"),
+        ("yes", "yes"),
+        ("0x10", "0x10"),
+        ("1.50", "1.50"),
+        ("'~'", "~"),
+        ("off", "off"),
+        ("2_000", "2_000"),
+    ],
+)
 def test_plain_scalars_are_kept_as_written(raw: str, text: str) -> None:
-    topic, problems = parse_text(f"id: n\ntitle: N\nfacts: [{{id: f, prompt: p, answer: {raw}}}]\n", "n.yaml",
-                                 Path("."))
+    topic, problems = parse_text(
+        f"id: n\ntitle: N\nfacts: [{{id: f, prompt: p, answer: {raw}}}]\n", "n.yaml", Path(".")
+    )
     assert problems == [] and topic is not None and topic.facts[0].answer == text
 
 
-@pytest.mark.parametrize("raw, problem", [
-    ("~", "n.yaml:4: facts[0].answer: must not be empty"),
-    ("null", "n.yaml:4: facts[0].answer: must not be empty"),
-    ("!!python/object:os.system x", "n.yaml:4: unsupported YAML tag 'tag:yaml.org,2002:python/object:os.system' "
-                                    "(content is plain text)"),
-    ("!!int 5", "n.yaml:4: unsupported YAML tag 'tag:yaml.org,2002:int' (content is plain text)"),
-    ("{a: 1}", "n.yaml:4: facts[0].answer: expected text, found a mapping"),
-])
+@pytest.mark.parametrize(
+    "raw, problem",
+    [
+        ("~", "n.yaml:4: facts[0].answer: must not be empty"),
+        ("null", "n.yaml:4: facts[0].answer: must not be empty"),
+        (
+            "!!python/object:os.system x",
+            "n.yaml:4: unsupported YAML tag 'tag:yaml.org,2002:python/object:os.system' (content is plain text)",
+        ),
+        ("!!int 5", "n.yaml:4: unsupported YAML tag 'tag:yaml.org,2002:int' (content is plain text)"),
+        ("{a: 1}", "n.yaml:4: facts[0].answer: expected text, found a mapping"),
+    ],
+)
 def test_nulls_tags_and_wrong_types(raw: str, problem: str) -> None:
-    _, problems = parse_text(f"id: n\ntitle: N\nfacts:\n  - {{id: f, prompt: p, answer: {raw}}}\n", "n.yaml",
-                             Path("."))
+    _, problems = parse_text(f"id: n\ntitle: N\nfacts:\n  - {{id: f, prompt: p, answer: {raw}}}\n", "n.yaml", Path("."))
     assert [str(p) for p in problems] == [problem]
 
 
 def test_alias_bomb_is_refused() -> None:
     lines = ["a0: &a0 [x, x, x, x, x, x, x, x, x, x]"]
-    lines += [f"a{i}: &a{i} [*a{i-1}, *a{i-1}, *a{i-1}, *a{i-1}, *a{i-1}, *a{i-1}, *a{i-1}, *a{i-1}, *a{i-1}, *a{i-1}]"
-              for i in range(1, 9)]
+    lines += [f"a{i}: &a{i} [" + ", ".join([f"*a{i - 1}"] * 10) + "]" for i in range(1, 9)]
     _, problems = parse_text("\n".join(lines) + "\n", "bomb.yaml", Path("."))
     assert len(problems) == 1 and "too many YAML nodes" in str(problems[0])
 
@@ -239,8 +264,15 @@ def test_stale_cache_entry_is_reparsed(tmp_path: Path) -> None:
     assert [t.title for t in load_topics([pack], cache_file=cache).topics] == ["Alpha Topic", "Beta Edited"]
 
 
-@pytest.mark.parametrize("damage", ["not json", '{"schema": 999, "files": {}}', '{"schema": 1, "files": []}',
-                                    '{"schema": 1, "files": {"x": {"stamp": 1}}}'])
+@pytest.mark.parametrize(
+    "damage",
+    [
+        "not json",
+        '{"schema": 999, "files": {}}',
+        '{"schema": 1, "files": []}',
+        '{"schema": 1, "files": {"x": {"stamp": 1}}}',
+    ],
+)
 def test_damaged_cache_is_rebuilt(tmp_path: Path, damage: str) -> None:
     pack = copy_pack(tmp_path)
     cache = tmp_path / "cache.json"

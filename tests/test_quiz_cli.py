@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from datetime import datetime, timedelta, timezone
+from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
 import pytest
@@ -18,8 +18,12 @@ QUIZ = str(FIXTURES / "quiz")
 
 
 def quiz(runner: CliRunner, data_dir: Path, text: str, *args: str):  # type: ignore[no-untyped-def]
-    return runner.invoke(app, ["--data-dir", str(data_dir), "--content", QUIZ, "quiz", "--seed", "1", *args],
-                         input=text, catch_exceptions=False)
+    return runner.invoke(
+        app,
+        ["--data-dir", str(data_dir), "--content", QUIZ, "quiz", "--seed", "1", *args],
+        input=text,
+        catch_exceptions=False,
+    )
 
 
 def reviews(data_dir: Path) -> list[tuple[str, Grade, str]]:
@@ -41,8 +45,11 @@ def test_a_whole_plain_session(runner: CliRunner, data_dir: Path) -> None:
     assert "Tracing: 4 answered, 4 correct, next due in " in out
     assert "\x1b" not in out  # no colour or cursor codes when piped
     assert [(cid, g) for cid, g, _ in reviews(data_dir)] == [
-        ("tracing/x-ray/choice", Grade.GOOD), ("tracing/segment/choice", Grade.GOOD),
-        ("tracing/x-ray/choice", Grade.GOOD), ("tracing/segment/choice", Grade.GOOD)]
+        ("tracing/x-ray/choice", Grade.GOOD),
+        ("tracing/segment/choice", Grade.GOOD),
+        ("tracing/x-ray/choice", Grade.GOOD),
+        ("tracing/segment/choice", Grade.GOOD),
+    ]
     with Store.open(data_dir / DB_NAME) as store:
         assert store.state("tracing/x-ray/choice").phase is Phase.REVIEW  # type: ignore[union-attr]
     again = quiz(runner, data_dir, "", "--topic", "tracing", "--new", "2")
@@ -71,8 +78,10 @@ def test_typed_answers(runner: CliRunner, data_dir: Path) -> None:
     assert result.exit_code == 0, result.output
     assert "On which port does the X-Ray daemon listen?" in result.output
     assert "Your answer (Enter if you don't know) (u to undo, q to quit): " in result.output
-    assert [(a, g) for _, g, a in reviews(data_dir)][3:] == [("udp port 2000", Grade.GOOD),
-                                                            ("x-amzn-trace-id", Grade.GOOD)]
+    assert [(a, g) for _, g, a in reviews(data_dir)][3:] == [
+        ("udp port 2000", Grade.GOOD),
+        ("x-amzn-trace-id", Grade.GOOD),
+    ]
 
 
 def test_u_undoes_the_previous_answer_and_asks_it_again(runner: CliRunner, data_dir: Path) -> None:
@@ -113,7 +122,7 @@ def test_limit_and_new_options(runner: CliRunner, data_dir: Path) -> None:
 
 def test_a_recall_card_is_self_rated(runner: CliRunner, data_dir: Path) -> None:
     with Store.open(data_dir / DB_NAME) as store:  # the choice card was learned long ago: its recall sibling is next
-        past = datetime.now(timezone.utc) - timedelta(days=3)
+        past = datetime.now(UTC) - timedelta(days=3)
         state = CardState("tracing/x-ray/choice", Phase.REVIEW, None, 30.0, 5.0, past + timedelta(days=30), past)
         store.record(Review(state.card_id, past, Grade.GOOD, "", True, 0), state, previous=None, topic_id="tracing")
     result = quiz(runner, data_dir, "traces requests\n2\nq\n", "--topic", "tracing", "--new", "1")
@@ -124,12 +133,25 @@ def test_a_recall_card_is_self_rated(runner: CliRunner, data_dir: Path) -> None:
 
 
 def test_a_leech_shows_its_note(runner: CliRunner, data_dir: Path) -> None:
-    now = datetime.now(timezone.utc)
+    now = datetime.now(UTC)
     with Store.open(data_dir / DB_NAME) as store:
-        state = CardState("tracing/daemon-port/typed", Phase.REVIEW, None, 2.0, 9.0, now - timedelta(hours=1),
-                          now - timedelta(days=3), lapses=7, reps=20)
-        store.record(Review(state.card_id, now - timedelta(days=3), Grade.GOOD, "", True, 0), state,
-                     previous=state, topic_id="tracing")
+        state = CardState(
+            "tracing/daemon-port/typed",
+            Phase.REVIEW,
+            None,
+            2.0,
+            9.0,
+            now - timedelta(hours=1),
+            now - timedelta(days=3),
+            lapses=7,
+            reps=20,
+        )
+        store.record(
+            Review(state.card_id, now - timedelta(days=3), Grade.GOOD, "", True, 0),
+            state,
+            previous=state,
+            topic_id="tracing",
+        )
     result = quiz(runner, data_dir, "8080\nq\n", "--topic", "tracing", "--new", "0")
     assert "Leech: you have forgotten this card 8 times. Read its note again:" in result.output
     assert "Q On which port does the X-Ray daemon listen?\nA UDP port 2000" in result.output
@@ -151,19 +173,23 @@ def test_a_corrupt_database_is_an_error_and_left_alone(runner: CliRunner, data_d
     db = data_dir / DB_NAME
     db.write_bytes(b"not sqlite at all" * 100)
     for command in (["quiz", "--topic", "tracing"], ["stats"], ["undo"]):
-        result = runner.invoke(app, ["--data-dir", str(data_dir), "--content", QUIZ, *command], input="q\n",
-                               catch_exceptions=False)
+        result = runner.invoke(
+            app, ["--data-dir", str(data_dir), "--content", QUIZ, *command], input="q\n", catch_exceptions=False
+        )
         assert result.exit_code == 1
         assert f"error: {db} is not a serverless-study database" in result.stderr
         assert "Traceback" not in result.output
     assert db.read_bytes() == b"not sqlite at all" * 100
 
 
-@pytest.mark.parametrize(("args", "message"), [
-    (["--retention", "1.5"], "retention must be between"),
-    (["--topic", "no-such-topic"], "no topic matches 'no-such-topic'"),
-    (["--limit", "-1"], "-1"),
-])
+@pytest.mark.parametrize(
+    ("args", "message"),
+    [
+        (["--retention", "1.5"], "retention must be between"),
+        (["--topic", "no-such-topic"], "no topic matches 'no-such-topic'"),
+        (["--limit", "-1"], "-1"),
+    ],
+)
 def test_bad_options_are_usage_errors(runner: CliRunner, data_dir: Path, args: list[str], message: str) -> None:
     result = quiz(runner, data_dir, "", *args)
     assert result.exit_code == 2
@@ -187,12 +213,20 @@ def test_terminal_mode_drives_real_questionary_prompts(data_dir: Path) -> None:
     from serverless_study.session import Session
 
     topics = load_topics([FIXTURES / "quiz"]).topics
-    now = datetime.now(timezone.utc)
+    now = datetime.now(UTC)
     out = io.StringIO()
     env = Env(data_dir=data_dir, stdout=out)
     with Store.open(data_dir / DB_NAME) as store, create_pipe_input() as keys:
-        session = Session.start(store, generate_cards(topics), {t.id: t for t in topics}, Scheduler(),
-                                random.Random(1), now=now, day_start=now - timedelta(hours=1), topic_ids=["tracing"])
+        session = Session.start(
+            store,
+            generate_cards(topics),
+            {t.id: t for t in topics},
+            Scheduler(),
+            random.Random(1),
+            now=now,
+            day_start=now - timedelta(hours=1),
+            topic_ids=["tracing"],
+        )
         first = session.next_question(now)
         assert first is not None
         keys.send_text(str(first.choices.index(first.answer) + 1) + "\r" + "\r" + "\x03")
@@ -212,18 +246,32 @@ def test_quiz_views_match_their_goldens() -> None:
 
     from .golden import assert_golden
 
-    now = datetime(2025, 1, 6, 9, tzinfo=timezone.utc)
-    q = Question("tracing/x-ray/choice", CardKind.CHOICE, "Which term matches this definition?\nA service that "
-                 "collects traces of requests.", ("Segment", "AWS X-Ray", "Handler"), "AWS X-Ray",
-                 explanation="AWS X-Ray: a service that collects traces of requests.")
+    now = datetime(2025, 1, 6, 9, tzinfo=UTC)
+    q = Question(
+        "tracing/x-ray/choice",
+        CardKind.CHOICE,
+        "Which term matches this definition?\nA service that collects traces of requests.",
+        ("Segment", "AWS X-Ray", "Handler"),
+        "AWS X-Ray",
+        explanation="AWS X-Ray: a service that collects traces of requests.",
+    )
     p = Progress(3, 12, 4, 1, 6)
-    rows = [TopicSummary("functions", "Functions", 5, 4, now + timedelta(minutes=10)),
-            TopicSummary("tracing", "Tracing", 3, 1, now + timedelta(days=3))]
+    rows = [
+        TopicSummary("functions", "Functions", 5, 4, now + timedelta(minutes=10)),
+        TopicSummary("tracing", "Tracing", 3, 1, now + timedelta(days=3)),
+    ]
     wrong = Verdict(False, "AWS X-Ray")
-    terminal = "".join(rendered(v) for v in (render.question_view(q, p, "Tracing"), render.feedback_view(wrong, q),
-                                             render.summary_view(rows, now, interrupted=True)))
-    plain = "\n".join((textview.question_text(q, p, "Tracing"), textview.feedback_text(wrong, q),
-                       textview.summary_text(rows, now)))
+    terminal = "".join(
+        rendered(v)
+        for v in (
+            render.question_view(q, p, "Tracing"),
+            render.feedback_view(wrong, q),
+            render.summary_view(rows, now, interrupted=True),
+        )
+    )
+    plain = "\n".join(
+        (textview.question_text(q, p, "Tracing"), textview.feedback_text(wrong, q), textview.summary_text(rows, now))
+    )
     assert_golden("quiz-terminal.txt", terminal)
     assert_golden("quiz-plain.txt", plain + "\n")
 
@@ -268,10 +316,18 @@ def scripted_shell(data_dir: Path, ratings: list):  # type: ignore[no-untyped-de
     from serverless_study.session import Session
 
     topics = load_topics([FIXTURES / "quiz"]).topics
-    now = datetime.now(timezone.utc)
+    now = datetime.now(UTC)
     store = Store.open(data_dir / DB_NAME)
-    session = Session.start(store, generate_cards(topics), {t.id: t for t in topics}, Scheduler(), random.Random(1),
-                            now=now, day_start=now - timedelta(hours=1), topic_ids=["tracing"])
+    session = Session.start(
+        store,
+        generate_cards(topics),
+        {t.id: t for t in topics},
+        Scheduler(),
+        random.Random(1),
+        now=now,
+        day_start=now - timedelta(hours=1),
+        topic_ids=["tracing"],
+    )
     out = io.StringIO()
     return QuizShell(Env(data_dir=data_dir, stdout=out), session, Scripted(session, ratings), plain=True), store, out
 

@@ -28,8 +28,12 @@ def test_learn_golden(shipped, topic_id: str, plain: bool) -> None:  # type: ign
     # Image paths depend on where the repository is: goldens show them from <root>, set before rendering so that
     # line wrapping does not depend on the checkout's folder either.
     root = str(shipped_content_dir().parent)
-    topic = dataclasses.replace(shipped[topic_id], images=tuple(
-        dataclasses.replace(i, path=Path(str(i.path).replace(root, "<root>"))) for i in shipped[topic_id].images))
+    topic = dataclasses.replace(
+        shipped[topic_id],
+        images=tuple(
+            dataclasses.replace(i, path=Path(str(i.path).replace(root, "<root>"))) for i in shipped[topic_id].images
+        ),
+    )
     text = topic_text(topic) if plain else render(topic_view(topic))
     assert_golden(f"learn-{topic_id}-{'plain' if plain else 'terminal'}.txt", text)
 

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import random
-from datetime import datetime, timedelta, timezone
+from datetime import UTC, datetime, timedelta
 from zoneinfo import ZoneInfo
 
 import fsrs
@@ -13,7 +13,7 @@ from serverless_study.errors import UsageError
 from serverless_study.model import CardState, Grade, Phase
 from serverless_study.scheduler import LEECH_LAPSES, Scheduler, _from_fsrs, _to_fsrs, is_leech_lapse, utc
 
-NOW = datetime(2025, 1, 6, 9, 0, tzinfo=timezone.utc)
+NOW = datetime(2025, 1, 6, 9, 0, tzinfo=UTC)
 
 
 def reference(retention: float = 0.9) -> fsrs.Scheduler:
@@ -36,8 +36,12 @@ def test_each_grade_matches_fsrs_itself() -> None:
     for grade in Grade:
         mine = ours.review(None, "c", grade, NOW)
         card, _ = theirs.review_card(fsrs.Card(card_id=1, due=NOW), fsrs.Rating(int(grade)), NOW)
-        assert (mine.due, mine.stability, mine.difficulty, mine.step) == (card.due, card.stability,
-                                                                          card.difficulty, card.step)
+        assert (mine.due, mine.stability, mine.difficulty, mine.step) == (
+            card.due,
+            card.stability,
+            card.difficulty,
+            card.step,
+        )
 
 
 def test_a_review_schedule_over_weeks_matches_fsrs() -> None:
@@ -102,8 +106,9 @@ def test_fuzz_comes_from_the_injected_rng_only() -> None:
     global_state = random.getstate()
     fuzzed = [Scheduler(fuzz_rng=random.Random(seed)).review(long, "c", Grade.GOOD, NOW).due for seed in range(8)]
     assert random.getstate() == global_state  # fsrs's global generator is neither used nor disturbed
-    assert fuzzed == [Scheduler(fuzz_rng=random.Random(seed)).review(long, "c", Grade.GOOD, NOW).due
-                      for seed in range(8)]
+    assert fuzzed == [
+        Scheduler(fuzz_rng=random.Random(seed)).review(long, "c", Grade.GOOD, NOW).due for seed in range(8)
+    ]
     assert len(set(fuzzed)) > 1 and all(abs(d - plain) <= timedelta(days=10) for d in fuzzed)
 
 
@@ -115,7 +120,7 @@ def test_intervals_preview_each_grade() -> None:
 
 def test_times_are_normalised_to_fsrs_utc() -> None:
     berlin = NOW.astimezone(ZoneInfo("Europe/Berlin"))
-    assert utc(berlin).tzinfo is timezone.utc and utc(berlin) == NOW
+    assert utc(berlin).tzinfo is UTC and utc(berlin) == NOW
     assert Scheduler().review(None, "c", Grade.GOOD, berlin).due == NOW + timedelta(minutes=10)
     with pytest.raises(ValueError, match="aware"):
         utc(datetime(2025, 1, 6, 9))

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import random
 import time
-from datetime import datetime, timedelta, timezone
+from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
 import fsrs
@@ -18,15 +18,26 @@ from serverless_study.session import Limits, Session
 from serverless_study.store import Store
 
 FIXTURE = Path(__file__).parent / "fixtures" / "quiz"
-MONDAY = datetime(2025, 1, 6, 9, 0, tzinfo=timezone.utc)
+MONDAY = datetime(2025, 1, 6, 9, 0, tzinfo=UTC)
 TOPICS = load_topics([FIXTURE]).topics
 TOPIC_MAP = {t.id: t for t in TOPICS}
 CARDS = generate_cards(TOPICS)
 
 
-def start(store: Store, now: datetime = MONDAY, *, seed: int = 1, limits: Limits = Limits(), **kw: object) -> Session:
-    return Session.start(store, CARDS, TOPIC_MAP, Scheduler(), random.Random(seed), now=now,
-                         day_start=now.replace(hour=0), limits=limits, **kw)  # type: ignore[arg-type]
+def start(
+    store: Store, now: datetime = MONDAY, *, seed: int = 1, limits: Limits | None = None, **kw: object
+) -> Session:
+    return Session.start(
+        store,
+        CARDS,
+        TOPIC_MAP,
+        Scheduler(),
+        random.Random(seed),
+        now=now,
+        day_start=now.replace(hour=0),
+        limits=limits or Limits(),
+        **kw,
+    )  # type: ignore[arg-type]
 
 
 def right(q: Question) -> str:
@@ -37,8 +48,9 @@ def wrong(q: Question) -> str:
     return next((c for c in q.choices if c != q.answer), "certainly not this")
 
 
-def answer_all(session: Session, now: datetime, grade: Grade = Grade.GOOD, step: timedelta = timedelta(seconds=15)
-               ) -> tuple[int, datetime]:
+def answer_all(
+    session: Session, now: datetime, grade: Grade = Grade.GOOD, step: timedelta = timedelta(seconds=15)
+) -> tuple[int, datetime]:
     """Answer everything the session asks, correctly, `step` apart; returns (answers, clock after)."""
     n = 0
     while (q := session.next_question(now)) is not None:
@@ -164,7 +176,7 @@ def test_undo_restores_the_card_and_asks_it_again(store: Store) -> None:
 
 def test_undo_of_a_review_restores_its_previous_state(store: Store) -> None:
     s = start(store, limits=Limits(new_per_day=1))
-    n, now = answer_all(s, MONDAY)
+    n, _now = answer_all(s, MONDAY)
     card_id = store.history()[0].review.card_id
     graduated = store.state(card_id)
     assert graduated is not None and graduated.phase is Phase.REVIEW
@@ -202,8 +214,9 @@ def test_a_leech_is_flagged_after_the_eighth_lapse_with_its_content(store: Store
 def test_cards_whose_content_is_gone_are_skipped_but_keep_their_history(store: Store) -> None:
     gone = Card("functions/removed/typed", "functions", "removed", CardKind.TYPED, "")
     state = CardState(gone.id, Phase.REVIEW, None, 3.0, 5.0, MONDAY - timedelta(days=1), MONDAY - timedelta(days=4))
-    store.record(Review(gone.id, MONDAY - timedelta(days=4), Grade.GOOD, "", True, 0), state, previous=None,
-                 topic_id="functions")
+    store.record(
+        Review(gone.id, MONDAY - timedelta(days=4), Grade.GOOD, "", True, 0), state, previous=None, topic_id="functions"
+    )
     s = start(store, limits=Limits(new_per_day=0))
     assert s.next_question(MONDAY) is None
     assert store.state(gone.id) == state and len(store.history(gone.id)) == 1
@@ -288,19 +301,26 @@ def test_the_queue_for_ten_thousand_cards_builds_fast(tmp_path: Path) -> None:
     conn.executemany(
         "INSERT INTO card_state (card_id, topic_id, phase, stability, difficulty, due, last_review, reps)"
         " VALUES (?, ?, 'review', 10.0, 5.0, ?, '2025-01-01T09:00:00.000000+00:00', 3)",
-        [(c.id, c.topic_id, (MONDAY + timedelta(hours=(x * 7919) % 2000 - 1000)).isoformat(timespec="microseconds"))
-         for x, c in enumerate(cards[:10000])])
+        [
+            (c.id, c.topic_id, (MONDAY + timedelta(hours=(x * 7919) % 2000 - 1000)).isoformat(timespec="microseconds"))
+            for x, c in enumerate(cards[:10000])
+        ],
+    )
     conn.executemany(
         "INSERT INTO review_log (card_id, reviewed_at, rating, answer, correct, duration_ms, phase)"
         " VALUES (?, ?, 3, '', 1, 0, 'review')",
-        [(cards[x % 10000].id, (MONDAY - timedelta(hours=10, minutes=x)).isoformat(timespec="microseconds"))
-         for x in range(50000)])
+        [
+            (cards[x % 10000].id, (MONDAY - timedelta(hours=10, minutes=x)).isoformat(timespec="microseconds"))
+            for x in range(50000)
+        ],
+    )
     conn.execute("COMMIT")
     best = float("inf")
     for _ in range(3):
         t0 = time.perf_counter()
-        s = Session.start(store, cards, topics, Scheduler(), random.Random(1), now=MONDAY,
-                          day_start=MONDAY.replace(hour=0))
+        s = Session.start(
+            store, cards, topics, Scheduler(), random.Random(1), now=MONDAY, day_start=MONDAY.replace(hour=0)
+        )
         best = min(best, time.perf_counter() - t0)
     assert s.progress().review == 200 and s.progress().new == 20
     assert best < 0.1, f"queue took {best * 1000:.0f} ms"

@@ -11,10 +11,12 @@ HEAVY = ("questionary", "prompt_toolkit", "fsrs", "yaml", "anki", "sqlite3")
 
 def imported_modules(args: list[str], env_home: Path) -> set[str]:
     """Run the real CLI in a fresh interpreter with -X importtime and return every module it imported."""
-    proc = subprocess.run(
+    proc = subprocess.run(  # noqa: PLW1510 - the exit code is asserted below
         [sys.executable, "-X", "importtime", "-m", "serverless_study", *args],
-        capture_output=True, text=True, env={"SERVERLESS_STUDY_HOME": str(env_home), "HOME": str(env_home),
-                                             "PATH": "/usr/bin:/bin"}, timeout=60,
+        capture_output=True,
+        text=True,
+        env={"SERVERLESS_STUDY_HOME": str(env_home), "HOME": str(env_home), "PATH": "/usr/bin:/bin"},
+        timeout=60,
     )
     assert proc.returncode == 0, proc.stderr[-2000:]
     names = set()

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import json
 import random
-from datetime import datetime, timedelta, timezone
+from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
 import pytest
@@ -25,33 +25,61 @@ QUIZ = FIXTURES / "quiz"
 TOPICS = load_topics([QUIZ]).topics
 TOPIC_MAP = {t.id: t for t in TOPICS}
 CARDS = generate_cards(TOPICS)
-MIDNIGHT = datetime(2025, 1, 6, tzinfo=timezone.utc)
+MIDNIGHT = datetime(2025, 1, 6, tzinfo=UTC)
 NOW = MIDNIGHT + timedelta(hours=9)
 
 
 def figures(store: Store, now: datetime = NOW):  # type: ignore[no-untyped-def]
     start = now.replace(hour=0, minute=0, second=0, microsecond=0)
-    return compute(store, CARDS, TOPIC_MAP, Scheduler(), now=now, day_start=start, day_end=start + timedelta(days=1),
-                   new_per_day=20)
+    return compute(
+        store,
+        CARDS,
+        TOPIC_MAP,
+        Scheduler(),
+        now=now,
+        day_start=start,
+        day_end=start + timedelta(days=1),
+        new_per_day=20,
+    )
 
 
-def put(store: Store, card_id: str, due: datetime, *, phase: Phase = Phase.REVIEW, lapses: int = 0,
-        reviewed: datetime = NOW - timedelta(days=2), grade: Grade = Grade.GOOD, previous_phase: Phase | None = None
-        ) -> None:
+def put(
+    store: Store,
+    card_id: str,
+    due: datetime,
+    *,
+    phase: Phase = Phase.REVIEW,
+    lapses: int = 0,
+    reviewed: datetime = NOW - timedelta(days=2),
+    grade: Grade = Grade.GOOD,
+    previous_phase: Phase | None = None,
+) -> None:
     state = CardState(card_id, phase, None if phase is Phase.REVIEW else 0, 4.0, 5.0, due, reviewed, lapses, 3)
-    previous = None if previous_phase is None else CardState(card_id, previous_phase, None, 4.0, 5.0, reviewed,
-                                                             reviewed - timedelta(days=4))
-    store.record(Review(card_id, reviewed, grade, "", grade is not Grade.AGAIN, 0), state, previous=previous,
-                 topic_id=card_id.split("/")[0])
+    previous = (
+        None
+        if previous_phase is None
+        else CardState(card_id, previous_phase, None, 4.0, 5.0, reviewed, reviewed - timedelta(days=4))
+    )
+    store.record(
+        Review(card_id, reviewed, grade, "", grade is not Grade.AGAIN, 0),
+        state,
+        previous=previous,
+        topic_id=card_id.split("/")[0],
+    )
 
 
 def test_nothing_studied_yet() -> None:
     s = figures(Store.open(":memory:"))
     assert (s.reviews_total, s.due_today, s.new_available, s.new_today, s.streak_days) == (0, 0, len(CARDS), 20, 0)
     assert [(t.id, t.cards, t.new, t.mastery) for t in s.topics] == [
-        ("functions", sum(c.topic_id == "functions" for c in CARDS), sum(c.topic_id == "functions" for c in CARDS),
-         None),
-        ("tracing", sum(c.topic_id == "tracing" for c in CARDS), sum(c.topic_id == "tracing" for c in CARDS), None)]
+        (
+            "functions",
+            sum(c.topic_id == "functions" for c in CARDS),
+            sum(c.topic_id == "functions" for c in CARDS),
+            None,
+        ),
+        ("tracing", sum(c.topic_id == "tracing" for c in CARDS), sum(c.topic_id == "tracing" for c in CARDS), None),
+    ]
     assert s.retention_30d is None and s.leeches == [] and [n for _, n in s.forecast] == [0] * 7
 
 
@@ -67,8 +95,15 @@ def test_counts_due_today_forecast_and_mastery() -> None:
     tracing = next(t for t in s.topics if t.id == "tracing")
     assert (tracing.new, tracing.review, tracing.learning, tracing.due) == (tracing.cards - 4, 4, 0, 2)
     assert s.due_today == 3
-    assert s.forecast == [("2025-01-06", 3), ("2025-01-07", 1), ("2025-01-08", 0), ("2025-01-09", 0),
-                          ("2025-01-10", 0), ("2025-01-11", 0), ("2025-01-12", 1)]
+    assert s.forecast == [
+        ("2025-01-06", 3),
+        ("2025-01-07", 1),
+        ("2025-01-08", 0),
+        ("2025-01-09", 0),
+        ("2025-01-10", 0),
+        ("2025-01-11", 0),
+        ("2025-01-12", 1),
+    ]
     assert tracing.mastery is not None and 0.5 < tracing.mastery < 1.0
 
 
@@ -78,8 +113,14 @@ def test_retention_counts_only_cards_in_review() -> None:
     put(store, "tracing/segment/choice", NOW, grade=Grade.GOOD, previous_phase=Phase.REVIEW)
     put(store, "tracing/subsegment/choice", NOW, grade=Grade.GOOD, previous_phase=Phase.REVIEW)
     put(store, "tracing/daemon-port/typed", NOW, grade=Grade.AGAIN)  # a new card failed: not a lapse of memory
-    put(store, "tracing/trace-header/typed", NOW, grade=Grade.GOOD,
-        reviewed=NOW - timedelta(days=40), previous_phase=Phase.REVIEW)  # too old
+    put(
+        store,
+        "tracing/trace-header/typed",
+        NOW,
+        grade=Grade.GOOD,
+        reviewed=NOW - timedelta(days=40),
+        previous_phase=Phase.REVIEW,
+    )  # too old
     s = figures(store)
     assert (s.reviews_total, s.reviews_30d) == (5, 4)
     assert s.retention_30d == pytest.approx(2 / 3)
@@ -101,14 +142,24 @@ def test_leeches_are_listed_worst_first() -> None:
     put(store, "tracing/x-ray/choice", NOW, lapses=9)
     put(store, "tracing/segment/choice", NOW, lapses=7)
     put(store, "functions/timeout/typed", NOW, lapses=12)
-    assert [(x.card_id, x.lapses) for x in figures(store).leeches] == [("functions/timeout/typed", 12),
-                                                                        ("tracing/x-ray/choice", 9)]
+    assert [(x.card_id, x.lapses) for x in figures(store).leeches] == [
+        ("functions/timeout/typed", 12),
+        ("tracing/x-ray/choice", 9),
+    ]
 
 
 def test_new_today_follows_the_daily_limit() -> None:
     store = Store.open(":memory:")
-    session = Session.start(store, CARDS, TOPIC_MAP, Scheduler(), random.Random(1), now=NOW, day_start=MIDNIGHT,
-                            limits=Limits(new_per_day=20))
+    session = Session.start(
+        store,
+        CARDS,
+        TOPIC_MAP,
+        Scheduler(),
+        random.Random(1),
+        now=NOW,
+        day_start=MIDNIGHT,
+        limits=Limits(new_per_day=20),
+    )
     for _ in range(5):
         q = session.next_question(NOW)
         assert q is not None
@@ -121,19 +172,33 @@ def test_new_today_follows_the_daily_limit() -> None:
 
 
 def stats_cli(runner: CliRunner, data_dir: Path, *args: str):  # type: ignore[no-untyped-def]
-    return runner.invoke(app, ["--data-dir", str(data_dir), "--content", str(QUIZ), "stats", *args],
-                         catch_exceptions=False)
+    return runner.invoke(
+        app, ["--data-dir", str(data_dir), "--content", str(QUIZ), "stats", *args], catch_exceptions=False
+    )
 
 
 def test_stats_json_has_the_documented_keys(runner: CliRunner, data_dir: Path) -> None:
     with Store.open(data_dir / DB_NAME) as store:
-        put(store, "tracing/x-ray/choice", datetime.now(timezone.utc) - timedelta(minutes=1),
-            reviewed=datetime.now(timezone.utc) - timedelta(days=1))
+        put(
+            store,
+            "tracing/x-ray/choice",
+            datetime.now(UTC) - timedelta(minutes=1),
+            reviewed=datetime.now(UTC) - timedelta(days=1),
+        )
     result = stats_cli(runner, data_dir, "--json")
     assert result.exit_code == 0
     data = json.loads(result.stdout)
-    assert {"reviews_total", "due_today", "new_available", "topics", "forecast", "streak_days", "leeches",
-            "retention_30d", "reviews_30d"} <= data.keys()
+    assert {
+        "reviews_total",
+        "due_today",
+        "new_available",
+        "topics",
+        "forecast",
+        "streak_days",
+        "leeches",
+        "retention_30d",
+        "reviews_30d",
+    } <= data.keys()
     assert data["reviews_total"] == 1 and data["due_today"] == 1
     tracing = next(t for t in data["topics"] if t["id"] == "tracing")
     assert {"id", "cards", "due", "new", "mastery"} <= tracing.keys()
@@ -160,8 +225,13 @@ def test_stats_views_match_their_goldens() -> None:
     store = Store.open(":memory:")
     put(store, "tracing/x-ray/choice", NOW - timedelta(days=1), lapses=8, previous_phase=Phase.REVIEW)
     put(store, "tracing/segment/choice", MIDNIGHT + timedelta(days=2), reviewed=NOW - timedelta(hours=1))
-    put(store, "functions/handler/choice", NOW + timedelta(minutes=5), phase=Phase.LEARNING,
-        reviewed=NOW - timedelta(minutes=5))
+    put(
+        store,
+        "functions/handler/choice",
+        NOW + timedelta(minutes=5),
+        phase=Phase.LEARNING,
+        reviewed=NOW - timedelta(minutes=5),
+    )
     s = figures(store)
     assert_golden("stats-terminal.txt", render(stats_view(s), width=100))
     assert_golden("stats-plain.txt", stats_text(s))

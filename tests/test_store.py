@@ -6,9 +6,9 @@ import contextlib
 import os
 import sqlite3
 import subprocess
-from datetime import datetime, timedelta, timezone
+from collections.abc import Iterator
+from datetime import UTC, datetime, timedelta
 from pathlib import Path
-from typing import Iterator
 
 import pytest
 
@@ -17,12 +17,13 @@ from serverless_study.model import CardState, Grade, Phase, Review
 from serverless_study.store import DB_NAME, SCHEMA_VERSION, Store
 
 FIXTURES = Path(__file__).parent / "fixtures" / "store"
-NOW = datetime(2025, 1, 6, 9, 0, tzinfo=timezone.utc)
+NOW = datetime(2025, 1, 6, 9, 0, tzinfo=UTC)
 
 
 def state(card_id: str, due: datetime, phase: Phase = Phase.REVIEW, lapses: int = 0, reps: int = 1) -> CardState:
-    return CardState(card_id, phase, None if phase is Phase.REVIEW else 0, 3.25, 5.5, due, due - timedelta(days=3),
-                     lapses, reps)
+    return CardState(
+        card_id, phase, None if phase is Phase.REVIEW else 0, 3.25, 5.5, due, due - timedelta(days=3), lapses, reps
+    )
 
 
 def review(card_id: str, when: datetime = NOW, grade: Grade = Grade.GOOD, answer: str = "x") -> Review:
@@ -94,15 +95,17 @@ def test_due_is_an_ordered_limited_range_on_the_due_index(store: Store) -> None:
     for n in range(6):
         cid = f"{'ab'[n % 2]}/i{n}/typed"
         store.record(review(cid), state(cid, NOW - timedelta(hours=n)), previous=None, topic_id="ab"[n % 2])
-    store.record(review("a/l/typed"), state("a/l/typed", NOW + timedelta(minutes=5), Phase.LEARNING), previous=None,
-                 topic_id="a")
+    store.record(
+        review("a/l/typed"), state("a/l/typed", NOW + timedelta(minutes=5), Phase.LEARNING), previous=None, topic_id="a"
+    )
     due = store.due(NOW, review=True)
     assert [s.card_id for s in due] == [f"{'ab'[n % 2]}/i{n}/typed" for n in (5, 4, 3, 2, 1, 0)]
     assert [s.card_id for s in store.due(NOW, review=True, limit=2)] == ["b/i5/typed", "a/i4/typed"]
-    assert [s.card_id for s in store.due(NOW, review=True, topics=["a"])] == ["a/i4/typed", "a/i2/typed",
-                                                                                "a/i0/typed"]
+    assert [s.card_id for s in store.due(NOW, review=True, topics=["a"])] == ["a/i4/typed", "a/i2/typed", "a/i0/typed"]
     assert [s.card_id for s in store.due(NOW, review=True, keep=lambda c: c != "a/i4/typed", limit=2)] == [
-        "b/i5/typed", "b/i3/typed"]
+        "b/i5/typed",
+        "b/i3/typed",
+    ]
     assert store.due(NOW, review=False) == []
     assert [s.card_id for s in store.due(NOW + timedelta(minutes=20), review=False)] == ["a/l/typed"]
     assert store.count_due(NOW) == 6 and store.count_due(NOW, topics=["b"]) == 3
@@ -115,8 +118,9 @@ def test_counts_since_tell_new_cards_from_reviews(store: Store) -> None:
     store.record(review("t/b/typed"), state("t/b/typed", NOW), previous=None, topic_id="t")
     assert store.counts_since(NOW - timedelta(hours=1)) == {"review": 1, "new": 1}
     assert store.review_totals() == (3, 3, 1, 1)
-    assert store.any_review_between(yesterday, NOW) and not store.any_review_between(NOW + timedelta(seconds=1),
-                                                                                       NOW + timedelta(days=1))
+    assert store.any_review_between(yesterday, NOW) and not store.any_review_between(
+        NOW + timedelta(seconds=1), NOW + timedelta(days=1)
+    )
 
 
 def test_a_v1_database_is_migrated_keeping_its_history(tmp_path: Path) -> None:
@@ -128,7 +132,7 @@ def test_a_v1_database_is_migrated_keeping_its_history(tmp_path: Path) -> None:
         assert s.schema_version == SCHEMA_VERSION
         timeout = s.state("functions/timeout/typed")
         assert timeout is not None and timeout.phase is Phase.REVIEW and timeout.reps == 2
-        assert timeout.due == datetime(2025, 1, 9, 9, 0, 30, tzinfo=timezone.utc)
+        assert timeout.due == datetime(2025, 1, 9, 9, 0, 30, tzinfo=UTC)
         xray = s.state("tracing/x-ray/recall")
         assert xray is not None and xray.phase is Phase.RELEARNING and xray.step == 0
         assert [r.review.answer for r in s.history()] == ["15 minutes", "15 min", "Handler", ""]
@@ -159,11 +163,10 @@ def test_a_damaged_database_is_reported(tmp_path: Path) -> None:
         for n in range(300):
             s.record(review(f"t/i{n}/typed"), state(f"t/i{n}/typed", NOW), previous=None, topic_id="t")
     data = bytearray(path.read_bytes())
-    data[4096 * 2: 4096 * 6] = b"\xff" * (4096 * 4)  # trash pages after the header page
+    data[4096 * 2 : 4096 * 6] = b"\xff" * (4096 * 4)  # trash pages after the header page
     path.write_bytes(bytes(data))
-    with pytest.raises(StoreError, match=f"{path}"):
-        with Store.open(path) as s:
-            s.history()
+    with pytest.raises(StoreError, match=f"{path}"), Store.open(path) as s:
+        s.history()
 
 
 def test_another_programs_sqlite_database_is_refused(tmp_path: Path) -> None:
@@ -173,7 +176,7 @@ def test_another_programs_sqlite_database_is_refused(tmp_path: Path) -> None:
     conn.commit()
     conn.close()
     before = path.read_bytes()
-    with pytest.raises(StoreError, match="not a serverless-study one.*notes"):
+    with pytest.raises(StoreError, match=r"not a serverless-study one.*notes"):
         Store.open(path)
     assert path.read_bytes() == before
 
@@ -207,7 +210,7 @@ def read_only(folder: Path) -> Iterator[None]:
         finally:
             folder.chmod(0o755)
         return
-    if subprocess.run(["chattr", "+i", str(folder)], capture_output=True).returncode != 0:
+    if subprocess.run(["chattr", "+i", str(folder)], check=False, capture_output=True).returncode != 0:
         pytest.skip("running as root on a filesystem without immutable folders")
     try:
         yield
@@ -218,9 +221,8 @@ def read_only(folder: Path) -> Iterator[None]:
 def test_a_read_only_data_dir_is_a_clear_error(tmp_path: Path) -> None:
     folder = tmp_path / "ro"
     folder.mkdir()
-    with read_only(folder):
-        with pytest.raises(StoreError, match="read-only"):
-            Store.open(folder / DB_NAME)
+    with read_only(folder), pytest.raises(StoreError, match="read-only"):
+        Store.open(folder / DB_NAME)
     assert list(folder.iterdir()) == []
 
 

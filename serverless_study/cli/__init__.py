@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from pathlib import Path
-from typing import Annotated, Optional
+from typing import Annotated
 
 import typer
 
@@ -30,13 +30,22 @@ def _version(value: bool) -> None:
 def main_options(
     ctx: typer.Context,
     data_dir: Annotated[
-        Optional[Path],
-        typer.Option("--data-dir", metavar="DIR", help="Where reviews are kept (default: $SERVERLESS_STUDY_HOME, then the per-user data folder).",
-                     file_okay=False),
+        Path | None,
+        typer.Option(
+            "--data-dir",
+            metavar="DIR",
+            help="Where reviews are kept (default: $SERVERLESS_STUDY_HOME, then the per-user data folder).",
+            file_okay=False,
+        ),
     ] = None,
     content: Annotated[
-        Optional[list[Path]],
-        typer.Option("--content", metavar="DIR", exists=True, help="Extra folder (or file) of YAML topics to load beside the shipped ones. Repeatable."),
+        list[Path] | None,
+        typer.Option(
+            "--content",
+            metavar="DIR",
+            exists=True,
+            help="Extra folder (or file) of YAML topics to load beside the shipped ones. Repeatable.",
+        ),
     ] = None,
     version: Annotated[
         bool, typer.Option("--version", callback=_version, is_eager=True, help="Show the version and exit.")
@@ -56,8 +65,11 @@ app.command("learn", epilog="Examples: serverless-study learn x-ray | serverless
 )
 app.command("check", epilog="Example: serverless-study check ./my-pack")(check.check)
 app.add_typer(export.app, name="export")
-app.command("quiz", epilog="Examples: serverless-study quiz | serverless-study quiz --topic x-ray --limit 10 | "
-                           "serverless-study quiz --plain < answers.txt")(quiz.quiz)
+app.command(
+    "quiz",
+    epilog="Examples: serverless-study quiz | serverless-study quiz --topic x-ray --limit 10 | "
+    "serverless-study quiz --plain < answers.txt",
+)(quiz.quiz)
 app.command("undo", epilog="Example: serverless-study undo")(quiz.undo)
 app.command("stats", epilog="Examples: serverless-study stats | serverless-study stats --json")(stats.stats)
 

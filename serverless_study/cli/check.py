@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from pathlib import Path
-from typing import Annotated, Optional
+from typing import Annotated
 
 import typer
 
@@ -13,8 +13,11 @@ from serverless_study.cli.context import FAILURE, get_env
 def check(
     ctx: typer.Context,
     dirs: Annotated[
-        Optional[list[Path]],
-        typer.Argument(metavar="DIR...", help="Folders or files of YAML topics (default: the shipped content and any --content packs)."),
+        list[Path] | None,
+        typer.Argument(
+            metavar="DIR...",
+            help="Folders or files of YAML topics (default: the shipped content and any --content packs).",
+        ),
     ] = None,
 ) -> None:
     """Validate content: YAML syntax, keys, types, ids, answers and table shapes. Exit 1 if anything is wrong."""

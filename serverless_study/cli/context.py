@@ -5,10 +5,11 @@ from __future__ import annotations
 import contextlib
 import os
 import sys
+from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
-from datetime import datetime, timezone
+from datetime import UTC, datetime
 from pathlib import Path
-from typing import IO, TYPE_CHECKING, Any, Callable, Iterator
+from typing import IO, TYPE_CHECKING, Any
 
 import typer
 
@@ -22,7 +23,7 @@ OK, FAILURE, USAGE, INTERRUPTED = 0, 1, 2, 130
 
 
 def _utcnow() -> datetime:
-    return datetime.now(timezone.utc)
+    return datetime.now(UTC)
 
 
 @dataclass
@@ -63,17 +64,17 @@ class Env:
     def cache_file(self) -> Path:
         return self.data_dir / "cache" / "content.json"
 
-    def console(self) -> "Console":
+    def console(self) -> Console:
         from serverless_study.render import make_console
 
         return make_console(self.stdout, terminal=self.stdout_isatty, no_color=self.no_color)
 
-    def err_console(self) -> "Console":
+    def err_console(self) -> Console:
         from serverless_study.render import make_console
 
         return make_console(self.stderr, terminal=_isatty(self.stderr), no_color=self.no_color)
 
-    def prompter(self, plain: bool) -> "Prompter":
+    def prompter(self, plain: bool) -> Prompter:
         """Numbered line prompts when plain (pipes, screen readers); questionary in a terminal."""
         from serverless_study.prompts import LinePrompter, QuestionaryPrompter
 
@@ -86,7 +87,7 @@ class Env:
     def warn(self, message: str) -> None:
         print(message, file=self.stderr)
 
-    def load(self, *, require: bool = True) -> "LoadResult":
+    def load(self, *, require: bool = True) -> LoadResult:
         """Load all content (shipped + --content packs) through the cache; report problems, keep going."""
         from serverless_study.loader import load_topics
 

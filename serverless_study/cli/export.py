@@ -3,23 +3,27 @@
 from __future__ import annotations
 
 from pathlib import Path
-from typing import Annotated, Optional
+from typing import Annotated
 
 import typer
 
 from serverless_study.cli.context import errors_handled, get_env
 
-app = typer.Typer(help="Take the content elsewhere: export it for other study tools.", no_args_is_help=True,
-                  rich_markup_mode=None)
+app = typer.Typer(
+    help="Take the content elsewhere: export it for other study tools.", no_args_is_help=True, rich_markup_mode=None
+)
 
 
-@app.command("anki", epilog="Examples: serverless-study export anki ~/serverless.csv | "
-                            "serverless-study export anki lambda.csv --topic lambda --deck AWS")
+@app.command(
+    "anki",
+    epilog="Examples: serverless-study export anki ~/serverless.csv | "
+    "serverless-study export anki lambda.csv --topic lambda --deck AWS",
+)
 def anki(
     ctx: typer.Context,
     path: Annotated[Path, typer.Argument(metavar="PATH.csv", help="The file to write; its images go beside it.")],
     topic: Annotated[
-        Optional[list[str]], typer.Option("--topic", help="Export only this topic id (repeatable; default: all).")
+        list[str] | None, typer.Option("--topic", help="Export only this topic id (repeatable; default: all).")
     ] = None,
     deck: Annotated[str, typer.Option("--deck", help="Parent deck; each topic becomes a subdeck of it.")] = (
         "Serverless Study"

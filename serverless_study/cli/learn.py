@@ -2,11 +2,12 @@
 
 from __future__ import annotations
 
-from typing import TYPE_CHECKING, Annotated, Optional
+from typing import TYPE_CHECKING, Annotated
 
 import typer
 
 from serverless_study.cli.context import INTERRUPTED, USAGE, Env, errors_handled, get_env
+
 if TYPE_CHECKING:
     from serverless_study.model import Topic
     from serverless_study.prompts import Prompter
@@ -28,7 +29,9 @@ def topics(ctx: typer.Context) -> None:
 
 def learn(
     ctx: typer.Context,
-    topic: Annotated[Optional[str], typer.Argument(metavar="TOPIC", help="Topic id or part of its title, e.g. x-ray or fargate.")] = None,
+    topic: Annotated[
+        str | None, typer.Argument(metavar="TOPIC", help="Topic id or part of its title, e.g. x-ray or fargate.")
+    ] = None,
     all_: Annotated[bool, typer.Option("--all", help="Print every topic.")] = False,
 ) -> None:
     """Read a topic: concepts, comparison tables, ordered steps and key facts."""
@@ -65,7 +68,7 @@ def show(env: Env, topics: list[Topic]) -> None:
         env.stdout.write("\n".join(topic_text(t) for t in topics))
 
 
-def _browse(env: Env, topics: list[Topic], prompter: "Prompter") -> None:
+def _browse(env: Env, topics: list[Topic], prompter: Prompter) -> None:
     """Pick a topic, read it, then go next / back / pick another / quit until the learner quits."""
     titles = [f"{t.title}  ({t.id})" for t in topics]
     index = prompter.choose("Which topic?", titles)

@@ -5,7 +5,7 @@ from __future__ import annotations
 import time
 from dataclasses import dataclass
 from datetime import datetime, timedelta
-from typing import TYPE_CHECKING, Annotated, Any, Optional
+from typing import TYPE_CHECKING, Annotated, Any
 
 import typer
 
@@ -19,13 +19,37 @@ if TYPE_CHECKING:
 
 def quiz(
     ctx: typer.Context,
-    topic: Annotated[Optional[list[str]], typer.Option("--topic", metavar="ID", help="Only this topic (id or part of its title). Repeatable.")] = None,
-    limit: Annotated[Optional[int], typer.Option("--limit", metavar="N", min=0, help="At most N cards this session (cards being learned come back until learned).")] = None,
+    topic: Annotated[
+        list[str] | None,
+        typer.Option("--topic", metavar="ID", help="Only this topic (id or part of its title). Repeatable."),
+    ] = None,
+    limit: Annotated[
+        int | None,
+        typer.Option(
+            "--limit",
+            metavar="N",
+            min=0,
+            help="At most N cards this session (cards being learned come back until learned).",
+        ),
+    ] = None,
     new: Annotated[int, typer.Option("--new", metavar="N", min=0, help="New cards per day.")] = 20,
     reviews: Annotated[int, typer.Option("--reviews", metavar="N", min=0, help="Reviews per day.")] = 200,
-    seed: Annotated[Optional[int], typer.Option("--seed", metavar="N", help="Seed for question order, choices and interval fuzz (repeatable runs).")] = None,
-    plain: Annotated[bool, typer.Option("--plain", help="Plain line mode: numbered choices, one answer per line (automatic when input is not a terminal).")] = False,
-    retention: Annotated[float, typer.Option("--retention", metavar="R", help="Desired retention, 0.70-0.99: higher means more reviews.")] = 0.9,
+    seed: Annotated[
+        int | None,
+        typer.Option(
+            "--seed", metavar="N", help="Seed for question order, choices and interval fuzz (repeatable runs)."
+        ),
+    ] = None,
+    plain: Annotated[
+        bool,
+        typer.Option(
+            "--plain",
+            help="Plain line mode: numbered choices, one answer per line (automatic when input is not a terminal).",
+        ),
+    ] = False,
+    retention: Annotated[
+        float, typer.Option("--retention", metavar="R", help="Desired retention, 0.70-0.99: higher means more reviews.")
+    ] = 0.9,
 ) -> None:
     """Answer the cards that are due today: reviews first, then new cards, with spaced repetition (FSRS)."""
     env = get_env(ctx)
@@ -47,8 +71,10 @@ def undo(ctx: typer.Context) -> None:
             print("Nothing to undo: no answers yet.", file=env.stdout)
             return
         r = undone.review
-        print(f"Undid your answer to {r.card_id} ({r.grade.name.lower()}, {r.reviewed_at:%Y-%m-%d %H:%M} UTC).",
-              file=env.stdout)
+        print(
+            f"Undid your answer to {r.card_id} ({r.grade.name.lower()}, {r.reviewed_at:%Y-%m-%d %H:%M} UTC).",
+            file=env.stdout,
+        )
 
 
 @dataclass(frozen=True)
@@ -85,8 +111,17 @@ def run_quiz(env: Env, opts: QuizOptions) -> int:
     now = env.clock()
     limits = Limits(opts.new_per_day, opts.reviews_per_day, opts.limit)
     with Store.in_dir(env.data_dir) as store:
-        session = Session.start(store, generate_cards(topics), {t.id: t for t in topics}, scheduler, rng, now=now,
-                                day_start=today_bounds(now)[0], limits=limits, topic_ids=topic_ids)
+        session = Session.start(
+            store,
+            generate_cards(topics),
+            {t.id: t for t in topics},
+            scheduler,
+            rng,
+            now=now,
+            day_start=today_bounds(now)[0],
+            limits=limits,
+            topic_ids=topic_ids,
+        )
         shell = QuizShell(env, session, env.prompter(opts.plain), opts.plain)
         return shell.run()
 
@@ -94,7 +129,7 @@ def run_quiz(env: Env, opts: QuizOptions) -> int:
 class QuizShell:
     """The interactive loop: show, ask, mark, rate, save; Ctrl-C ends with the summary and exit 130."""
 
-    def __init__(self, env: Env, session: "Session", prompter: "Prompter", plain: bool) -> None:
+    def __init__(self, env: Env, session: Session, prompter: Prompter, plain: bool) -> None:
         self.env, self.session, self.prompter, self.plain = env, session, prompter, plain
         self._console: Any = None
 
@@ -137,8 +172,11 @@ class QuizShell:
             return False
         if given is UNDO:
             undone = session.undo()
-            self.say(f"Undone: your previous answer ({undone.card.id}) is forgotten; here it is again."
-                     if undone else "Nothing to undo.")
+            self.say(
+                f"Undone: your previous answer ({undone.card.id}) is forgotten; here it is again."
+                if undone
+                else "Nothing to undo."
+            )
             return True
         duration_ms = int((time.monotonic() - started) * 1000)
         outcome, go_on = self._grade(question, given, duration_ms)
@@ -146,7 +184,7 @@ class QuizShell:
             self.show("leech", outcome)
         return go_on
 
-    def _ask(self, question: "Question") -> Any:
+    def _ask(self, question: Question) -> Any:
         can_undo = self.session.can_undo
         if question.self_rated:
             return self.prompter.text("Your answer (optional), then Enter to see the answer", undo=can_undo)
@@ -155,7 +193,7 @@ class QuizShell:
             return question.choices[index] if isinstance(index, int) else index
         return self.prompter.text("Your answer (Enter if you don't know)", undo=can_undo)
 
-    def _grade(self, question: "Question", given: str, duration_ms: int) -> "tuple[Outcome | None, bool]":
+    def _grade(self, question: Question, given: str, duration_ms: int) -> tuple[Outcome | None, bool]:
         """Mark and rate the answer, then save it; a right answer left unrated (quit, Ctrl-C) is saved as Good."""
         from serverless_study.model import Grade
 
@@ -173,21 +211,22 @@ class QuizShell:
         if not verdict.correct:
             return session.answer(question, clock(), given=given, duration_ms=duration_ms), True
         try:
-            grade = self.prompter.rate("How hard was it", self._options(state, card.id,
-                                                                        [Grade.HARD, Grade.GOOD, Grade.EASY]))
+            grade = self.prompter.rate(
+                "How hard was it", self._options(state, card.id, [Grade.HARD, Grade.GOOD, Grade.EASY])
+            )
         except KeyboardInterrupt:
             session.answer(question, clock(), given=given, grade=Grade.GOOD, duration_ms=duration_ms)
             raise
         outcome = session.answer(question, clock(), given=given, grade=grade or Grade.GOOD, duration_ms=duration_ms)
         return outcome, grade is not None
 
-    def _options(self, state: Any, card_id: str, grades: list) -> list:
+    def _options(self, state: Any, card_id: str, grades: list[Any]) -> list[Any]:
         from serverless_study.textview import duration_text
 
         intervals = self.session.scheduler.intervals(state, card_id, self.env.clock())
         return [(g, duration_text(intervals[g])) for g in grades]
 
-    def _topic_title(self, question: "Question") -> str:
+    def _topic_title(self, question: Question) -> str:
         card = self.session.card(question.card_id)
         topic = self.session.topics.get(card.topic_id)
         return topic.title if topic else card.topic_id

@@ -29,8 +29,16 @@ def stats(
         now = env.clock()
         start, end = today_bounds(now)
         with Store.in_dir(env.data_dir) as store:
-            figures = compute(store, generate_cards(topics), {t.id: t for t in topics}, Scheduler(), now=now,
-                              day_start=start, day_end=end, new_per_day=new)
+            figures = compute(
+                store,
+                generate_cards(topics),
+                {t.id: t for t in topics},
+                Scheduler(),
+                now=now,
+                day_start=start,
+                day_end=end,
+                new_per_day=new,
+            )
         if as_json:
             print(json.dumps(figures.to_dict(), indent=2), file=env.stdout)
         elif env.stdout_isatty:
