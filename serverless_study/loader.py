@@ -12,7 +12,9 @@ from pathlib import Path
 from typing import Any
 
 from serverless_study.errors import ContentError, UsageError
+from serverless_study.fsutil import atomic_write
 from serverless_study.model import (
+    CLOZE_GAP,
     Comparison,
     Concept,
     Fact,
@@ -27,7 +29,6 @@ from serverless_study.model import (
 MAX_FILE_BYTES = 5 * 1024 * 1024
 SCHEMA_VERSION = 1  # bump when the model changes so old caches are ignored
 _SLUG = re.compile(r"^[a-z0-9][a-z0-9_-]*$")
-_CLOZE_GAP = re.compile(r"\{\{(.*?)\}\}")
 
 
 @dataclass
@@ -582,7 +583,7 @@ class _Validator:
             claim(fid, f.key_lines.get("id", line), path)
             cloze = self.text(f, "cloze", path)
             if cloze:
-                gaps = _CLOZE_GAP.findall(cloze)
+                gaps = CLOZE_GAP.findall(cloze)
                 if len(gaps) != 1 or not gaps[0].strip():
                     self.error(
                         f.key_lines.get("cloze", line), f"{path}.cloze", "must contain exactly one non-empty {{gap}}"
@@ -712,8 +713,6 @@ def _write_cache(path: Path, files: dict[str, Any]) -> None:
     # The cache is an optimisation: failing to write it must never fail the command.
     try:
         path.parent.mkdir(parents=True, exist_ok=True)
-        tmp = path.with_name(f"{path.name}.{os.getpid()}.tmp")
-        tmp.write_text(json.dumps({"schema": SCHEMA_VERSION, "files": files}, separators=(",", ":")), encoding="utf-8")
-        os.replace(tmp, path)
+        atomic_write(path, json.dumps({"schema": SCHEMA_VERSION, "files": files}, separators=(",", ":")).encode())
     except OSError:
         pass

@@ -13,7 +13,7 @@ from pathlib import Path
 from typing import Any, Self
 
 from serverless_study.errors import StoreError
-from serverless_study.model import CardState, Grade, Phase, Review
+from serverless_study.model import CardState, Grade, Phase, Review, utc
 
 DB_NAME = "reviews.sqlite3"
 BUSY_TIMEOUT_S = 5.0  # a second terminal (stats) waits this long for a writer instead of failing
@@ -106,9 +106,7 @@ class LoggedReview:
 
 def iso(moment: datetime) -> str:
     """The stored form of a time: UTC, fixed width, sortable."""
-    if moment.tzinfo is None:
-        raise ValueError("times must be timezone-aware")
-    return moment.astimezone(UTC).isoformat(timespec="microseconds")
+    return utc(moment).isoformat(timespec="microseconds")
 
 
 def parse_time(text: str) -> datetime:
@@ -339,14 +337,6 @@ class Store:
                 cur.close()
         return out
 
-    def count_due(self, until: datetime, *, topics: Collection[str] | None = None) -> int:
-        sql, params = "SELECT count(*) FROM card_state WHERE due <= ?", [iso(until)]
-        if topics is not None:
-            sql += f" AND topic_id IN ({', '.join('?' * len(topics))})"
-            params += list(topics)
-        with self._guard():
-            return int(self._conn.execute(sql, params).fetchone()[0])
-
     def counts_since(self, start: datetime) -> dict[str, int]:
         """Reviews since `start` by the phase the card was in: 'new' counts cards introduced, 'review' reviews."""
         with self._guard():
@@ -388,11 +378,6 @@ class Store:
             sql, params = sql + " WHERE card_id = ?", (card_id,)
         with self._guard():
             return [_logged(r) for r in self._conn.execute(sql + " ORDER BY id", params)]
-
-    def last_review(self) -> LoggedReview | None:
-        with self._guard():
-            row = self._conn.execute(f"SELECT {_LOG_COLUMNS} FROM review_log ORDER BY id DESC LIMIT 1").fetchone()
-        return _logged(row) if row else None
 
     # --- errors ------------------------------------------------------------------
 

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import json
 import random
+from collections.abc import Iterator
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
@@ -27,6 +28,12 @@ TOPIC_MAP = {t.id: t for t in TOPICS}
 CARDS = generate_cards(TOPICS)
 MIDNIGHT = datetime(2025, 1, 6, tzinfo=UTC)
 NOW = MIDNIGHT + timedelta(hours=9)
+
+
+@pytest.fixture
+def store() -> Iterator[Store]:
+    with Store.open(":memory:") as s:
+        yield s
 
 
 def figures(store: Store, now: datetime = NOW):  # type: ignore[no-untyped-def]
@@ -68,8 +75,8 @@ def put(
     )
 
 
-def test_nothing_studied_yet() -> None:
-    s = figures(Store.open(":memory:"))
+def test_nothing_studied_yet(store: Store) -> None:
+    s = figures(store)
     assert (s.reviews_total, s.due_today, s.new_available, s.new_today, s.streak_days) == (0, 0, len(CARDS), 20, 0)
     assert [(t.id, t.cards, t.new, t.mastery) for t in s.topics] == [
         (
@@ -83,8 +90,7 @@ def test_nothing_studied_yet() -> None:
     assert s.retention_30d is None and s.leeches == [] and [n for _, n in s.forecast] == [0] * 7
 
 
-def test_counts_due_today_forecast_and_mastery() -> None:
-    store = Store.open(":memory:")
+def test_counts_due_today_forecast_and_mastery(store: Store) -> None:
     put(store, "tracing/x-ray/choice", NOW - timedelta(days=1))  # overdue: due today
     put(store, "tracing/segment/choice", MIDNIGHT + timedelta(hours=23, minutes=59))  # later today
     put(store, "tracing/subsegment/choice", MIDNIGHT + timedelta(days=1))  # tomorrow, first thing
@@ -107,8 +113,7 @@ def test_counts_due_today_forecast_and_mastery() -> None:
     assert tracing.mastery is not None and 0.5 < tracing.mastery < 1.0
 
 
-def test_retention_counts_only_cards_in_review() -> None:
-    store = Store.open(":memory:")
+def test_retention_counts_only_cards_in_review(store: Store) -> None:
     put(store, "tracing/x-ray/choice", NOW, grade=Grade.AGAIN, previous_phase=Phase.REVIEW)
     put(store, "tracing/segment/choice", NOW, grade=Grade.GOOD, previous_phase=Phase.REVIEW)
     put(store, "tracing/subsegment/choice", NOW, grade=Grade.GOOD, previous_phase=Phase.REVIEW)
@@ -126,8 +131,7 @@ def test_retention_counts_only_cards_in_review() -> None:
     assert s.retention_30d == pytest.approx(2 / 3)
 
 
-def test_streak_counts_days_back_from_today_or_yesterday() -> None:
-    store = Store.open(":memory:")
+def test_streak_counts_days_back_from_today_or_yesterday(store: Store) -> None:
     assert streak(store, MIDNIGHT) == 0
     for days_ago in (1, 2, 3, 5):
         put(store, f"tracing/x-ray/choice{days_ago}", NOW, reviewed=NOW - timedelta(days=days_ago))
@@ -137,8 +141,7 @@ def test_streak_counts_days_back_from_today_or_yesterday() -> None:
     assert streak(store, MIDNIGHT + timedelta(days=2)) == 0  # a day missed
 
 
-def test_leeches_are_listed_worst_first() -> None:
-    store = Store.open(":memory:")
+def test_leeches_are_listed_worst_first(store: Store) -> None:
     put(store, "tracing/x-ray/choice", NOW, lapses=9)
     put(store, "tracing/segment/choice", NOW, lapses=7)
     put(store, "functions/timeout/typed", NOW, lapses=12)
@@ -148,8 +151,7 @@ def test_leeches_are_listed_worst_first() -> None:
     ]
 
 
-def test_new_today_follows_the_daily_limit() -> None:
-    store = Store.open(":memory:")
+def test_new_today_follows_the_daily_limit(store: Store) -> None:
     session = Session.start(
         store,
         CARDS,
@@ -216,13 +218,12 @@ def test_stats_text_when_piped(runner: CliRunner, data_dir: Path) -> None:
     assert "\x1b" not in result.output
 
 
-def test_stats_views_match_their_goldens() -> None:
+def test_stats_views_match_their_goldens(store: Store) -> None:
     from serverless_study.render import stats_view
     from serverless_study.textview import stats_text
 
     from .golden import assert_golden, render
 
-    store = Store.open(":memory:")
     put(store, "tracing/x-ray/choice", NOW - timedelta(days=1), lapses=8, previous_phase=Phase.REVIEW)
     put(store, "tracing/segment/choice", MIDNIGHT + timedelta(days=2), reviewed=NOW - timedelta(hours=1))
     put(

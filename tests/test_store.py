@@ -40,9 +40,9 @@ def test_a_new_database_is_created_in_wal_mode_at_the_latest_schema(tmp_path: Pa
     path = tmp_path / "new" / "dir" / DB_NAME
     with Store.open(path) as s:
         assert s.schema_version == SCHEMA_VERSION
-    conn = sqlite3.connect(path)
-    assert conn.execute("PRAGMA journal_mode").fetchone()[0] == "wal"
-    indexes = {r[0] for r in conn.execute("SELECT name FROM sqlite_master WHERE type = 'index'")}
+    with contextlib.closing(sqlite3.connect(path)) as conn:
+        assert conn.execute("PRAGMA journal_mode").fetchone()[0] == "wal"
+        indexes = {r[0] for r in conn.execute("SELECT name FROM sqlite_master WHERE type = 'index'")}
     assert {"card_state_due", "review_log_card", "review_log_time"} <= indexes
 
 
@@ -59,14 +59,16 @@ def test_record_round_trips_the_review_and_the_state(store: Store) -> None:
 def test_each_answer_is_committed_before_record_returns(store: Store, tmp_path: Path) -> None:
     store.record(review("t/a/typed"), state("t/a/typed", NOW), previous=None, topic_id="t")
     # A second connection (another terminal, or the process after a crash) sees it at once.
-    other = sqlite3.connect(tmp_path / "data" / DB_NAME)
-    assert other.execute("SELECT card_id, rating, correct FROM review_log").fetchall() == [("t/a/typed", 3, 1)]
+    with contextlib.closing(sqlite3.connect(tmp_path / "data" / DB_NAME)) as other:
+        assert other.execute("SELECT card_id, rating, correct FROM review_log").fetchall() == [("t/a/typed", 3, 1)]
 
 
 def test_the_review_log_is_append_only(store: Store, tmp_path: Path) -> None:
     store.record(review("t/a/typed"), state("t/a/typed", NOW), previous=None, topic_id="t")
-    other = sqlite3.connect(tmp_path / "data" / DB_NAME)
-    with pytest.raises(sqlite3.IntegrityError, match="append-only"):
+    with (
+        contextlib.closing(sqlite3.connect(tmp_path / "data" / DB_NAME)) as other,
+        pytest.raises(sqlite3.IntegrityError, match="append-only"),
+    ):
         other.execute("UPDATE review_log SET rating = 4")
 
 
@@ -108,7 +110,7 @@ def test_due_is_an_ordered_limited_range_on_the_due_index(store: Store) -> None:
     ]
     assert store.due(NOW, review=False) == []
     assert [s.card_id for s in store.due(NOW + timedelta(minutes=20), review=False)] == ["a/l/typed"]
-    assert store.count_due(NOW) == 6 and store.count_due(NOW, topics=["b"]) == 3
+    assert len(store.due(NOW, review=True, topics=["b"])) == 3
 
 
 def test_counts_since_tell_new_cards_from_reviews(store: Store) -> None:

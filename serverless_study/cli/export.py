@@ -8,6 +8,7 @@ from typing import Annotated
 import typer
 
 from serverless_study.cli.context import errors_handled, get_env
+from serverless_study.defaults import DEFAULT_DECK
 
 app = typer.Typer(
     help="Take the content elsewhere: export it for other study tools.", no_args_is_help=True, rich_markup_mode=None
@@ -25,9 +26,9 @@ def anki(
     topic: Annotated[
         list[str] | None, typer.Option("--topic", help="Export only this topic id (repeatable; default: all).")
     ] = None,
-    deck: Annotated[str, typer.Option("--deck", help="Parent deck; each topic becomes a subdeck of it.")] = (
-        "Serverless Study"
-    ),
+    deck: Annotated[
+        str, typer.Option("--deck", help="Parent deck; each topic becomes a subdeck of it.")
+    ] = DEFAULT_DECK,
 ) -> None:
     """Write every note worth having as an Anki CSV (File > Import); re-importing a newer export updates notes."""
     from serverless_study.anki import build_export, write_export
