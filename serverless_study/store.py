@@ -293,6 +293,11 @@ class Store:
         with self._guard():
             return {r[0] for r in self._conn.execute("SELECT card_id FROM card_state")}
 
+    def content_hashes(self) -> dict[str, str]:
+        """card_id → hash of the content each started card showed at its latest review ("" when not recorded)."""
+        with self._guard():
+            return dict(self._conn.execute("SELECT card_id, content_hash FROM card_state").fetchall())
+
     def schedule_rows(self) -> list[tuple[str, str, str, str, float | None, str | None, int]]:
         """(card_id, topic_id, phase, due, stability, last_review, lapses) of every started card, times as stored.
 

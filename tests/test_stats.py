@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import dataclasses
 import json
 import random
 from collections.abc import Iterator
@@ -17,7 +18,7 @@ from serverless_study.loader import load_topics
 from serverless_study.model import CardState, Grade, Phase, Review
 from serverless_study.scheduler import Scheduler
 from serverless_study.session import Limits, Session
-from serverless_study.stats import compute, streak
+from serverless_study.stats import changed_cards, compute, streak
 from serverless_study.store import DB_NAME, Store
 
 from .conftest import FIXTURES
@@ -60,6 +61,7 @@ def put(
     reviewed: datetime = NOW - timedelta(days=2),
     grade: Grade = Grade.GOOD,
     previous_phase: Phase | None = None,
+    content_hash: str = "",
 ) -> None:
     state = CardState(card_id, phase, None if phase is Phase.REVIEW else 0, 4.0, 5.0, due, reviewed, lapses, 3)
     previous = (
@@ -72,6 +74,7 @@ def put(
         state,
         previous=previous,
         topic_id=card_id.split("/")[0],
+        content_hash=content_hash,
     )
 
 
@@ -151,6 +154,44 @@ def test_leeches_are_listed_worst_first(store: Store) -> None:
     ]
 
 
+def test_cards_edited_since_their_last_review_are_listed(store: Store) -> None:
+    by_id = {c.id: c for c in CARDS}
+    for card_id in ("tracing/x-ray/choice", "tracing/daemon-port/typed", "functions/timeout/typed"):
+        put(store, card_id, NOW, content_hash=by_id[card_id].content_hash)
+    put(store, "tracing/segment/choice", NOW)  # reviewed before hashes were kept: nothing to compare
+    assert figures(store).changed == []
+    # Reword one fact's prompt and one concept's definition: exactly their cards changed, in content order.
+    [tracing] = [t for t in TOPICS if t.id == "tracing"]
+    fact = next(f for f in tracing.facts if f.id == "daemon-port")
+    concept = next(c for c in tracing.concepts if c.id == "x-ray")
+    edited = dataclasses.replace(
+        tracing,
+        facts=tuple(dataclasses.replace(f, prompt=f.prompt + " (reworded)") if f is fact else f for f in tracing.facts),
+        concepts=tuple(dataclasses.replace(c, definition="Reworded.") if c is concept else c for c in tracing.concepts),
+    )
+    topics = [edited if t is tracing else t for t in TOPICS]
+    s = compute(
+        store,
+        generate_cards(topics),
+        {t.id: t for t in topics},
+        Scheduler(),
+        now=NOW,
+        day_start=MIDNIGHT,
+        day_end=MIDNIGHT + timedelta(days=1),
+        new_per_day=20,
+    )
+    assert s.changed == ["tracing/x-ray/choice", "tracing/daemon-port/typed"]
+    assert s.to_dict()["changed"] == s.changed
+    # Reviewing the edited card again records what it shows now.
+    put(
+        store,
+        "tracing/x-ray/choice",
+        NOW,
+        content_hash=next(c for c in generate_cards([edited]) if c.id == "tracing/x-ray/choice").content_hash,
+    )
+    assert changed_cards(store, generate_cards(topics)) == ["tracing/daemon-port/typed"]
+
+
 def test_new_today_follows_the_daily_limit(store: Store) -> None:
     session = Session.start(
         store,
@@ -200,6 +241,7 @@ def test_stats_json_has_the_documented_keys(runner: CliRunner, data_dir: Path) -
         "leeches",
         "retention_30d",
         "reviews_30d",
+        "changed",
     } <= data.keys()
     assert data["reviews_total"] == 1 and data["due_today"] == 1
     tracing = next(t for t in data["topics"] if t["id"] == "tracing")
@@ -225,7 +267,13 @@ def test_stats_views_match_their_goldens(store: Store) -> None:
     from .golden import assert_golden, render
 
     put(store, "tracing/x-ray/choice", NOW - timedelta(days=1), lapses=8, previous_phase=Phase.REVIEW)
-    put(store, "tracing/segment/choice", MIDNIGHT + timedelta(days=2), reviewed=NOW - timedelta(hours=1))
+    put(
+        store,
+        "tracing/segment/choice",
+        MIDNIGHT + timedelta(days=2),
+        reviewed=NOW - timedelta(hours=1),
+        content_hash="hash-of-an-older-wording",
+    )
     put(
         store,
         "functions/handler/choice",
