@@ -312,6 +312,7 @@ def export_to(topics: list[Topic], path: Path) -> AnkiExport:
     return export
 
 
+@pytest.mark.slow
 def test_real_import_into_a_fresh_collection_then_update(collection: Any, tmp_path: Path) -> None:
     col = collection
     out = tmp_path / "out.csv"
@@ -364,6 +365,7 @@ def test_real_import_into_a_fresh_collection_then_update(collection: Any, tmp_pa
     assert col.get_note(script.id)["Front"].startswith("What would &lt;script&gt;")
 
 
+@pytest.mark.slow
 def test_shipped_content_imports_into_anki_with_every_topics_deck(collection: Any, tmp_path: Path) -> None:
     topics = load_topics([shipped_content_dir()]).topics
     export = build_export(topics)

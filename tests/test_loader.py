@@ -197,6 +197,7 @@ def test_nulls_tags_and_wrong_types(raw: str, problem: str) -> None:
     assert [str(p) for p in problems] == [problem]
 
 
+@pytest.mark.slow
 def test_alias_bomb_is_refused() -> None:
     lines = ["a0: &a0 [x, x, x, x, x, x, x, x, x, x]"]
     lines += [f"a{i}: &a{i} [" + ", ".join([f"*a{i - 1}"] * 10) + "]" for i in range(1, 9)]

@@ -11,10 +11,12 @@ from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
 import pytest
+from hypothesis import given
+from hypothesis import strategies as st
 
 from serverless_study.errors import StoreError
 from serverless_study.model import CardState, Grade, Phase, Review
-from serverless_study.store import DB_NAME, SCHEMA_VERSION, Store
+from serverless_study.store import DB_NAME, SCHEMA_VERSION, Store, iso, parse_time
 
 FIXTURES = Path(__file__).parent / "fixtures" / "store"
 NOW = datetime(2025, 1, 6, 9, 0, tzinfo=UTC)
@@ -148,6 +150,19 @@ def test_a_v1_database_is_migrated_keeping_its_history(tmp_path: Path) -> None:
         assert again.schema_version == SCHEMA_VERSION and len(again.history()) == 4
 
 
+AWARE = st.datetimes(
+    min_value=datetime(1970, 1, 2), max_value=datetime(9998, 12, 30), timezones=st.timezones(), allow_imaginary=False
+)
+
+
+@given(AWARE, AWARE)
+def test_stored_times_round_trip_and_sort_as_text(a: datetime, b: datetime) -> None:
+    # Compared in UTC: Python never calls two times in different zones equal when one falls in a DST fold.
+    a_utc, b_utc = a.astimezone(UTC), b.astimezone(UTC)
+    assert parse_time(iso(a)) == a_utc and parse_time(iso(a)).tzinfo is UTC
+    assert (iso(a) < iso(b)) == (a_utc < b_utc)  # the due index and every range query rely on this
+
+
 def test_a_corrupt_file_is_reported_and_left_untouched(tmp_path: Path) -> None:
     path = tmp_path / "data" / DB_NAME
     path.parent.mkdir()
@@ -159,6 +174,7 @@ def test_a_corrupt_file_is_reported_and_left_untouched(tmp_path: Path) -> None:
     assert sorted(p.name for p in path.parent.iterdir()) == [DB_NAME]  # no -wal/-shm files either
 
 
+@pytest.mark.slow
 def test_a_damaged_database_is_reported(tmp_path: Path) -> None:
     path = tmp_path / DB_NAME
     with Store.open(path) as s:
