@@ -27,7 +27,10 @@ from serverless_study.model import (
 )
 
 MAX_FILE_BYTES = 5 * 1024 * 1024
-SCHEMA_VERSION = 1  # bump when the model changes so old caches are ignored
+SCHEMA_VERSION = 1  # the cache file's own layout; changes to the model and the rules are caught by code_fingerprint
+# Modules whose source decides what a cached topic holds: the model, and the parsing and validation rules (this module
+# and every package module it imports; a test keeps the list complete). Editing any of them invalidates the cache.
+FINGERPRINTED = ("model", "errors", "fsutil", "loader")
 _SLUG = re.compile(r"^[a-z0-9][a-z0-9_-]*$")
 
 
@@ -59,7 +62,8 @@ def load_topics(dirs: list[Path], cache_file: Path | None = None, check_images: 
     instead of being parsed again; a damaged or stale cache is ignored and rewritten.
     """
     result = LoadResult(problems=missing_dirs(dirs))
-    cache = _read_cache(cache_file) if cache_file else {}
+    code = code_fingerprint() if cache_file else None  # None: no cache
+    cache = _read_cache(cache_file, code) if cache_file and code else {}
     new_cache: dict[str, Any] = {}
     files = content_files(dirs)
     stamps: dict[Path, list[int]] = {}
@@ -111,8 +115,8 @@ def load_topics(dirs: list[Path], cache_file: Path | None = None, check_images: 
             for img in topic.images:
                 if not img.path.is_file():
                     result.problems.append(ContentError(topic.source, f"image not found: {img.src}", 0, "images"))
-    if cache_file is not None and (todo or new_cache.keys() != cache.keys()):
-        _write_cache(cache_file, new_cache)
+    if cache_file is not None and code and (todo or new_cache.keys() != cache.keys()):
+        _write_cache(cache_file, new_cache, code)
     return result
 
 
@@ -698,21 +702,36 @@ def topic_from_dict(d: dict[str, Any]) -> Topic:
     )
 
 
-def _read_cache(path: Path) -> dict[str, Any]:
+def code_fingerprint(package: Path = Path(__file__).parent) -> str | None:
+    """A hash of the source of the FINGERPRINTED modules, kept in the cache; None (cache unused) if one is unreadable.
+
+    Read only when the cache is consulted; ~40 kB hashed with the interpreter's own source hash (no hashlib import).
+    """
+    from importlib.util import source_hash
+
+    try:
+        sources = [(package / f"{name}.py").read_bytes() for name in FINGERPRINTED]
+    except OSError:
+        return None
+    digest = source_hash(b"\0".join(sources)).hex()
+    return f"{SCHEMA_VERSION}-{digest}"
+
+
+def _read_cache(path: Path, code: str) -> dict[str, Any]:
     try:
         data = json.loads(path.read_text(encoding="utf-8"))
     except (OSError, ValueError):
         return {}
-    if not isinstance(data, dict) or data.get("schema") != SCHEMA_VERSION or not isinstance(data.get("files"), dict):
+    if not isinstance(data, dict) or data.get("code") != code or not isinstance(data.get("files"), dict):
         return {}
     files: dict[str, Any] = data["files"]
     return files
 
 
-def _write_cache(path: Path, files: dict[str, Any]) -> None:
+def _write_cache(path: Path, files: dict[str, Any], code: str) -> None:
     # The cache is an optimisation: failing to write it must never fail the command.
     try:
         path.parent.mkdir(parents=True, exist_ok=True)
-        atomic_write(path, json.dumps({"schema": SCHEMA_VERSION, "files": files}, separators=(",", ":")).encode())
+        atomic_write(path, json.dumps({"code": code, "files": files}, separators=(",", ":")).encode())
     except OSError:
         pass

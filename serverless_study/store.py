@@ -82,10 +82,24 @@ MIGRATIONS: dict[int, tuple[str, ...]] = {
         "DROP TABLE card_state",
         "ALTER TABLE card_state_v2 RENAME TO card_state",
         "CREATE INDEX card_state_due ON card_state (due)",
-        "ALTER TABLE review_log ADD COLUMN phase TEXT",
-        "ALTER TABLE review_log ADD COLUMN previous TEXT",
-        "CREATE INDEX IF NOT EXISTS review_log_card ON review_log (card_id)",
-        "CREATE INDEX IF NOT EXISTS review_log_time ON review_log (reviewed_at)",
+        # Rebuilt rather than altered: v1 had no CHECK on the rating, and ALTER TABLE cannot add one.
+        """CREATE TABLE review_log_v2 (
+            id          INTEGER PRIMARY KEY,
+            card_id     TEXT NOT NULL,
+            reviewed_at TEXT NOT NULL,
+            rating      INTEGER NOT NULL CHECK (rating BETWEEN 1 AND 4),
+            answer      TEXT NOT NULL,
+            correct     INTEGER NOT NULL,
+            duration_ms INTEGER NOT NULL,
+            phase       TEXT,
+            previous    TEXT
+        )""",
+        """INSERT INTO review_log_v2 (id, card_id, reviewed_at, rating, answer, correct, duration_ms)
+           SELECT id, card_id, reviewed_at, rating, answer, correct, duration_ms FROM review_log""",
+        "DROP TABLE review_log",
+        "ALTER TABLE review_log_v2 RENAME TO review_log",
+        "CREATE INDEX review_log_card ON review_log (card_id)",
+        "CREATE INDEX review_log_time ON review_log (reviewed_at)",
         _APPEND_ONLY,
     ),
 }

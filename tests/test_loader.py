@@ -10,6 +10,7 @@ import pytest
 
 from serverless_study.errors import UsageError
 from serverless_study.loader import (
+    code_fingerprint,
     find_topic,
     load_topics,
     parse_text,
@@ -280,7 +281,7 @@ def test_damaged_cache_is_rebuilt(tmp_path: Path, damage: str) -> None:
     cache.write_text(damage)
     result = load_topics([pack], cache_file=cache)
     assert [t.id for t in result.topics] == ["alpha", "beta"] and result.problems == []
-    assert json.loads(cache.read_text())["schema"] == 1
+    assert json.loads(cache.read_text())["code"] == code_fingerprint()
 
 
 def test_cache_entry_with_wrong_shape_is_reparsed(tmp_path: Path) -> None:
