@@ -59,7 +59,8 @@ def load_topics(dirs: list[Path], cache_file: Path | None = None, check_images: 
     """Load every topic under `dirs`; files with problems are skipped and reported, the rest load.
 
     With `cache_file`, topics of files whose path, size and mtime are unchanged come from a JSON cache
-    instead of being parsed again; a damaged or stale cache is ignored and rewritten.
+    instead of being parsed again; a damaged or stale cache, or one written by other code (see `code_fingerprint`),
+    is ignored and rewritten.
     """
     result = LoadResult(problems=missing_dirs(dirs))
     code = code_fingerprint() if cache_file else None  # None: no cache
