@@ -108,7 +108,8 @@ def test_every_csv_note_is_in_the_package_with_its_guid_and_tags() -> None:
 def test_fields_by_note_type() -> None:
     notes = by_key(build_package(fixture_topics()))
     runtime = notes["fx-typed/runtime/typed"]
-    front, answer, back, topic, source = runtime.fields
+    assert runtime.fields[0] == "Which AWS service runs your code without servers?"
+    _, answer, back, topic, source = runtime.fields
     assert answer == "Lambda"
     assert back.startswith('You upload code; AWS runs it on demand.<br><br><img src="typed-diagram.svg"')
     assert topic == "&lt;i&gt;Typed&lt;/i&gt; &amp; &lt;script&gt;alert('title')&lt;/script&gt;"
