@@ -40,7 +40,9 @@ from serverless_study.errors import ExportError, UsageError
 from serverless_study.model import Fact, Topic
 
 # Generated once with random.randrange(1 << 30, 1 << 31) and kept: Anki knows a note type by its id, so a
-# changed id would make every later import a new, separate note type. Documented in the README.
+# changed id would make every later import a new, separate note type. Documented in the README. For the same
+# reason never rename or reorder a note type's fields or template: Anki would import it as a copy, and every
+# note of ours already in a collection would conflict. Templates and the stylesheet may change freely.
 BASIC_MODEL_ID = 1908657351
 CLOZE_MODEL_ID = 1608085245
 TYPED_MODEL_ID = 1728208916
@@ -82,7 +84,7 @@ th { background: var(--ss-head); }
 ol, ul { margin: 0.25em 0; padding-left: 1.5em; }
 li { margin: 0.2em 0; }
 .cloze { font-weight: bold; color: var(--ss-accent); }
-#typeans { width: 100%; box-sizing: border-box; font-size: inherit; }
+input#typeans { width: 100%; box-sizing: border-box; font-size: inherit; }
 img { max-width: 100%; height: auto; }
 .nightMode img, .night_mode img { background: #fff; padding: 0.25em; border-radius: 4px; }
 """

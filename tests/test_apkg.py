@@ -5,6 +5,7 @@ from __future__ import annotations
 import dataclasses
 import io
 import json
+import re
 import shutil
 import sqlite3
 import zipfile
@@ -76,12 +77,22 @@ def test_note_types_have_distinct_ids_and_the_fields_their_templates_use() -> No
     assert "{{cloze:Text}}" in CLOZE.front and CLOZE.cloze and not BASIC.cloze
 
 
-def test_stylesheet_reads_in_night_mode_too() -> None:
-    assert ".nightMode" in STYLESHEET and ".night_mode" in STYLESHEET
-    # Anki's own theme sets the text and background colours; we only colour our accents, per mode
-    assert "background-color" not in STYLESHEET.split(".nightMode")[0].split("}")[0]
-    for selector in ("table", "th, td", "ol, ul", ".cloze", "#typeans", "img"):
-        assert selector + " {" in STYLESHEET
+def css_rules(css: str) -> dict[str, str]:
+    return {sel.strip(): body for sel, body in re.findall(r"([^{}]+)\{([^}]*)\}", css)}
+
+
+def test_stylesheet_leaves_text_and_background_to_anki_and_colours_accents_per_mode() -> None:
+    rules = css_rules(STYLESHEET)
+    night = rules[".card.nightMode, .nightMode .card, .night_mode .card"]
+    # Anki's light and dark themes set the text and background colours; ours would fight them
+    assert not re.search(r"(^|[;\s])(color|background(-color)?):", rules[".card"])
+    light_vars = set(re.findall(r"(--ss-[a-z]+):", rules[".card"]))
+    assert set(re.findall(r"(--ss-[a-z]+):", night)) == light_vars - {"--ss-head"}  # translucent: fits both
+    for selector, body in rules.items():
+        for value in re.findall(r"(?:^|[;\s])(?:color|background):\s*([^;]+)", body):
+            assert value.startswith("var(--ss-") or "night" in selector.lower(), (selector, value)
+    for selector in ("table", "th, td", "th", "ol, ul", ".cloze", "input#typeans", "img"):
+        assert selector in rules
 
 
 # --- notes ------------------------------------------------------------------------------------

@@ -12,6 +12,7 @@ from typing import Any
 
 import pytest
 
+from serverless_study import apkg
 from serverless_study.anki import build_export, note_guid, write_export
 from serverless_study.apkg import TYPED, Package, build_package, write_package
 from serverless_study.loader import load_topics
@@ -113,9 +114,31 @@ def test_fixture_package_imports_completely_then_adds_nothing_again(collection: 
     assert "&lt;script&gt;alert('term')&lt;/script&gt;" in evil.question() and "<script>alert" not in evil.answer()
     assert '<img src="typed-diagram.svg"' in evil.answer()
 
+    # an escaped answer is compared as the text it shows; Anki's check is exact, case included
+    blink = col.get_note(col.find_notes(f'"note:{TYPED.name}" "which tag"')[0])
+    assert "typeBad" not in col.compare_answer(blink["Answer"], "<blink>")
+    assert "typeBad" in col.compare_answer(note["Answer"], "lambda")
+
     again = import_package(col, out)
     assert counts(again) == (0, 0, len(package.notes), 0)
     assert col.note_count() == len(package.notes)
+
+
+def test_a_new_stylesheet_reaches_the_collection_without_touching_notes(
+    collection: Any, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    col = collection
+    ledger = tmp_path / "ledger.json"
+    package = export(topics_from(PACKS), tmp_path / "v1.apkg", ledger, T1)
+    import_package(col, tmp_path / "v1.apkg")
+    monkeypatch.setattr(apkg, "STYLESHEET", apkg.STYLESHEET + ".ss-new { color: var(--ss-accent); }\n")
+    export(topics_from(PACKS), tmp_path / "v2.apkg", ledger, T1 + timedelta(days=1))
+    log = import_package(col, tmp_path / "v2.apkg")
+    assert counts(log) == (0, 0, len(package.notes), 0)
+    for nt in apkg.NOTE_TYPES:
+        assert col.models.by_name(nt.name)["css"].endswith(".ss-new { color: var(--ss-accent); }\n"), nt.name
+    ours = sorted(m["name"] for m in col.models.all() if m["name"].startswith("Serverless Study"))
+    assert ours == sorted(nt.name for nt in apkg.NOTE_TYPES)  # updated in place, not imported as copies
 
 
 def test_shipped_content_imports_completely(collection: Any, tmp_path: Path) -> None:
