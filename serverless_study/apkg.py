@@ -233,14 +233,20 @@ class Ledger:
 
     entries: Mapping[str, tuple[str, int]] = field(default_factory=dict)
 
-    def stamp(self, key: str, digest: str, now: int) -> tuple[int, Ledger | None]:
-        """The modification time for `key` with this content; a new ledger when the content is new or changed."""
-        known = self.entries.get(key)
-        if known is not None and known[0] == digest:
-            return known[1], None
-        # strictly newer than the last version, or Anki keeps the old one
-        when = now if known is None else max(now, known[1] + 1)
-        return when, Ledger({**self.entries, key: (digest, when)})
+    def stamp(self, contents: Iterable[tuple[str, str]], now: int) -> tuple[dict[str, int], Ledger]:
+        """Each key's modification time for its (key, digest) content, and the ledger that records them.
+
+        Unchanged content keeps its time; new or changed content gets `now`, and always a time later than the
+        version before it, or Anki would keep that one (two exports in one second, a clock set back).
+        """
+        entries = dict(self.entries)
+        times: dict[str, int] = {}
+        for key, digest in contents:
+            known = entries.get(key)
+            if known is None or known[0] != digest:
+                known = entries[key] = (digest, now if known is None else max(now, known[1] + 1))
+            times[key] = known[1]
+        return times, Ledger(entries)
 
     def to_json(self) -> str:
         return json.dumps({"format": 1, "entries": {k: list(v) for k, v in sorted(self.entries.items())}}, indent=0)
@@ -271,17 +277,11 @@ class Stamps:
 def stamp(package: Package, ledger: Ledger, now: datetime) -> Stamps:
     """Each note's modification time: unchanged notes keep theirs, so only edited notes look newer to Anki."""
     secs = int(now.timestamp())
-    notes: dict[str, int] = {}
-    changed = 0
-    for note in package.notes:
-        notes[note.guid], newer = ledger.stamp(note.guid, note.digest(), secs)
-        if newer is not None:
-            ledger, changed = newer, changed + 1
-    types: dict[int, int] = {}
-    for nt in NOTE_TYPES:
-        types[nt.id], newer = ledger.stamp(f"notetype:{nt.id}", nt.digest(), secs)
-        ledger = newer or ledger
-    return Stamps(notes, types, ledger, changed)
+    notes, after = ledger.stamp(((n.guid, n.digest()) for n in package.notes), secs)
+    type_keys = {f"notetype:{nt.id}": nt for nt in NOTE_TYPES}
+    types, after = after.stamp(((key, nt.digest()) for key, nt in type_keys.items()), secs)
+    changed = sum(ledger.entries.get(guid) != after.entries[guid] for guid in notes)
+    return Stamps(notes, {type_keys[key].id: t for key, t in types.items()}, after, changed)
 
 
 def read_ledger(path: Path) -> Ledger:
