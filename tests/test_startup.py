@@ -6,7 +6,7 @@ import subprocess
 import sys
 from pathlib import Path
 
-HEAVY = ("questionary", "prompt_toolkit", "fsrs", "yaml", "anki", "genanki", "sqlite3")
+HEAVY = ("questionary", "prompt_toolkit", "fsrs", "yaml", "anki", "sqlite3")
 
 
 def imported_modules(args: list[str], env_home: Path) -> set[str]:
