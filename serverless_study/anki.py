@@ -18,6 +18,7 @@ from serverless_study.model import Comparison, Concept, Fact, Image, Sequence, T
 
 DEFAULT_DECK = "Serverless Study"
 BASIC, CLOZE = "Basic", "Cloze"  # stock note types; Anki matches them by name
+CLOZE_PART = "cloze"  # the last part of a cloze note's key: a fact that gains a cloze becomes another note
 COLUMNS = ("guid", "notetype", "deck", "Front / Text", "Back / Back Extra", "tags")
 # Column numbers are 1-based in Anki's headers; the separator must come before #columns.
 HEADER_LINES = (
@@ -30,7 +31,6 @@ HEADER_LINES = (
     "#tags column:6",
 )
 TAG_ROOT = "serverless-study"
-CLOZE_PART = "cloze"  # the last part of a cloze note's key: a fact that gains a cloze becomes another note
 _GAP = re.compile(r"\{\{(.*?)\}\}")
 
 
