@@ -320,10 +320,10 @@ def package_bytes(package: Package, stamps: Stamps, media: Mapping[str, bytes]) 
 def _fill_collection(db: sqlite3.Connection, package: Package, stamps: Stamps) -> None:
     models = {nt.id: nt.genanki_model() for nt in NOTE_TYPES}
     decks = {d.id: genanki.Deck(d.id, d.name, d.description) for d in package.decks}
-    for n in package.notes:
-        decks[n.deck_id].add_note(
-            genanki.Note(model=models[n.note_type.id], fields=list(n.fields), tags=list(n.tags), guid=n.guid)
-        )
+    for position, n in enumerate(package.notes, start=1):
+        # a new card's due is its place in the new queue: Anki introduces them in content order
+        fields, tags = list(n.fields), list(n.tags)
+        decks[n.deck_id].add_note(genanki.Note(models[n.note_type.id], fields, tags=tags, guid=n.guid, due=position))
     for model in models.values():  # every note type, used or not, so the package always has all three
         decks[package.decks[0].id].add_model(model)
     cursor = db.cursor()

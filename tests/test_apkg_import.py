@@ -92,6 +92,9 @@ def check_fresh_import(col: Any, package: Package, log: Any) -> None:
     media = col.media.check()
     assert (list(media.missing), list(media.unused), list(media.missing_media_notes)) == ([], [], [])
     assert sorted(Path(col.media.dir()).iterdir()) == sorted(Path(col.media.dir()) / m.name for m in package.media)
+    # new cards come in content order: Anki keeps a new card's position in the new queue
+    dues = dict(col.db.all("SELECT n.guid, c.due FROM cards c JOIN notes n ON n.id = c.nid"))
+    assert [dues[note.guid] for note in package.notes] == list(range(1, n + 1))
     typed = [note for note in package.notes if note.note_type is TYPED]
     typed_cards = col.find_cards(f'"note:{TYPED.name}"')
     assert len(typed_cards) == len(typed)
