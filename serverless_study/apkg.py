@@ -48,7 +48,7 @@ CLOZE_MODEL_ID = 1608085245
 TYPED_MODEL_ID = 1728208916
 
 # Ids and times that carry no meaning: fixed so that the same content gives the same bytes.
-_FIRST_ROW_ID = 1_700_000_000_000  # note and card ids count up from here (Anki reads them as creation ms)
+_FIRST_ROW_ID = 1_700_000_000_000  # genanki's first note and card id; ids from each note's time replace them
 _BUILD_TIME = 1_700_000_000  # genanki's stamp; every note's and note type's own time replaces it
 _ZIP_DATE = (1980, 1, 1, 0, 0, 0)  # the earliest date a zip entry can carry
 TYPE_IN_MAX_WORDS = 4
@@ -328,15 +328,39 @@ def _fill_collection(db: sqlite3.Connection, package: Package, stamps: Stamps) -
         decks[package.decks[0].id].add_model(model)
     cursor = db.cursor()
     genanki.Package(list(decks.values())).write_to_db(cursor, _BUILD_TIME, itertools.count(_FIRST_ROW_ID))
-    for guid, mod in stamps.notes.items():
-        cursor.execute("UPDATE notes SET mod = ? WHERE guid = ?", (mod, guid))
-    cursor.execute("UPDATE cards SET mod = (SELECT mod FROM notes WHERE notes.id = cards.nid)")
+    _set_times(cursor, [(n.guid, stamps.notes[n.guid]) for n in package.notes])
     (raw,) = cursor.execute("SELECT models FROM col").fetchone()
     stored = json.loads(raw)
     for model_id, mod in stamps.note_types.items():
         stored[str(model_id)]["mod"] = mod
     cursor.execute("UPDATE col SET models = ?", (json.dumps(stored),))
     db.commit()
+
+
+def _set_times(cursor: sqlite3.Cursor, notes: list[tuple[str, int]]) -> None:
+    """Each note's and card's time, and ids from those times: Anki shows a new note's id as when it was added."""
+    cursor.execute("UPDATE notes SET id = -id")  # out of the way of the new ids
+    cursor.execute("UPDATE cards SET id = -id, nid = -nid")
+    note_ids = _unique_ids(mod * 1000 for _, mod in notes)  # milliseconds
+    for (guid, mod), nid in zip(notes, note_ids, strict=True):
+        (old,) = cursor.execute("SELECT id FROM notes WHERE guid = ?", (guid,)).fetchone()
+        cursor.execute("UPDATE notes SET id = ?, mod = ? WHERE id = ?", (nid, mod, old))
+        cursor.execute("UPDATE cards SET nid = ?, mod = ? WHERE nid = ?", (nid, mod, old))
+    cards = cursor.execute("SELECT id, nid FROM cards ORDER BY nid, ord").fetchall()
+    for (old, _), cid in zip(cards, _unique_ids(nid for _, nid in cards), strict=True):
+        cursor.execute("UPDATE cards SET id = ? WHERE id = ?", (cid, old))
+
+
+def _unique_ids(wanted: Iterable[int]) -> list[int]:
+    """Each wanted id, or the next free one after it when an earlier one took it."""
+    taken: set[int] = set()
+    out = []
+    for want in wanted:
+        while want in taken:
+            want += 1
+        taken.add(want)
+        out.append(want)
+    return out
 
 
 def _add(out: zipfile.ZipFile, name: str, data: bytes) -> None:

@@ -313,7 +313,7 @@ def test_the_same_content_gives_the_same_bytes() -> None:
         assert z.read("1") == (FIXTURES / "apkg" / "images" / "typed-diagram.svg").read_bytes()
 
 
-def test_the_collection_carries_each_notes_own_time(tmp_path: Path) -> None:
+def test_the_collection_carries_each_notes_own_time_and_ids_from_it(tmp_path: Path) -> None:
     package = build_package(fixture_topics())
     stamps = stamp(package, Ledger(), T1)
     edited = dict(stamps.notes)
@@ -325,15 +325,22 @@ def test_the_collection_carries_each_notes_own_time(tmp_path: Path) -> None:
         db_file.write_bytes(z.read("collection.anki2"))
     db = sqlite3.connect(db_file)
     try:
-        mods = dict(db.execute("SELECT guid, mod FROM notes").fetchall())
-        card_mods = set(db.execute("SELECT mod FROM cards").fetchall())
+        notes = db.execute("SELECT guid, id, mod FROM notes").fetchall()
+        cards = db.execute("SELECT id, nid, mod, due FROM cards").fetchall()
         (models,) = db.execute("SELECT models FROM col").fetchone()
-        (count,) = db.execute("SELECT count(*) FROM cards").fetchone()
     finally:
         db.close()
-    assert mods == edited
-    assert card_mods == {(int(T1.timestamp()),), (int(T1.timestamp()) + 3600,)}
-    assert count == len(package.notes)
+    assert {g: mod for g, _, mod in notes} == edited
+    # a note's id is its time in ms (Anki shows it as the day it was added), one apart within a second
+    t1 = int(T1.timestamp()) * 1000
+    ids = {g: nid for g, nid, _ in notes}
+    assert [ids[n.guid] for n in package.notes if n.guid != guid] == list(range(t1, t1 + len(package.notes) - 1))
+    assert ids[guid] == t1 + 3600 * 1000
+    note_of = {nid: (g, mod) for g, nid, mod in notes}
+    assert len(cards) == len(package.notes) and len({c[0] for c in cards}) == len(cards)
+    for card_id, nid, mod, due in cards:
+        assert card_id == nid and mod == note_of[nid][1]
+        assert due == [n.guid for n in package.notes].index(note_of[nid][0]) + 1
     assert {m["name"]: m["mod"] for m in json.loads(models).values()} == {
         nt.name: stamps.note_types[nt.id] for nt in NOTE_TYPES
     }

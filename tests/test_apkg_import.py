@@ -110,6 +110,8 @@ def test_fixture_package_imports_completely_then_adds_nothing_again(collection: 
     check_fresh_import(col, package, import_package(col, out))
 
     # what the learner sees: escaped content as text, a type-in box, images by file name
+    added = {col.get_note(nid).guid: nid // 1000 for nid in col.find_notes("tag:serverless-study")}
+    assert added == {note.guid: int(T1.timestamp()) for note in package.notes}  # added when first exported
     note = col.get_note(col.find_notes(f'"note:{TYPED.name}" Lambda')[0])
     assert note.guid == note_guid("fx-typed/runtime/typed") and note["Answer"] == "Lambda"
     assert sorted(note.tags) == ["fact", "fx-typed", "serverless-study"]
