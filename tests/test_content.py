@@ -7,6 +7,7 @@ import xml.etree.ElementTree as ET
 
 import pytest
 
+from serverless_study.answers import normalise
 from serverless_study.loader import content_files, load_topics
 from serverless_study.model import Comparison, Concept, Fact, Sequence, Topic
 from serverless_study.paths import shipped_content_dir, shipped_images_dir
@@ -141,4 +142,4 @@ def test_cloze_gaps_are_answers(topics: list[Topic]) -> None:
         for f in t.facts:
             if f.cloze:
                 (gap,) = re.findall(r"\{\{(.*?)\}\}", f.cloze)
-                assert gap.casefold() in {a.casefold() for a in (f.answer, *f.accept)}, f"{t.id}/{f.id}"
+                assert normalise(gap) in {normalise(a) for a in (f.answer, *f.accept)}, f"{t.id}/{f.id}"
