@@ -230,10 +230,13 @@ def _pair_findings(topic: Topic, by_id: dict[str, Topic]) -> Iterator[Finding]:
     # The topic's own name and the terms it defines are its vocabulary: they appear in prompts by necessity.
     vocabulary = [_words(x) for x in (topic.title, topic.id.replace("-", " "))]
     vocabulary += [_words(n) for c in topic.concepts for n in (c.term, *c.aliases)]
+    vocabulary += [_words(col) for cmp in topic.comparisons for col in cmp.columns]
     for fact in topic.facts:
         answer = _words(fact.answer)
         if not _content_words(fact.answer) or any(_has_phrase(v, answer) for v in vocabulary):
             continue  # "yes" or "the" give nothing away; nor does "Lambda" in the Lambda topic
+        if _has_phrase(_words(fact.prompt), answer):
+            continue  # "Fargate or Lambda?": the prompt itself offers the answer, so no other prompt gives it away
         for other in topic.items:
             if other is fact or not isinstance(other, Fact | Concept):
                 continue  # table and sequence titles are headings; their cells are taught, not asked
