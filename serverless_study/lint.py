@@ -31,8 +31,9 @@ LINTS: dict[str, str] = {
 }
 MAX_TYPED_WORDS = 6
 STALE_MONTHS = 18
-SIMILAR_DEFINITIONS = 0.6  # share of content words two definitions have in common (Jaccard)
+SIMILAR_DEFINITIONS = 0.4  # share of content words two definitions have in common (Jaccard)
 SIMILAR_CELLS = 0.85  # difflib ratio of two normalised cells
+MIRRORED_CELLS = 0.75  # difflib ratio of two cells' words once negations and opposites are folded
 
 # Words too common to give a term away or to make two texts alike.
 _STOP = frozenset(
@@ -189,7 +190,7 @@ def _true_false_twins(cmp: Comparison) -> Iterator[tuple[str, str]]:
                     continue
                 if SequenceMatcher(None, na, nb).ratio() >= SIMILAR_CELLS:
                     yield "SS109", f"row {_q(row.id)}: cells {_q(a)} and {_q(b)} are nearly the same"
-                elif _mirror_key(na) == _mirror_key(nb):
+                elif _mirrored(na.split(), nb.split()):
                     yield "SS109", f"row {_q(row.id)}: cells {_q(a)} and {_q(b)} mirror each other"
 
 
@@ -306,9 +307,14 @@ def _jaccard(a: set[str], b: set[str]) -> float:
     return len(a & b) / len(a | b) if a and b else 0.0
 
 
-def _mirror_key(normalised: str) -> list[str]:
-    """The words with negations dropped and antonyms folded: cells that differ only by those mirror each other."""
-    return [_ANTONYMS.get(w, w) for w in normalised.split() if w not in _NEGATIONS]
+def _mirrored(a: list[str], b: list[str]) -> bool:
+    """Cells that say nearly the same once negations are dropped and opposites folded ("long-" / "short-running")."""
+    folded = SequenceMatcher(None, _mirror_key(a), _mirror_key(b)).ratio()
+    return folded >= MIRRORED_CELLS and folded > SequenceMatcher(None, a, b).ratio()
+
+
+def _mirror_key(words: list[str]) -> list[str]:
+    return [_ANTONYMS.get(w, w) for w in words if w not in _NEGATIONS]
 
 
 def _q(text: str, limit: int = 40) -> str:

@@ -59,7 +59,7 @@ CASES: dict[str, tuple[str, str]] = {
     ),
     "SS109": (
         "comparisons:\n  - id: t\n    title: Compute\n    columns: [EC2, Fargate]\n    rows:\n"
-        "      - {id: r, cells: [Long-running workloads, Short-running workloads]}\n",
+        "      - {id: r, cells: [Suits long-running containers, Suits short-running tasks]}\n",
         "comparisons:\n  - id: t\n    title: Compute\n    columns: [EC2, Fargate]\n    rows:\n"
         "      - {id: r, cells: [You choose instance types, You choose vCPU and memory per task]}\n",
     ),
