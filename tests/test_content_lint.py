@@ -185,3 +185,10 @@ def test_check_today_is_validated(pack: Path) -> None:
 def test_check_today_moves_the_freshness_window(pack: Path) -> None:
     code, _, _ = run("check", "--strict", str(pack), "--today", "2030-01-01")
     assert code == 1
+
+
+def test_shipped_content_passes_check_strict() -> None:
+    """What CI runs: the shipped content has no problems and no lint warnings (fixed date: sources do not age here)."""
+    code, out, err = run("check", "--strict", "--today", "2026-11-28")
+    assert code == 0, out + err
+    assert out.rstrip().endswith(", 0 problems, 0 warnings")
