@@ -307,7 +307,7 @@ def _order_question(card: Card, seq: Sequence, rng: random.Random) -> Question:
         prompt,
         answer=answer,
         accept=_order_alternatives(keys, shown, answer),
-        explanation=" → ".join(texts),
+        explanation="\n".join(x for x in (" → ".join(texts), _note_line(seq.note)) if x),
     )
 
 
@@ -413,4 +413,4 @@ def _note_line(note: str) -> str:
 
 def _row_summary(cmp: Comparison, row: Row) -> str:
     cells = "; ".join(f"{col}: {cell}" for col, cell in zip(cmp.columns, row.cells, strict=False) if cell)
-    return f"{row.label} — {cells}" if row.label else cells
+    return "\n".join(x for x in (f"{row.label} — {cells}" if row.label else cells, _note_line(cmp.note)) if x)

@@ -111,3 +111,12 @@ def test_topic_sources_are_checked_too() -> None:
     raw = "id: n\ntitle: N\nsources:\n  - {url: https://x, checked: soon}\nfacts: [{id: f, prompt: p, answer: a}]\n"
     _, problems = parse_text(raw, "n.yaml", Path("."))
     assert [str(p) for p in problems] == ["n.yaml:4: sources[0].checked: 'soon' is not a YYYY-MM month"]
+
+
+def test_table_note_follows_the_row_after_answering() -> None:
+    import random
+
+    (topic,) = load_topics([SOURCED]).topics
+    cards = {c.id: c for c in generate_cards([topic])}
+    q = make_question(cards["noted/a-vs-b/column/size.widget"], {topic.id: topic}, random.Random(1))
+    assert q.explanation == "Widget: Small; Gizmo: Large\nNote: Sizes as sold."
