@@ -93,7 +93,7 @@ def lint_topics(topics: list[Topic], today: date) -> list[Finding]:
     out: list[Finding] = []
     for topic in topics:
         raw = [*_item_findings(topic), *_pair_findings(topic, by_id), *_freshness(topic, today)]
-        out += _apply_ignores(topic, raw)
+        out += sorted(_apply_ignores(topic, raw), key=lambda f: f.line)
     return out
 
 
