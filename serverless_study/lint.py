@@ -230,8 +230,10 @@ def _prompt_texts(item: Item) -> list[tuple[str, str]]:
 def _pair_findings(topic: Topic, by_id: dict[str, Topic]) -> Iterator[Finding]:
     # The topic's own name and the terms it defines are its vocabulary: they appear in prompts by necessity.
     vocabulary = [_words(x) for x in (topic.title, topic.id.replace("-", " "))]
-    vocabulary += [_words(n) for c in topic.concepts for n in (c.term, *c.aliases)]
-    vocabulary += [_words(col) for cmp in topic.comparisons for col in cmp.columns]
+    # Not aliases: an alias ("EKS-D", "K8s") is what a short-name fact asks for, so it must not leak into prompts.
+    vocabulary += [_words(c.term) for c in topic.concepts]
+    aliases = {normalise(a) for c in topic.concepts for a in c.aliases}
+    vocabulary += [_words(col) for cmp in topic.comparisons for col in cmp.columns if normalise(col) not in aliases]
     for fact in topic.facts:
         answer = _words(fact.answer)
         if not _content_words(fact.answer) or any(_has_phrase(v, answer) for v in vocabulary):

@@ -192,3 +192,27 @@ def test_shipped_content_passes_check_strict() -> None:
     code, out, err = run("check", "--strict", "--today", "2026-11-28")
     assert code == 0, out + err
     assert out.rstrip().endswith(", 0 problems, 0 warnings")
+
+
+def test_an_alias_in_other_prompts_gives_a_short_name_away_but_a_term_does_not() -> None:
+    concept = "concepts:\n  - {id: d, term: EKS Distro, definition: AWS's build of Kubernetes., aliases: [EKS-D]}\n"
+    short = "  - {id: short, prompt: What is the short name of EKS Distro?, answer: EKS-D}\n"
+    assert lint(concept + "facts:\n" + short + "  - {id: w, prompt: Where does EKS-D run?, answer: Anywhere}\n") == [
+        "SS104"
+    ]
+    term = "  - {id: t, prompt: What is EKS Distro built from?, answer: EKS Distro}\n"
+    assert (
+        lint(concept + "facts:\n" + term + "  - {id: w, prompt: Where does EKS Distro run?, answer: Anywhere}\n") == []
+    )
+
+
+def test_a_column_name_answer_is_vocabulary() -> None:
+    table = (
+        "comparisons:\n  - id: t\n    title: Compute\n    columns: [EC2, Fargate]\n    rows:\n"
+        "      - {id: r, cells: [You patch the instances, AWS patches the hosts]}\n"
+    )
+    facts = (
+        "facts:\n  - {id: a, prompt: Which runs apps 24/7 on your instances?, answer: EC2}\n"
+        "  - {id: b, prompt: Is Fargate dearer than EC2?, answer: 'Yes'}\n"
+    )
+    assert lint(table + facts) == []
