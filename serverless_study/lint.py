@@ -61,6 +61,8 @@ _ANTONYMS = {
 }
 _META = re.compile(r"\b(?:the notes?|the comparison|above|below)\b", re.IGNORECASE)
 _GAP = re.compile(r"\{\{.*?\}\}")
+_ACRONYM = re.compile(r"^[A-Z][A-Z0-9]{2,5}s?$")
+_CAPITALISED_RUN = re.compile(r"\b[A-Z][a-z]+(?:\s+[A-Z][a-z]+)+")
 
 
 @dataclass(frozen=True)
@@ -141,12 +143,31 @@ def _definition_names_term(c: Concept, concepts: tuple[Concept, ...]) -> Iterato
         if _has_phrase(definition, _words(name)):
             yield "SS101", f"the definition of {_q(c.term)} names it ({_q(name)})"
             return
+    spelled = next((a for a in _acronyms(c) if _spells_out(c.definition, a)), None)
+    if spelled:
+        yield "SS101", f"the definition of {_q(c.term)} spells out {_q(spelled)}"
+        return
     own = set().union(*(_content_words(n) for n in (c.term, *c.aliases)))
     # A word is distinctive if no other term of the topic has it: it singles this term out among the choices.
     others = {w for o in concepts if o.id != c.id for n in (o.term, *o.aliases) for w in _content_words(n)}
     shared = sorted((own - others) & {_stem(w) for w in definition})
     if shared:
         yield "SS101", f"the definition of {_q(c.term)} contains {_q(shared[0])}, a word of its term"
+
+
+def _acronyms(c: Concept) -> list[str]:
+    return [w.rstrip("s") for n in (c.term, *c.aliases) for w in n.split() if _ACRONYM.match(w)]
+
+
+def _spells_out(text: str, acronym: str) -> bool:
+    """True if words of `text` start with the acronym's letters ("Elastic Container Service" for ECS), or capitalised
+    words spell all but its first letter ("Systems Manager" for SSM, "Container Registry" for ECR)."""
+    words = _words(text)
+    n = len(acronym)
+    target = acronym.lower()
+    if any("".join(w[0] for w in words[i : i + n]) == target for i in range(len(words) - n + 1)):
+        return True
+    return any("".join(w[0] for w in run.split()).lower() == target[1:] for run in _CAPITALISED_RUN.findall(text))
 
 
 def _accept_repeats(f: Fact) -> Iterator[tuple[str, str]]:

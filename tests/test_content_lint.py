@@ -216,3 +216,16 @@ def test_a_column_name_answer_is_vocabulary() -> None:
         "  - {id: b, prompt: Is Fargate dearer than EC2?, answer: 'Yes'}\n"
     )
     assert lint(table + facts) == []
+
+
+@pytest.mark.parametrize(
+    "definition, flagged",
+    [
+        ("What a server is registered as with Systems Manager activation keys.", True),
+        ("A registry run by Elastic Container Service staff.", True),
+        ("What a server is registered as with the activation key from the script.", False),
+    ],
+)
+def test_a_definition_that_spells_out_an_acronym_of_its_term(definition: str, flagged: bool) -> None:
+    body = f"concepts:\n  - {{id: m, term: SSM managed instance, definition: {definition}, aliases: [ECS box]}}\n"
+    assert lint(body) == (["SS101"] if flagged else [])
