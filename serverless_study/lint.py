@@ -255,21 +255,34 @@ def _pair_findings(topic: Topic, by_id: dict[str, Topic]) -> Iterator[Finding]:
     vocabulary += [_words(c.term) for c in topic.concepts]
     aliases = {normalise(a) for c in topic.concepts for a in c.aliases}
     vocabulary += [_words(col) for cmp in topic.comparisons for col in cmp.columns if normalise(col) not in aliases]
+    # Table and sequence titles are headings and their cells are taught, not asked: only facts and concepts count.
+    prompts = [
+        (item, what, [_stem(w) for w in _words(text)])
+        for item in topic.items
+        if isinstance(item, Fact | Concept)
+        for what, text in _prompt_texts(item)
+    ]
+    index: dict[str, set[int]] = {}
+    for i, (_, _, stems) in enumerate(prompts):
+        for s in stems:
+            index.setdefault(s, set()).add(i)
     for fact in topic.facts:
         answer = _words(fact.answer)
         if not _content_words(fact.answer) or any(_has_phrase(v, answer) for v in vocabulary):
             continue  # "yes" or "the" give nothing away; nor does "Lambda" in the Lambda topic
         if _has_phrase(_words(fact.prompt), answer):
             continue  # "Fargate or Lambda?": the prompt itself offers the answer, so no other prompt gives it away
-        for other in topic.items:
-            if other is fact or not isinstance(other, Fact | Concept):
-                continue  # table and sequence titles are headings; their cells are taught, not asked
-            for what, text in _prompt_texts(other):
-                if _has_phrase(_words(text), answer):
-                    yield from _Reporter(topic, other).all(
-                        [("SS104", f"{what} gives away the answer of {_q(fact.id)} ({_q(fact.answer)})")]
-                    )
-                    break
+        target = [_stem(w) for w in answer]
+        candidates = set.intersection(*(index.get(s, set()) for s in target))
+        reported: set[str] = set()
+        for i in sorted(candidates):
+            other, what, stems = prompts[i]
+            if other is fact or other.id in reported or not _has_stems(stems, target):
+                continue
+            reported.add(other.id)
+            yield from _Reporter(topic, other).all(
+                [("SS104", f"{what} gives away the answer of {_q(fact.id)} ({_q(fact.answer)})")]
+            )
     peers = [c for r in topic.related if r in by_id and r != topic.id for c in by_id[r].concepts]
     for i, a in enumerate(topic.concepts):
         for b in [*topic.concepts[i + 1 :], *peers]:
@@ -321,7 +334,10 @@ def _content_words(text: str) -> set[str]:
 
 
 def _has_phrase(words: list[str], phrase: list[str]) -> bool:
-    stems, target = [_stem(w) for w in words], [_stem(w) for w in phrase]
+    return _has_stems([_stem(w) for w in words], [_stem(w) for w in phrase])
+
+
+def _has_stems(stems: list[str], target: list[str]) -> bool:
     n = len(target)
     return n > 0 and any(stems[i : i + n] == target for i in range(len(stems) - n + 1))
 
