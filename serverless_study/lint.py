@@ -7,6 +7,7 @@ breaks a lint on purpose says so with `lint-ignore: [{code, reason}]`.
 from __future__ import annotations
 
 import re
+from collections import Counter
 from collections.abc import Iterable, Iterator
 from dataclasses import dataclass
 from datetime import date
@@ -103,10 +104,14 @@ def lint_topics(topics: list[Topic], today: date) -> list[Finding]:
 
 
 def _item_findings(topic: Topic) -> Iterator[Finding]:
+    names = {c.id: _name_words(c) for c in topic.concepts}
+    concepts_with = Counter(w for words in names.values() for w in words)  # word -> how many terms have it
     for item in topic.items:
         found = _Reporter(topic, item)
         if isinstance(item, Concept):
-            yield from found.all(_definition_names_term(item, topic.concepts))
+            # A word is distinctive if no other term of the topic has it: it singles this term out among the choices.
+            distinctive = {w for w in names[item.id] if concepts_with[w] == 1}
+            yield from found.all(_definition_names_term(item, distinctive))
         elif isinstance(item, Fact):
             yield from found.all(_accept_repeats(item))
             yield from found.all(_long_answer(item))
@@ -137,7 +142,11 @@ class _Reporter:
             )
 
 
-def _definition_names_term(c: Concept, concepts: tuple[Concept, ...]) -> Iterator[tuple[str, str]]:
+def _name_words(c: Concept) -> set[str]:
+    return set().union(*(_content_words(n) for n in (c.term, *c.aliases)))
+
+
+def _definition_names_term(c: Concept, distinctive: set[str]) -> Iterator[tuple[str, str]]:
     definition = _words(c.definition)
     for name in (c.term, *c.aliases):
         if _has_phrase(definition, _words(name)):
@@ -147,10 +156,7 @@ def _definition_names_term(c: Concept, concepts: tuple[Concept, ...]) -> Iterato
     if spelled:
         yield "SS101", f"the definition of {_q(c.term)} spells out {_q(spelled)}"
         return
-    own = set().union(*(_content_words(n) for n in (c.term, *c.aliases)))
-    # A word is distinctive if no other term of the topic has it: it singles this term out among the choices.
-    others = {w for o in concepts if o.id != c.id for n in (o.term, *o.aliases) for w in _content_words(n)}
-    shared = sorted((own - others) & {_stem(w) for w in definition})
+    shared = sorted(distinctive & {_stem(w) for w in definition})
     if shared:
         yield "SS101", f"the definition of {_q(c.term)} contains {_q(shared[0])}, a word of its term"
 
