@@ -120,3 +120,19 @@ def test_table_note_follows_the_row_after_answering() -> None:
     cards = {c.id: c for c in generate_cards([topic])}
     q = make_question(cards["noted/a-vs-b/column/size.widget"], {topic.id: topic}, random.Random(1))
     assert q.explanation == "Widget: Small; Gizmo: Large\nNote: Sizes as sold."
+
+
+def test_anki_backs_carry_notes_and_the_package_links_sources() -> None:
+    from serverless_study.anki import build_export
+    from serverless_study.apkg import build_package
+
+    (topic,) = load_topics([SOURCED]).topics
+    backs = {n.key: n.fields[1] for n in build_export([topic]).notes}
+    assert backs["noted/timeout/basic"].count("<i>Note: The notes gave no number;") == 1
+    assert "<i>Note: Older notes called it a gadget.</i>" in backs["noted/widget/define"]
+    sources = {n.key: n.fields[-1] for n in build_package([topic]).notes}
+    assert sources["noted/widget/define"] == (
+        '<a href="https://example.com/widget">https://example.com/widget</a> (checked 2025-01)'
+    )
+    # an item without sources of its own is linked to its topic's
+    assert sources["noted/a-vs-b/table"].startswith('<a href="https://docs.aws.amazon.com/lambda/latest/dg/')
