@@ -13,6 +13,8 @@ from serverless_study.cli import app
 from serverless_study.lint import LINTS, lint_topics
 from serverless_study.loader import parse_text
 
+from .conftest import FIXTURES
+
 TODAY = date(2026, 11, 28)
 SOURCES = "sources: [{url: 'https://docs.aws.amazon.com/x', checked: 2026-11}]\n"
 
@@ -229,3 +231,16 @@ def test_a_column_name_answer_is_vocabulary() -> None:
 def test_a_definition_that_spells_out_an_acronym_of_its_term(definition: str, flagged: bool) -> None:
     body = f"concepts:\n  - {{id: m, term: SSM managed instance, definition: {definition}, aliases: [ECS box]}}\n"
     assert lint(body) == (["SS101"] if flagged else [])
+
+
+def test_check_json_on_a_topic_with_every_flaw() -> None:
+    code, out, _ = run("check", "--format", "json", str(FIXTURES / "lint"), "--today", "2026-11-28")
+    warnings = json.loads(out)["warnings"]
+    assert code == 0
+    assert sorted({w["code"] for w in warnings}) == sorted(set(LINTS) - {"SS111"})
+    assert {(w["code"], w["line"], w["item"]) for w in warnings if w["code"] in ("SS104", "SS106")} == {
+        ("SS104", 34, "where"),
+        ("SS106", 34, "where"),
+    }
+    code, _, _ = run("check", "--strict", str(FIXTURES / "lint"), "--today", "2026-11-28")
+    assert code == 1
