@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import contextlib
-import json
 import os
 import re
 from collections.abc import Iterable
@@ -11,8 +10,8 @@ from dataclasses import dataclass, field, replace
 from pathlib import Path
 from typing import Any
 
+from serverless_study.cache import ContentCache, relocate
 from serverless_study.errors import ContentError, UsageError
-from serverless_study.fsutil import atomic_write
 from serverless_study.model import (
     CLOZE_GAP,
     Comparison,
@@ -32,7 +31,7 @@ MAX_FILE_BYTES = 5 * 1024 * 1024
 SCHEMA_VERSION = 2  # the cache file's own layout; changes to the model and the rules are caught by code_fingerprint
 # Modules whose source decides what a cached topic holds: the model, and the parsing and validation rules (this module
 # and every package module it imports; a test keeps the list complete). Editing any of them invalidates the cache.
-FINGERPRINTED = ("model", "errors", "fsutil", "loader")
+FINGERPRINTED = ("model", "errors", "fsutil", "cache", "loader")
 _SLUG = re.compile(r"^[a-z0-9][a-z0-9_-]*$")
 _CHECKED = re.compile(r"^\d{4}-(0[1-9]|1[0-2])$")
 _LINT_CODE = re.compile(r"^SS\d{3}$")
@@ -60,50 +59,42 @@ def missing_dirs(dirs: list[Path]) -> list[ContentError]:
     return [ContentError(str(d), "no such file or folder") for d in dirs if not d.exists()]
 
 
-def load_topics(dirs: list[Path], cache_file: Path | None = None, check_images: bool = False) -> LoadResult:
+def load_topics(
+    dirs: list[Path], cache_dir: Path | None = None, check_images: bool = False, now: float | None = None
+) -> LoadResult:
     """Load every topic under `dirs`; files with problems are skipped and reported, the rest load.
 
-    With `cache_file`, topics of files whose path, size and mtime are unchanged come from a JSON cache
-    instead of being parsed again; a damaged or stale cache, or one written by other code (see `code_fingerprint`),
-    is ignored and rewritten.
+    With `cache_dir`, a file whose content is unchanged is not parsed again: its topic comes from its entry in the
+    content cache (see `serverless_study.cache`); an entry written by other code (see `code_fingerprint`), damaged
+    or stale is ignored and rewritten. `now` (seconds since the epoch) lets unused entries expire.
     """
     result = LoadResult(problems=missing_dirs(dirs))
-    code = code_fingerprint() if cache_file else None  # None: no cache
-    cache = _read_cache(cache_file, code) if cache_file and code else {}
-    new_cache: dict[str, Any] = {}
+    code = code_fingerprint() if cache_dir is not None else None
+    cache = ContentCache(cache_dir, code, now) if cache_dir is not None and code else None
     files = content_files(dirs)
-    stamps: dict[Path, list[int]] = {}
-    keys: dict[Path, str] = {}
     parsed: dict[Path, Topic] = {}
+    pending: dict[Path, tuple[Path, bytes]] = {}  # cache misses: absolute path, content as read before parsing
     todo: list[Path] = []
     for path in files:
-        try:
-            st = path.stat()
-        except OSError as exc:
-            result.problems.append(ContentError(str(path), f"cannot read: {exc.strerror}"))
-            continue
-        stamps[path] = [st.st_size, st.st_mtime_ns]
-        keys[path] = key = str(path.resolve())
-        entry = cache.get(key)
-        if isinstance(entry, dict) and entry.get("stamp") == stamps[path]:
-            try:
-                parsed[path] = topic_from_dict(entry["topic"])
-                new_cache[key] = entry  # unchanged: keep the stored form as it is
+        if cache is not None:
+            topic, miss = _from_cache(cache, path)
+            if topic is not None:
+                parsed[path] = topic
                 continue
-            except (KeyError, TypeError, ValueError):
-                pass
+            if miss is not None:
+                pending[path] = miss
         todo.append(path)
     for path, topic, problems in _parse_many(todo):
         result.problems.extend(problems)
         if topic is not None:
             parsed[path] = topic
+            if cache is not None and path in pending:
+                cache.put(*pending[path], topic_to_dict(topic))
     seen: dict[str, str] = {}
     for path in files:
         topic = parsed.get(path)
         if topic is None:
             continue
-        if cache_file is not None and keys[path] not in new_cache:
-            new_cache[keys[path]] = {"stamp": stamps[path], "topic": topic_to_dict(topic)}
         if topic.id in seen:
             result.problems.append(
                 ContentError(str(path), f"topic id {topic.id!r} is already used by {seen[topic.id]}", 1, "id")
@@ -111,7 +102,8 @@ def load_topics(dirs: list[Path], cache_file: Path | None = None, check_images: 
             continue
         seen[topic.id] = str(path)
         result.topics.append(topic)
-    result.problems.sort(key=lambda p: files.index(Path(p.file)) if Path(p.file) in stamps else -1)
+    order = {str(path): i for i, path in enumerate(files)}
+    result.problems.sort(key=lambda p: order.get(p.file, -1))
     known = set(seen)
     for topic in result.topics:
         for rel in topic.related:
@@ -121,9 +113,31 @@ def load_topics(dirs: list[Path], cache_file: Path | None = None, check_images: 
             for img in topic.images:
                 if not img.path.is_file():
                     result.problems.append(ContentError(topic.source, f"image not found: {img.src}", 0, "images"))
-    if cache_file is not None and code and (todo or new_cache.keys() != cache.keys()):
-        _write_cache(cache_file, new_cache, code)
+    if cache is not None:
+        cache.prune()
     return result
+
+
+def _from_cache(cache: ContentCache, path: Path) -> tuple[Topic | None, tuple[Path, bytes] | None]:
+    """The cached topic of `path` as named now, else (None, what to store once it is parsed); (None, None): unreadable.
+
+    The content is read and hashed every time (~3 ms at 10k facts): no edit is missed, whatever its size and mtime.
+    """
+    try:
+        with open(path, "rb") as fh:
+            if os.fstat(fh.fileno()).st_size > MAX_FILE_BYTES:
+                return None, None  # parse_file reports it
+            data = fh.read()
+        key = path.resolve()
+    except OSError:
+        return None, None  # parse_file reports it
+    value = cache.get(key, data)
+    if value is not None:
+        try:
+            return relocate(topic_from_dict(value), str(path)), None
+        except Exception:  # a payload of any other shape is a miss, never an error
+            pass
+    return None, (key, data)
 
 
 _PARALLEL_MIN_BYTES = 512 * 1024  # below this, a second process costs more than it saves
@@ -814,23 +828,3 @@ def code_fingerprint(package: Path = Path(__file__).parent) -> str | None:
         return None
     digest = source_hash(b"\0".join(sources)).hex()
     return f"{SCHEMA_VERSION}-{digest}"
-
-
-def _read_cache(path: Path, code: str) -> dict[str, Any]:
-    try:
-        data = json.loads(path.read_text(encoding="utf-8"))
-    except (OSError, ValueError):
-        return {}
-    if not isinstance(data, dict) or data.get("code") != code or not isinstance(data.get("files"), dict):
-        return {}
-    files: dict[str, Any] = data["files"]
-    return files
-
-
-def _write_cache(path: Path, files: dict[str, Any], code: str) -> None:
-    # The cache is an optimisation: failing to write it must never fail the command.
-    try:
-        path.parent.mkdir(parents=True, exist_ok=True)
-        atomic_write(path, json.dumps({"code": code, "files": files}, separators=(",", ":")).encode())
-    except OSError:
-        pass

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import json
 import os
+from collections.abc import Callable
 from pathlib import Path
 
 import pytest
@@ -21,6 +22,7 @@ from serverless_study.loader import (
 from serverless_study.model import Comparison, Fact, Sequence
 from serverless_study.paths import shipped_content_dir
 
+from .cache_entries import entries, entry_file, rewrite
 from .conftest import FIXTURES
 
 BROKEN = FIXTURES / "broken"
@@ -244,62 +246,63 @@ def copy_pack(tmp_path: Path) -> Path:
 
 def test_cache_is_used_when_files_are_unchanged(tmp_path: Path) -> None:
     pack = copy_pack(tmp_path)
-    cache = tmp_path / "cache.json"
-    first = load_topics([pack], cache_file=cache)
-    assert cache.exists()
-    # Prove the second load comes from the cache: doctor the cached title, keep the stamp.
-    data = json.loads(cache.read_text())
-    entry = data["files"][str((pack / "02-beta.yaml").resolve())]
-    entry["topic"]["title"] = "From cache"
-    cache.write_text(json.dumps(data))
-    second = load_topics([pack], cache_file=cache)
+    cache = tmp_path / "cache"
+    first = load_topics([pack], cache_dir=cache)
+    assert len(entries(cache)) == 2
+    # Prove the second load comes from the cache: doctor the cached title as the cache's writer would.
+    rewrite(entry_file(cache, pack / "02-beta.yaml"), lambda topic: {**topic, "title": "From cache"})
+    second = load_topics([pack], cache_dir=cache)
     assert [t.title for t in second.topics] == [first.topics[0].title, "From cache"]
 
 
 def test_stale_cache_entry_is_reparsed(tmp_path: Path) -> None:
     pack = copy_pack(tmp_path)
-    cache = tmp_path / "cache.json"
-    load_topics([pack], cache_file=cache)
+    cache = tmp_path / "cache"
+    load_topics([pack], cache_dir=cache)
     beta = pack / "02-beta.yaml"
     beta.write_text(beta.read_text().replace("Beta Topic", "Beta Edited"))
     os.utime(beta, ns=(1, 1))  # a different mtime even on coarse clocks
-    assert [t.title for t in load_topics([pack], cache_file=cache).topics] == ["Alpha Topic", "Beta Edited"]
+    assert [t.title for t in load_topics([pack], cache_dir=cache).topics] == ["Alpha Topic", "Beta Edited"]
 
 
 @pytest.mark.parametrize(
     "damage",
     [
-        "not json",
-        '{"schema": 999, "files": {}}',
-        '{"schema": 1, "files": []}',
-        '{"schema": 1, "files": {"x": {"stamp": 1}}}',
+        lambda raw: b"not json",
+        lambda raw: b"",
+        lambda raw: raw[: len(raw) // 2],  # cut short
+        lambda raw: raw.partition(b"\n")[0],  # header only
+        lambda raw: raw.replace(b"Topic", b"T\xffpic"),  # a flipped byte in the payload
+        lambda raw: b"[1, 2]\n{}",
+        lambda raw: b'{"code": 1, "path": [], "size": "2", "hash": null, "sum": {}}\n{}',
     ],
 )
-def test_damaged_cache_is_rebuilt(tmp_path: Path, damage: str) -> None:
+def test_damaged_cache_is_rebuilt(tmp_path: Path, damage: Callable[[bytes], bytes]) -> None:
     pack = copy_pack(tmp_path)
-    cache = tmp_path / "cache.json"
-    cache.write_text(damage)
-    result = load_topics([pack], cache_file=cache)
-    assert [t.id for t in result.topics] == ["alpha", "beta"] and result.problems == []
-    assert json.loads(cache.read_text())["code"] == code_fingerprint()
+    cache = tmp_path / "cache"
+    load_topics([pack], cache_dir=cache)
+    for entry in cache.glob("*.json"):
+        entry.write_bytes(damage(entry.read_bytes()))
+    result = load_topics([pack], cache_dir=cache)
+    assert [t.title for t in result.topics] == ["Alpha Topic", "Beta Topic"] and result.problems == []
+    assert {h["code"] for h, _ in entries(cache).values()} == {code_fingerprint()}  # rewritten
 
 
 def test_cache_entry_with_wrong_shape_is_reparsed(tmp_path: Path) -> None:
     pack = copy_pack(tmp_path)
-    cache = tmp_path / "cache.json"
-    load_topics([pack], cache_file=cache)
-    data = json.loads(cache.read_text())
-    for entry in data["files"].values():
-        entry["topic"] = {"id": "broken"}
-    cache.write_text(json.dumps(data))
-    assert [t.title for t in load_topics([pack], cache_file=cache).topics] == ["Alpha Topic", "Beta Topic"]
+    cache = tmp_path / "cache"
+    load_topics([pack], cache_dir=cache)
+    for entry in cache.glob("*.json"):
+        rewrite(entry, lambda topic: {"id": "broken"})  # a valid checksum: only topic_from_dict can refuse it
+    assert [t.title for t in load_topics([pack], cache_dir=cache).topics] == ["Alpha Topic", "Beta Topic"]
+    assert all(payload.get("title") for _, payload in entries(cache).values())  # rewritten
 
 
 def test_unwritable_cache_does_not_fail(tmp_path: Path) -> None:
     pack = copy_pack(tmp_path)
     blocker = tmp_path / "file"
     blocker.write_text("")
-    result = load_topics([pack], cache_file=blocker / "sub" / "cache.json")
+    result = load_topics([pack], cache_dir=blocker / "sub")
     assert [t.id for t in result.topics] == ["alpha", "beta"]
 
 

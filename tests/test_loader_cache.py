@@ -3,35 +3,40 @@
 from __future__ import annotations
 
 import ast
-import json
+import os
 import shutil
+import subprocess
+import sys
+from dataclasses import replace
 from pathlib import Path
+from typing import Any
 
 import pytest
 
 from serverless_study import loader
+from serverless_study.cache import KEEP_SECONDS, PRUNED_MARK, ContentCache
 from serverless_study.loader import FINGERPRINTED, code_fingerprint, load_topics
 
+from .cache_entries import entries, rewrite
 from .conftest import FIXTURES
 
 PACKAGE = Path(loader.__file__).parent
 
 
 def test_a_cache_written_by_other_code_is_never_served(tmp_path: Path) -> None:
-    cache = tmp_path / "cache.json"
-    load_topics([FIXTURES / "pack"], cache_file=cache)
-    data = json.loads(cache.read_text())
-    assert data["code"] == code_fingerprint()
-    for entry in data["files"].values():
-        entry["topic"]["title"] = "Built by other code"
-    cache.write_text(json.dumps(data))
+    cache = tmp_path / "cache"
+    load_topics([FIXTURES / "pack"], cache_dir=cache)
+    assert {h["code"] for h, _ in entries(cache).values()} == {code_fingerprint()}
+    for entry in cache.glob("*.json"):
+        rewrite(entry, lambda topic: {**topic, "title": "Built by other code"})
     # Same code: the doctored cache is what loads (so the check below can fail) ...
-    assert {t.title for t in load_topics([FIXTURES / "pack"], cache_file=cache).topics} == {"Built by other code"}
+    assert {t.title for t in load_topics([FIXTURES / "pack"], cache_dir=cache).topics} == {"Built by other code"}
     # ... another model or rule set: every file is parsed again and the cache rewritten for this code.
-    cache.write_text(json.dumps({**data, "code": "1-0000000000000000"}))
-    titles = [t.title for t in load_topics([FIXTURES / "pack"], cache_file=cache).topics]
+    for entry in cache.glob("*.json"):
+        rewrite(entry, header=lambda h: {**h, "code": "1-0000000000000000"})
+    titles = [t.title for t in load_topics([FIXTURES / "pack"], cache_dir=cache).topics]
     assert titles == ["Alpha Topic", "Beta Topic"]
-    assert json.loads(cache.read_text())["code"] == code_fingerprint()
+    assert {h["code"] for h, _ in entries(cache).values()} == {code_fingerprint()}
 
 
 @pytest.mark.parametrize(
@@ -64,3 +69,164 @@ def test_every_package_module_the_loader_builds_with_is_fingerprinted() -> None:
         if isinstance(node, ast.ImportFrom) and node.module and node.module.startswith("serverless_study.")
     }
     assert imported | {"loader"} <= set(FINGERPRINTED), "add the new module to loader.FINGERPRINTED"
+
+
+# --- one entry per content file ---------------------------------------------------------------------------------
+
+DAY = 86400.0
+T0 = 1_800_000_000.0  # a controlled clock, in seconds since the epoch
+
+
+def write_pack(folder: Path, topics: int, prefix: str = "t") -> Path:
+    folder.mkdir(parents=True)
+    for i in range(topics):
+        (folder / f"{i:02d}.yaml").write_text(
+            f"id: {prefix}{i}\ntitle: Topic {prefix.upper()}{i}\nrelated: [elsewhere]\n"
+            f"facts:\n  - id: f\n    prompt: Which service runs containers?\n    answer: ECS\n",
+            encoding="utf-8",
+        )
+    return folder
+
+
+@pytest.fixture
+def parses(monkeypatch: pytest.MonkeyPatch) -> list[Path]:
+    """Every file the loader parses in this test, in order (the serial path, so nothing is parsed out of sight)."""
+    seen: list[Path] = []
+    real = loader.parse_file
+
+    def counting(path: Path) -> Any:
+        seen.append(path)
+        return real(path)
+
+    monkeypatch.setenv("SERVERLESS_STUDY_SERIAL", "1")
+    monkeypatch.setattr(loader, "parse_file", counting)
+    return seen
+
+
+def test_a_same_size_same_mtime_edit_is_noticed(tmp_path: Path, parses: list[Path]) -> None:
+    pack = write_pack(tmp_path / "pack", 1)
+    (topic_file,) = pack.iterdir()
+    cache = tmp_path / "cache"
+    assert load_topics([pack], cache_dir=cache).topics[0].facts[0].answer == "ECS"
+    before = topic_file.stat()
+    topic_file.write_text(topic_file.read_text().replace("answer: ECS", "answer: EKS"))
+    os.utime(topic_file, ns=(before.st_atime_ns, before.st_mtime_ns))
+    after = topic_file.stat()
+    assert (after.st_size, after.st_mtime_ns) == (before.st_size, before.st_mtime_ns)
+    assert load_topics([pack], cache_dir=cache).topics[0].facts[0].answer == "EKS"
+    assert len(parses) == 2
+    assert load_topics([pack], cache_dir=cache).topics[0].facts[0].answer == "EKS"  # the entry was rewritten
+    assert len(parses) == 2
+
+
+def test_wrong_typed_values_are_ignored_and_rewritten(tmp_path: Path, parses: list[Path]) -> None:
+    pack = write_pack(tmp_path / "pack", 1)
+    cache = tmp_path / "cache"
+    load_topics([pack], cache_dir=cache)
+    (entry,) = cache.glob("*.json")
+    # Values that would still unpack: only the checksum the writer stored can tell.
+    rewrite(entry, lambda t: {**t, "title": 7, "facts": [[1, 2, 3, [], None, None, None]]}, fix_sum=False)
+    (topic,) = load_topics([pack], cache_dir=cache).topics
+    assert topic.title == "Topic T0" and topic.facts[0].answer == "ECS"
+    assert len(parses) == 2
+    ((_, payload),) = entries(cache).values()
+    assert payload["title"] == "Topic T0"  # rewritten
+    load_topics([pack], cache_dir=cache)
+    assert len(parses) == 2
+
+
+def test_each_version_keeps_its_own_entries(tmp_path: Path) -> None:
+    """An older and a newer installed version do not rewrite each other's entries on every run."""
+    pack = write_pack(tmp_path / "pack", 1)
+    (topic_file,) = pack.iterdir()
+    cache = tmp_path / "cache"
+    other = ContentCache(cache, "0-older-version")
+    other.put(topic_file.resolve(), topic_file.read_bytes(), {"anything": "the older version stores"})
+    load_topics([pack], cache_dir=cache)
+    assert len(list(cache.glob("*.json"))) == 2
+    assert other.get(topic_file.resolve(), topic_file.read_bytes()) == {"anything": "the older version stores"}
+
+
+def test_switching_content_sets_keeps_both_warm(tmp_path: Path, parses: list[Path]) -> None:
+    a = write_pack(tmp_path / "a", 3, "a")
+    b = write_pack(tmp_path / "b", 2, "b")
+    cache = tmp_path / "cache"
+    load_topics([a], cache_dir=cache, now=T0)
+    load_topics([b], cache_dir=cache, now=T0)
+    assert len(parses) == 5
+    assert [t.id for t in load_topics([a], cache_dir=cache, now=T0).topics] == ["a0", "a1", "a2"]
+    assert [t.id for t in load_topics([b, a], cache_dir=cache, now=T0).topics] == ["b0", "b1", "a0", "a1", "a2"]
+    assert len(parses) == 5  # nothing parsed again
+
+
+def test_messages_from_a_cached_topic_name_the_path_as_given_now(
+    tmp_path: Path, parses: list[Path], monkeypatch: pytest.MonkeyPatch
+) -> None:
+    pack = write_pack(tmp_path / "pack", 1)
+    cache = tmp_path / "cache"
+    first = load_topics([pack], cache_dir=cache)
+    assert [str(p) for p in first.problems] == [f"{pack / '00.yaml'}: related: unknown topic id 'elsewhere'"]
+    monkeypatch.chdir(tmp_path)
+    again = load_topics([Path("pack")], cache_dir=cache)
+    assert len(parses) == 1  # from the cache, as named now:
+    assert [str(p) for p in again.problems] == ["pack/00.yaml: related: unknown topic id 'elsewhere'"]
+    (topic,) = again.topics
+    assert topic.source == "pack/00.yaml" and str(topic.facts[0].location) == "pack/00.yaml:5"
+    assert replace(topic, source=first.topics[0].source) == first.topics[0]  # nothing else differs
+
+
+def test_unused_entries_expire_after_30_days(tmp_path: Path, parses: list[Path]) -> None:
+    a = write_pack(tmp_path / "a", 2, "a")
+    b = write_pack(tmp_path / "b", 1, "b")
+    c = write_pack(tmp_path / "c", 1, "c")
+    cache = tmp_path / "cache"
+    load_topics([a, b, c], cache_dir=cache, now=T0)
+    load_topics([b], cache_dir=cache, now=T0 + 20 * DAY)  # b in use: its entry is touched
+    leftover = cache / ".content.json.123-0.tmp"  # a killed writer's temporary file
+    leftover.write_text("")
+    os.utime(leftover, (T0, T0))
+    load_topics([c], cache_dir=cache, now=T0 + KEEP_SECONDS - DAY / 10)  # c in use; a, unused for 29.9 days, kept
+    assert len(entries(cache)) == 4 and not leftover.exists()
+    # The folder is scanned at most once a day: half a day after a turns 30 days unused it is still there ...
+    load_topics([c], cache_dir=cache, now=T0 + KEEP_SECONDS + DAY / 2)
+    assert len(entries(cache)) == 4
+    # ... and at the next scan it is dropped; b (used 11 days ago) and c stay.
+    load_topics([c], cache_dir=cache, now=T0 + KEEP_SECONDS + DAY)
+    assert sorted(Path(p).parent.name for p in entries(cache)) == ["b", "c"]
+    assert (cache / PRUNED_MARK).stat().st_mtime == T0 + KEEP_SECONDS + DAY
+    assert len(parses) == 4  # expiry never dropped an entry in use
+    load_topics([a], cache_dir=cache, now=T0 + KEEP_SECONDS + DAY)
+    assert len(parses) == 6
+
+
+BUILD = """
+import sys
+from dataclasses import replace
+from pathlib import Path
+from serverless_study.loader import load_topics
+result = load_topics([Path(sys.argv[1])], cache_dir=Path(sys.argv[2]), now=1.8e9)
+print(len(result.topics), len(result.problems))
+"""
+
+
+@pytest.mark.slow  # real interpreters
+def test_two_processes_building_the_cache_at_once_both_succeed(tmp_path: Path, parses: list[Path]) -> None:
+    pack = write_pack(tmp_path / "pack", 40)
+    cache = tmp_path / "cache"
+    env = {**os.environ, "SERVERLESS_STUDY_SERIAL": "1"}
+    procs = [
+        subprocess.Popen(
+            [sys.executable, "-c", BUILD, str(pack), str(cache)],
+            stdout=subprocess.PIPE,
+            stderr=subprocess.PIPE,
+            env=env,
+        )
+        for _ in range(2)
+    ]
+    outputs = [p.communicate(timeout=120) for p in procs]
+    for proc, (out, err) in zip(procs, outputs, strict=True):
+        assert proc.returncode == 0, err.decode()[-2000:]
+        assert out.decode().split() == ["40", "40"]  # every topic, each with its one unknown related id
+    assert len(entries(cache)) == 40 and not list(cache.glob(".*.tmp"))
+    assert len(load_topics([pack], cache_dir=cache).topics) == 40
+    assert parses == []  # every entry either process left is whole and valid

@@ -12,6 +12,7 @@ from serverless_study.loader import code_fingerprint, load_topics, parse_text, t
 from serverless_study.model import Concept, Fact, LintIgnore, Source
 from serverless_study.textview import topic_text
 
+from .cache_entries import entries, rewrite
 from .conftest import FIXTURES
 
 SOURCED = FIXTURES / "sourced"
@@ -39,16 +40,17 @@ def test_cache_keeps_notes_sources_and_ignores() -> None:
 
 
 def test_cache_from_before_notes_is_not_trusted(tmp_path: Path) -> None:
-    cache = tmp_path / "cache.json"
-    load_topics([SOURCED], cache_file=cache)
-    data = json.loads(cache.read_text())
-    data["code"] = "1-0000000000000000"  # as written by the loader before notes existed
-    for entry in data["files"].values():
-        entry["topic"]["extras"] = {"sources": [], "items": {}}  # that loader had no notes to cache
-    cache.write_text(json.dumps(data))
-    (topic,) = load_topics([SOURCED], cache_file=cache).topics
+    cache = tmp_path / "cache"
+    load_topics([SOURCED], cache_dir=cache)
+    (entry,) = cache.glob("*.json")
+    rewrite(
+        entry,
+        lambda topic: {**topic, "extras": {"sources": [], "items": {}}},  # that loader had no notes to cache
+        lambda header: {**header, "code": "1-0000000000000000"},  # as written by the loader before notes existed
+    )
+    (topic,) = load_topics([SOURCED], cache_dir=cache).topics
     assert topic.facts[0].note  # reparsed, not read from the old-shaped cache
-    assert json.loads(cache.read_text())["code"] == code_fingerprint()
+    assert [h["code"] for h, _ in entries(cache).values()] == [code_fingerprint()]
 
 
 def test_note_is_shown_in_learn_and_after_answering() -> None:

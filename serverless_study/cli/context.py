@@ -61,8 +61,8 @@ class Env:
         return [shipped_content_dir(), *self.extra_content]
 
     @property
-    def cache_file(self) -> Path:
-        return self.data_dir / "cache" / "content.json"
+    def cache_dir(self) -> Path:
+        return self.data_dir / "cache"
 
     @property
     def anki_ledger(self) -> Path:
@@ -96,7 +96,7 @@ class Env:
         """Load all content (shipped + --content packs) through the cache; report problems, keep going."""
         from serverless_study.loader import load_topics
 
-        result = load_topics(self.content_dirs, cache_file=self.cache_file)
+        result = load_topics(self.content_dirs, cache_dir=self.cache_dir, now=self.clock().timestamp())
         for problem in result.problems:
             self.warn(str(problem))
         if require and not result.topics:
