@@ -194,6 +194,7 @@ class Figure:
     fresh_data: bool = False  # a new empty data directory for every run
     data_dir: Path | None = None
     memory_budget_mb: float | None = None
+    before: list[str] | None = None  # run (untimed, same data directory) before every timed run
 
 
 def main() -> int:
@@ -280,6 +281,20 @@ def main() -> int:
                 data_dir=warm,
                 memory_budget_mb=150 if big else None,
             ),
+        ]
+        if big:  # a learner alternating content sets: the pack's cache entries must survive the other command
+            figures.append(
+                Figure(
+                    f"quiz --limit 1, {name} facts, after another set",
+                    [exe, "--content", str(pack), "quiz", "--plain", "--limit", "1", "--seed", "1"],
+                    1.3,
+                    stdin=answer_one,
+                    data_dir=work / f"data-alternate-{name}",
+                    memory_budget_mb=150,
+                    before=[exe, "learn", "x-ray"],
+                )
+            )
+        figures += [
             Figure(
                 f"export anki, {name} facts",
                 [exe, "--content", str(pack), "export", "anki", str(work / f"out-{name}.csv")],
@@ -311,6 +326,8 @@ def main() -> int:
             data = fig.data_dir or (work / "fresh" / f"{len(rows)}-{i}")
             if fig.fresh_data and data.exists():
                 shutil.rmtree(data)
+            if fig.before is not None:
+                run_once([*fig.before[:1], "--data-dir", str(data), *fig.before[1:]], scratch, env)
             r = run_once([*fig.argv[:1], "--data-dir", str(data), *fig.argv[1:]], scratch, env, fig.stdin)
             times.append(r.seconds)
             mems.append(r.max_rss_mb)
