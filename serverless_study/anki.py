@@ -14,7 +14,9 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from serverless_study.errors import ExportError, UsageError
+from serverless_study.images import recheck_image, refuse_unsafe_export
 from serverless_study.model import Comparison, Concept, Fact, Image, Sequence, Topic
+from serverless_study.sanitize import clean
 
 DEFAULT_DECK = "Serverless Study"
 BASIC, CLOZE = "Basic", "Cloze"  # stock note types; Anki matches them by name
@@ -84,13 +86,13 @@ def note_guid(key: str) -> str:
 
 def deck_name(parent: str, title: str) -> str:
     """`<parent>::<title>`, with '::' and line breaks in the title flattened so it stays one level deep."""
-    flat = re.sub(r"\s+", " ", re.sub(r"\s*:{2,}\s*", ": ", title)).strip()
+    flat = re.sub(r"\s+", " ", re.sub(r"\s*:{2,}\s*", ": ", clean(title))).strip()
     return f"{parent}::{flat}"
 
 
 def parent_deck(name: str) -> str:
     """Normalise a --deck value: '::' separates levels, empty levels are dropped."""
-    parts = [re.sub(r"\s+", " ", p).strip() for p in name.split("::")]
+    parts = [re.sub(r"\s+", " ", p).strip() for p in clean(name).split("::")]
     parts = [p for p in parts if p]
     if not parts:
         raise UsageError("--deck must name a deck, e.g. --deck 'Serverless Study'")
@@ -98,7 +100,12 @@ def parent_deck(name: str) -> str:
 
 
 def build_export(topics: Iterable[Topic], deck: str = DEFAULT_DECK) -> AnkiExport:
-    """Every note worth having in Anki, topic by topic in content order, with the images they show."""
+    """Every note worth having in Anki, topic by topic in content order, with the images they show.
+
+    A topic that names a refused image (see images.py) stops the export before anything is built or written.
+    """
+    topics = list(topics)
+    refuse_unsafe_export(topics)
     parent = parent_deck(deck)
     notes: list[Note] = []
     media: dict[Path, Media] = {}
@@ -151,11 +158,11 @@ def to_csv(notes: Iterable[Note]) -> str:
 
 
 def text(value: str) -> str:
-    """Plain content text as HTML: escaped, line breaks as <br>."""
+    """Plain content text as HTML: control characters defused, escaped, line breaks as <br>."""
     escaped = html.escape(value, quote=False)
     if "\n" not in escaped and "\r" not in escaped:  # the usual case; this runs for every field of every note
-        return escaped
-    return escaped.replace("\r\n", "\n").replace("\r", "\n").replace("\n", "<br>")
+        return clean(escaped)
+    return clean(escaped.replace("\r\n", "\n").replace("\r", "\n").replace("\n", "<br>"))
 
 
 def cloze_text(cloze: str) -> str:
@@ -214,7 +221,7 @@ def _steps(s: Sequence) -> str:
 def _footer(topic: Topic, images: Iterable[tuple[str, Image]]) -> str:
     parts = []
     for name, image in images:
-        alt = html.escape(image.caption or name, quote=True)
+        alt = html.escape(clean(image.caption or name), quote=True)
         caption = f"<br><small>{text(image.caption)}</small>" if image.caption else ""
         parts.append(f'<img src="{html.escape(name, quote=True)}" alt="{alt}">{caption}')
     parts.append(f"<small>Topic: {text(topic.title)}</small>")
@@ -236,11 +243,10 @@ def _media_name(image: Image, topic_id: str, taken: set[str]) -> str:
 def write_export(export: AnkiExport, path: Path) -> list[Path]:
     """Write the CSV atomically and copy its images beside it; returns the image files written.
 
-    Every image is checked before anything is written, so a missing one leaves no file behind.
+    Every image is checked again (images.py) before anything is written, so a bad one leaves no file behind.
     """
     for m in export.media:
-        if not m.source.is_file():
-            raise ExportError(f"{m.yaml_file}: image not found: {m.src} ({m.source})")
+        recheck_image(m.src, m.yaml_file)
     folder = path.parent
     if path.is_dir():
         raise ExportError(f"{path} is a folder; give a file name such as {path / 'serverless-study.csv'}")

@@ -148,16 +148,16 @@ def test_unknown_related_topic_and_missing_dir(tmp_path: Path) -> None:
     assert [t.id for t in result.topics] == ["a"]
 
 
-def test_missing_image_is_reported_by_check_mode(tmp_path: Path) -> None:
+def test_missing_image_is_a_problem_and_not_shown(tmp_path: Path) -> None:
     (tmp_path / "a.yaml").write_text(
         "id: a\ntitle: A\nimages: [{path: pic.svg, caption: C}]\nfacts: [{id: f, prompt: p, answer: a}]\n"
     )
-    assert load_topics([tmp_path]).problems == []
-    assert [str(p) for p in load_topics([tmp_path], check_images=True).problems] == [
-        f"{tmp_path / 'a.yaml'}: images: image not found: pic.svg"
-    ]
+    result = load_topics([tmp_path])
+    assert [str(p) for p in result.problems] == [f"{tmp_path / 'a.yaml'}:3: images[0].path: image not found: pic.svg"]
+    assert result.topics[0].images == () and result.topics[0].refused_images[0].src == "pic.svg"
     (tmp_path / "pic.svg").write_text("<svg/>")
-    assert load_topics([tmp_path], check_images=True).problems == []
+    result = load_topics([tmp_path])
+    assert result.problems == [] and [i.src for i in result.topics[0].images] == ["pic.svg"]
 
 
 @pytest.mark.parametrize(
@@ -269,8 +269,8 @@ def test_stale_cache_entry_is_reparsed(tmp_path: Path) -> None:
     [
         "not json",
         '{"schema": 999, "files": {}}',
-        '{"schema": 1, "files": []}',
-        '{"schema": 1, "files": {"x": {"stamp": 1}}}',
+        '{"schema": 2, "files": []}',
+        '{"schema": 2, "files": {"x": {"stamp": 1}}}',
     ],
 )
 def test_damaged_cache_is_rebuilt(tmp_path: Path, damage: str) -> None:
@@ -279,7 +279,7 @@ def test_damaged_cache_is_rebuilt(tmp_path: Path, damage: str) -> None:
     cache.write_text(damage)
     result = load_topics([pack], cache_file=cache)
     assert [t.id for t in result.topics] == ["alpha", "beta"] and result.problems == []
-    assert json.loads(cache.read_text())["schema"] == 1
+    assert json.loads(cache.read_text())["schema"] == 2
 
 
 def test_cache_entry_with_wrong_shape_is_reparsed(tmp_path: Path) -> None:

@@ -22,12 +22,13 @@ def check(
 ) -> None:
     """Validate content: YAML syntax, keys, types, ids, answers and table shapes. Exit 1 if anything is wrong."""
     from serverless_study.loader import load_topics
+    from serverless_study.sanitize import clean
 
     env = get_env(ctx)
     targets = list(dirs) if dirs else env.content_dirs
-    result = load_topics(targets, check_images=True)  # no cache: check always parses for real
+    result = load_topics(targets)  # no cache: check always parses and checks every image for real
     for problem in result.problems:
-        print(problem, file=env.stdout)
+        print(clean(str(problem)), file=env.stdout)
     items = sum(len(t.items) for t in result.topics)
     summary = f"{len(result.topics)} topics, {items} items, {len(result.problems)} problems"
     print(summary, file=env.stderr if result.problems else env.stdout)
