@@ -230,7 +230,7 @@ def _footer(topic: Topic, images: Iterable[tuple[str, Image]]) -> str:
 
 def _media_name(image: Image, topic_id: str, taken: set[str]) -> str:
     """The file's own name, unless another image already took it (two packs, same file name)."""
-    base = image.path.name
+    base = clean(image.path.name)  # images.py refuses such names; this keeps a bypass out of the HTML too
     candidates = [base, f"{topic_id}-{base}", *(f"{topic_id}-{i}-{base}" for i in range(2, 1000))]
     name = next(c for c in candidates if c not in taken)
     taken.add(name)

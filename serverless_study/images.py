@@ -24,7 +24,7 @@ _MAGIC: dict[str, tuple[str, tuple[bytes, ...]]] = {
 }
 _KINDS = (".svg", *_MAGIC)
 _SVG_NS = "http://www.w3.org/2000/svg"
-_EXTERNAL_URL = re.compile(r"url\(\s*['\"]?\s*(?!#)", re.IGNORECASE)  # url(#id) points inside the file; others out
+_EXTERNAL_URL = re.compile(r"url\(\s*(?!['\"]?\s*#)", re.IGNORECASE)  # url(#id) points inside the file; others out
 _URL_NOISE = re.compile(r"[\s\x00-\x1f]+")  # browsers ignore these inside a URL scheme: "java\tscript:" still runs
 _REFUSED_ELEMENTS = {
     "script": "a <script> element",
