@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import dataclasses
+import functools
 import re
 import stat
 from collections.abc import Iterable, MutableMapping
@@ -38,12 +39,16 @@ _REFUSED_ELEMENTS = {
 
 def pack_roots(pack_dir: Path) -> tuple[Path, ...]:
     """The folders a pack's images may come from: its own; the shipped content may also use the shipped images/."""
+    root = pack_dir.resolve()
+    content, images = _shipped_roots()
+    return (root, images) if root == content else (root,)
+
+
+@functools.cache
+def _shipped_roots() -> tuple[Path, Path]:
     from serverless_study.paths import shipped_content_dir, shipped_images_dir
 
-    root = pack_dir.resolve()
-    if root == shipped_content_dir().resolve():
-        return root, shipped_images_dir().resolve()
-    return (root,)
+    return shipped_content_dir().resolve(), shipped_images_dir().resolve()
 
 
 def check_image(src: str, pack_dir: Path, memo: MutableMapping[str, Any] | None = None) -> str | None:
@@ -78,8 +83,9 @@ def check_image(src: str, pack_dir: Path, memo: MutableMapping[str, Any] | None 
     key = str(target)
     stamp = [RULES_VERSION, info.st_size, info.st_mtime_ns, info.st_ctime_ns, info.st_ino]
     known = memo.get(key) if memo is not None else None
-    if isinstance(known, list) and known[:-1] == stamp:
+    if memo is not None and isinstance(known, list) and known[:-1] == stamp:
         problem: str = known[-1]
+        memo[key] = known  # still in use: keep it
     else:
         try:
             with open(target, "rb") as fh:

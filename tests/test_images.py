@@ -279,3 +279,13 @@ def test_a_remembered_verdict_spares_reading_an_unchanged_file(tmp_path: Path) -
     memo_file.write_text(json.dumps(memo))
     assert [p.message for p in load_topics([pack], cache_file=cache).problems] == ["pic.svg: planted verdict"]
     assert [p.message for p in load_topics([pack]).problems] == []  # without the cache: checked for real
+
+
+@pytest.mark.slow
+def test_a_warm_start_does_not_parse_the_svg_again(tmp_path: Path) -> None:
+    from .test_startup import imported_modules
+
+    first = imported_modules(["learn", "containers"], tmp_path)
+    assert "pyexpat" in first  # the shipped diagram was checked
+    second = imported_modules(["learn", "containers"], tmp_path)
+    assert "pyexpat" not in second and "serverless_study.images" in second  # checked again, from its verdict
