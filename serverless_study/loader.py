@@ -410,6 +410,7 @@ def parse_text(text: str, name: str, base_dir: Path) -> tuple[Topic | None, list
 
 _CONTROL_ESCAPE = re.compile(r"\\[0abvfreNxuU]")  # escapes that can make a forbidden character; cheap pre-check
 _ESCAPE = re.compile(r"\\(?:x[0-9a-fA-F]{2}|u[0-9a-fA-F]{4}|U[0-9a-fA-F]{8}|[0abvfreN\\])")
+_MAX_CONTROL_PROBLEMS = 20  # a file full of them needs no million lines to say so
 _SIMPLE_ESCAPES = {"0": "\0", "a": "\a", "b": "\b", "v": "\v", "f": "\f", "r": "\r", "e": "\x1b", "N": "\x85"}
 
 
@@ -424,6 +425,10 @@ def _control_chars(text: str, name: str) -> list[ContentError]:
     problems: list[ContentError] = []
     line, counted = 1, 0
     for m in FORBIDDEN_IN_FILE.finditer(text):
+        if len(problems) == _MAX_CONTROL_PROBLEMS:
+            rest = len(FORBIDDEN_IN_FILE.findall(text, m.start()))
+            problems.append(ContentError(name, f"and {rest} more forbidden characters", line))
+            break
         line += text.count("\n", counted, m.start())
         counted = m.start()
         problems.append(_control_problem(name, m.group(), line))

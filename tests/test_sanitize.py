@@ -486,3 +486,9 @@ def test_feedback_that_quotes_the_typed_answer_shows_it_as_data(plain: bool) -> 
         render.make_console(out, terminal=True, width=100).print(render.feedback_view(verdict, q))
         text = out.getvalue()
     assert "\x1b[2J" not in text and "though you typed ␛[2J[bold]x[/bold]" in text
+
+
+def test_a_file_full_of_control_characters_is_told_in_a_few_lines() -> None:
+    text = pack_text("prompt", "x") + "# " + "\x1b" * 5000 + "\n"
+    _, problems = parse_text(text, "p.yaml", Path("."))
+    assert len(problems) == 21 and str(problems[-1]) == "p.yaml:22: and 4980 more forbidden characters"
