@@ -12,8 +12,10 @@ from typer.testing import CliRunner
 from serverless_study.cli import app
 from serverless_study.images import MAX_IMAGE_BYTES, check_image, svg_problem
 from serverless_study.loader import load_topics
+from serverless_study.render import topic_view
 
 from .conftest import REPO
+from .golden import render as render_rich
 
 SVG = b'<svg xmlns="http://www.w3.org/2000/svg" width="10" height="10"><rect width="10" height="10"/></svg>'
 PNG = b"\x89PNG\r\n\x1a\n" + b"\0" * 64
@@ -99,6 +101,7 @@ def test_learn_never_shows_a_refused_image(runner: CliRunner, tmp_path: Path, ca
     assert message in result.stderr  # said once, as a warning
     (topic,) = [t for t in load_topics([pack]).topics if t.id == "pics"]
     assert topic.images == () and [i.src for i in topic.refused_images] == [REFUSED[case][0]]
+    assert "Diagram" not in render_rich(topic_view(topic), width=200)  # nor in a terminal
 
 
 @pytest.mark.parametrize("case", list(REFUSED))
