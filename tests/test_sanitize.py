@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import ast
+import dataclasses
 import inspect
 import io
 import unicodedata
@@ -492,3 +493,19 @@ def test_a_file_full_of_control_characters_is_told_in_a_few_lines() -> None:
     text = pack_text("prompt", "x") + "# " + "\x1b" * 5000 + "\n"
     _, problems = parse_text(text, "p.yaml", Path("."))
     assert len(problems) == 21 and str(problems[-1]) == "p.yaml:22: and 4980 more forbidden characters"
+
+
+def test_the_anki_package_is_sanitised() -> None:
+    from serverless_study.apkg import build_package
+    from serverless_study.model import Source
+
+    topic = evil_topic()
+    topic = dataclasses.replace(topic, sources=(Source(f"https://example.com/{BAD}", "2025-01"),))
+    package = build_package([topic], deck=f"Deck{BAD}")
+    texts = [
+        *(f for note in package.notes for f in note.fields),
+        *(d.name for d in package.decks),
+        *(d.description for d in package.decks),
+    ]
+    assert texts and not any(FORBIDDEN.search(t) for t in texts)
+    assert any("[bold]x[/bold]" in t for t in texts) and any("example.com/␛" in t for t in texts)
