@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import dataclasses
 import functools
+import os
 import re
 import stat
 from collections.abc import Iterable, MutableMapping
@@ -83,19 +84,27 @@ def check_image(src: str, pack_dir: Path, memo: MutableMapping[str, Any] | None 
     key = str(target)
     stamp = [RULES_VERSION, info.st_size, info.st_mtime_ns, info.st_ctime_ns, info.st_ino]
     known = memo.get(key) if memo is not None else None
-    if memo is not None and isinstance(known, list) and known[:-1] == stamp:
+    if memo is not None and isinstance(known, list) and known[:-1] == stamp and isinstance(known[-1], str):
         problem: str = known[-1]
         memo[key] = known  # still in use: keep it
     else:
         try:
-            with open(target, "rb") as fh:
-                data = fh.read(MAX_IMAGE_BYTES + 1 if suffix == ".svg" else 16)
+            data = _read_regular(target, info, MAX_IMAGE_BYTES + 1 if suffix == ".svg" else 16)
         except OSError as exc:
             return f"cannot read image {src}: {exc.strerror or exc}"
         problem = content_problem(data, suffix) or ""
         if memo is not None:
             memo[key] = [*stamp, problem]
     return f"{src}: {problem}" if problem else None
+
+
+def _read_regular(path: Path, info: os.stat_result, limit: int) -> bytes:
+    """Up to `limit` bytes of the file that was stat'ed as `info`, never another one swapped in since (a symlink)."""
+    with open(path, "rb") as fh:
+        now = os.fstat(fh.fileno())
+        if not stat.S_ISREG(now.st_mode) or (now.st_ino, now.st_dev) != (info.st_ino, info.st_dev):
+            raise OSError(0, "the file changed while it was being checked")
+        return fh.read(limit)
 
 
 def content_problem(data: bytes, suffix: str) -> str | None:

@@ -295,3 +295,15 @@ def test_a_warm_start_does_not_parse_the_svg_again(tmp_path: Path) -> None:
     assert "pyexpat" in first  # the shipped diagram was checked
     second = imported_modules(["learn", "containers"], tmp_path)
     assert "pyexpat" not in second and "serverless_study.images" in second  # checked again, from its verdict
+
+
+def test_a_file_swapped_between_stat_and_read_is_not_read(tmp_path: Path) -> None:
+    from serverless_study.images import _read_regular
+
+    (tmp_path / "a.png").write_bytes(PNG)
+    (tmp_path / "other.png").write_bytes(PNG)
+    checked = (tmp_path / "a.png").stat()
+    (tmp_path / "a.png").unlink()
+    (tmp_path / "other.png").rename(tmp_path / "a.png")  # same name, another file
+    with pytest.raises(OSError, match="changed while it was being checked"):
+        _read_regular(tmp_path / "a.png", checked, 16)
