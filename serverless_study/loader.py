@@ -27,7 +27,7 @@ from serverless_study.model import (
     Step,
     Topic,
 )
-from serverless_study.sanitize import FORBIDDEN, FORBIDDEN_IN_FILE, char_name
+from serverless_study.sanitize import FORBIDDEN, char_name, forbidden_in_file
 
 MAX_FILE_BYTES = 5 * 1024 * 1024
 SCHEMA_VERSION = 3  # bump when the model changes so old caches are ignored
@@ -429,9 +429,10 @@ def _control_chars(text: str, name: str) -> list[ContentError]:
     """A problem for each raw forbidden character in the file's text, at its line (one regex over the whole file)."""
     problems: list[ContentError] = []
     line, counted = 1, 0
-    for m in FORBIDDEN_IN_FILE.finditer(text):
+    pattern = forbidden_in_file()
+    for m in pattern.finditer(text):
         if len(problems) == _MAX_CONTROL_PROBLEMS:
-            rest = len(FORBIDDEN_IN_FILE.findall(text, m.start()))
+            rest = len(pattern.findall(text, m.start()))
             problems.append(ContentError(name, f"and {rest} more forbidden characters", line))
             break
         line += text.count("\n", counted, m.start())

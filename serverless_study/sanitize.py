@@ -15,8 +15,6 @@ from typing import Any, ParamSpec, TypeVar, cast
 
 # C0 controls except tab and newline, DEL, C1 controls, and the bidirectional embeddings, overrides and isolates.
 FORBIDDEN = re.compile("[\x00-\x08\x0b-\x1f\x7f-\x9f\u202a-\u202e\u2066-\u2069]")
-# The same, less carriage return, for a file's raw text: there CR is a line break (CRLF files), which YAML normalises.
-FORBIDDEN_IN_FILE = re.compile("[\x00-\x08\x0b\x0c\x0e-\x1f\x7f-\x9f\u202a-\u202e\u2066-\u2069]")
 
 # Unicode's name aliases for the controls (unicodedata.name() has none for them); tests check each with lookup().
 _CONTROL_NAMES = [
@@ -92,6 +90,15 @@ _C1_NAMES = [
 _STAND_INS = {code: 0x2400 + code for code in range(0x20)} | {0x7F: 0x2421}
 _STAND_INS |= {code: 0xFFFD for code in (*range(0x80, 0xA0), *range(0x202A, 0x202F), *range(0x2066, 0x206A))}
 del _STAND_INS[0x09], _STAND_INS[0x0A]
+
+
+@functools.cache
+def forbidden_in_file() -> re.Pattern[str]:
+    """FORBIDDEN less carriage return, for a file's raw text, where CR is a line break (CRLF) that YAML normalises.
+
+    Compiled on first use: only parsing needs it, and a class beyond Latin-1 takes a while to compile.
+    """
+    return re.compile("[\x00-\x08\x0b\x0c\x0e-\x1f\x7f-\x9f\u202a-\u202e\u2066-\u2069]")
 
 
 def char_name(char: str) -> str:
