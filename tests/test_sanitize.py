@@ -79,6 +79,14 @@ def test_clean_defuses_every_forbidden_character_and_keeps_the_rest() -> None:
     assert cleaned(topic) is topic  # nothing to clean: no copy
 
 
+def test_the_loader_refuses_in_a_file_what_clean_defuses_except_line_breaks() -> None:
+    from serverless_study.sanitize import forbidden_in_file
+
+    every = [chr(c) for c in range(0x2100)]
+    in_file = {c for c in every if forbidden_in_file().match(c)}
+    assert in_file == {c for c in every if FORBIDDEN.match(c)} - {"\r"}
+
+
 def test_cleaned_reaches_into_nested_values() -> None:
     topic = evil_topic()
     out = cleaned(topic)
