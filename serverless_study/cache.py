@@ -12,6 +12,7 @@ from __future__ import annotations
 import contextlib
 import json
 import os
+import re
 from dataclasses import replace
 from importlib.util import source_hash
 from pathlib import Path
@@ -23,6 +24,8 @@ from serverless_study.model import Location, Topic
 KEEP_SECONDS = 30 * 86400  # an entry not used for this long is dropped
 TOUCH_SECONDS = 86400  # a used entry's mtime is refreshed at most this often, and the folder pruned at most this often
 PRUNED_MARK = ".pruned"  # its mtime: when the folder was last pruned
+ENTRY_NAME = re.compile(r"[0-9a-f]{16}\.json")  # other files in the folder (images.json) are not entries
+FORMER = "content.json"  # the single-file cache of earlier versions
 
 
 def content_hash(data: bytes) -> str:
@@ -96,7 +99,7 @@ class ContentCache:
             pass
 
     def prune(self) -> None:
-        """Drop entries (and other files, such as older versions' caches) unused for KEEP_SECONDS; once a day."""
+        """Drop entries (and the former single-file cache) unused for KEEP_SECONDS; scans the folder once a day."""
         if self.now is None:
             return
         now = self.now
@@ -111,11 +114,14 @@ class ContentCache:
         try:
             with os.scandir(self.directory) as it:
                 for item in it:
-                    if item.name == PRUNED_MARK or not item.is_file(follow_symlinks=False):
+                    name = item.name
+                    if not (ENTRY_NAME.fullmatch(name) or name == FORMER or name.endswith(".tmp")):
+                        continue
+                    if not item.is_file(follow_symlinks=False):
                         continue
                     age = now - item.stat(follow_symlinks=False).st_mtime
                     # a temporary file older than a day was left by a writer that was killed
-                    if age > KEEP_SECONDS or (item.name.endswith(".tmp") and age > TOUCH_SECONDS):
+                    if age > (TOUCH_SECONDS if name.endswith(".tmp") else KEEP_SECONDS):
                         with contextlib.suppress(OSError):
                             os.unlink(item.path)
             mark.touch()

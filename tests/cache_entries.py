@@ -7,13 +7,17 @@ from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
-from serverless_study.cache import content_hash
+from serverless_study.cache import ENTRY_NAME, content_hash
+
+
+def entry_files(cache_dir: Path) -> list[Path]:
+    return sorted(p for p in cache_dir.glob("*.json") if ENTRY_NAME.fullmatch(p.name))
 
 
 def entries(cache_dir: Path) -> dict[str, tuple[dict[str, Any], Any]]:
     """Every entry's (header, payload), by the absolute path of its content file."""
     out = {}
-    for entry in sorted(cache_dir.glob("*.json")):
+    for entry in entry_files(cache_dir):
         head, _, payload = entry.read_bytes().partition(b"\n")
         header = json.loads(head)
         out[header["path"]] = (header, json.loads(payload))
@@ -22,7 +26,7 @@ def entries(cache_dir: Path) -> dict[str, tuple[dict[str, Any], Any]]:
 
 def entry_file(cache_dir: Path, content_file: Path) -> Path:
     """The entry file holding `content_file`'s topic."""
-    for entry in cache_dir.glob("*.json"):
+    for entry in entry_files(cache_dir):
         if json.loads(entry.read_bytes().partition(b"\n")[0])["path"] == str(content_file.resolve()):
             return entry
     raise AssertionError(f"no cache entry for {content_file}")

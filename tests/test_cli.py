@@ -12,6 +12,7 @@ from serverless_study.cli import app
 from serverless_study.loader import load_topics
 from serverless_study.paths import shipped_content_dir
 
+from .cache_entries import entry_files
 from .conftest import FIXTURES
 
 PACK = str(FIXTURES / "pack")
@@ -144,7 +145,7 @@ def test_check_never_uses_the_cache(runner: CliRunner, tmp_path: Path, data_dir:
     good = "id: c\ntitle: C\nfacts: [{id: f, prompt: p, answer: a}]\n"
     (pack / "c.yaml").write_text(good)
     assert invoke(runner, "--content", str(pack), "topics").exit_code == 0  # fills the cache
-    assert len(list((data_dir / "cache").glob("*.json"))) == len(list(shipped_content_dir().glob("*.yaml"))) + 1
+    assert len(entry_files(data_dir / "cache")) == len(list(shipped_content_dir().glob("*.yaml"))) + 1
     bad = good.replace("answer: a", "answer: ''")
     (pack / "c.yaml").write_text(bad)  # same size is not guaranteed; check must not care either way
     result = invoke(runner, "check", str(pack))
@@ -161,7 +162,7 @@ def test_data_dir_precedence(runner: CliRunner, tmp_path: Path, monkeypatch: pyt
     else:
         monkeypatch.setenv("SERVERLESS_STUDY_HOME", str(chosen))
     assert invoke(runner, *args).exit_code == 0
-    assert list((chosen / "cache").glob("*.json"))
+    assert entry_files(chosen / "cache")
     assert not (tmp_path / "ignored").exists()
 
 

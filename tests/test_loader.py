@@ -22,7 +22,7 @@ from serverless_study.loader import (
 from serverless_study.model import Comparison, Fact, Sequence
 from serverless_study.paths import shipped_content_dir
 
-from .cache_entries import entries, entry_file, rewrite
+from .cache_entries import entries, entry_file, entry_files, rewrite
 from .conftest import FIXTURES
 
 BROKEN = FIXTURES / "broken"
@@ -151,16 +151,16 @@ def test_unknown_related_topic_and_missing_dir(tmp_path: Path) -> None:
     assert [t.id for t in result.topics] == ["a"]
 
 
-def test_missing_image_is_reported_by_check_mode(tmp_path: Path) -> None:
+def test_missing_image_is_a_problem_and_not_shown(tmp_path: Path) -> None:
     (tmp_path / "a.yaml").write_text(
         "id: a\ntitle: A\nimages: [{path: pic.svg, caption: C}]\nfacts: [{id: f, prompt: p, answer: a}]\n"
     )
-    assert load_topics([tmp_path]).problems == []
-    assert [str(p) for p in load_topics([tmp_path], check_images=True).problems] == [
-        f"{tmp_path / 'a.yaml'}: images: image not found: pic.svg"
-    ]
+    result = load_topics([tmp_path])
+    assert [str(p) for p in result.problems] == [f"{tmp_path / 'a.yaml'}:3: images[0].path: image not found: pic.svg"]
+    assert result.topics[0].images == () and result.topics[0].refused_images[0].src == "pic.svg"
     (tmp_path / "pic.svg").write_text("<svg/>")
-    assert load_topics([tmp_path], check_images=True).problems == []
+    result = load_topics([tmp_path])
+    assert result.problems == [] and [i.src for i in result.topics[0].images] == ["pic.svg"]
 
 
 @pytest.mark.parametrize(
@@ -281,7 +281,7 @@ def test_damaged_cache_is_rebuilt(tmp_path: Path, damage: Callable[[bytes], byte
     pack = copy_pack(tmp_path)
     cache = tmp_path / "cache"
     load_topics([pack], cache_dir=cache)
-    for entry in cache.glob("*.json"):
+    for entry in entry_files(cache):
         entry.write_bytes(damage(entry.read_bytes()))
     result = load_topics([pack], cache_dir=cache)
     assert [t.title for t in result.topics] == ["Alpha Topic", "Beta Topic"] and result.problems == []
@@ -292,7 +292,7 @@ def test_cache_entry_with_wrong_shape_is_reparsed(tmp_path: Path) -> None:
     pack = copy_pack(tmp_path)
     cache = tmp_path / "cache"
     load_topics([pack], cache_dir=cache)
-    for entry in cache.glob("*.json"):
+    for entry in entry_files(cache):
         rewrite(entry, lambda topic: {"id": "broken"})  # a valid checksum: only topic_from_dict can refuse it
     assert [t.title for t in load_topics([pack], cache_dir=cache).topics] == ["Alpha Topic", "Beta Topic"]
     assert all(payload.get("title") for _, payload in entries(cache).values())  # rewritten

@@ -17,7 +17,7 @@ from serverless_study import loader
 from serverless_study.cache import KEEP_SECONDS, PRUNED_MARK, ContentCache
 from serverless_study.loader import FINGERPRINTED, code_fingerprint, load_topics
 
-from .cache_entries import entries, rewrite
+from .cache_entries import entries, entry_files, rewrite
 from .conftest import FIXTURES
 
 PACKAGE = Path(loader.__file__).parent
@@ -27,12 +27,12 @@ def test_a_cache_written_by_other_code_is_never_served(tmp_path: Path) -> None:
     cache = tmp_path / "cache"
     load_topics([FIXTURES / "pack"], cache_dir=cache)
     assert {h["code"] for h, _ in entries(cache).values()} == {code_fingerprint()}
-    for entry in cache.glob("*.json"):
+    for entry in entry_files(cache):
         rewrite(entry, lambda topic: {**topic, "title": "Built by other code"})
     # Same code: the doctored cache is what loads (so the check below can fail) ...
     assert {t.title for t in load_topics([FIXTURES / "pack"], cache_dir=cache).topics} == {"Built by other code"}
     # ... another model or rule set: every file is parsed again and the cache rewritten for this code.
-    for entry in cache.glob("*.json"):
+    for entry in entry_files(cache):
         rewrite(entry, header=lambda h: {**h, "code": "1-0000000000000000"})
     titles = [t.title for t in load_topics([FIXTURES / "pack"], cache_dir=cache).topics]
     assert titles == ["Alpha Topic", "Beta Topic"]
@@ -123,7 +123,7 @@ def test_wrong_typed_values_are_ignored_and_rewritten(tmp_path: Path, parses: li
     pack = write_pack(tmp_path / "pack", 1)
     cache = tmp_path / "cache"
     load_topics([pack], cache_dir=cache)
-    (entry,) = cache.glob("*.json")
+    (entry,) = entry_files(cache)
     # Values that would still unpack: only the checksum the writer stored can tell.
     rewrite(entry, lambda t: {**t, "title": 7, "facts": [[1, 2, 3, [], None, None, None]]}, fix_sum=False)
     (topic,) = load_topics([pack], cache_dir=cache).topics
@@ -143,7 +143,7 @@ def test_each_version_keeps_its_own_entries(tmp_path: Path) -> None:
     other = ContentCache(cache, "0-older-version")
     other.put(topic_file.resolve(), topic_file.read_bytes(), {"anything": "the older version stores"})
     load_topics([pack], cache_dir=cache)
-    assert len(list(cache.glob("*.json"))) == 2
+    assert len(list(entry_files(cache))) == 2
     assert other.get(topic_file.resolve(), topic_file.read_bytes()) == {"anything": "the older version stores"}
 
 
@@ -183,8 +183,10 @@ def test_unused_entries_expire_after_30_days(tmp_path: Path, parses: list[Path])
     load_topics([a, b, c], cache_dir=cache, now=T0)
     load_topics([b], cache_dir=cache, now=T0 + 20 * DAY)  # b in use: its entry is touched
     leftover = cache / ".content.json.123-0.tmp"  # a killed writer's temporary file
-    leftover.write_text("")
-    os.utime(leftover, (T0, T0))
+    others = [cache / "content.json", cache / "images.json"]  # the former single-file cache; image verdicts
+    for path in [leftover, *others]:
+        path.write_text("")
+        os.utime(path, (T0, T0))
     load_topics([c], cache_dir=cache, now=T0 + KEEP_SECONDS - DAY / 10)  # c in use; a, unused for 29.9 days, kept
     assert len(entries(cache)) == 4 and not leftover.exists()
     # The folder is scanned at most once a day: half a day after a turns 30 days unused it is still there ...
@@ -193,6 +195,7 @@ def test_unused_entries_expire_after_30_days(tmp_path: Path, parses: list[Path])
     # ... and at the next scan it is dropped; b (used 11 days ago) and c stay.
     load_topics([c], cache_dir=cache, now=T0 + KEEP_SECONDS + DAY)
     assert sorted(Path(p).parent.name for p in entries(cache)) == ["b", "c"]
+    assert [p.exists() for p in others] == [False, True]  # images.json is not the entries' to expire
     assert (cache / PRUNED_MARK).stat().st_mtime == T0 + KEEP_SECONDS + DAY
     assert len(parses) == 4  # expiry never dropped an entry in use
     load_topics([a], cache_dir=cache, now=T0 + KEEP_SECONDS + DAY)

@@ -12,7 +12,7 @@ from serverless_study.loader import code_fingerprint, load_topics, parse_text, t
 from serverless_study.model import Concept, Fact, LintIgnore, Source
 from serverless_study.textview import topic_text
 
-from .cache_entries import entries, rewrite
+from .cache_entries import entries, entry_files, rewrite
 from .conftest import FIXTURES
 
 SOURCED = FIXTURES / "sourced"
@@ -42,7 +42,7 @@ def test_cache_keeps_notes_sources_and_ignores() -> None:
 def test_cache_from_before_notes_is_not_trusted(tmp_path: Path) -> None:
     cache = tmp_path / "cache"
     load_topics([SOURCED], cache_dir=cache)
-    (entry,) = cache.glob("*.json")
+    (entry,) = entry_files(cache)
     rewrite(
         entry,
         lambda topic: {**topic, "extras": {"sources": [], "items": {}}},  # that loader had no notes to cache
