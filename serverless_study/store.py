@@ -307,22 +307,22 @@ class Store:
 
     def due(
         self,
-        until: datetime,
+        before: datetime,
         *,
         review: bool,
         topics: Collection[str] | None = None,
         keep: Callable[[str], bool] = lambda _id: True,
         limit: int | None = None,
     ) -> list[CardState]:
-        """States due at or before `until`, earliest first: review-phase cards, or (review=False) learning ones.
+        """States due before `before`, earliest first: review-phase cards, or (review=False) learning ones.
 
         The database orders and ranges on the due index; `keep` skips cards the caller can't show (content gone,
         a sibling already queued) without reading more rows than needed to fill `limit`.
         """
         if limit is not None and limit <= 0:
             return []
-        sql = f"SELECT {_STATE_COLUMNS} FROM card_state WHERE due <= ? AND phase {'=' if review else '!='} 'review'"
-        params: list[Any] = [iso(until)]
+        sql = f"SELECT {_STATE_COLUMNS} FROM card_state WHERE due < ? AND phase {'=' if review else '!='} 'review'"
+        params: list[Any] = [iso(before)]
         if topics is not None:
             sql += f" AND topic_id IN ({', '.join('?' * len(topics))})"
             params += list(topics)
@@ -355,6 +355,12 @@ class Store:
                 (iso(start),),
             ).fetchall()
         return {phase: int(n) for phase, n in rows}
+
+    def reviewed_since(self, start: datetime) -> set[str]:
+        """Ids of the cards answered at or after `start`."""
+        with self._guard():
+            rows = self._conn.execute("SELECT card_id FROM review_log WHERE reviewed_at >= ?", (iso(start),))
+            return {r[0] for r in rows}
 
     def review_totals(self, start: datetime | None = None) -> tuple[int, int, int, int]:
         """(reviews, correct, review-phase reviews, correct review-phase reviews) since `start` (all time if None)."""

@@ -9,11 +9,13 @@ import pytest
 from typer.testing import CliRunner
 
 from serverless_study.cli import app
+from serverless_study.days import Calendar
 from serverless_study.model import CardKind, CardState, Grade, Phase, Review
 from serverless_study.store import DB_NAME, Store
 
 from .conftest import FIXTURES
 
+UTC_DAYS = Calendar(UTC, day_starts=0)  # study days from midnight to midnight UTC
 QUIZ = str(FIXTURES / "quiz")
 
 
@@ -224,7 +226,7 @@ def test_terminal_mode_drives_real_questionary_prompts(data_dir: Path) -> None:
             Scheduler(),
             random.Random(1),
             now=now,
-            day_start=now - timedelta(hours=1),
+            day=UTC_DAYS.day_of(now),
             topic_ids=["tracing"],
         )
         first = session.next_question(now)
@@ -325,7 +327,7 @@ def scripted_shell(data_dir: Path, ratings: list):  # type: ignore[no-untyped-de
         Scheduler(),
         random.Random(1),
         now=now,
-        day_start=now - timedelta(hours=1),
+        day=UTC_DAYS.day_of(now),
         topic_ids=["tracing"],
     )
     out = io.StringIO()

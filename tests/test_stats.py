@@ -12,6 +12,7 @@ from typer.testing import CliRunner
 
 from serverless_study.cards import generate_cards
 from serverless_study.cli import app
+from serverless_study.days import Calendar
 from serverless_study.loader import load_topics
 from serverless_study.model import CardState, Grade, Phase, Review
 from serverless_study.scheduler import Scheduler
@@ -21,6 +22,7 @@ from serverless_study.store import DB_NAME, Store
 
 from .conftest import FIXTURES
 
+UTC_DAYS = Calendar(UTC, day_starts=0)  # study days from midnight to midnight UTC
 QUIZ = FIXTURES / "quiz"
 TOPICS = load_topics([QUIZ]).topics
 TOPIC_MAP = {t.id: t for t in TOPICS}
@@ -30,15 +32,13 @@ NOW = MIDNIGHT + timedelta(hours=9)
 
 
 def figures(store: Store, now: datetime = NOW):  # type: ignore[no-untyped-def]
-    start = now.replace(hour=0, minute=0, second=0, microsecond=0)
     return compute(
         store,
         CARDS,
         TOPIC_MAP,
         Scheduler(),
         now=now,
-        day_start=start,
-        day_end=start + timedelta(days=1),
+        calendar=UTC_DAYS,
         new_per_day=20,
     )
 
@@ -128,13 +128,13 @@ def test_retention_counts_only_cards_in_review() -> None:
 
 def test_streak_counts_days_back_from_today_or_yesterday() -> None:
     store = Store.open(":memory:")
-    assert streak(store, MIDNIGHT) == 0
+    assert streak(store, UTC_DAYS, UTC_DAYS.day_of(MIDNIGHT)) == 0
     for days_ago in (1, 2, 3, 5):
         put(store, f"tracing/x-ray/choice{days_ago}", NOW, reviewed=NOW - timedelta(days=days_ago))
-    assert streak(store, MIDNIGHT) == 3  # yesterday and the two days before; today not yet
+    assert streak(store, UTC_DAYS, UTC_DAYS.day_of(MIDNIGHT)) == 3  # yesterday and the two days before; today not yet
     put(store, "tracing/segment/choice", NOW, reviewed=NOW)
-    assert streak(store, MIDNIGHT) == 4
-    assert streak(store, MIDNIGHT + timedelta(days=2)) == 0  # a day missed
+    assert streak(store, UTC_DAYS, UTC_DAYS.day_of(MIDNIGHT)) == 4
+    assert streak(store, UTC_DAYS, UTC_DAYS.day_of(MIDNIGHT + timedelta(days=2))) == 0  # a day missed
 
 
 def test_leeches_are_listed_worst_first() -> None:
@@ -157,7 +157,7 @@ def test_new_today_follows_the_daily_limit() -> None:
         Scheduler(),
         random.Random(1),
         now=NOW,
-        day_start=MIDNIGHT,
+        day=UTC_DAYS.day_of(MIDNIGHT),
         limits=Limits(new_per_day=20),
     )
     for _ in range(5):

@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import time
 from dataclasses import dataclass
-from datetime import datetime, timedelta
 from typing import TYPE_CHECKING, Annotated, Any
 
 import typer
@@ -51,7 +50,10 @@ def quiz(
         float, typer.Option("--retention", metavar="R", help="Desired retention, 0.70-0.99: higher means more reviews.")
     ] = 0.9,
 ) -> None:
-    """Answer the cards that are due today: reviews first, then new cards, with spaced repetition (FSRS)."""
+    """Answer what is due today: learning cards when due, reviews due before your day ends, then new cards (FSRS).
+
+    Your day starts at 4 am local time (--day-starts); one card per item a day, across sessions.
+    """
     env = get_env(ctx)
     with errors_handled(env):
         options = QuizOptions(topic or [], limit, new, reviews, seed, plain or not env.interactive, retention)
@@ -88,13 +90,6 @@ class QuizOptions:
     retention: float
 
 
-def today_bounds(now: datetime) -> tuple[datetime, datetime]:
-    """The learner's local midnight before `now` and the next one, as aware datetimes."""
-    local = now.astimezone()
-    start = local.replace(hour=0, minute=0, second=0, microsecond=0)
-    return start, (start + timedelta(days=1)).astimezone()
-
-
 def run_quiz(env: Env, opts: QuizOptions) -> int:
     import random
 
@@ -118,7 +113,7 @@ def run_quiz(env: Env, opts: QuizOptions) -> int:
             scheduler,
             rng,
             now=now,
-            day_start=today_bounds(now)[0],
+            day=env.today(now),
             limits=limits,
             topic_ids=topic_ids,
         )
@@ -142,6 +137,9 @@ class QuizShell:
         return self._console
 
     def run(self) -> int:
+        if self.session.held_back:
+            n = self.session.held_back
+            self.say(f"{n} {'card' if n == 1 else 'cards'} held back until tomorrow: already practised today.")
         if self.session.next_question(self.env.clock()) is None:
             self.say("Nothing is due right now. Come back later, or see `serverless-study stats` for what is next.")
             return OK

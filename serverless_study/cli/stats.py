@@ -18,7 +18,6 @@ def stats(
     import json
 
     from serverless_study.cards import generate_cards
-    from serverless_study.cli.quiz import today_bounds
     from serverless_study.scheduler import Scheduler
     from serverless_study.stats import compute
     from serverless_study.store import Store
@@ -27,7 +26,7 @@ def stats(
     with errors_handled(env):
         topics = env.load().topics
         now = env.clock()
-        start, end = today_bounds(now)
+        calendar = env.calendar()
         with Store.in_dir(env.data_dir) as store:
             figures = compute(
                 store,
@@ -35,8 +34,7 @@ def stats(
                 {t.id: t for t in topics},
                 Scheduler(),
                 now=now,
-                day_start=start,
-                day_end=end,
+                calendar=calendar,
                 new_per_day=new,
             )
         if as_json:
