@@ -223,7 +223,9 @@ class Session:
             self.states.pop(card_id, None)
         else:
             self.states[card_id] = last.outcome.before
-        if self.pending is not None:  # the question on screen goes back where it came from
+        # The question on screen goes back where it came from, unless it is the card being undone (a missed card
+        # re-asked at once): that card is asked again as the undone question, and only once.
+        if self.pending is not None and self.pending.question.card_id != card_id:
             self._put_back(self.pending)
         self.pending = _Shown(last.question, last.source)
         return last.outcome

@@ -178,6 +178,26 @@ def test_undo_restores_the_card_and_asks_it_again(store: Store) -> None:
     assert s.summary() == []
 
 
+def test_undo_of_the_card_on_screen_asks_it_once(store: Store) -> None:
+    """A missed card comes straight back (nothing else left); undo while it is on screen must not queue it twice."""
+    s = start(store, limits=Limits(new_per_day=1))
+    q = s.next_question(MONDAY)
+    assert q is not None
+    s.answer(q, MONDAY, given=wrong(q))
+    assert s.next_question(MONDAY).card_id == q.card_id  # type: ignore[union-attr]  # re-asked at once, on screen
+    assert s.progress().total == 2
+    s.undo()
+    assert s.progress().total == 1 and s.progress().remaining == 1
+    asked = []
+    now = MONDAY
+    while (shown := s.next_question(now)) is not None:
+        asked.append(shown.card_id)
+        s.answer(shown, now, given=right(shown))
+        now += timedelta(minutes=11)
+    assert asked == [q.card_id, q.card_id]  # once as the undone question, then its 10-minute learning step
+    assert [r.review.grade for r in store.history()] == [Grade.GOOD, Grade.GOOD]
+
+
 def test_undo_of_a_review_restores_its_previous_state(store: Store) -> None:
     s = start(store, limits=Limits(new_per_day=1))
     n, _now = answer_all(s, MONDAY)
