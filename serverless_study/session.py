@@ -181,12 +181,16 @@ class Session:
         else:
             correct = verdict.correct
             grade = Grade.AGAIN if not correct else (grade or Grade.GOOD)
-        before = self.states.get(card.id) or self.store.state(card.id)
-        after = self.scheduler.review(before, card.id, grade, now)
         review = Review(card.id, now, grade, given, correct, max(0, int(duration_ms)))
-        review_id = self.store.record(
-            review, after, previous=before, topic_id=card.topic_id, content_hash=card.content_hash
+        # Scheduled from the state stored at the moment of saving, not the one cached when the question was asked:
+        # another terminal may have answered (or undone) this card meanwhile.
+        saved = self.store.record_answer(
+            review,
+            lambda stored: self.scheduler.review(stored, card.id, grade, now),
+            topic_id=card.topic_id,
+            content_hash=card.content_hash,
         )
+        before, after, review_id = saved.before, saved.after, saved.id
         self.states[card.id] = after
         if after.phase is not Phase.REVIEW:
             self._learn(after)

@@ -67,7 +67,7 @@ def undo(ctx: typer.Context) -> None:
 
     env = get_env(ctx)
     with errors_handled(env):
-        with Store.in_dir(env.data_dir) as store:
+        with Store.in_dir(env.data_dir, warn=env.warn) as store:
             undone = store.undo()
         if undone is None:
             print("Nothing to undo: no answers yet.", file=env.stdout)
@@ -105,7 +105,7 @@ def run_quiz(env: Env, opts: QuizOptions) -> int:
     scheduler = Scheduler(opts.retention, fuzz_rng=random.Random(rng.getrandbits(64)))
     now = env.clock()
     limits = Limits(opts.new_per_day, opts.reviews_per_day, opts.limit)
-    with Store.in_dir(env.data_dir) as store:
+    with Store.in_dir(env.data_dir, warn=env.warn) as store:
         session = Session.start(
             store,
             generate_cards(topics),

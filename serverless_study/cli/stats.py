@@ -27,7 +27,7 @@ def stats(
         topics = env.load().topics
         now = env.clock()
         calendar = env.calendar()
-        with Store.in_dir(env.data_dir) as store:
+        with Store.in_dir(env.data_dir, warn=env.warn) as store:
             figures = compute(
                 store,
                 generate_cards(topics),
