@@ -235,3 +235,22 @@ def test_stats_views_match_their_goldens() -> None:
     s = figures(store)
     assert_golden("stats-terminal.txt", render(stats_view(s), width=100))
     assert_golden("stats-plain.txt", stats_text(s))
+
+
+def test_mastery_is_recall_now_in_fractional_days_so_misses_today_show() -> None:
+    """4 of 8 answers wrong this morning: by evening mastery must not read 100% (fsrs's whole days would say so)."""
+    store = Store.open(":memory:")
+    session = Session.start(
+        store, CARDS, TOPIC_MAP, Scheduler(), random.Random(1), now=NOW, day=UTC_DAYS.day_of(NOW), topic_ids=["tracing"]
+    )
+    for n in range(8):
+        q = session.next_question(NOW)
+        assert q is not None
+        given = q.answer if n % 2 else "certainly not this"
+        session.answer(q, NOW, given=given, grade=(Grade.GOOD if n % 2 else Grade.AGAIN) if q.self_rated else None)
+    evening = NOW + timedelta(hours=12)
+    tracing = next(t for t in figures(store, evening).topics if t.id == "tracing")
+    assert tracing.mastery is not None and 0.7 < tracing.mastery < 0.95
+    assert tracing.new == tracing.cards - (tracing.learning + tracing.review)  # new cards are counted apart
+    morning = next(t for t in figures(store, NOW).topics if t.id == "tracing")
+    assert morning.mastery == pytest.approx(1.0)  # just answered: nothing forgotten yet
