@@ -95,3 +95,34 @@ def test_siblings_wait_for_tomorrow_across_sessions(runner: CliRunner, data_dir:
     with Store.open(data_dir / DB_NAME) as store:
         asked = [(r.review.card_id, r.review.reviewed_at) for r in store.history() if r.review.reviewed_at >= MONDAY]
     assert asked == [("tracing/x-ray/choice", MONDAY)]
+
+
+@pytest.mark.parametrize(
+    ("zone", "evening", "due", "today"),
+    [
+        # New York falls back on 2025-11-02: the study day of Nov 1 lasts 25 hours, to 04:00 EST (09:00Z).
+        ("America/New_York", "2025-11-01T20:00-04:00", "2025-11-02T03:30-05:00", 1),
+        # Berlin springs forward on 2025-03-30: the study day of Mar 29 lasts 23 hours, to 04:00 CEST (02:00Z).
+        ("Europe/Berlin", "2025-03-29T20:00+01:00", "2025-03-30T04:30+02:00", 0),
+        ("Europe/Berlin", "2025-03-29T20:00+01:00", "2025-03-30T03:30+02:00", 1),
+        # New York springs forward on 2025-03-09; Berlin falls back on 2025-10-26.
+        ("America/New_York", "2025-03-08T20:00-05:00", "2025-03-09T04:30-04:00", 0),
+        ("Europe/Berlin", "2025-10-25T20:00+02:00", "2025-10-26T03:30+01:00", 1),
+    ],
+)
+def test_due_today_on_clock_change_days(
+    runner: CliRunner, data_dir: Path, monkeypatch: pytest.MonkeyPatch, zone: str, evening: str, due: str, today: int
+) -> None:
+    monkeypatch.setenv("TZ", zone)
+    now, when = datetime.fromisoformat(evening), datetime.fromisoformat(due)
+    with Store.open(data_dir / DB_NAME) as store:
+        state = CardState("tracing/x-ray/choice", Phase.REVIEW, None, 3.0, 5.0, when, when - timedelta(days=3))
+        reviewed = Review(state.card_id, when - timedelta(days=3), Grade.GOOD, "", True, 0)
+        store.record(reviewed, state, previous=None, topic_id="tracing")
+    with time_machine.travel(now, tick=False):
+        figures = stats(runner, data_dir)
+        assert figures["due_today"] == today
+        assert [d["due"] for d in figures["forecast"][:2]] == [today, 1 - today]
+        assert figures["forecast"][0]["date"] == now.date().isoformat()
+        out = run(runner, data_dir, "quiz", "--topic", "tracing", "--new", "0", text="q\n")
+        assert ("1 to review left" in out) is bool(today)

@@ -14,7 +14,11 @@ def stats(
     as_json: Annotated[bool, typer.Option("--json", help="Print one JSON object instead of a table.")] = False,
     new: Annotated[int, typer.Option("--new", metavar="N", min=0, help="New cards per day, as given to quiz.")] = 20,
 ) -> None:
-    """Show progress: cards, new, learning, review, due today and mastery per topic; forecast; streak; leeches."""
+    """Show progress: cards, new, learning, review, due today and mastery per topic; forecast; streak; leeches.
+
+    Due today: reviews due before your day ends (--day-starts, 4 am local time) and cards being learned, which the
+    quiz asks when their step is due. Mastery: mean predicted recall now of the cards you have started.
+    """
     import json
 
     from serverless_study.cards import generate_cards
