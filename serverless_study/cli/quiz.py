@@ -169,7 +169,13 @@ class QuizShell:
         if given is None:
             return False
         if given is UNDO:
-            undone = session.undo()
+            from serverless_study.errors import StoreError
+
+            try:
+                undone = session.undo()
+            except StoreError as exc:  # another terminal answered that card since: its answer stands
+                self.say(f"{str(exc).capitalize()}; your answer stays.")
+                return True
             self.say(
                 f"Undone: your previous answer ({undone.card.id}) is forgotten; here it is again."
                 if undone
