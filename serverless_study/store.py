@@ -180,8 +180,7 @@ class Store:
             conn.execute(f"PRAGMA busy_timeout = {int(BUSY_TIMEOUT_S * 1000)}")
             conn.execute("PRAGMA synchronous = FULL")  # an answer acknowledged is an answer kept
             if self.path != ":memory:":
-                # Outside any transaction: inside one SQLite leaves the mode alone and answers the old one.
-                mode = str(conn.execute("PRAGMA journal_mode = WAL").fetchone()[0]).lower()
+                mode = self._enable_wal()
                 if mode != "wal":
                     warn(
                         f"warning: {self.path}: this file system does not support WAL; "
@@ -189,6 +188,22 @@ class Store:
                     )
             if version != SCHEMA_VERSION:
                 self._migrate()
+
+    def _enable_wal(self) -> str:
+        """Switch to WAL and return the journal mode SQLite settled on ('wal' unless the file system can't)."""
+        # Outside any transaction: inside one SQLite leaves the mode alone and answers the old one.
+        wal = "PRAGMA journal_mode = WAL"
+        for _retry in range(2):
+            try:
+                return str(self._conn.execute(wal).fetchone()[0]).lower()
+            except sqlite3.OperationalError as exc:
+                # Two first runs at once: SQLite refuses at once (no busy wait) to upgrade our read lock while the
+                # other holds the write lock, to avoid a deadlock. Wait for its write to end, then try again.
+                if "locked" not in str(exc):
+                    raise
+                self._conn.execute("BEGIN IMMEDIATE")
+                self._conn.execute("COMMIT")
+        return str(self._conn.execute(wal).fetchone()[0]).lower()
 
     def _schema_version_checked(self, conn: sqlite3.Connection) -> int:
         """The schema version, refusing a database from a newer release or from another program."""

@@ -189,3 +189,48 @@ def test_a_normal_store_is_in_wal_mode_without_a_warning(tmp_path: Path) -> None
     with Store.open(tmp_path / DB_NAME, warn=heard.append) as store:
         assert store._conn.execute("PRAGMA journal_mode").fetchone()[0] == "wal"
     assert heard == []
+
+
+OPENER = textwrap.dedent(
+    """
+    import sys
+    from pathlib import Path
+    from serverless_study.store import Store
+
+    paths = [Path(p) for p in sys.argv[1:]]
+    print("ready", flush=True)
+    sys.stdin.readline()
+    for path in paths:
+        Store.open(path).close()
+    print("opened", flush=True)
+    """
+)
+
+
+@pytest.mark.slow
+def test_first_runs_at_the_same_time_all_open_the_new_database(tmp_path: Path) -> None:
+    """The schema is created and checked under the write lock: no opener sees half a database or 'not ours'."""
+    paths = [str(tmp_path / f"db{n}" / DB_NAME) for n in range(20)]
+    children = [
+        subprocess.Popen(
+            [sys.executable, "-c", OPENER, *paths],
+            stdin=subprocess.PIPE,
+            stdout=subprocess.PIPE,
+            stderr=subprocess.PIPE,
+            text=True,
+            cwd=REPO,
+        )
+        for _ in range(3)
+    ]
+    for child in children:
+        assert child.stdout is not None and child.stdout.readline() == "ready\n"
+    for child in children:
+        assert child.stdin is not None
+        child.stdin.write("go\n")
+        child.stdin.flush()
+    for child in children:
+        out, err = child.communicate(timeout=120)
+        assert (child.returncode, out, err) == (0, "opened\n", "")
+    for path in paths:
+        with Store.open(path) as store:
+            assert store.schema_version > 0 and store.history() == []
