@@ -254,6 +254,37 @@ def test_siblings_are_not_introduced_together(store: Store) -> None:
     assert not any(c.kind is CardKind.RECALL and c.id in queued for c in CARDS)  # its choice sibling goes first
 
 
+def test_reviews_due_later_today_are_asked_this_morning_and_learning_cards_only_when_due(store: Store) -> None:
+    past = MONDAY - timedelta(days=3)
+    review, tomorrow, learning = CARDS[0], CARDS[5], CARDS[10]
+    for card, phase, due in (
+        (review, Phase.REVIEW, MONDAY + timedelta(hours=14)),  # 23:00 today
+        (tomorrow, Phase.REVIEW, MONDAY + timedelta(hours=15)),  # 00:00 tomorrow: the next day's
+        (learning, Phase.LEARNING, MONDAY + timedelta(hours=2)),  # a learning step due at 11:00
+    ):
+        state = CardState(card.id, phase, None if phase is Phase.REVIEW else 1, 5.0, 5.0, due, past, 0, 3)
+        store.record(Review(card.id, past, Grade.GOOD, "", True, 0), state, previous=None, topic_id=card.topic_id)
+    s = start(store, limits=Limits(new_per_day=0))
+    assert s.main == [review.id] and s.learning == []
+    assert start(store, MONDAY + timedelta(hours=2), limits=Limits(new_per_day=0)).learning[0][1] == learning.id
+
+
+def test_siblings_wait_for_tomorrow_across_sessions_and_are_counted(store: Store) -> None:
+    choice = next(c for c in CARDS if c.kind is CardKind.CHOICE)
+    recall = next(c for c in CARDS if c.kind is CardKind.RECALL and c.item_id == choice.item_id)
+    past = MONDAY - timedelta(days=5)
+    for card in (choice, recall):
+        state = CardState(card.id, Phase.REVIEW, None, 5.0, 5.0, MONDAY - timedelta(hours=1), past, 0, 3)
+        store.record(Review(card.id, past, Grade.GOOD, "", True, 0), state, previous=None, topic_id=card.topic_id)
+    first = start(store, limits=Limits(new_per_day=0))
+    assert first.held_back == 1 and len(first.main) == 1  # one sibling asked, the other held back
+    answer_all(first, MONDAY)
+    later = start(store, MONDAY + timedelta(hours=3), limits=Limits(new_per_day=0))
+    assert later.main == [] and later.held_back == 1  # the log says the item was practised today
+    tomorrow = start(store, MONDAY + timedelta(days=1), limits=Limits(new_per_day=0))
+    assert len(tomorrow.main) == 1 and tomorrow.held_back == 0
+
+
 def test_topic_filter_and_summary(store: Store) -> None:
     s = start(store, topic_ids=["tracing"])
     assert {s.card(cid).topic_id for cid in s.main} == {"tracing"}
@@ -310,6 +341,7 @@ def test_the_due_queries_use_indexes(store: Store) -> None:
     plans = {
         "due": "SELECT card_id FROM card_state WHERE due <= ? AND phase = 'review' ORDER BY due, card_id",
         "today": "SELECT coalesce(phase, ''), count(*) FROM review_log WHERE reviewed_at >= ? GROUP BY phase",
+        "practised today": "SELECT card_id FROM review_log WHERE reviewed_at >= ?",
     }
     for name, sql in plans.items():
         plan = " ".join(str(r[-1]) for r in conn.execute("EXPLAIN QUERY PLAN " + sql, ("x",)))
