@@ -10,6 +10,7 @@ import typer
 from serverless_study import __version__
 from serverless_study.cli import check, export, learn, quiz, stats
 from serverless_study.cli.context import Env
+from serverless_study.days import DAY_STARTS
 
 app = typer.Typer(
     name="serverless-study",
@@ -56,7 +57,7 @@ def main_options(
             max=23,
             help="Hour of local time (0-23) at which your study day begins; earlier answers count for the day before.",
         ),
-    ] = 4,
+    ] = DAY_STARTS,
     version: Annotated[
         bool, typer.Option("--version", callback=_version, is_eager=True, help="Show the version and exit.")
     ] = False,

@@ -13,6 +13,8 @@ from typing import IO, TYPE_CHECKING, Any
 
 import typer
 
+from serverless_study.days import DAY_STARTS
+
 if TYPE_CHECKING:
     from rich.console import Console
 
@@ -36,7 +38,7 @@ class Env:
     stderr: IO[str] = field(default_factory=lambda: sys.stderr)
     environ: Any = field(default_factory=lambda: os.environ)
     clock: Callable[[], datetime] = _utcnow
-    day_starts: int = 4  # --day-starts: the hour of local time at which a study day begins
+    day_starts: int = DAY_STARTS  # --day-starts: the hour of local time at which a study day begins
     prompt_options: dict[str, Any] = field(default_factory=dict)  # input=/output= for prompt_toolkit in tests
 
     @property
