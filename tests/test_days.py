@@ -48,18 +48,21 @@ def test_day_bounds_follow_the_zone_on_clock_change_days(
     assert day.start.tzinfo is UTC
 
 
+@pytest.mark.parametrize("hour", [0, 1, 2, 3, 4, 23])
 @pytest.mark.parametrize("zone", [BERLIN, NEW_YORK])
-def test_every_moment_falls_in_exactly_one_day(zone: ZoneInfo) -> None:
-    calendar = Calendar(zone)
-    moment = z("2025-03-01T00:00")
-    seen: set[date] = set()
-    while moment < z("2025-11-30T00:00"):  # both clock changes, hour by hour
-        day = calendar.day_of(moment)
-        assert day.start <= moment < day.end
-        assert calendar.day_of(day.start) == day and calendar.day_of(day.end) == calendar.named(day.date + timedelta(1))
-        seen.add(day.date)
-        moment += timedelta(minutes=30)
-    assert len(seen) == (date(2025, 11, 29) - date(2025, 2, 28)).days + 1
+def test_every_moment_falls_in_exactly_one_day(zone: ZoneInfo, hour: int) -> None:
+    calendar = Calendar(zone, hour)
+    for first, last in (("2025-03-01", "2025-04-05"), ("2025-10-20", "2025-11-10")):  # both clock changes
+        moment, seen = z(f"{first}T00:00"), set()
+        previous = calendar.day_of(moment)
+        while moment < z(f"{last}T00:00"):
+            day = calendar.day_of(moment)
+            assert day.start <= moment < day.end
+            assert day == previous or (day.start == previous.end and day.date == previous.date + timedelta(1))
+            assert timedelta(hours=23) <= day.end - day.start <= timedelta(hours=25)
+            seen.add(day.date)
+            previous, moment = day, moment + timedelta(minutes=20)
+        assert len(seen) >= (date.fromisoformat(last) - date.fromisoformat(first)).days
 
 
 def test_before_the_rollover_hour_it_is_still_yesterday() -> None:
