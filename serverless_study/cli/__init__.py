@@ -49,15 +49,16 @@ def main_options(
         ),
     ] = None,
     day_starts: Annotated[
-        int,
+        int | None,
         typer.Option(
             "--day-starts",
             metavar="HOUR",
             min=0,
             max=23,
-            help="Hour of local time (0-23) at which your study day begins; earlier answers count for the day before.",
+            help=f"Hour of local time (0-23) at which your study day begins (default {DAY_STARTS}); "
+            "earlier answers count for the day before.",
         ),
-    ] = DAY_STARTS,
+    ] = None,
     version: Annotated[
         bool, typer.Option("--version", callback=_version, is_eager=True, help="Show the version and exit.")
     ] = False,

@@ -38,7 +38,7 @@ class Env:
     stderr: IO[str] = field(default_factory=lambda: sys.stderr)
     environ: Any = field(default_factory=lambda: os.environ)
     clock: Callable[[], datetime] = _utcnow
-    day_starts: int = DAY_STARTS  # --day-starts: the hour of local time at which a study day begins
+    day_starts: int | None = None  # --day-starts: the hour of local time a study day begins (None: the default)
     prompt_options: dict[str, Any] = field(default_factory=dict)  # input=/output= for prompt_toolkit in tests
 
     @property
@@ -68,7 +68,7 @@ class Env:
         """Study days in the learner's zone (TZ, else /etc/localtime) starting at --day-starts."""
         from serverless_study.days import Calendar, local_zone
 
-        return Calendar(local_zone(self.environ), self.day_starts)
+        return Calendar(local_zone(self.environ), DAY_STARTS if self.day_starts is None else self.day_starts)
 
     def today(self, now: datetime) -> Day:
         return self.calendar().day_of(now)
