@@ -48,6 +48,18 @@ def test_learn_with_a_warm_cache_does_not_parse_yaml(tmp_path: Path) -> None:
     assert not any(n.split(".")[0] == "rich" for n in second)  # piped output is plain text: no Rich at all
 
 
+def test_switching_content_sets_keeps_both_warm(tmp_path: Path) -> None:
+    pack = tmp_path / "pack"
+    pack.mkdir()
+    (pack / "extra.yaml").write_text("id: extra\ntitle: Extra\nfacts: [{id: f, prompt: p, answer: a}]\n")
+    home = tmp_path / "home"
+    assert "yaml" in imported_modules(["learn", "x-ray"], home)
+    assert "yaml" in imported_modules(["--content", str(pack), "learn", "extra"], home)  # only the pack is new
+    # Each run warm, after a run on the other content set: nothing is parsed again.
+    assert "yaml" not in imported_modules(["learn", "x-ray"], home)
+    assert "yaml" not in imported_modules(["--content", str(pack), "learn", "extra"], home)
+
+
 def test_plain_stats_import_no_rich_or_prompts(tmp_path: Path) -> None:
     names = imported_modules(["stats"], tmp_path)
     assert "fsrs" in names and "sqlite3" in names
