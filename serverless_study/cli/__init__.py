@@ -8,7 +8,7 @@ from typing import Annotated
 import typer
 
 from serverless_study import __version__
-from serverless_study.cli import check, export, learn, quiz, stats
+from serverless_study.cli import check, config, export, learn, quiz, stats
 from serverless_study.cli.context import Env
 
 app = typer.Typer(
@@ -72,6 +72,11 @@ app.command(
 )(quiz.quiz)
 app.command("undo", epilog="Example: serverless-study undo")(quiz.undo)
 app.command("stats", epilog="Examples: serverless-study stats | serverless-study stats --json")(stats.stats)
+app.command(
+    "config",
+    epilog="Examples: serverless-study config | serverless-study config new_per_day 10 | "
+    'serverless-study config learning_steps "1m 10m 1h" | serverless-study config --unset new_per_day',
+)(config.config)
 
 
 def main() -> None:

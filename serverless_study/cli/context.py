@@ -18,6 +18,7 @@ if TYPE_CHECKING:
 
     from serverless_study.loader import LoadResult
     from serverless_study.prompts import Prompter
+    from serverless_study.settings import Settings
 
 OK, FAILURE, USAGE, INTERRUPTED = 0, 1, 2, 130
 
@@ -68,6 +69,19 @@ class Env:
     def anki_ledger(self) -> Path:
         """When each exported Anki note last changed, so a new package updates only the notes that did."""
         return self.data_dir / "anki-package-ledger.json"
+
+    @property
+    def settings_file(self) -> Path:
+        """Saved settings (`config`), as TOML."""
+        from serverless_study.settings import SETTINGS_FILE
+
+        return self.data_dir / SETTINGS_FILE
+
+    def settings(self, **options: Any) -> Settings:
+        """The settings in force: options given (not None) over the saved file over the defaults."""
+        from serverless_study.settings import read, resolve
+
+        return resolve(read(self.settings_file), options)
 
     def console(self) -> Console:
         from serverless_study.render import make_console

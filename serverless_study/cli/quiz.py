@@ -15,6 +15,7 @@ if TYPE_CHECKING:
     from serverless_study.model import Question
     from serverless_study.prompts import Prompter
     from serverless_study.session import Outcome, Session
+    from serverless_study.settings import Settings
 
 
 def quiz(
@@ -32,8 +33,13 @@ def quiz(
             help="At most N cards this session (cards being learned come back until learned).",
         ),
     ] = None,
-    new: Annotated[int, typer.Option("--new", metavar="N", min=0, help="New cards per day.")] = 20,
-    reviews: Annotated[int, typer.Option("--reviews", metavar="N", min=0, help="Reviews per day.")] = 200,
+    new: Annotated[
+        int | None, typer.Option("--new", metavar="N", min=0, help="New cards per day (setting new_per_day; 20).")
+    ] = None,
+    reviews: Annotated[
+        int | None,
+        typer.Option("--reviews", metavar="N", min=0, help="Reviews per day (setting reviews_per_day; 200)."),
+    ] = None,
     seed: Annotated[
         int | None,
         typer.Option(
@@ -48,13 +54,20 @@ def quiz(
         ),
     ] = False,
     retention: Annotated[
-        float, typer.Option("--retention", metavar="R", help="Desired retention, 0.70-0.99: higher means more reviews.")
-    ] = 0.9,
+        float | None,
+        typer.Option(
+            "--retention",
+            metavar="R",
+            help="Desired retention, 0.70-0.99: higher means more reviews (setting desired_retention; 0.9).",
+        ),
+    ] = None,
 ) -> None:
     """Answer the cards that are due today: reviews first, then new cards, with spaced repetition (FSRS)."""
     env = get_env(ctx)
     with errors_handled(env):
-        options = QuizOptions(topic or [], limit, new, reviews, seed, plain or not env.interactive, retention)
+        settings = env.settings(desired_retention=retention, new_per_day=new, reviews_per_day=reviews)
+        plain = plain or not env.interactive
+        options = QuizOptions(topic or [], limit, settings.new_per_day, settings.reviews_per_day, seed, plain, settings)
         code = run_quiz(env, options)
     raise typer.Exit(code)
 
@@ -85,7 +98,7 @@ class QuizOptions:
     reviews_per_day: int
     seed: int | None
     plain: bool
-    retention: float
+    settings: Settings  # retention, steps, maximum interval, leech threshold and FSRS parameters for the scheduler
 
 
 def today_bounds(now: datetime) -> tuple[datetime, datetime]:
@@ -107,7 +120,7 @@ def run_quiz(env: Env, opts: QuizOptions) -> int:
     topics = env.load().topics
     topic_ids = [t.id for t in select_topics(topics, opts.topics)] if opts.topics else None
     rng = random.Random(opts.seed)
-    scheduler = Scheduler(opts.retention, fuzz_rng=random.Random(rng.getrandbits(64)))
+    scheduler = Scheduler.configured(opts.settings, fuzz_rng=random.Random(rng.getrandbits(64)))
     now = env.clock()
     limits = Limits(opts.new_per_day, opts.reviews_per_day, opts.limit)
     with Store.in_dir(env.data_dir) as store:

@@ -12,7 +12,12 @@ from serverless_study.cli.context import errors_handled, get_env
 def stats(
     ctx: typer.Context,
     as_json: Annotated[bool, typer.Option("--json", help="Print one JSON object instead of a table.")] = False,
-    new: Annotated[int, typer.Option("--new", metavar="N", min=0, help="New cards per day, as given to quiz.")] = 20,
+    new: Annotated[
+        int | None,
+        typer.Option(
+            "--new", metavar="N", min=0, help="New cards per day, as given to quiz (setting new_per_day; 20)."
+        ),
+    ] = None,
 ) -> None:
     """Show progress: cards, new, learning, review, due today and mastery per topic; forecast; streak; leeches."""
     import json
@@ -25,6 +30,7 @@ def stats(
 
     env = get_env(ctx)
     with errors_handled(env):
+        settings = env.settings(new_per_day=new)
         topics = env.load().topics
         now = env.clock()
         start, end = today_bounds(now)
@@ -33,11 +39,11 @@ def stats(
                 store,
                 generate_cards(topics),
                 {t.id: t for t in topics},
-                Scheduler(),
+                Scheduler.configured(settings),
                 now=now,
                 day_start=start,
                 day_end=end,
-                new_per_day=new,
+                new_per_day=settings.new_per_day,
             )
         if as_json:
             print(json.dumps(figures.to_dict(), indent=2), file=env.stdout)
