@@ -389,6 +389,14 @@ class Store:
         with self._guard():
             return [_logged(r) for r in self._conn.execute(sql + " ORDER BY id", params)]
 
+    def ratings(self) -> Iterator[tuple[str, datetime, int]]:
+        """(card id, time, rating) of every review, card by card in the order made: read lazily, for fitting."""
+        # TODO(cram/exam): leave out cram and exam answers once the log marks them (they are not spaced reviews).
+        with self._guard():
+            rows = self._conn.execute("SELECT card_id, reviewed_at, rating FROM review_log ORDER BY card_id, id")
+            for card_id, reviewed_at, rating in rows:
+                yield card_id, parse_time(reviewed_at), int(rating)
+
     def last_review(self) -> LoggedReview | None:
         with self._guard():
             row = self._conn.execute(f"SELECT {_LOG_COLUMNS} FROM review_log ORDER BY id DESC LIMIT 1").fetchone()

@@ -8,7 +8,7 @@ from typing import Annotated
 import typer
 
 from serverless_study import __version__
-from serverless_study.cli import check, config, export, learn, quiz, stats
+from serverless_study.cli import check, config, export, learn, optimize, quiz, stats
 from serverless_study.cli.context import Env
 
 app = typer.Typer(
@@ -77,6 +77,11 @@ app.command(
     epilog="Examples: serverless-study config | serverless-study config new_per_day 10 | "
     'serverless-study config learning_steps "1m 10m 1h" | serverless-study config --unset new_per_day',
 )(config.config)
+app.command(
+    "optimize",
+    epilog="Examples: serverless-study optimize --dry-run | serverless-study optimize | "
+    "serverless-study optimize --reset",
+)(optimize.optimize)
 
 
 def main() -> None:
