@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import contextlib
 import math
-import os
 import re
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
@@ -13,6 +12,7 @@ from enum import Enum
 from pathlib import Path
 from typing import Any
 
+from serverless_study.defaults import DEFAULT_RETENTION, NEW_PER_DAY, REVIEWS_PER_DAY
 from serverless_study.errors import UsageError
 
 SETTINGS_FILE = "settings.toml"
@@ -145,10 +145,12 @@ def _text_numbers(text: str) -> list[int | float | str]:
 SPECS: dict[str, Spec] = {
     s.key: s
     for s in (
-        Spec("desired_retention", 0.9, "probability of recall to schedule for, 0.7-0.99 (quiz --retention)",
-             _retention, _text_number, "--retention"),
-        Spec("new_per_day", 20, "new cards a day (quiz --new)", _int_in(0, None), _text_number, "--new"),
-        Spec("reviews_per_day", 200, "reviews a day (quiz --reviews)", _int_in(0, None), _text_number, "--reviews"),
+        Spec("desired_retention", DEFAULT_RETENTION,
+             "probability of recall to schedule for, 0.7-0.99 (quiz --retention)", _retention, _text_number,
+             "--retention"),
+        Spec("new_per_day", NEW_PER_DAY, "new cards a day (quiz --new)", _int_in(0, None), _text_number, "--new"),
+        Spec("reviews_per_day", REVIEWS_PER_DAY, "reviews a day (quiz --reviews)", _int_in(0, None), _text_number,
+             "--reviews"),
         Spec("day_starts", 4, "hour of local time (0-23) at which a study day begins", _int_in(0, 23), _text_number,
              "--day-starts"),
         Spec("learning_steps", ("1m", "10m"), "waits between the first answers to a new card", _steps, _text_list),
@@ -169,9 +171,9 @@ SPECS: dict[str, Spec] = {
 class Settings:
     """Every setting's value in force, and where each came from."""
 
-    desired_retention: float = 0.9
-    new_per_day: int = 20
-    reviews_per_day: int = 200
+    desired_retention: float = DEFAULT_RETENTION
+    new_per_day: int = NEW_PER_DAY
+    reviews_per_day: int = REVIEWS_PER_DAY
     day_starts: int = 4
     learning_steps: tuple[timedelta, ...] = (timedelta(minutes=1), timedelta(minutes=10))
     relearning_steps: tuple[timedelta, ...] = (timedelta(minutes=10),)
@@ -327,13 +329,10 @@ def unset(path: Path, key: str) -> bool:
 
 
 def _write(path: Path, values: Mapping[str, Any]) -> None:
-    # A temporary file beside it, then one rename: a reader sees the old settings or the new, never half.
-    # TODO(eng): use fsutil.atomic_write once it lands on main.
-    path.parent.mkdir(parents=True, exist_ok=True)
-    tmp = path.with_name(f".{path.name}.{os.getpid()}.tmp")
+    from serverless_study.fsutil import atomic_write
+
     try:
-        tmp.write_text(dumps(values), encoding="utf-8")
-        os.replace(tmp, path)
+        path.parent.mkdir(parents=True, exist_ok=True)
+        atomic_write(path, dumps(values).encode("utf-8"))
     except OSError as exc:
-        tmp.unlink(missing_ok=True)
         raise SettingsError(f"{path}: cannot write ({exc.strerror or exc})") from None

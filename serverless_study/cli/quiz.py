@@ -10,6 +10,7 @@ from typing import TYPE_CHECKING, Annotated, Any
 import typer
 
 from serverless_study.cli.context import INTERRUPTED, OK, Env, errors_handled, get_env
+from serverless_study.defaults import DEFAULT_RETENTION, NEW_PER_DAY, REVIEWS_PER_DAY
 
 if TYPE_CHECKING:
     from serverless_study.model import Question
@@ -34,11 +35,14 @@ def quiz(
         ),
     ] = None,
     new: Annotated[
-        int | None, typer.Option("--new", metavar="N", min=0, help="New cards per day (setting new_per_day; 20).")
+        int | None,
+        typer.Option("--new", metavar="N", min=0, help=f"New cards per day (setting new_per_day; {NEW_PER_DAY})."),
     ] = None,
     reviews: Annotated[
         int | None,
-        typer.Option("--reviews", metavar="N", min=0, help="Reviews per day (setting reviews_per_day; 200)."),
+        typer.Option(
+            "--reviews", metavar="N", min=0, help=f"Reviews per day (setting reviews_per_day; {REVIEWS_PER_DAY})."
+        ),
     ] = None,
     seed: Annotated[
         int | None,
@@ -58,7 +62,8 @@ def quiz(
         typer.Option(
             "--retention",
             metavar="R",
-            help="Desired retention, 0.70-0.99: higher means more reviews (setting desired_retention; 0.9).",
+            help="Desired retention, 0.70-0.99: higher means more reviews "
+            f"(setting desired_retention; {DEFAULT_RETENTION}).",
         ),
     ] = None,
 ) -> None:

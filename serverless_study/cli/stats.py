@@ -7,6 +7,7 @@ from typing import Annotated
 import typer
 
 from serverless_study.cli.context import errors_handled, get_env
+from serverless_study.defaults import NEW_PER_DAY
 
 
 def stats(
@@ -15,7 +16,10 @@ def stats(
     new: Annotated[
         int | None,
         typer.Option(
-            "--new", metavar="N", min=0, help="New cards per day, as given to quiz (setting new_per_day; 20)."
+            "--new",
+            metavar="N",
+            min=0,
+            help=f"New cards per day, as given to quiz (setting new_per_day; {NEW_PER_DAY}).",
         ),
     ] = None,
 ) -> None:
