@@ -87,7 +87,14 @@ def test_config_saves_shows_and_unsets_through_the_cli(runner: CliRunner, data_d
     saved = run(runner, data_dir, "config", "learning_steps", "1m, 10m 1h")
     assert saved.exit_code == 0 and 'learning_steps = ["1m", "10m", "1h"]' in saved.stdout
     assert run(runner, data_dir, "config", "learning_steps").stdout == '["1m", "10m", "1h"]\n'
-    assert run(runner, data_dir, "config", "leech_action", "suspend").exit_code == 0
+    suspend = run(runner, data_dir, "config", "leech_action", "suspend")
+    assert suspend.exit_code == 0
+    assert (
+        "Note: saved for later; this version cannot suspend cards yet: leeches are listed by stats." in suspend.stdout
+    )
+    assert "Note:" not in run(runner, data_dir, "config", "new_per_day", "12").stdout
+    listing = run(runner, data_dir, "config").stdout
+    assert "(not used yet: this version cannot suspend cards yet" in listing
     assert 'leech_action = "suspend"' in settings_file(data_dir).read_text()
     assert run(runner, data_dir, "config", "--unset", "learning_steps").exit_code == 0
     assert run(runner, data_dir, "config", "learning_steps").stdout == '["1m", "10m"]\n'

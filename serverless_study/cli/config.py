@@ -36,6 +36,9 @@ def config(
             checked = core.from_text(key, value)
             core.save(path, key, checked)
             print(f"{key} = {core.value_text(key, checked)} (saved in {path})", file=env.stdout)
+            note = core.not_in_effect(key, checked)
+            if note:
+                print(f"Note: saved for later; {note}.", file=env.stdout)
             return
         current = env.settings()
         if key is not None:
@@ -46,4 +49,6 @@ def config(
         width, value_width = max(map(len, shown)), min(16, max(map(len, shown.values())))
         for name, spec in core.SPECS.items():
             source = current.source(name).value
-            print(f"{name:<{width}}  {shown[name]:<{value_width}}  {source:<7}  {spec.help}", file=env.stdout)
+            note = core.not_in_effect(name, getattr(current, name))
+            about = f"{spec.help} (not used yet: {note})" if note else spec.help
+            print(f"{name:<{width}}  {shown[name]:<{value_width}}  {source:<7}  {about}", file=env.stdout)
