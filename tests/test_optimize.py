@@ -108,9 +108,9 @@ def test_fitted_parameters_beat_the_defaults_on_held_out_history(history: Path) 
     assert len(rows) == 5000
     # every fifth card is held out: fitted on the others, both parameter sets judged on these
     held_out = {card for card, _, _ in rows if int(card.split("/")[1][1:]) % 5 == 0}
-    train, _ = optimize.items_from_log([r for r in rows if r[0] not in held_out], utc_day)
-    test, _ = optimize.items_from_log([r for r in rows if r[0] in held_out], utc_day)
-    fitted = optimize.fit(train, 0).parameters
+    train = list(optimize.LogItems([r for r in rows if r[0] not in held_out], utc_day))
+    test = list(optimize.LogItems([r for r in rows if r[0] in held_out], utc_day))
+    fitted = optimize.fit(train).parameters
     default, mine = optimize.evaluate(test), optimize.evaluate(test, fitted)
     default_loss, fitted_loss = default.log_loss, mine.log_loss
     print(
@@ -164,17 +164,19 @@ def test_items_are_review_prefixes_ending_on_a_later_day() -> None:
         ("a", t + timedelta(days=4), 4),
         ("b", t + timedelta(hours=20), 3),  # a card reviewed once gives no item
     ]
-    items, cards = optimize.items_from_log(rows, utc_day)
-    assert cards == 2
-    assert items == [((1, 0), (3, 0), (3, 1)), ((1, 0), (3, 0), (3, 1), (4, 3))]
+    log = optimize.LogItems(rows, utc_day)
+    assert list(log) == [((1, 0), (3, 0), (3, 1)), ((1, 0), (3, 0), (3, 1), (4, 3))]
+    assert log.cards == 2
 
 
 def test_the_prefixes_kept_per_card_are_capped() -> None:
     t = datetime(2025, 1, 6, 9, tzinfo=UTC)
     rows = [("a", t + timedelta(days=k), 3) for k in range(200)]
-    items, _ = optimize.items_from_log(rows, utc_day, cap=5)
+    log = optimize.LogItems(rows, utc_day, cap=5)
+    items = list(log)
     assert len(items) == 5 and max(len(i) for i in items) == 6
-    assert len(optimize.items_from_log(rows, utc_day)[0]) == optimize.MAX_PREFIXES_PER_CARD
+    assert log.left_out == 200 - 6
+    assert len(list(optimize.LogItems(rows, utc_day))) == optimize.MAX_PREFIXES_PER_CARD
 
 
 def test_too_little_history_says_how_many_more_and_changes_nothing(runner: CliRunner, data_dir: Path) -> None:

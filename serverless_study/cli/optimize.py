@@ -9,7 +9,7 @@ import typer
 from serverless_study.cli.context import FAILURE, Env, errors_handled, get_env
 
 if TYPE_CHECKING:
-    from serverless_study.optimize import Fit
+    from serverless_study.optimize import Fit, LogItems
 
 
 def optimize(
@@ -27,7 +27,7 @@ def optimize(
 
 def run_optimize(env: Env, *, dry_run: bool, reset: bool) -> int:
     from serverless_study import settings
-    from serverless_study.optimize import fit, items_from_log
+    from serverless_study.optimize import LogItems, fit
     from serverless_study.store import Store
 
     current = env.settings()  # a broken settings file stops here, before any work
@@ -42,9 +42,9 @@ def run_optimize(env: Env, *, dry_run: bool, reset: bool) -> int:
         return 0
     with Store.in_dir(env.data_dir) as store:
         # Whole UTC dates between reviews until the learner's day (rollover hour, zone) is in the core.
-        items, cards = items_from_log(store.ratings(), lambda moment: moment.date())
-    result = fit(items, cards, current=current.fsrs_parameters, relearning_steps=len(current.relearning_steps))
-    report(env, result)
+        log = LogItems(store.ratings(), lambda moment: moment.date())
+        result = fit(log, current=current.fsrs_parameters, relearning_steps=len(current.relearning_steps))
+    report(env, result, log)
     if dry_run:
         print("Dry run: nothing saved.", file=env.stdout)
         return 0
@@ -56,13 +56,16 @@ def run_optimize(env: Env, *, dry_run: bool, reset: bool) -> int:
     return 0
 
 
-def report(env: Env, result: Fit) -> None:
-    from serverless_study.optimize import FULL_FIT_ITEMS
+def report(env: Env, result: Fit, log: LogItems) -> None:
+    from serverless_study.optimize import FULL_FIT_ITEMS, MAX_PREFIXES_PER_CARD
 
     out = env.stdout
-    print(
-        f"Fitted to {result.items} reviews made on a later day than the one before, of {result.cards} cards.", file=out
-    )
+    print(f"Fitted to {result.items} reviews made on a later day than the one before, of {log.cards} cards.", file=out)
+    if log.left_out:
+        print(
+            f"Left out to bound memory: {log.left_out} reviews after each card's first {MAX_PREFIXES_PER_CARD}.",
+            file=out,
+        )
     if result.partial:
         print(f"Under {FULL_FIT_ITEMS} such reviews only the starting stabilities (w0-w3) are fitted.", file=out)
     rows = [("FSRS defaults", result.default), ("fitted", result.fitted)]
