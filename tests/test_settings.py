@@ -270,7 +270,10 @@ def test_parameters_fsrs_refuses_are_one_line(runner: CliRunner, data_dir: Path)
         "fsrs_parameters: parameters[4] = 100.0 is out of bounds: (1.0, 10.0) (and 16 more); "
     )
     assert "\n" not in str(caught.value)
-    core.save(settings_file(data_dir), "fsrs_parameters", core.checked("fsrs_parameters", bad))
+    refused = one_line_error(run(runner, data_dir, "config", "fsrs_parameters", ",".join(map(str, bad))))
+    assert "fsrs_parameters: parameters[4]" in refused
+    assert not settings_file(data_dir).exists()
+    core.save(settings_file(data_dir), "fsrs_parameters", core.checked("fsrs_parameters", bad))  # as if hand-edited
     assert "fsrs_parameters: parameters[4]" in one_line_error(run(runner, data_dir, "quiz", "--plain"))
 
 

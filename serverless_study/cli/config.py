@@ -34,6 +34,10 @@ def config(
             return
         if key is not None and value is not None:
             checked = core.from_text(key, value)
+            if key == "fsrs_parameters":  # fsrs knows each parameter's bounds: check now, not at the next quiz
+                from serverless_study.scheduler import Scheduler
+
+                Scheduler(parameters=checked)
             core.save(path, key, checked)
             print(f"{key} = {core.value_text(key, checked)} (saved in {path})", file=env.stdout)
             note = core.not_in_effect(key, checked)

@@ -28,6 +28,7 @@ def optimize(
 def run_optimize(env: Env, *, dry_run: bool, reset: bool) -> int:
     from serverless_study import settings
     from serverless_study.optimize import LogItems, fit
+    from serverless_study.scheduler import Scheduler
     from serverless_study.store import Store
 
     current = env.settings()  # a broken settings file stops here, before any work
@@ -51,7 +52,9 @@ def run_optimize(env: Env, *, dry_run: bool, reset: bool) -> int:
     if not result.better:
         print("Not saved: the fitted parameters predict your history no better than the defaults.", file=env.stdout)
         return FAILURE
-    settings.save(env.settings_file, "fsrs_parameters", settings.checked("fsrs_parameters", list(result.parameters)))
+    fitted = settings.checked("fsrs_parameters", list(result.parameters))
+    Scheduler(parameters=fitted)  # the quiz's fsrs accepts them (its bounds are fsrs-rs's); else one line, exit 2
+    settings.save(env.settings_file, "fsrs_parameters", fitted)
     print(f"Saved as fsrs_parameters in {env.settings_file}: the quiz uses them from now on.", file=env.stdout)
     return 0
 
