@@ -307,3 +307,22 @@ def test_help_never_reads_settings(tmp_path: Path) -> None:
     fresh.mkdir()
     (fresh / SETTINGS_FILE).write_text("new_per_day = 3\n")
     assert "tomllib" in imported_modules(["config"], fresh)  # the measurement would see it
+
+
+def test_day_starts_comes_from_the_option_then_the_setting(data_dir: Path) -> None:
+    from serverless_study.cli.context import Env
+    from serverless_study.days import DAY_STARTS
+
+    utc_env = {"TZ": "UTC"}
+    assert Env(data_dir=data_dir, environ=utc_env).calendar().day_starts == DAY_STARTS
+    core.save(settings_file(data_dir), "day_starts", 0)
+    calendar = Env(data_dir=data_dir, environ=utc_env).calendar()
+    assert calendar.day_starts == 0
+    assert calendar.day_of(datetime(2025, 1, 6, 1, tzinfo=UTC)).date.isoformat() == "2025-01-06"  # 1 am: today
+    assert Env(data_dir=data_dir, environ=utc_env, day_starts=7).calendar().day_starts == 7
+
+
+def test_a_saved_day_starts_is_shown_as_in_force(runner: CliRunner, data_dir: Path) -> None:
+    assert run(runner, data_dir, "config", "day_starts", "6").stdout.count("Note:") == 0
+    assert run(runner, data_dir, "config", "day_starts").stdout == "6\n"
+    assert "not used yet" not in run(runner, data_dir, "config").stdout.split("day_starts", 1)[1].splitlines()[0]

@@ -16,6 +16,7 @@ import typer
 if TYPE_CHECKING:
     from rich.console import Console
 
+    from serverless_study.days import Calendar, Day
     from serverless_study.loader import LoadResult
     from serverless_study.prompts import Prompter
     from serverless_study.settings import Settings
@@ -36,7 +37,11 @@ class Env:
     stderr: IO[str] = field(default_factory=lambda: sys.stderr)
     environ: Any = field(default_factory=lambda: os.environ)
     clock: Callable[[], datetime] = _utcnow
-    prompt_options: dict[str, Any] = field(default_factory=dict)  # input=/output= for prompt_toolkit in tests
+    day_starts: int | None = None  # --day-starts: the hour of local time a study day begins (None: the default)
+    prompt_options: dict[str, Any] = field(default_factory=dict)
+    _saved_settings: dict[str, Any] | None = field(
+        default=None, init=False, repr=False
+    )  # input=/output= for prompt_toolkit in tests
 
     @property
     def stdout_isatty(self) -> bool:
@@ -61,6 +66,15 @@ class Env:
 
         return [shipped_content_dir(), *self.extra_content]
 
+    def calendar(self) -> Calendar:
+        """Study days in the learner's zone (TZ, else /etc/localtime) starting at --day-starts, else the setting."""
+        from serverless_study.days import Calendar, local_zone
+
+        return Calendar(local_zone(self.environ), self.settings(day_starts=self.day_starts).day_starts)
+
+    def today(self, now: datetime) -> Day:
+        return self.calendar().day_of(now)
+
     @property
     def cache_file(self) -> Path:
         return self.data_dir / "cache" / "content.json"
@@ -78,10 +92,12 @@ class Env:
         return self.data_dir / SETTINGS_FILE
 
     def settings(self, **options: Any) -> Settings:
-        """The settings in force: options given (not None) over the saved file over the defaults."""
+        """The settings in force: options given (not None) over the saved file (read once) over the defaults."""
         from serverless_study.settings import read, resolve
 
-        return resolve(read(self.settings_file), options)
+        if self._saved_settings is None:
+            self._saved_settings = read(self.settings_file)
+        return resolve(self._saved_settings, options)
 
     def console(self) -> Console:
         from serverless_study.render import make_console
@@ -100,11 +116,15 @@ class Env:
         return LinePrompter(self.stdin, self.stdout) if plain else QuestionaryPrompter(**self.prompt_options)
 
     def error(self, message: str) -> None:
-        """One line on stderr, never markup-interpreted."""
-        print(f"error: {message}", file=self.stderr)
+        """One line on stderr, never markup-interpreted; content it quotes passes through the sanitiser."""
+        from serverless_study.sanitize import clean
+
+        print(f"error: {clean(message)}", file=self.stderr)
 
     def warn(self, message: str) -> None:
-        print(message, file=self.stderr)
+        from serverless_study.sanitize import clean
+
+        print(clean(message), file=self.stderr)
 
     def load(self, *, require: bool = True) -> LoadResult:
         """Load all content (shipped + --content packs) through the cache; report problems, keep going."""

@@ -41,9 +41,9 @@ def run_optimize(env: Env, *, dry_run: bool, reset: bool) -> int:
             settings.unset(env.settings_file, "fsrs_parameters")
             print("Back to FSRS's default parameters.", file=env.stdout)
         return 0
-    with Store.in_dir(env.data_dir) as store:
-        # Whole UTC dates between reviews until the learner's day (rollover hour, zone) is in the core.
-        log = LogItems(store.ratings(), lambda moment: moment.date())
+    with Store.in_dir(env.data_dir, warn=env.warn) as store:
+        calendar = env.calendar()  # whole learner's days between reviews (rollover hour, local zone)
+        log = LogItems(store.ratings(), lambda moment: calendar.day_of(moment).date)
         result = fit(log, current=current.fsrs_parameters, relearning_steps=len(current.relearning_steps))
     report(env, result, log)
     if dry_run:

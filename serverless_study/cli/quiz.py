@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import time
 from dataclasses import dataclass
-from datetime import datetime, timedelta
 from typing import TYPE_CHECKING, Annotated, Any
 
 import typer
@@ -67,7 +66,10 @@ def quiz(
         ),
     ] = None,
 ) -> None:
-    """Answer the cards that are due today: reviews first, then new cards, with spaced repetition (FSRS)."""
+    """Answer what is due today: learning cards when due, reviews due before your day ends, then new cards (FSRS).
+
+    Your day starts at 4 am local time (--day-starts); one card per item a day, across sessions.
+    """
     env = get_env(ctx)
     with errors_handled(env):
         settings = env.settings(desired_retention=retention, new_per_day=new, reviews_per_day=reviews)
@@ -83,7 +85,7 @@ def undo(ctx: typer.Context) -> None:
 
     env = get_env(ctx)
     with errors_handled(env):
-        with Store.in_dir(env.data_dir) as store:
+        with Store.in_dir(env.data_dir, warn=env.warn) as store:
             undone = store.undo()
         if undone is None:
             print("Nothing to undo: no answers yet.", file=env.stdout)
@@ -106,13 +108,6 @@ class QuizOptions:
     settings: Settings  # retention, steps, maximum interval, leech threshold and FSRS parameters for the scheduler
 
 
-def today_bounds(now: datetime) -> tuple[datetime, datetime]:
-    """The learner's local midnight before `now` and the next one, as aware datetimes."""
-    local = now.astimezone()
-    start = local.replace(hour=0, minute=0, second=0, microsecond=0)
-    return start, (start + timedelta(days=1)).astimezone()
-
-
 def run_quiz(env: Env, opts: QuizOptions) -> int:
     import random
 
@@ -128,7 +123,7 @@ def run_quiz(env: Env, opts: QuizOptions) -> int:
     scheduler = Scheduler.configured(opts.settings, fuzz_rng=random.Random(rng.getrandbits(64)))
     now = env.clock()
     limits = Limits(opts.new_per_day, opts.reviews_per_day, opts.limit)
-    with Store.in_dir(env.data_dir) as store:
+    with Store.in_dir(env.data_dir, warn=env.warn) as store:
         session = Session.start(
             store,
             generate_cards(topics),
@@ -136,7 +131,7 @@ def run_quiz(env: Env, opts: QuizOptions) -> int:
             scheduler,
             rng,
             now=now,
-            day_start=today_bounds(now)[0],
+            day=env.today(now),
             limits=limits,
             topic_ids=topic_ids,
         )
@@ -160,6 +155,9 @@ class QuizShell:
         return self._console
 
     def run(self) -> int:
+        if self.session.held_back:
+            n = self.session.held_back
+            self.say(f"{n} {'card' if n == 1 else 'cards'} held back until tomorrow: already practised today.")
         if self.session.next_question(self.env.clock()) is None:
             self.say("Nothing is due right now. Come back later, or see `serverless-study stats` for what is next.")
             return OK
@@ -189,7 +187,13 @@ class QuizShell:
         if given is None:
             return False
         if given is UNDO:
-            undone = session.undo()
+            from serverless_study.errors import StoreError
+
+            try:
+                undone = session.undo()
+            except StoreError as exc:  # another terminal answered that card since: its answer stands
+                self.say(f"{str(exc).capitalize()}; your answer stays.")
+                return True
             self.say(
                 f"Undone: your previous answer ({undone.card.id}) is forgotten; here it is again."
                 if undone
@@ -268,4 +272,6 @@ class QuizShell:
             self.console.print(getattr(render, f"{view}_view")(*args, **kwargs))
 
     def say(self, text: str) -> None:
-        print(text, file=self.env.stdout, flush=True)
+        from serverless_study.sanitize import clean
+
+        print(clean(text), file=self.env.stdout, flush=True)

@@ -23,11 +23,14 @@ def stats(
         ),
     ] = None,
 ) -> None:
-    """Show progress: cards, new, learning, review, due today and mastery per topic; forecast; streak; leeches."""
+    """Show progress: cards, new, learning, review, due today and mastery per topic; forecast; streak; leeches.
+
+    Due today: reviews due before your day ends (--day-starts, 4 am local time) and cards being learned, which the
+    quiz asks when their step is due. Mastery: mean predicted recall now of the cards you have started.
+    """
     import json
 
     from serverless_study.cards import generate_cards
-    from serverless_study.cli.quiz import today_bounds
     from serverless_study.scheduler import Scheduler
     from serverless_study.stats import compute
     from serverless_study.store import Store
@@ -37,16 +40,15 @@ def stats(
         settings = env.settings(new_per_day=new)
         topics = env.load().topics
         now = env.clock()
-        start, end = today_bounds(now)
-        with Store.in_dir(env.data_dir) as store:
+        calendar = env.calendar()
+        with Store.in_dir(env.data_dir, warn=env.warn) as store:
             figures = compute(
                 store,
                 generate_cards(topics),
                 {t.id: t for t in topics},
                 Scheduler.configured(settings),
                 now=now,
-                day_start=start,
-                day_end=end,
+                calendar=calendar,
                 new_per_day=settings.new_per_day,
             )
         if as_json:
