@@ -8,7 +8,13 @@ from collections.abc import Sequence
 from datetime import datetime, timedelta
 from typing import TYPE_CHECKING, Any
 
-from serverless_study.defaults import DEFAULT_RETENTION
+from serverless_study.defaults import (
+    DEFAULT_RETENTION,
+    LEARNING_STEPS_MINUTES,
+    LEECH_LAPSES,
+    MAXIMUM_INTERVAL,
+    RELEARNING_STEPS_MINUTES,
+)
 from serverless_study.errors import UsageError
 from serverless_study.model import CardState, Grade, Phase, utc
 
@@ -18,9 +24,8 @@ if TYPE_CHECKING:
     from serverless_study.settings import Settings
 
 MIN_RETENTION, MAX_RETENTION = 0.7, 0.99
-LEARNING_STEPS = (timedelta(minutes=1), timedelta(minutes=10))
-RELEARNING_STEPS = (timedelta(minutes=10),)
-LEECH_LAPSES = 8  # Anki's default threshold; flagged again every half threshold after it
+LEARNING_STEPS = tuple(timedelta(minutes=m) for m in LEARNING_STEPS_MINUTES)
+RELEARNING_STEPS = tuple(timedelta(minutes=m) for m in RELEARNING_STEPS_MINUTES)
 
 # fsrs 6.3.2's interval fuzz (fsrs.scheduler.FUZZ_RANGES): within [start, end) days, each day adds `factor` days of
 # spread either way. We apply it ourselves with the injected generator instead of fsrs's module-global `random`.
@@ -47,7 +52,7 @@ class Scheduler:
         fuzz_rng: random.Random | None = None,
         learning_steps: tuple[timedelta, ...] = LEARNING_STEPS,
         relearning_steps: tuple[timedelta, ...] = RELEARNING_STEPS,
-        maximum_interval: int = 36500,
+        maximum_interval: int = MAXIMUM_INTERVAL,
         parameters: Sequence[float] | None = None,
         leech_threshold: int = LEECH_LAPSES,
     ) -> None:

@@ -13,7 +13,16 @@ from pathlib import Path
 from typing import Any
 
 from serverless_study.days import DAY_STARTS
-from serverless_study.defaults import DEFAULT_RETENTION, NEW_PER_DAY, REVIEWS_PER_DAY
+from serverless_study.defaults import (
+    DEFAULT_RETENTION,
+    EXAM_PASS_MARK,
+    LEARNING_STEPS_MINUTES,
+    LEECH_LAPSES,
+    MAXIMUM_INTERVAL,
+    NEW_PER_DAY,
+    RELEARNING_STEPS_MINUTES,
+    REVIEWS_PER_DAY,
+)
 from serverless_study.errors import UsageError
 
 SETTINGS_FILE = "settings.toml"
@@ -154,14 +163,17 @@ SPECS: dict[str, Spec] = {
              "--reviews"),
         Spec("day_starts", DAY_STARTS, "hour of local time (0-23) at which a study day begins", _int_in(0, 23),
              _text_number, "--day-starts"),
-        Spec("learning_steps", ("1m", "10m"), "waits between the first answers to a new card", _steps, _text_list),
-        Spec("relearning_steps", ("10m",), "waits after a forgotten review", _steps, _text_list),
-        Spec("maximum_interval", 36500, "longest interval between reviews, in days", _int_in(1, 36500),
-             _text_number),
-        Spec("leech_threshold", 8, "lapses that make a card a leech", _int_in(1, None), _text_number),
+        Spec("learning_steps", tuple(f"{m}m" for m in LEARNING_STEPS_MINUTES),
+             "waits between the first answers to a new card", _steps, _text_list),
+        Spec("relearning_steps", tuple(f"{m}m" for m in RELEARNING_STEPS_MINUTES), "waits after a forgotten review",
+             _steps, _text_list),
+        Spec("maximum_interval", MAXIMUM_INTERVAL, "longest interval between reviews, in days",
+             _int_in(1, MAXIMUM_INTERVAL), _text_number),
+        Spec("leech_threshold", LEECH_LAPSES, "lapses that make a card a leech", _int_in(1, None), _text_number),
         Spec("leech_action", "list", 'what happens to a leech: "list" (in stats) or "suspend"',
              _choice("list", "suspend"), str),
-        Spec("exam_pass_mark", 72, "pass mark of a practice exam, in percent", _int_in(0, 100), _text_number),
+        Spec("exam_pass_mark", EXAM_PASS_MARK, "pass mark of a practice exam, in percent", _int_in(0, 100),
+             _text_number),
         Spec("fsrs_parameters", None, "personal FSRS parameters (written by optimize; none = FSRS defaults)",
              _parameters, _text_numbers),
     )
@@ -190,12 +202,12 @@ class Settings:
     new_per_day: int = NEW_PER_DAY
     reviews_per_day: int = REVIEWS_PER_DAY
     day_starts: int = DAY_STARTS
-    learning_steps: tuple[timedelta, ...] = (timedelta(minutes=1), timedelta(minutes=10))
-    relearning_steps: tuple[timedelta, ...] = (timedelta(minutes=10),)
-    maximum_interval: int = 36500
-    leech_threshold: int = 8
+    learning_steps: tuple[timedelta, ...] = tuple(timedelta(minutes=m) for m in LEARNING_STEPS_MINUTES)
+    relearning_steps: tuple[timedelta, ...] = tuple(timedelta(minutes=m) for m in RELEARNING_STEPS_MINUTES)
+    maximum_interval: int = MAXIMUM_INTERVAL
+    leech_threshold: int = LEECH_LAPSES
     leech_action: str = "list"
-    exam_pass_mark: int = 72
+    exam_pass_mark: int = EXAM_PASS_MARK
     fsrs_parameters: tuple[float, ...] | None = None
     sources: Mapping[str, Source] = field(default_factory=dict)
 
