@@ -218,9 +218,25 @@ def _fact_question(card: Card, fact: Fact) -> Question:
         gap = m.group(1).strip()
         prompt = _CLOZE_GAP.sub(GAP, fact.cloze, count=1)
         accept = _unique((fact.answer, *fact.accept), exclude=(gap,))
-        return Question(card.id, card.kind, prompt, answer=gap, accept=accept, explanation=fact.explanation)
+        return Question(
+            card.id,
+            card.kind,
+            prompt,
+            answer=gap,
+            accept=accept,
+            explanation=fact.explanation,
+            parts=fact.parts,
+            ordered=fact.ordered,
+        )
     return Question(
-        card.id, card.kind, fact.prompt, answer=fact.answer, accept=fact.accept, explanation=fact.explanation
+        card.id,
+        card.kind,
+        fact.prompt,
+        answer=fact.answer,
+        accept=fact.accept,
+        explanation=fact.explanation,
+        parts=fact.parts,
+        ordered=fact.ordered,
     )
 
 

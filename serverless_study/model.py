@@ -40,11 +40,13 @@ class Concept:
 class Fact:
     id: str
     prompt: str
-    answer: str  # the short answer a learner types
+    answer: str  # the short answer a learner types (a list answer's elements joined with ", ")
     accept: tuple[str, ...] = ()  # alternative answers also marked correct
     explanation: str = ""  # one or two sentences shown after answering
     cloze: str = ""  # a sentence with the answer in {{double braces}}, or ""
     location: Location | None = field(default=None, compare=False)
+    parts: tuple[str, ...] = ()  # the elements of a list answer (`answer: [a, b, c]`); () for a single answer
+    ordered: bool = False  # a list answer whose elements must come in this order
 
 
 @dataclass(frozen=True)
@@ -148,6 +150,8 @@ class Question:
     accept: tuple[str, ...] = ()
     explanation: str = ""
     self_rated: bool = False  # recall cards: learner rates themselves
+    parts: tuple[str, ...] = ()  # a list answer's elements: the learner may type them with any separators
+    ordered: bool = False  # ...and, unless this is set, in any order
 
 
 @dataclass(frozen=True)
