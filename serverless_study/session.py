@@ -8,7 +8,7 @@ from collections.abc import Collection, Iterable, Mapping
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 
-from serverless_study.answers import Verdict, check_answer
+from serverless_study.answers import Verdict, Vocabulary, check_answer
 from serverless_study.cards import item_for, make_question
 from serverless_study.errors import UsageError
 from serverless_study.model import Card, CardKind, CardState, Grade, Item, Phase, Question, Review, Topic
@@ -97,6 +97,7 @@ class Session:
     history: list[_Shown] = field(default_factory=list)  # answered questions, for undo and the summary
     pending: _Shown | None = None
     prepared: dict[str, Question] = field(default_factory=dict)  # questions put back by undo, asked as they were
+    _vocabulary: Vocabulary | None = None  # the content's terms, built on first marking
 
     @classmethod
     def start(
@@ -159,7 +160,14 @@ class Session:
 
     def check(self, question: Question, given: str) -> Verdict:
         """Mark an answer without saving it (the shell shows this, then asks for a rating)."""
-        return check_answer(question, given)
+        return check_answer(question, given, self.vocabulary)
+
+    @property
+    def vocabulary(self) -> Vocabulary:
+        """The terms of all loaded topics: a typo may never be one of them, and a mix-up with one is named."""
+        if self._vocabulary is None:
+            self._vocabulary = Vocabulary.from_topics(self.topics.values())
+        return self._vocabulary
 
     def answer(
         self, question: Question, now: datetime, *, given: str = "", grade: Grade | None = None, duration_ms: int = 0
@@ -173,7 +181,7 @@ class Session:
         if shown is None or shown.question.card_id != question.card_id:
             raise ValueError(f"{question.card_id} is not the question being asked")
         card = self.cards[question.card_id]
-        verdict = check_answer(question, given)
+        verdict = check_answer(question, given, self.vocabulary)
         if question.self_rated:
             if grade is None:
                 raise ValueError("a self-rated card needs a grade")

@@ -11,7 +11,7 @@ import sys
 from dataclasses import dataclass
 from pathlib import Path
 
-from serverless_study.answers import check_answer
+from serverless_study.answers import Vocabulary, check_answer
 from serverless_study.cards import generate_cards, make_question
 from serverless_study.loader import load_topics
 from serverless_study.model import Topic
@@ -58,10 +58,11 @@ def read_table(path: Path = TABLE) -> list[Row]:
 def judge_table(rows: list[Row], topics: list[Topic]) -> list[Result]:
     cards = {c.id: c for c in generate_cards(topics)}
     by_id = {t.id: t for t in topics}
+    vocabulary = Vocabulary.from_topics(topics)
     out = []
     for row in rows:
         question = make_question(cards[row.card], by_id, random.Random(0))
-        out.append(Result(row, check_answer(question, row.given).correct))
+        out.append(Result(row, check_answer(question, row.given, vocabulary).correct))
     return out
 
 
