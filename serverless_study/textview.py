@@ -118,6 +118,8 @@ def question_text(q: Question, p: Progress, topic_title: str) -> str:
 
 def feedback_text(verdict: Verdict, q: Question) -> str:
     lines = [f"Correct. {verdict.note}".rstrip() if verdict.correct else f"Wrong. The answer is: {verdict.expected}"]
+    if not verdict.correct:
+        lines += [line for line in (verdict.note, verdict.mix_up()) if line]
     if q.explanation:
         lines.append(q.explanation)
     return "\n".join(lines)

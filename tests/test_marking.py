@@ -261,3 +261,24 @@ def test_vocabulary_holds_terms_ids_and_title_words() -> None:
     assert isinstance(VOCABULARY.term("amazon ek"), object)
     topic: Topic = TOPICS[0]
     assert VOCABULARY.term(topic.concepts[0].term.casefold()) is not None
+
+
+# --- feedback and check -------------------------------------------------------------------------------------------
+
+
+def test_wrong_feedback_names_the_mix_up_in_plain_and_terminal_views() -> None:
+    from serverless_study import render, textview
+
+    from .golden import render as rendered
+
+    question = fact_question(*fact_named("required-software"))
+    verdict = check_answer(question, "SSM Agent, EKS agent and Docker", VOCABULARY)
+    plain = textview.feedback_text(verdict, question)
+    assert plain.splitlines()[:3] == [
+        "Wrong. The answer is: SSM Agent, ECS agent, Docker",
+        "2 of 3: missing ECS agent; not EKS agent",
+        "Amazon EKS is the AWS-managed version of the open-source orchestration platform "
+        "(Running containers in ECS and EKS). The answer here is SSM Agent, ECS agent, Docker.",
+    ]
+    terminal = " ".join(rendered(render.feedback_view(verdict, question)).split())
+    assert "2 of 3: missing ECS agent; not EKS agent Amazon EKS is the AWS-managed version" in terminal
