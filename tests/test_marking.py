@@ -282,3 +282,14 @@ def test_wrong_feedback_names_the_mix_up_in_plain_and_terminal_views() -> None:
     ]
     terminal = " ".join(rendered(render.feedback_view(verdict, question)).split())
     assert "2 of 3: missing ECS agent; not EKS agent Amazon EKS is the AWS-managed version" in terminal
+
+
+def test_check_reports_an_accept_entry_that_names_another_concept(tmp_path: Path) -> None:
+    from typer.testing import CliRunner
+
+    from serverless_study.cli import app
+
+    (tmp_path / "planted.yaml").write_text(PLANTED, encoding="utf-8")
+    result = CliRunner().invoke(app, ["check", str(tmp_path)], catch_exceptions=False)
+    assert result.exit_code == 1
+    assert f"{tmp_path / 'planted.yaml'}:13: facts[0]: accepts 'Amazon ECS'" in result.stdout
