@@ -122,6 +122,22 @@ class Verdict:
     missing: tuple[str, ...] = ()  # ...expected elements the learner left out
     extra: tuple[str, ...] = ()  # ...elements the learner gave that are not in the answer
 
+    def to_dict(self) -> dict[str, object]:
+        """A JSON-ready form, for `try --json`."""
+        term = self.confused_with
+        return {
+            "correct": self.correct,
+            "reason": self.reason.value,
+            "expected": self.expected,
+            "note": self.note,
+            "confused_with": term.name if term else None,
+            "confused_with_topic": term.topic_id if term else None,
+            "mix_up": self.mix_up() or None,
+            "right": list(self.right),
+            "missing": list(self.missing),
+            "extra": list(self.extra),
+        }
+
     def mix_up(self) -> str:
         """The feedback naming the confusion, or "" when there is none."""
         if self.confused_with is None:
@@ -558,17 +574,19 @@ class _Judge:
         elements = split_list(given)
         candidates = [list(q.parts)] + [split_list(t) for t in _unique_texts((q.answer, *q.accept))]
         best: tuple[int, list[str], list[int | None]] | None = None
-        for n, cand in enumerate(candidates):
+        for cand in candidates:
             if not cand:
                 continue
             pairing = self._pair_elements(elements, cand)
             matched = sum(p is not None for p in pairing)
-            if matched == len(cand) == len(elements):
-                reason = Reason.LIST if n == 0 or len(cand) > 1 else Reason.ALTERNATIVE
-                return self._right(reason, ", ".join(cand))
             whole = _tokens(" ".join(elements))
-            if len(elements) == 1 < len(cand) and self._match(whole, _tokens(" ".join(cand)), complete=True):
-                return self._right(Reason.LIST, ", ".join(cand))
+            if matched == len(cand) == len(elements) or (
+                len(elements) == 1 < len(cand) and self._match(whole, _tokens(" ".join(cand)), complete=True)
+            ):
+                if len(cand) == 1:
+                    return self._right(Reason.ALTERNATIVE, cand[0])
+                note = f"all {len(cand)}, in any order" if not q.ordered else f"all {len(cand)}, in order"
+                return Verdict(True, q.answer, note, Reason.LIST, right=tuple(cand))
             if best is None or matched > best[0]:
                 best = (matched, cand, pairing)
         assert best is not None

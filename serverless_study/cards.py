@@ -8,6 +8,7 @@ import random
 import re
 from collections.abc import Callable, Iterable, Iterator, Mapping
 
+from serverless_study.errors import UsageError
 from serverless_study.model import (
     Card,
     CardKind,
@@ -69,6 +70,25 @@ def make_question(card: Card, topics: Mapping[str, Topic], rng: random.Random) -
     if card.kind is CardKind.ORDER:
         return _order_question(card, item, rng)
     return _next_question(card, item, int(part) - 1, rng)
+
+
+def fact_card_question(topics: list[Topic], fact_id: str, *, cloze: bool = False) -> Question:
+    """The typed (or cloze) question of the fact named "topic/item", as the quiz asks it.
+
+    Raises UsageError naming what exists when there is no such fact, or it has no cloze.
+    """
+    topic_id, _, item_id = fact_id.partition("/")
+    topic = next((t for t in topics if t.id == topic_id), None)
+    if topic is None:
+        raise UsageError(f"no topic {topic_id!r}; topics: {', '.join(t.id for t in topics)}")
+    fact = next((f for f in topic.facts if f.id == item_id), None)
+    if fact is None:
+        raise UsageError(f"no fact {item_id!r} in {topic_id}; facts: {', '.join(f.id for f in topic.facts) or 'none'}")
+    if cloze and not _cloze_ok(fact):
+        raise UsageError(f"{topic_id}/{item_id} has no cloze")
+    kind = CardKind.CLOZE if cloze else CardKind.TYPED
+    card = next(c for c in _topic_cards(topic) if c.item_id == item_id and c.kind is kind)
+    return _fact_question(card, fact)
 
 
 def item_for(card: Card, topics: Mapping[str, Topic]) -> Item | None:

@@ -125,6 +125,24 @@ def feedback_text(verdict: Verdict, q: Question) -> str:
     return "\n".join(lines)
 
 
+def verdict_text(verdict: Verdict, q: Question) -> str:
+    """A verdict spelled out for content authors (`try`): right or wrong, why, and against what."""
+    lines = [
+        f"{'Right' if verdict.correct else 'Wrong'} ({verdict.reason.value}): {q.card_id}",
+        f"Expected: {verdict.expected}" + (f" (also accepted: {'; '.join(q.accept)})" if q.accept else ""),
+    ]
+    if verdict.note:
+        lines.append(verdict.note)
+    if verdict.right or verdict.missing or verdict.extra:
+        lines.append(
+            f"List: right {', '.join(verdict.right) or '-'}; missing {', '.join(verdict.missing) or '-'}; "
+            f"extra {', '.join(verdict.extra) or '-'}"
+        )
+    if verdict.mix_up():
+        lines.append(f"Confused with {verdict.confused_with.name if verdict.confused_with else ''}: {verdict.mix_up()}")
+    return "\n".join(lines)
+
+
 def reveal_text(q: Question) -> str:
     return "\n".join(["Answer:", q.answer, *([q.explanation] if q.explanation else [])])
 

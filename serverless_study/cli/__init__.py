@@ -8,7 +8,7 @@ from typing import Annotated
 import typer
 
 from serverless_study import __version__
-from serverless_study.cli import check, export, learn, quiz, stats
+from serverless_study.cli import check, export, learn, quiz, stats, try_answer
 from serverless_study.cli.context import Env
 
 app = typer.Typer(
@@ -72,6 +72,11 @@ app.command(
 )(quiz.quiz)
 app.command("undo", epilog="Example: serverless-study undo")(quiz.undo)
 app.command("stats", epilog="Examples: serverless-study stats | serverless-study stats --json")(stats.stats)
+app.command(
+    "try",
+    epilog="Examples: serverless-study try ecs-eks/eks-what 'Amazon ECS' | "
+    "serverless-study try x-ray/daemon-port '2000/udp' --cloze --json",
+)(try_answer.try_answer)
 
 
 def main() -> None:
