@@ -293,3 +293,10 @@ def test_check_reports_an_accept_entry_that_names_another_concept(tmp_path: Path
     result = CliRunner().invoke(app, ["check", str(tmp_path)], catch_exceptions=False)
     assert result.exit_code == 1
     assert f"{tmp_path / 'planted.yaml'}:13: facts[0]: accepts 'Amazon ECS'" in result.stdout
+
+
+@PROPERTY
+@given(st.sampled_from(FACTS), st.text(max_size=40))
+def test_the_judge_never_fails_on_any_text(fact: tuple[str, Fact], text: str) -> None:
+    verdict = check_answer(fact_question(*fact), text, VOCABULARY)
+    assert verdict.reason is not Reason.EMPTY or not verdict.correct

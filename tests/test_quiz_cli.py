@@ -359,3 +359,10 @@ def test_every_view_the_quiz_shows_exists_in_both_forms() -> None:
     assert names == {"question", "feedback", "reveal", "leech", "summary"}
     for name in names:
         assert callable(getattr(render, f"{name}_view")) and callable(getattr(textview, f"{name}_text")), name
+
+
+def test_odd_digits_are_reasked_never_a_traceback(runner: CliRunner, data_dir: Path) -> None:
+    result = quiz(runner, data_dir, "²\n٣\nq\n", "--topic", "tracing")
+    assert result.exit_code == 0, result.output
+    assert result.output.count("Please type a number from 1 to") == 2
+    assert "Traceback" not in result.output and reviews(data_dir) == []
