@@ -79,6 +79,7 @@ class Reason(str, enum.Enum):
     EMPTY = "no answer"
     PARTIAL_LIST = "partly right list"
     CONFUSED = "another term of the content"
+    OVERRIDDEN = "judged wrong, but the learner said it was right"
     ONLY_QUESTION = "only words from the question"
     WRONG = "wrong"
 

@@ -45,8 +45,17 @@ def generate_cards(topics: list[Topic]) -> list[Card]:
     return [card for topic in topics for card in _topic_cards(topic)]
 
 
-def make_question(card: Card, topics: Mapping[str, Topic], rng: random.Random) -> Question:
+def make_question(
+    card: Card,
+    topics: Mapping[str, Topic],
+    rng: random.Random,
+    *,
+    confusions: Mapping[str, Iterable[str]] | None = None,
+) -> Question:
     """The card made concrete: choices/distractors/shuffles drawn from rng.
+
+    `confusions` maps a case-folded name to the terms this learner has confused it with: a multiple-choice card
+    offers those as distractors first.
 
     Raises KeyError if the card's content no longer exists (check with `item_for` first).
     """
@@ -60,7 +69,7 @@ def make_question(card: Card, topics: Mapping[str, Topic], rng: random.Random) -
     if isinstance(item, Concept):
         if card.kind is CardKind.RECALL:
             return _recall_question(card, item)
-        return _choice_question(card, item, topic, topics, rng)
+        return _choice_question(card, item, topic, topics, rng, confusions or {})
     if isinstance(item, Comparison):
         row, column = _locate_cell(item, part)
         if card.kind is CardKind.COLUMN:
@@ -269,12 +278,19 @@ def _recall_question(card: Card, concept: Concept) -> Question:
 
 
 def _choice_question(
-    card: Card, concept: Concept, topic: Topic, topics: Mapping[str, Topic], rng: random.Random
+    card: Card,
+    concept: Concept,
+    topic: Topic,
+    topics: Mapping[str, Topic],
+    rng: random.Random,
+    confusions: Mapping[str, Iterable[str]],
 ) -> Question:
     taken = {_key(concept.term), *(_key(a) for a in concept.aliases)}
     related = [topics[r] for r in topic.related if r in topics and r != topic.id]
     others = [t for t in topics.values() if t.id != topic.id and t.id not in topic.related]
+    mixed_up = {x.casefold() for name in (concept.term, *concept.aliases) for x in confusions.get(name.casefold(), ())}
     tiers = (
+        lambda: [c.term for t in topics.values() for c in t.concepts if c.term.casefold() in mixed_up],
         lambda: [c.term for c in topic.concepts if c.id != concept.id],
         lambda: [c.term for t in related for c in t.concepts],
         lambda: [c.term for t in others for c in t.concepts],

@@ -13,6 +13,7 @@ from serverless_study.scheduler import LEECH_LAPSES, Scheduler
 from serverless_study.store import NEW, Store, iso, parse_time
 
 FORECAST_DAYS = 7
+CONFUSIONS_SHOWN = 10
 RECENT_DAYS = 30
 MAX_STREAK_DAYS = 3660
 
@@ -37,6 +38,13 @@ class Leech:
 
 
 @dataclass(frozen=True)
+class Confusion:
+    expected: str  # the answer a card wanted
+    confused_with: str  # the other term of the content the learner gave
+    times: int
+
+
+@dataclass(frozen=True)
 class Stats:
     topics: list[TopicStats]
     due_today: int
@@ -49,6 +57,8 @@ class Stats:
     streak_days: int
     forecast: list[tuple[str, int]] = field(default_factory=list)  # (local date, cards due that day)
     leeches: list[Leech] = field(default_factory=list)
+    confusions: list[Confusion] = field(default_factory=list)  # the learner's most confused pairs, most first
+    overrides: dict[str, int] = field(default_factory=dict)  # card id → times a wrong verdict was overridden
 
     def to_dict(self) -> dict[str, Any]:
         out = asdict(self)
@@ -125,6 +135,8 @@ def compute(
         streak_days=streak(store, day_start),
         forecast=[((day_start + timedelta(days=k)).date().isoformat(), n) for k, n in enumerate(forecast)],
         leeches=sorted(leeches, key=lambda x: (-x.lapses, x.card_id)),
+        confusions=[Confusion(*row) for row in store.confusions(limit=CONFUSIONS_SHOWN)],
+        overrides=store.override_counts(),
     )
 
 

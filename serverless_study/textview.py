@@ -192,4 +192,9 @@ def _stats_lines(s: Stats) -> list[str]:
         lines.append(f"Leeches ({len(s.leeches)}): " + ", ".join(f"{x.card_id} ({x.lapses} lapses)" for x in s.leeches))
     else:
         lines.append("Leeches: none.")
+    if s.confusions:
+        pairs = ", ".join(f"{c.confused_with} for {c.expected} ({c.times} times)" for c in s.confusions)
+        lines.append(f"Most confused: {pairs}.")
+    if s.overrides:
+        lines.append(f"Overridden verdicts: {', '.join(f'{cid} ({n})' for cid, n in s.overrides.items())}.")
     return lines
