@@ -287,9 +287,12 @@ def accept_problems(topics: Sequence[Topic], vocabulary: Vocabulary | None = Non
             same_answer = {judge.meaning(a) for a in (f.answer, *f.accept)}  # another fact may share a right answer
             reachable = {k for a in (f.answer, *f.accept, *f.parts) for k in _keys(a)} | judge.prompt_keys
             reachable |= _VENDOR | FILLER
+            by_initial: dict[str, list[str]] = {}
+            for k in reachable:
+                by_initial.setdefault(k[:1], []).append(k)
             for name, where, is_answer in rivals:
                 # cheap first: every word of the rival must be a word of the answers or the question's, or a slip of one
-                if not all(k in reachable or _near_any(k, reachable) for k in _keys(name)):
+                if not all(k in reachable or _near_any(k, by_initial.get(k[:1], ())) for k in _keys(name)):
                     continue
                 if where.endswith(f" {t.id}/{f.id}") or _text_key(name) in own:
                     continue
@@ -694,11 +697,9 @@ class _Judge:
         return None
 
 
-def _near_any(word: str, words: set[str]) -> bool:
-    """Whether `word` is within two edits of a word in `words` that starts with the same letter."""
-    return len(word) > 3 and any(
-        w[:1] == word[:1] and abs(len(w) - len(word)) <= 2 and _osa_distance(word, w, 2) <= 2 for w in words
-    )
+def _near_any(word: str, words: Iterable[str]) -> bool:
+    """Whether `word` is within two edits of one of `words` (which the caller picked by first letter)."""
+    return len(word) > 3 and any(abs(len(w) - len(word)) <= 2 and _osa_distance(word, w, 2) <= 2 for w in words)
 
 
 def _has_quantity(tokens: Sequence[_Token]) -> bool:
