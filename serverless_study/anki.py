@@ -2,22 +2,22 @@
 
 from __future__ import annotations
 
-import contextlib
 import csv
 import hashlib
 import html
 import io
-import os
 import re
 from collections.abc import Iterable
 from dataclasses import dataclass
 from pathlib import Path
 
+from serverless_study.defaults import DEFAULT_DECK
 from serverless_study.errors import ExportError, UsageError
-from serverless_study.model import Comparison, Concept, Fact, Image, Sequence, Topic
+from serverless_study.fsutil import remove_quietly, replace, write_temp
+from serverless_study.model import CLOZE_GAP, Comparison, Concept, Fact, Image, Sequence, Topic
 
-DEFAULT_DECK = "Serverless Study"
 BASIC, CLOZE = "Basic", "Cloze"  # stock note types; Anki matches them by name
+CLOZE_PART = "cloze"  # the last part of a cloze note's key: a fact that gains a cloze becomes another note
 COLUMNS = ("guid", "notetype", "deck", "Front / Text", "Back / Back Extra", "tags")
 # Column numbers are 1-based in Anki's headers; the separator must come before #columns.
 HEADER_LINES = (
@@ -30,7 +30,6 @@ HEADER_LINES = (
     "#tags column:6",
 )
 TAG_ROOT = "serverless-study"
-_GAP = re.compile(r"\{\{(.*?)\}\}")
 
 
 @dataclass(frozen=True)
@@ -100,44 +99,87 @@ def parent_deck(name: str) -> str:
 def build_export(topics: Iterable[Topic], deck: str = DEFAULT_DECK) -> AnkiExport:
     """Every note worth having in Anki, topic by topic in content order, with the images they show."""
     parent = parent_deck(deck)
+    topics = list(topics)
+    images, media = name_media(topics)
     notes: list[Note] = []
+    for topic in topics:
+        notes.extend(topic_notes(topic, deck_name(parent, topic.title), images[topic.id]))
+    return AnkiExport(tuple(notes), media)
+
+
+def name_media(topics: Iterable[Topic]) -> tuple[dict[str, list[tuple[str, Image]]], tuple[Media, ...]]:
+    """Each topic's images with their media names (topic id → [(name, image)]), and every file once."""
     media: dict[Path, Media] = {}
     taken: set[str] = set()
+    names: dict[str, list[tuple[str, Image]]] = {}
     for topic in topics:
-        names = []
+        names[topic.id] = []
         for image in topic.images:
             if image.path not in media:
                 media[image.path] = Media(_media_name(image, topic.id, taken), image.path, topic.source, image.src)
-            names.append((media[image.path].name, image))
-        notes.extend(topic_notes(topic, deck_name(parent, topic.title), names))
-    return AnkiExport(tuple(notes), tuple(media.values()))
+            names[topic.id].append((media[image.path].name, image))
+    return names, tuple(media.values())
 
 
-def topic_notes(topic: Topic, deck: str, images: Iterable[tuple[str, Image]] = ()) -> list[Note]:
+@dataclass(frozen=True)
+class NoteText:
+    """What one note says before it is laid out for a note type: its HTML front and back, without the footer."""
+
+    key: str  # "topic/item/part"
+    kind: str  # concept, comparison, sequence or fact; the note's third tag
+    cloze: bool  # `front` holds Anki's {{c1::…}} gap
+    front: str
+    back: tuple[str, ...]  # HTML parts, empty ones included
+    fact: Fact | None = None  # the fact a basic note asks, for note types that take its answer on its own
+
+
+def note_texts(topic: Topic) -> list[NoteText]:
     """The notes of one topic: concepts, comparisons (whole table + labelled rows), sequences, facts."""
-    footer = _footer(topic, images)
-    out: list[Note] = []
+    out: list[NoteText] = []
 
-    def add(item_id: str, part: str, kind: str, notetype: str, front: str, back: list[str]) -> None:
-        back_html = "<br><br>".join(b for b in [*back, footer] if b)
-        out.append(Note(f"{topic.id}/{item_id}/{part}", notetype, deck, (front, back_html), (TAG_ROOT, topic.id, kind)))
+    def add(item_id: str, part: str, kind: str, front: str, back: list[str], fact: Fact | None = None) -> None:
+        out.append(NoteText(f"{topic.id}/{item_id}/{part}", kind, part == CLOZE_PART, front, tuple(back), fact))
 
     for c in topic.concepts:
-        add(c.id, "define", "concept", BASIC, _concept_front(c, topic), _concept_back(c))
+        add(c.id, "define", "concept", _concept_front(c, topic), _concept_back(c))
     for t in topic.comparisons:
-        add(t.id, "table", "comparison", BASIC, f"Compare: {text(t.title)}", [_table(t), text(t.note)])
+        add(t.id, "table", "comparison", f"Compare: {text(t.title)}", [_table(t), text(t.note)])
         for row in t.rows:
             if row.label:  # an unlabelled row has no question to ask; the whole-table note covers it
                 front = f"{text(t.title)} — {text(row.label)}?<br><small>{' · '.join(map(text, t.columns))}</small>"
-                add(f"{t.id}/{row.id}", "row", "comparison", BASIC, front, [_row_cells(t, row.cells)])
+                add(f"{t.id}/{row.id}", "row", "comparison", front, [_row_cells(t, row.cells)])
     for s in topic.sequences:
-        add(s.id, "steps", "sequence", BASIC, f"{text(s.title)}: the steps in order?", [_steps(s), text(s.note)])
+        add(s.id, "steps", "sequence", f"{text(s.title)}: the steps in order?", [_steps(s), text(s.note)])
     for f in topic.facts:
         if f.cloze:
-            add(f.id, "cloze", "fact", CLOZE, cloze_text(f.cloze), [text(f.explanation)])
+            add(f.id, CLOZE_PART, "fact", cloze_text(f.cloze), [text(f.explanation), _note(f.note)])
         else:
-            add(f.id, "basic", "fact", BASIC, text(f.prompt), [_fact_answer(f), text(f.explanation)])
+            add(f.id, "basic", "fact", text(f.prompt), [_fact_answer(f), text(f.explanation), _note(f.note)], f)
     return out
+
+
+def note_tags(topic: Topic, kind: str) -> tuple[str, ...]:
+    return (TAG_ROOT, topic.id, kind)
+
+
+def topic_notes(topic: Topic, deck: str, images: Iterable[tuple[str, Image]] = ()) -> list[Note]:
+    """The CSV notes of one topic: Basic or Cloze, the images and the topic's title at the foot of the back."""
+    footer = _footer(topic, images)
+    return [
+        Note(
+            t.key,
+            CLOZE if t.cloze else BASIC,
+            deck,
+            (t.front, join_back([*t.back, footer])),
+            note_tags(topic, t.kind),
+        )
+        for t in note_texts(topic)
+    ]
+
+
+def join_back(parts: Iterable[str]) -> str:
+    """The parts of a note's back that say something, a blank line apart."""
+    return "<br><br>".join(p for p in parts if p)
 
 
 def to_csv(notes: Iterable[Note]) -> str:
@@ -165,7 +207,7 @@ def cloze_text(cloze: str) -> str:
         # '::' inside a gap would start an Anki hint; an entity keeps the colons literal.
         return "{{c1::" + m.group(1).replace(":", "&#58;") + "}}"
 
-    return _GAP.sub(gap, text(cloze), count=1)
+    return CLOZE_GAP.sub(gap, text(cloze), count=1)
 
 
 # --- pieces of HTML ---------------------------------------------------------------
@@ -181,7 +223,21 @@ def _concept_back(c: Concept) -> list[str]:
         parts.append("<ul>" + "".join(f"<li>{text(p)}</li>" for p in c.points) + "</ul>")
     if c.aliases:
         parts.append(f"<small>Also called: {', '.join(map(text, c.aliases))}</small>")
-    return parts
+    return [*parts, _note(c.note)]
+
+
+def _note(note: str) -> str:
+    """An item's note (what changed since older material, a caveat) on the back of its cards; "" when it has none."""
+    return f"<i>Note: {text(note)}</i>" if note else ""
+
+
+def source_html(topic: Topic, item_id: str) -> str:
+    """Links to where the item (else its topic) was checked, with the month it was checked."""
+    item = next((i for i in topic.items if i.id == item_id), None)
+    sources = (item.sources if item is not None else ()) or topic.sources
+    return ", ".join(
+        f'<a href="{html.escape(s.url, quote=True)}">{text(s.url)}</a> (checked {text(s.checked)})' for s in sources
+    )
 
 
 def _fact_answer(f: Fact) -> str:
@@ -213,13 +269,17 @@ def _steps(s: Sequence) -> str:
 
 
 def _footer(topic: Topic, images: Iterable[tuple[str, Image]]) -> str:
+    return join_back([*image_tags(images), f"<small>Topic: {text(topic.title)}</small>"])
+
+
+def image_tags(images: Iterable[tuple[str, Image]]) -> list[str]:
+    """An <img> by media name for each image, its caption below it."""
     parts = []
     for name, image in images:
         alt = html.escape(image.caption or name, quote=True)
         caption = f"<br><small>{text(image.caption)}</small>" if image.caption else ""
         parts.append(f'<img src="{html.escape(name, quote=True)}" alt="{alt}">{caption}')
-    parts.append(f"<small>Topic: {text(topic.title)}</small>")
-    return "<br><br>".join(parts)
+    return parts
 
 
 def _media_name(image: Image, topic_id: str, taken: set[str]) -> str:
@@ -239,69 +299,61 @@ def write_export(export: AnkiExport, path: Path) -> list[Path]:
 
     Every image is checked before anything is written, so a missing one leaves no file behind.
     """
-    for m in export.media:
-        if not m.source.is_file():
-            raise ExportError(f"{m.yaml_file}: image not found: {m.src} ({m.source})")
-    folder = path.parent
-    if path.is_dir():
-        raise ExportError(f"{path} is a folder; give a file name such as {path / 'serverless-study.csv'}")
-    if not folder.is_dir():
-        problem = "is not a folder" if folder.exists() else "does not exist"
-        raise ExportError(f"cannot write {path}: {folder} {problem}")
+    check_media(export.media)
+    folder = destination_folder(path, "serverless-study.csv")
     tmp = _write_new(folder, path.name, export.csv_text().encode("utf-8"))
     try:
         written = [_copy_media(m, folder) for m in export.media]
         _replace(tmp, path)
     except BaseException:
-        _remove(tmp)  # an interrupted or failed export leaves no half-written file
+        remove_quietly(tmp)  # an interrupted or failed export leaves no half-written file
         raise
     return written
+
+
+def destination_folder(path: Path, example: str) -> Path:
+    """The folder an export file goes into, or a one-line error if `path` cannot be a new file there."""
+    folder = path.parent
+    if path.is_dir():
+        raise ExportError(f"{path} is a folder; give a file name such as {path / example}")
+    if not folder.is_dir():
+        problem = "is not a folder" if folder.exists() else "does not exist"
+        raise ExportError(f"cannot write {path}: {folder} {problem}")
+    return folder
 
 
 def _copy_media(m: Media, folder: Path) -> Path:
     dest = folder / m.name
     if dest.exists() and dest.resolve() == m.source.resolve():
         return dest  # exporting into the images' own folder
-    try:
-        data = m.source.read_bytes()
-    except OSError as exc:
-        raise ExportError(f"{m.yaml_file}: cannot read image {m.src}: {exc.strerror or exc}") from None
-    _replace(_write_new(folder, m.name, data), dest)
+    _replace(_write_new(folder, m.name, read_media(m)), dest)
     return dest
 
 
+def check_media(media: Iterable[Media]) -> None:
+    """Every image is there before anything is written, so a missing one leaves no file behind."""
+    for m in media:
+        if not m.source.is_file():
+            raise ExportError(f"{m.yaml_file}: image not found: {m.src} ({m.source})")
+
+
+def read_media(m: Media) -> bytes:
+    try:
+        return m.source.read_bytes()
+    except OSError as exc:
+        raise ExportError(f"{m.yaml_file}: cannot read image {m.src}: {exc.strerror or exc}") from None
+
+
 def _write_new(folder: Path, name: str, data: bytes) -> Path:
-    """A new hidden temporary file in `folder`, holding `data`; permissions follow the umask."""
-    for attempt in range(100):
-        tmp = folder / f".{name}.{os.getpid()}-{attempt}.tmp"
-        try:
-            fd = os.open(tmp, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o666)
-        except FileExistsError:
-            continue
-        except OSError as exc:
-            raise ExportError(f"cannot write {folder / name}: {exc.strerror or exc}") from None
-        try:
-            with os.fdopen(fd, "wb") as fh:
-                fh.write(data)
-        except BaseException as exc:
-            _remove(tmp)
-            if isinstance(exc, OSError):
-                raise ExportError(f"cannot write {folder / name}: {exc.strerror or exc}") from None
-            raise
-        return tmp
-    raise ExportError(f"cannot create a temporary file in {folder}")
+    """A new hidden temporary file in `folder`, holding `data`."""
+    try:
+        return write_temp(folder / name, data)
+    except OSError as exc:
+        raise ExportError(f"cannot write {folder / name}: {exc.strerror or exc}") from None
 
 
 def _replace(tmp: Path, dest: Path) -> None:
     try:
-        os.replace(tmp, dest)
-    except BaseException as exc:
-        _remove(tmp)
-        if isinstance(exc, OSError):
-            raise ExportError(f"cannot write {dest}: {exc.strerror or exc}") from None
-        raise
-
-
-def _remove(path: Path) -> None:
-    with contextlib.suppress(OSError):
-        os.unlink(path)
+        replace(tmp, dest)
+    except OSError as exc:
+        raise ExportError(f"cannot write {dest}: {exc.strerror or exc}") from None

@@ -104,7 +104,7 @@ class Term:
     def describe(self) -> str:
         """One sentence saying what the term is and where it lives."""
         if self.kind is TermKind.CONCEPT:
-            if re.match(r"(?:the|an?) ", self.about):
+            if re.match(r"(?:the|an?) |\S+'s ", self.about):
                 return f"{self.name} is {self.about} ({self.topic_title})."
             return f"{self.name}: {self.about} ({self.topic_title})."
         if self.kind is TermKind.FACT:
@@ -412,7 +412,7 @@ def _joined(tokens: Sequence[_Token]) -> str:
 
 def _first_clause(definition: str) -> str:
     """ "The AWS-managed version of X, which ..." → "the AWS-managed version of X"."""
-    clause = re.split(r";|\. |, (?:which|from|and|so|making|but|for|with|placing)\b", definition, maxsplit=1)[0]
+    clause = re.split(r";|: |\. |, (?:which|from|and|so|making|but|for|with|placing)\b", definition, maxsplit=1)[0]
     clause = clause.strip().rstrip(".")
     first, _, rest = clause.partition(" ")
     if first[1:].islower() or first in ("A", "An"):  # "The AWS service..." → "the AWS service..."; "AWS..." stays

@@ -10,6 +10,7 @@ from collections.abc import Callable, Iterable, Iterator, Mapping
 
 from serverless_study.errors import UsageError
 from serverless_study.model import (
+    CLOZE_GAP,
     Card,
     CardKind,
     Comparison,
@@ -24,7 +25,6 @@ from serverless_study.model import (
 
 GAP = "_____"
 MAX_CHOICES = 4
-_CLOZE_GAP = re.compile(r"\{\{(.*?)\}\}")
 _NOT_SLUG = re.compile(r"[^a-z0-9]+")
 _WORDS = re.compile(r"[^\W_]+")
 _MAX_ORDER_ALTERNATIVES = 24
@@ -63,7 +63,7 @@ def make_question(
     if item is None:
         raise KeyError(f"card {card.id!r} has no content any more")
     topic = topics[card.topic_id]
-    part = _part(card)
+    part = card_part(card)
     if isinstance(item, Fact):
         return _fact_question(card, item)
     if isinstance(item, Concept):
@@ -109,7 +109,7 @@ def item_for(card: Card, topics: Mapping[str, Topic]) -> Item | None:
     if not isinstance(item, _ITEM_TYPE[card.kind]):
         return None
     # The item may remain while the card's own part (cloze, cell, row, step) has gone: then the card has too.
-    part = _part(card)
+    part = card_part(card)
     if isinstance(item, Fact):
         ok = card.kind is CardKind.TYPED or _cloze_ok(item)
     elif isinstance(item, Comparison):
@@ -194,7 +194,7 @@ def _column_slugs(columns: tuple[str, ...]) -> list[str]:
 
 
 def _cloze_ok(fact: Fact) -> bool:
-    return _CLOZE_GAP.search(fact.cloze) is not None
+    return CLOZE_GAP.search(fact.cloze) is not None
 
 
 # The predicates below take the `_key`s of a row's cells or a sequence's steps, computed once per row or sequence.
@@ -224,7 +224,8 @@ def _next_ok(keys: list[str], i: int) -> bool:
     return keys.count(keys[i]) == 1 and _order_ok(keys)
 
 
-def _part(card: Card) -> str:
+def card_part(card: Card) -> str:
+    """What follows "topic/item/kind/" in a card id: a table cell "row.column", a row, a step number, or ""."""
     prefix = f"{card.topic_id}/{card.item_id}/{card.kind.value}/"
     return card.id[len(prefix) :] if card.id.startswith(prefix) else ""
 
@@ -242,10 +243,10 @@ def _locate_cell(cmp: Comparison, part: str) -> tuple[Row | None, int | None]:
 
 def _fact_question(card: Card, fact: Fact) -> Question:
     if card.kind is CardKind.CLOZE:
-        m = _CLOZE_GAP.search(fact.cloze)
+        m = CLOZE_GAP.search(fact.cloze)
         assert m is not None  # item_for checked it
         gap = m.group(1).strip()
-        prompt = _CLOZE_GAP.sub(GAP, fact.cloze, count=1)
+        prompt = CLOZE_GAP.sub(GAP, fact.cloze, count=1)
         accept = _unique((fact.answer, *fact.accept), exclude=(gap,))
         return Question(
             card.id,
@@ -253,7 +254,7 @@ def _fact_question(card: Card, fact: Fact) -> Question:
             prompt,
             answer=gap,
             accept=accept,
-            explanation=fact.explanation,
+            explanation=_noted(fact),
             parts=fact.parts,
             ordered=fact.ordered,
         )
@@ -263,7 +264,7 @@ def _fact_question(card: Card, fact: Fact) -> Question:
         fact.prompt,
         answer=fact.answer,
         accept=fact.accept,
-        explanation=fact.explanation,
+        explanation=_noted(fact),
         parts=fact.parts,
         ordered=fact.ordered,
     )
@@ -272,6 +273,7 @@ def _fact_question(card: Card, fact: Fact) -> Question:
 def _recall_question(card: Card, concept: Concept) -> Question:
     answer = concept.definition + "".join(f"\n- {p}" for p in concept.points)
     explanation = f"Also called: {', '.join(concept.aliases)}" if concept.aliases else ""
+    explanation = "\n".join(x for x in (explanation, _note_line(concept.note)) if x)
     return Question(
         card.id, card.kind, f"What is {concept.term}?", answer=answer, explanation=explanation, self_rated=True
     )
@@ -298,7 +300,7 @@ def _choice_question(
     distractors = _draw(tiers, taken, rng)
     definition = _mask(concept.definition, (concept.term, *concept.aliases))
     prompt = f"Which term matches this definition?\n{definition}"
-    explanation = f"{concept.term}: {concept.definition}"
+    explanation = "\n".join(x for x in (f"{concept.term}: {concept.definition}", _note_line(concept.note)) if x)
     if not distractors:  # no other term anywhere: the learner types the term instead (choices empty)
         return Question(
             card.id, card.kind, prompt, answer=concept.term, accept=concept.aliases, explanation=explanation
@@ -360,7 +362,7 @@ def _order_question(card: Card, seq: Sequence, rng: random.Random) -> Question:
         prompt,
         answer=answer,
         accept=_order_alternatives(keys, shown, answer),
-        explanation=" → ".join(texts),
+        explanation="\n".join(x for x in (" → ".join(texts), _note_line(seq.note)) if x),
     )
 
 
@@ -455,6 +457,15 @@ def _key(text: str) -> str:
     return " ".join(_WORDS.findall(text.casefold()))
 
 
+def _noted(fact: Fact) -> str:
+    """The explanation shown after answering, then the item's note (what changed, a caveat) if it has one."""
+    return "\n".join(x for x in (fact.explanation, _note_line(fact.note)) if x)
+
+
+def _note_line(note: str) -> str:
+    return f"Note: {note}" if note else ""
+
+
 def _row_summary(cmp: Comparison, row: Row) -> str:
     cells = "; ".join(f"{col}: {cell}" for col, cell in zip(cmp.columns, row.cells, strict=False) if cell)
-    return f"{row.label} — {cells}" if row.label else cells
+    return "\n".join(x for x in (f"{row.label} — {cells}" if row.label else cells, _note_line(cmp.note)) if x)

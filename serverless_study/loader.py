@@ -7,27 +7,36 @@ import json
 import os
 import re
 from collections.abc import Iterable
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from pathlib import Path
 from typing import Any
 
 from serverless_study.errors import ContentError, UsageError
+from serverless_study.fsutil import atomic_write
 from serverless_study.model import (
+    CLOZE_GAP,
     Comparison,
     Concept,
     Fact,
     Image,
+    LintIgnore,
     Location,
     Row,
     Sequence,
+    Source,
     Step,
     Topic,
 )
 
 MAX_FILE_BYTES = 5 * 1024 * 1024
-SCHEMA_VERSION = 2  # bump when the model changes so old caches are ignored
+SCHEMA_VERSION = 2  # the cache file's own layout; changes to the model and the rules are caught by code_fingerprint
+# Modules whose source decides what a cached topic holds: the model, and the parsing and validation rules (this module
+# and every package module it imports; a test keeps the list complete). Editing any of them invalidates the cache.
+FINGERPRINTED = ("model", "errors", "fsutil", "loader")
 _SLUG = re.compile(r"^[a-z0-9][a-z0-9_-]*$")
-_CLOZE_GAP = re.compile(r"\{\{(.*?)\}\}")
+_CHECKED = re.compile(r"^\d{4}-(0[1-9]|1[0-2])$")
+_LINT_CODE = re.compile(r"^SS\d{3}$")
+_ITEM_EXTRAS = frozenset(("sources", "lint-ignore"))  # optional on every item; concepts and facts also take note
 
 
 @dataclass
@@ -55,10 +64,12 @@ def load_topics(dirs: list[Path], cache_file: Path | None = None, check_images: 
     """Load every topic under `dirs`; files with problems are skipped and reported, the rest load.
 
     With `cache_file`, topics of files whose path, size and mtime are unchanged come from a JSON cache
-    instead of being parsed again; a damaged or stale cache is ignored and rewritten.
+    instead of being parsed again; a damaged or stale cache, or one written by other code (see `code_fingerprint`),
+    is ignored and rewritten.
     """
     result = LoadResult(problems=missing_dirs(dirs))
-    cache = _read_cache(cache_file) if cache_file else {}
+    code = code_fingerprint() if cache_file else None  # None: no cache
+    cache = _read_cache(cache_file, code) if cache_file and code else {}
     new_cache: dict[str, Any] = {}
     files = content_files(dirs)
     stamps: dict[Path, list[int]] = {}
@@ -110,8 +121,8 @@ def load_topics(dirs: list[Path], cache_file: Path | None = None, check_images: 
             for img in topic.images:
                 if not img.path.is_file():
                     result.problems.append(ContentError(topic.source, f"image not found: {img.src}", 0, "images"))
-    if cache_file is not None and (todo or new_cache.keys() != cache.keys()):
-        _write_cache(cache_file, new_cache)
+    if cache_file is not None and code and (todo or new_cache.keys() != cache.keys()):
+        _write_cache(cache_file, new_cache, code)
     return result
 
 
@@ -470,7 +481,7 @@ class _Validator:
             "",
             data.line,
             {"id", "title"},
-            {"summary", "related", "images", "concepts", "comparisons", "sequences", "facts"},
+            {"summary", "related", "images", "concepts", "comparisons", "sequences", "facts", "sources"},
         )
         assert m is not None
         tid = self.text(m, "id", "", required=True, slug=True)
@@ -487,7 +498,7 @@ class _Validator:
 
         concepts = []
         for line, v, path in self.items(m, "concepts"):
-            c = self.mapping(v, path, line, {"id", "term", "definition"}, {"points", "aliases"})
+            c = self.mapping(v, path, line, {"id", "term", "definition"}, {"points", "aliases", "note", *_ITEM_EXTRAS})
             if c is None:
                 continue
             cid = self.text(c, "id", path, required=True, slug=True)
@@ -500,12 +511,13 @@ class _Validator:
                     points=self.texts(c, "points", path),
                     aliases=self.texts(c, "aliases", path),
                     location=Location(self.name, line),
+                    **self.extras(c, path),
                 )
             )
 
         comparisons = []
         for line, v, path in self.items(m, "comparisons"):
-            c = self.mapping(v, path, line, {"id", "title", "columns", "rows"}, {"note"})
+            c = self.mapping(v, path, line, {"id", "title", "columns", "rows"}, {"note", *_ITEM_EXTRAS})
             if c is None:
                 continue
             cid = self.text(c, "id", path, required=True, slug=True)
@@ -555,14 +567,14 @@ class _Validator:
                     title=self.text(c, "title", path, required=True),
                     columns=columns,
                     rows=tuple(rows),
-                    note=self.text(c, "note", path),
                     location=Location(self.name, line),
+                    **self.extras(c, path),
                 )
             )
 
         sequences = []
         for line, v, path in self.items(m, "sequences"):
-            s = self.mapping(v, path, line, {"id", "title", "steps"}, {"note"})
+            s = self.mapping(v, path, line, {"id", "title", "steps"}, {"note", *_ITEM_EXTRAS})
             if s is None:
                 continue
             sid = self.text(s, "id", path, required=True, slug=True)
@@ -586,21 +598,27 @@ class _Validator:
                     id=sid,
                     title=self.text(s, "title", path, required=True),
                     steps=tuple(steps),
-                    note=self.text(s, "note", path),
                     location=Location(self.name, line),
+                    **self.extras(s, path),
                 )
             )
 
         facts = []
         for line, v, path in self.items(m, "facts"):
-            f = self.mapping(v, path, line, {"id", "prompt", "answer"}, {"accept", "explanation", "cloze", "ordered"})
+            f = self.mapping(
+                v,
+                path,
+                line,
+                {"id", "prompt", "answer"},
+                {"accept", "explanation", "cloze", "ordered", "note", *_ITEM_EXTRAS},
+            )
             if f is None:
                 continue
             fid = self.text(f, "id", path, required=True, slug=True)
             claim(fid, f.key_lines.get("id", line), path)
             cloze = self.text(f, "cloze", path)
             if cloze:
-                gaps = _CLOZE_GAP.findall(cloze)
+                gaps = CLOZE_GAP.findall(cloze)
                 if len(gaps) != 1 or not gaps[0].strip():
                     self.error(
                         f.key_lines.get("cloze", line), f"{path}.cloze", "must contain exactly one non-empty {{gap}}"
@@ -619,6 +637,7 @@ class _Validator:
                     location=Location(self.name, line),
                     parts=parts,
                     ordered=self.flag(f, "ordered", path) if parts else False,
+                    **self.extras(f, path),
                 )
             )
 
@@ -647,7 +666,57 @@ class _Validator:
             images=tuple(images),
             related=related,
             source=self.name,
+            sources=self.sources(m, ""),
         )
+
+    def extras(self, m: _LineDict, path: str) -> dict[str, Any]:
+        """The optional keys every item may carry: note, sources and lint-ignore."""
+        return {
+            "note": self.text(m, "note", path),
+            "sources": self.sources(m, path),
+            "lint_ignore": self.lint_ignores(m, path),
+        }
+
+    def nested_items(self, m: _LineDict, key: str, path: str) -> list[tuple[int, _LineDict | None, str]]:
+        """`items` for a list under an item, with the item's path in the key of every problem."""
+        value = m.get(key)
+        if value is not None and not isinstance(value, _LineList):
+            where = f"{path}.{key}" if path else key
+            self.error(m.key_lines.get(key, m.line), where, f"expected a list, found {_kind(value)}")
+            return []
+        return [(line, v, f"{path}.{p}" if path else p) for line, v, p in self.items(m, key)]
+
+    def sources(self, m: _LineDict, path: str) -> tuple[Source, ...]:
+        """`sources: [{url, checked: YYYY-MM}]`: where a statement was checked against documentation, and when."""
+        out = []
+        for line, v, ipath in self.nested_items(m, "sources", path):
+            s = self.mapping(v, ipath, line, {"url", "checked"}, set())
+            if s is None:
+                continue
+            url = self.text(s, "url", ipath, required=True)
+            checked = self.text(s, "checked", ipath, required=True)
+            if url and not url.startswith(("https://", "http://")):
+                self.error(s.key_lines.get("url", line), f"{ipath}.url", f"{url!r} is not an http(s) address")
+            if checked and not _CHECKED.match(checked):
+                self.error(s.key_lines.get("checked", line), f"{ipath}.checked", f"{checked!r} is not a YYYY-MM month")
+            out.append(Source(url, checked))
+        return tuple(out)
+
+    def lint_ignores(self, m: _LineDict, path: str) -> tuple[LintIgnore, ...]:
+        """`lint-ignore: [{code: SS105, reason: ...}]`: a lint the item breaks on purpose, and why."""
+        out = []
+        for line, v, ipath in self.nested_items(m, "lint-ignore", path):
+            li = self.mapping(v, ipath, line, {"code", "reason"}, set())
+            if li is None:
+                continue
+            code = self.text(li, "code", ipath, required=True)
+            reason = self.text(li, "reason", ipath, required=True)
+            if code and not _LINT_CODE.match(code):
+                self.error(
+                    li.key_lines.get("code", line), f"{ipath}.code", f"{code!r} is not a lint code (SS and 3 digits)"
+                )
+            out.append(LintIgnore(code, reason))
+        return tuple(out)
 
 
 def _n(count: int, noun: str) -> str:
@@ -704,6 +773,7 @@ def topic_to_dict(topic: Topic) -> dict[str, Any]:
             ]
             for f in topic.facts
         ],
+        "extras": _extras_to_dict(topic),
     }
 
 
@@ -711,7 +781,7 @@ def topic_from_dict(d: dict[str, Any]) -> Topic:
     def loc(x: list[Any] | None) -> Location | None:
         return Location(x[0], x[1]) if x else None
 
-    return Topic(
+    topic = Topic(
         id=d["id"],
         title=d["title"],
         summary=d["summary"],
@@ -732,25 +802,76 @@ def topic_from_dict(d: dict[str, Any]) -> Topic:
             for i, p, a, acc, e, c, lc, pa, o in d["facts"]
         ),
     )
+    return _extras_from_dict(topic, d["extras"])
 
 
-def _read_cache(path: Path) -> dict[str, Any]:
+def _extras_to_dict(topic: Topic) -> dict[str, Any]:
+    """Sources, notes and lint-ignores in the cache, by item id (ids are unique within a topic)."""
+
+    def sources(xs: tuple[Source, ...]) -> list[list[str]]:
+        return [[x.url, x.checked] for x in xs]
+
+    items: dict[str, Any] = {}
+    for item in topic.items:
+        note = item.note if isinstance(item, Concept | Fact) else ""
+        if note or item.sources or item.lint_ignore:
+            items[item.id] = [note, sources(item.sources), [[x.code, x.reason] for x in item.lint_ignore]]
+    return {"sources": sources(topic.sources), "items": items}
+
+
+def _extras_from_dict(topic: Topic, d: dict[str, Any]) -> Topic:
+    def sources(xs: list[list[str]]) -> tuple[Source, ...]:
+        return tuple(Source(url, checked) for url, checked in xs)
+
+    def extend(item: Any) -> Any:
+        if item.id not in d["items"]:
+            return item
+        note, srcs, ignores = d["items"][item.id]
+        more: dict[str, Any] = {"sources": sources(srcs), "lint_ignore": tuple(LintIgnore(c, r) for c, r in ignores)}
+        if isinstance(item, Concept | Fact):
+            more["note"] = note
+        return replace(item, **more)
+
+    return replace(
+        topic,
+        sources=sources(d["sources"]),
+        concepts=tuple(extend(c) for c in topic.concepts),
+        comparisons=tuple(extend(c) for c in topic.comparisons),
+        sequences=tuple(extend(s) for s in topic.sequences),
+        facts=tuple(extend(f) for f in topic.facts),
+    )
+
+
+def code_fingerprint(package: Path = Path(__file__).parent) -> str | None:
+    """A hash of the source of the FINGERPRINTED modules, kept in the cache; None (cache unused) if one is unreadable.
+
+    Read only when the cache is consulted; ~40 kB hashed with the interpreter's own source hash (no hashlib import).
+    """
+    from importlib.util import source_hash
+
+    try:
+        sources = [(package / f"{name}.py").read_bytes() for name in FINGERPRINTED]
+    except OSError:
+        return None
+    digest = source_hash(b"\0".join(sources)).hex()
+    return f"{SCHEMA_VERSION}-{digest}"
+
+
+def _read_cache(path: Path, code: str) -> dict[str, Any]:
     try:
         data = json.loads(path.read_text(encoding="utf-8"))
     except (OSError, ValueError):
         return {}
-    if not isinstance(data, dict) or data.get("schema") != SCHEMA_VERSION or not isinstance(data.get("files"), dict):
+    if not isinstance(data, dict) or data.get("code") != code or not isinstance(data.get("files"), dict):
         return {}
     files: dict[str, Any] = data["files"]
     return files
 
 
-def _write_cache(path: Path, files: dict[str, Any]) -> None:
+def _write_cache(path: Path, files: dict[str, Any], code: str) -> None:
     # The cache is an optimisation: failing to write it must never fail the command.
     try:
         path.parent.mkdir(parents=True, exist_ok=True)
-        tmp = path.with_name(f"{path.name}.{os.getpid()}.tmp")
-        tmp.write_text(json.dumps({"schema": SCHEMA_VERSION, "files": files}, separators=(",", ":")), encoding="utf-8")
-        os.replace(tmp, path)
+        atomic_write(path, json.dumps({"code": code, "files": files}, separators=(",", ":")).encode())
     except OSError:
         pass

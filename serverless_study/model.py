@@ -3,8 +3,9 @@
 from __future__ import annotations
 
 import enum
+import re
 from dataclasses import dataclass, field
-from datetime import datetime
+from datetime import UTC, datetime
 from pathlib import Path
 from typing import NamedTuple
 
@@ -27,6 +28,22 @@ class Image:
 
 
 @dataclass(frozen=True)
+class Source:
+    """Where a statement was checked, and when (YYYY-MM): `check` warns when a topic's newest check is old."""
+
+    url: str
+    checked: str  # "YYYY-MM"
+
+
+@dataclass(frozen=True)
+class LintIgnore:
+    """A lint an item breaks on purpose, with the reason written beside it."""
+
+    code: str  # e.g. "SS105"
+    reason: str
+
+
+@dataclass(frozen=True)
 class Concept:
     id: str
     term: str
@@ -34,6 +51,12 @@ class Concept:
     points: tuple[str, ...] = ()
     aliases: tuple[str, ...] = ()  # other accepted names for the term
     location: Location | None = field(default=None, compare=False)
+    note: str = ""  # e.g. what older material said and what changed
+    sources: tuple[Source, ...] = ()
+    lint_ignore: tuple[LintIgnore, ...] = ()
+
+
+CLOZE_GAP = re.compile(r"\{\{(.*?)\}\}")  # the gap of a cloze sentence: "listens on {{UDP port 2000}}"
 
 
 @dataclass(frozen=True)
@@ -45,6 +68,9 @@ class Fact:
     explanation: str = ""  # one or two sentences shown after answering
     cloze: str = ""  # a sentence with the answer in {{double braces}}, or ""
     location: Location | None = field(default=None, compare=False)
+    note: str = ""  # e.g. what older material said and what changed
+    sources: tuple[Source, ...] = ()
+    lint_ignore: tuple[LintIgnore, ...] = ()
     parts: tuple[str, ...] = ()  # the elements of a list answer (`answer: [a, b, c]`); () for a single answer
     ordered: bool = False  # a list answer whose elements must come in this order
 
@@ -64,6 +90,8 @@ class Comparison:
     rows: tuple[Row, ...]
     note: str = ""
     location: Location | None = field(default=None, compare=False)
+    sources: tuple[Source, ...] = ()
+    lint_ignore: tuple[LintIgnore, ...] = ()
 
 
 @dataclass(frozen=True)
@@ -79,6 +107,8 @@ class Sequence:
     steps: tuple[Step, ...]
     note: str = ""
     location: Location | None = field(default=None, compare=False)
+    sources: tuple[Source, ...] = ()
+    lint_ignore: tuple[LintIgnore, ...] = ()
 
 
 Item = Concept | Fact | Comparison | Sequence
@@ -96,6 +126,7 @@ class Topic:
     images: tuple[Image, ...] = ()
     related: tuple[str, ...] = ()  # ids of topics whose terms make good distractors
     source: str = ""  # the YAML file this came from
+    sources: tuple[Source, ...] = ()  # where the topic as a whole was checked
 
     @property
     def items(self) -> tuple[Item, ...]:
@@ -110,12 +141,14 @@ class Topic:
         }
 
 
-def item_kind(item: Item) -> str:
-    """The item's kind as a lower-case word: concept, comparison, sequence or fact."""
-    return type(item).__name__.lower()
-
-
 # --- quiz -----------------------------------------------------------------
+
+
+def utc(moment: datetime) -> datetime:
+    """`moment` with tzinfo exactly `timezone.utc` (fsrs refuses other UTC zones); naive times are a bug."""
+    if moment.tzinfo is None:
+        raise ValueError("times must be timezone-aware")
+    return moment.astimezone(UTC)
 
 
 class CardKind(str, enum.Enum):

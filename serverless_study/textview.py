@@ -51,9 +51,10 @@ def item_lines(item: Item) -> list[str]:
         lines = [item.term, f"    {item.definition}", *(f"    - {p}" for p in item.points)]
         if item.aliases:
             lines.append(f"    Also called: {', '.join(item.aliases)}")
-        return lines
+        return lines + ([f"    Note: {item.note}"] if item.note else [])
     if isinstance(item, Fact):
-        return [f"Q {item.prompt}", f"A {item.answer}", *([f"  {item.explanation}"] if item.explanation else [])]
+        lines = [f"Q {item.prompt}", f"A {item.answer}", *([f"  {item.explanation}"] if item.explanation else [])]
+        return lines + ([f"  Note: {item.note}"] if item.note else [])
     lines = [item.title]
     if isinstance(item, Comparison):
         for row in item.rows:
@@ -192,6 +193,8 @@ def _stats_lines(s: Stats) -> list[str]:
         lines.append(f"Leeches ({len(s.leeches)}): " + ", ".join(f"{x.card_id} ({x.lapses} lapses)" for x in s.leeches))
     else:
         lines.append("Leeches: none.")
+    if s.changed:
+        lines.append(f"Changed since you last reviewed them ({len(s.changed)}): " + ", ".join(s.changed))
     if s.confusions:
         pairs = ", ".join(f"{c.confused_with} for {c.expected} ({c.times} times)" for c in s.confusions)
         lines.append(f"Most confused: {pairs}.")

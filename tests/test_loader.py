@@ -10,7 +10,7 @@ import pytest
 
 from serverless_study.errors import UsageError
 from serverless_study.loader import (
-    SCHEMA_VERSION,
+    code_fingerprint,
     find_topic,
     load_topics,
     parse_text,
@@ -91,7 +91,7 @@ def test_evil_pack_is_valid_and_kept_verbatim() -> None:
             "broken.yaml",
             [
                 "broken/broken.yaml:3: colour: unknown key (allowed: comparisons, concepts, facts, id, images, "
-                "related, sequences, summary, title)",
+                "related, sequences, sources, summary, title)",
                 "broken/broken.yaml:10: comparisons[0].rows[0].cells: has 1 cell but the table has 2 columns",
                 "broken/broken.yaml:12: facts[0].id: duplicate id 't' (first used on line 5)",
                 "broken/broken.yaml:14: facts[0].answer: must not be empty",
@@ -198,6 +198,7 @@ def test_nulls_tags_and_wrong_types(raw: str, problem: str) -> None:
     assert [str(p) for p in problems] == [problem]
 
 
+@pytest.mark.slow
 def test_alias_bomb_is_refused() -> None:
     lines = ["a0: &a0 [x, x, x, x, x, x, x, x, x, x]"]
     lines += [f"a{i}: &a{i} [" + ", ".join([f"*a{i - 1}"] * 10) + "]" for i in range(1, 9)]
@@ -280,7 +281,7 @@ def test_damaged_cache_is_rebuilt(tmp_path: Path, damage: str) -> None:
     cache.write_text(damage)
     result = load_topics([pack], cache_file=cache)
     assert [t.id for t in result.topics] == ["alpha", "beta"] and result.problems == []
-    assert json.loads(cache.read_text())["schema"] == SCHEMA_VERSION
+    assert json.loads(cache.read_text())["code"] == code_fingerprint()
 
 
 def test_cache_entry_with_wrong_shape_is_reparsed(tmp_path: Path) -> None:

@@ -334,18 +334,18 @@ def scripted_shell(data_dir: Path, ratings: list):  # type: ignore[no-untyped-de
 
 def test_ctrl_c_at_the_rating_of_a_right_answer_keeps_it_as_good(data_dir: Path) -> None:
     shell, store, out = scripted_shell(data_dir, [Grade.EASY, "ctrl-c"])
-    assert shell.run() == 130
-    assert [r.review.grade for r in store.history()] == [Grade.EASY, Grade.GOOD]
-    assert "Session interrupted. 2 answered, 2 correct." in out.getvalue()
-    store.close()
+    with store:
+        assert shell.run() == 130
+        assert [r.review.grade for r in store.history()] == [Grade.EASY, Grade.GOOD]
+        assert "Session interrupted. 2 answered, 2 correct." in out.getvalue()
 
 
 def test_quitting_at_a_rating_ends_the_session_with_the_answer_kept(data_dir: Path) -> None:
     shell, store, out = scripted_shell(data_dir, [None])
-    assert shell.run() == 0
-    assert [r.review.grade for r in store.history()] == [Grade.GOOD]
-    assert "Session over. 1 answered, 1 correct." in out.getvalue()
-    store.close()
+    with store:
+        assert shell.run() == 0
+        assert [r.review.grade for r in store.history()] == [Grade.GOOD]
+        assert "Session over. 1 answered, 1 correct." in out.getvalue()
 
 
 def test_every_view_the_quiz_shows_exists_in_both_forms() -> None:

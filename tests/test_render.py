@@ -9,29 +9,34 @@ from pathlib import Path
 import pytest
 
 from serverless_study.loader import load_topics
-from serverless_study.paths import shipped_content_dir
 from serverless_study.render import topic_view, topics_table
 from serverless_study.textview import topic_text, topics_text
 
 from .conftest import FIXTURES
 from .golden import assert_golden, render
 
+# Frozen copies of the shipped topics' shapes (wide tables, empty cells, notes, steps, clozes, an image), so that
+# editing content/ never changes a golden.
+RENDER = FIXTURES / "render"
+
 
 @pytest.fixture(scope="module")
-def shipped():  # type: ignore[no-untyped-def]
-    return {t.id: t for t in load_topics([shipped_content_dir()]).topics}
+def topics():  # type: ignore[no-untyped-def]
+    result = load_topics([RENDER], check_images=True)
+    assert result.problems == []
+    return {t.id: t for t in result.topics}
 
 
 @pytest.mark.parametrize("topic_id", ["fargate", "x-ray", "containers"])
 @pytest.mark.parametrize("plain", [False, True], ids=["terminal", "plain"])
-def test_learn_golden(shipped, topic_id: str, plain: bool) -> None:  # type: ignore[no-untyped-def]
-    # Image paths depend on where the repository is: goldens show them from <root>, set before rendering so that
+def test_learn_golden(topics, topic_id: str, plain: bool) -> None:  # type: ignore[no-untyped-def]
+    # Image paths depend on where the repository is: goldens show them from <fixture>, set before rendering so that
     # line wrapping does not depend on the checkout's folder either.
-    root = str(shipped_content_dir().parent)
+    root = str(RENDER)
     topic = dataclasses.replace(
-        shipped[topic_id],
+        topics[topic_id],
         images=tuple(
-            dataclasses.replace(i, path=Path(str(i.path).replace(root, "<root>"))) for i in shipped[topic_id].images
+            dataclasses.replace(i, path=Path(str(i.path).replace(root, "<fixture>"))) for i in topics[topic_id].images
         ),
     )
     text = topic_text(topic) if plain else render(topic_view(topic))
@@ -51,8 +56,8 @@ def test_markup_in_content_is_literal() -> None:
         assert "<script>alert(1)</script>" in out and "[bold]bold[/] [/]" in out
 
 
-def test_plain_view_has_no_box_drawing(shipped) -> None:  # type: ignore[no-untyped-def]
-    out = topic_text(shipped["fargate"])
+def test_plain_view_has_no_box_drawing(topics) -> None:  # type: ignore[no-untyped-def]
+    out = topic_text(topics["fargate"])
     assert not set(out) & set("─━│┃╭╮╰╯┏┓┗┛═║")
     assert all(line == line.rstrip() for line in out.splitlines())
 

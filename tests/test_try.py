@@ -21,7 +21,7 @@ def test_a_mix_up_is_wrong_and_named() -> None:
     assert result.exit_code == 1
     lines = result.stdout.splitlines()
     assert lines[0] == "Wrong (another term of the content): ecs-eks/eks-what/typed"
-    assert lines[-1].startswith("Confused with Amazon ECS: Amazon ECS is the AWS service that manages containers")
+    assert lines[-1].startswith("Confused with Amazon ECS: Amazon ECS is ")
     assert lines[-1].endswith("(Running containers in ECS and EKS). The answer here is Amazon EKS.")
 
 
