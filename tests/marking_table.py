@@ -1,6 +1,7 @@
 """The answer-judging table: learner-style answers to the shipped facts, each with the verdict it deserves.
 
-Run `python -m tests.marking_table` to print the judge's accuracy on it (and every row it gets wrong).
+Run `python -m tests.marking_table [CSV]` to print the judge's accuracy on it (and every row it gets wrong);
+`holdout.csv` holds answers written after the judge, to check it on answers it was not built against.
 """
 
 from __future__ import annotations
@@ -19,6 +20,7 @@ from serverless_study.paths import shipped_content_dir
 
 MARKING = Path(__file__).parent / "fixtures" / "marking"
 TABLE = MARKING / "answers.csv"
+HOLDOUT = MARKING / "holdout.csv"
 PACK = MARKING / "pack"  # facts the shipped content lacks: durations, sizes, percentages, SQS/SNS, (a)synchronous
 
 
@@ -67,13 +69,14 @@ def judge_table(rows: list[Row], topics: list[Topic]) -> list[Result]:
 
 
 def main() -> int:
-    results = judge_table(read_table(), table_topics())
+    path = Path(sys.argv[1]) if len(sys.argv) > 1 else TABLE
+    results = judge_table(read_table(path), table_topics())
     good = sum(r.ok for r in results)
     accepted_wrong = [r for r in results if not r.row.right and r.judged_right]
     rejected_right = [r for r in results if r.row.right and not r.judged_right]
     for r in accepted_wrong + rejected_right:
         verdict = "accepted" if r.judged_right else "rejected"
-        print(f"answers.csv:{r.row.line}: {verdict} {r.row.given!r} for {r.row.card} ({r.row.why})")
+        print(f"{path.name}:{r.row.line}: {verdict} {r.row.given!r} for {r.row.card} ({r.row.why})")
     print(
         f"{good}/{len(results)} judged right ({good / len(results):.1%}); "
         f"{len(accepted_wrong)} wrong answers accepted, {len(rejected_right)} right answers rejected"

@@ -23,7 +23,7 @@ from serverless_study.loader import load_topics, parse_text
 from serverless_study.model import Fact, Topic
 from serverless_study.paths import shipped_content_dir
 
-from .marking_table import judge_table, read_table, table_topics
+from .marking_table import HOLDOUT, TABLE, judge_table, read_table, table_topics
 
 TOPICS = table_topics()
 VOCABULARY = Vocabulary.from_topics(TOPICS)
@@ -48,8 +48,9 @@ def test_table_is_big_and_covers_many_facts_both_ways() -> None:
     assert len({r.card.split("/")[1] for r in rows}) >= 80
 
 
-def test_table_judged_right_and_no_wrong_answer_accepted() -> None:
-    results = judge_table(read_table(), TOPICS)
+@pytest.mark.parametrize("table", [TABLE, HOLDOUT], ids=["table", "holdout"])
+def test_table_judged_right_and_no_wrong_answer_accepted(table: Path) -> None:
+    results = judge_table(read_table(table), TOPICS)
     accepted_wrong = [(r.row.line, r.row.given) for r in results if r.judged_right and not r.row.right]
     assert accepted_wrong == []
     right = sum(r.ok for r in results)
