@@ -211,9 +211,6 @@ class Vocabulary:
         return out
 
 
-EMPTY_VOCABULARY = Vocabulary()
-
-
 def normalise(text: str) -> str:
     """Lower-case words separated by single spaces: quotes dropped, punctuation and a leading article ignored."""
     s = unicodedata.normalize("NFKC", text).casefold()
@@ -230,8 +227,11 @@ def split_list(text: str) -> list[str]:
     return [p.strip() for p in _LIST_SEPARATOR.split(text) if p.strip() and normalise(p)]
 
 
-def check_answer(question: Question, given: str, vocabulary: Vocabulary = EMPTY_VOCABULARY) -> Verdict:
-    """Mark `given` against the question; choices compare exactly, typed answers by token (see `_Judge`)."""
+def check_answer(question: Question, given: str, vocabulary: Vocabulary | None = None) -> Verdict:
+    """Mark `given` against the question; choices compare exactly, typed answers by token (see `_Judge`).
+
+    Without `vocabulary` (the loaded content's terms) no typo is refused for being another term, and no mix-up named.
+    """
     expected = question.answer
     if question.self_rated:
         # The learner grades recall themselves; any attempt counts as an answer.
@@ -246,7 +246,7 @@ def check_answer(question: Question, given: str, vocabulary: Vocabulary = EMPTY_
             g = normalise(given)
             ok = bool(g) and g == normalise(expected)
         return Verdict(ok, expected, reason=Reason.CHOICE if ok else Reason.WRONG)
-    return _Judge(question, vocabulary).judge(given)
+    return _Judge(question, vocabulary or Vocabulary()).judge(given)
 
 
 def fact_question(topic_id: str, fact: Fact) -> Question:
@@ -667,7 +667,9 @@ class _Judge:
             return Verdict(True, q.answer, f"accepted with a small typo ({slips}): expected {cand}", Reason.TYPO)
         if _has_quantity(_tokens(cand)):
             return Verdict(True, q.answer, f"the same as {cand}", Reason.QUANTITY)
-        return Verdict(True, q.answer, f"accepted: {cand}" if cand != q.answer else "", Reason.REWORDED)
+        if not m.reworded:
+            return self._right(Reason.EXACT if cand == q.answer else Reason.ALTERNATIVE, cand)
+        return Verdict(True, q.answer, f"the same words as {cand}", Reason.REWORDED)
 
     def _wrong(self, tokens: Sequence[_Token], reason: Reason) -> Verdict:
         q = self.question

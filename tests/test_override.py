@@ -244,3 +244,28 @@ def test_stats_lists_the_most_confused_pairs(tmp_path: Path) -> None:
     assert "Most confused: Amazon ECS for Amazon EKS (2 times)." in plain.stdout
     as_json = json.loads(CliRunner().invoke(app, ["--data-dir", str(data), "stats", "--json"]).stdout)
     assert as_json["confusions"] == [{"expected": "Amazon EKS", "confused_with": "Amazon ECS", "times": 2}]
+
+
+def test_o_in_a_terminal_with_real_questionary_prompts(tmp_path: Path, pack: Path) -> None:
+    """The terminal shell reading keys from a pipe: a wrong typed answer, then `o`, then Ctrl-C."""
+    import io
+
+    from prompt_toolkit.input import create_pipe_input
+    from prompt_toolkit.output import DummyOutput
+
+    from serverless_study.cli.context import Env
+    from serverless_study.cli.quiz import QuizShell
+    from serverless_study.prompts import QuestionaryPrompter
+
+    out = io.StringIO()
+    data = tmp_path / "data"
+    with Store.in_dir(data) as store, create_pipe_input() as keys:
+        session = session_on(store, pack, CardKind.TYPED)
+        keys.send_text("Amazon Elastic Kubernetes Svc\r" + "o\r" + "\x03")
+        code = QuizShell(
+            Env(data_dir=data, stdout=out), session, QuestionaryPrompter(input=keys, output=DummyOutput()), plain=False
+        ).run()
+        assert code == 130
+        assert [(r.review.grade, r.review.correct) for r in store.history()] == [(Grade.GOOD, True)]
+        assert store.override_counts() == {"mix/eks-what/typed": 1}
+    assert "Overridden: counted as right" in out.getvalue()
