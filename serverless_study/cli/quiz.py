@@ -223,7 +223,9 @@ class QuizShell:
         return outcome, grade is not None
 
     def _offer_override(self, outcome: Outcome) -> tuple[Outcome, bool]:
-        """After a wrong typed answer (already saved as Again): Enter goes on, `o` says "I was right"."""
+        """After a wrong typed answer (already saved as Again): Enter goes on, `o` says "I was right" and rates it."""
+        from serverless_study.model import Grade
+
         if not self.session.can_override():
             return outcome, True
         reply = self.prompter.text("Enter to go on, o if you were right")
@@ -231,9 +233,15 @@ class QuizShell:
             return outcome, False
         if not isinstance(reply, str) or reply.strip().casefold() != "o":
             return outcome, True
-        overridden = self.session.override(self.env.clock())
+        options = self._options(outcome.before, outcome.card.id, [Grade.HARD, Grade.GOOD, Grade.EASY])
+        try:
+            grade = self.prompter.rate("How hard was it", options)
+        except KeyboardInterrupt:
+            self.session.override(self.env.clock())  # as with a right answer left unrated: Good
+            raise
+        overridden = self.session.override(self.env.clock(), grade or Grade.GOOD)
         self.say(f"Overridden: counted as right ({overridden.grade.name.title()}); `stats --json` lists overrides.")
-        return overridden, True
+        return overridden, grade is not None
 
     def _options(self, state: Any, card_id: str, grades: list[Any]) -> list[Any]:
         from serverless_study.textview import duration_text
