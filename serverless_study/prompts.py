@@ -6,6 +6,7 @@ from collections.abc import Sequence
 from typing import IO, Any, Protocol, cast
 
 from serverless_study.model import Grade
+from serverless_study.sanitize import sanitized
 
 # --- prompts -------------------------------------------------------------------------------------------------------
 # A Prompter asks one thing at a time. None means the learner quit (q, end of input, or too many answers that fit
@@ -44,6 +45,7 @@ class LinePrompter:
     def __init__(self, stdin: IO[str], stdout: IO[str], *, retries: int = 3) -> None:
         self.stdin, self.stdout, self.retries = stdin, stdout, retries
 
+    @sanitized  # the question, choices and hints shown may come from content
     def choose(self, message: str, choices: Sequence[str], *, undo: bool = False) -> int | _Undo | None:
         self._say(message)
         for n, choice in enumerate(choices, 1):
@@ -63,6 +65,7 @@ class LinePrompter:
 
         return cast("int | _Undo | None", self._ask(f"Choice ({keys}): ", hint, parse))
 
+    @sanitized  # the question, choices and hints shown may come from content
     def text(self, message: str, *, undo: bool = False) -> str | _Undo | None:
         keys = "u to undo, q to quit" if undo else "q to quit"
         line = self._read(f"{message} ({keys}): ")
@@ -72,6 +75,7 @@ class LinePrompter:
             return UNDO
         return line.strip()
 
+    @sanitized  # the question, choices and hints shown may come from content
     def rate(self, message: str, options: Sequence[tuple[Grade, str]], *, default: Grade = Grade.GOOD) -> Grade | None:
         # Numbers are the grade values (as in Anki: 1 Again … 4 Easy) and letters their initials.
         listing = ", ".join(f"{int(g)} {GRADE_NAMES[g]}" + (f" ({when})" if when else "") for g, when in options)
@@ -129,6 +133,7 @@ class QuestionaryPrompter:
     def __init__(self, **app_options: Any) -> None:
         self.app_options = app_options
 
+    @sanitized  # the question, choices and hints shown may come from content
     def choose(self, message: str, choices: Sequence[str], *, undo: bool = False) -> int | _Undo | None:
         import questionary
 
@@ -150,6 +155,7 @@ class QuestionaryPrompter:
             _bind(question, {"u": UNDO})
         return cast("int | _Undo | None", question.unsafe_ask())
 
+    @sanitized  # the question, choices and hints shown may come from content
     def text(self, message: str, *, undo: bool = False) -> str | _Undo | None:
         import questionary
 
@@ -160,6 +166,7 @@ class QuestionaryPrompter:
             return UNDO
         return answer.strip()
 
+    @sanitized  # the question, choices and hints shown may come from content
     def rate(self, message: str, options: Sequence[tuple[Grade, str]], *, default: Grade = Grade.GOOD) -> Grade | None:
         import questionary
 

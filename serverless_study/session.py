@@ -10,6 +10,7 @@ from datetime import datetime, timedelta
 
 from serverless_study.answers import Reason, Verdict, Vocabulary, check_answer
 from serverless_study.cards import card_part, item_for, make_question
+from serverless_study.days import Day
 from serverless_study.defaults import NEW_PER_DAY, REVIEWS_PER_DAY
 from serverless_study.errors import UsageError
 from serverless_study.model import Card, CardKind, CardState, Grade, Item, Phase, Question, Review, Topic
@@ -92,6 +93,7 @@ class Session:
     history: list[_Shown] = field(default_factory=list)  # answered questions, for undo and the summary
     pending: _Shown | None = None
     prepared: dict[str, Question] = field(default_factory=dict)  # questions put back by undo, asked as they were
+    held_back: int = 0  # due reviews not asked today because a sibling card was practised today
     _vocabulary: Vocabulary | None = None  # the content's terms, built on first marking
     confusions: dict[str, list[str]] = field(default_factory=dict)  # name → terms the learner confused it with
 
@@ -105,15 +107,12 @@ class Session:
         rng: random.Random,
         *,
         now: datetime,
-        day_start: datetime,
+        day: Day,
         limits: Limits = Limits(),
         topic_ids: Iterable[str] | None = None,
         learn_ahead: timedelta = LEARN_AHEAD,
     ) -> Session:
-        """Queue what is due at `now`: learning cards, reviews left under today's limit, then new cards.
-
-        "Today" began at `day_start` (the learner's local midnight, decided by the caller).
-        """
+        """Queue what is due on the study `day` at `now`: learning cards, reviews under today's limit, new cards."""
         wanted = set(topic_ids) if topic_ids is not None else None
         chosen = {c.id: c for c in cards if wanted is None or c.topic_id in wanted}
         session = cls(store, scheduler, chosen, topics, rng, learn_ahead)
@@ -121,7 +120,7 @@ class Session:
             store,
             chosen.values(),
             now=now,
-            day_start=day_start,
+            day=day,
             limits=limits,
             rng=rng,
             learn_ahead=learn_ahead,
@@ -131,6 +130,7 @@ class Session:
             session._learn(state)
         session.states.update((s.card_id, s) for s in queue.reviews)
         session.main = queue.main
+        session.held_back = queue.held_back
         for expected, confused, _times in store.confusions():
             session.confusions.setdefault(expected.casefold(), []).append(confused)
             session.confusions.setdefault(confused.casefold(), []).append(expected)
@@ -190,18 +190,18 @@ class Session:
         else:
             correct = verdict.correct
             grade = Grade.AGAIN if not correct else (grade or Grade.GOOD)
-        before = self.states.get(card.id) or self.store.state(card.id)
-        after = self.scheduler.review(before, card.id, grade, now)
         review = Review(card.id, now, grade, given, correct, max(0, int(duration_ms)))
         confused = verdict.confused_with if not correct else None
-        review_id = self.store.record(
+        # Scheduled from the state stored at the moment of saving, not the one cached when the question was asked:
+        # another terminal may have answered (or undone) this card meanwhile.
+        saved = self.store.record_answer(
             review,
-            after,
-            previous=before,
+            lambda stored: self.scheduler.review(stored, card.id, grade, now),
             topic_id=card.topic_id,
             content_hash=card.content_hash,
             marking=Marking(question.answer, confused.name) if confused else None,
         )
+        before, after, review_id = saved.before, saved.after, saved.id
         self.states[card.id] = after
         if after.phase is not Phase.REVIEW:
             self._learn(after)
@@ -277,7 +277,9 @@ class Session:
             self.states.pop(card_id, None)
         else:
             self.states[card_id] = last.outcome.before
-        if self.pending is not None:  # the question on screen goes back where it came from
+        # The question on screen goes back where it came from, unless it is the card being undone (a missed card
+        # re-asked at once): that card is asked again as the undone question, and only once.
+        if self.pending is not None and self.pending.question.card_id != card_id:
             self._put_back(self.pending)
         self.pending = _Shown(last.question, last.source)
         return last.outcome
@@ -341,6 +343,7 @@ class Queue:
     main: list[str]  # review and new card ids in the order to ask them
     learning: list[CardState]  # cards between learning steps, due within the learn-ahead window
     reviews: list[CardState]  # states of the review cards in `main`
+    held_back: int = 0  # due reviews left for tomorrow because a sibling card was already practised today
 
 
 def build_queue(
@@ -348,7 +351,7 @@ def build_queue(
     cards: Iterable[Card],
     *,
     now: datetime,
-    day_start: datetime,
+    day: Day,
     rng: random.Random,
     limits: Limits = Limits(),
     learn_ahead: timedelta = LEARN_AHEAD,
@@ -356,13 +359,17 @@ def build_queue(
 ) -> Queue:
     """What a session at `now` asks: learning cards, reviews left under today's limit, then new cards.
 
-    Reviews come from an ordered, limited query on the due index; new cards are the first unstarted ones in
-    content order. Only one card of a concept, fact, sequence or table row is queued a day (siblings wait).
+    Learning and relearning cards are asked when due (the learn-ahead lets the session show one early); reviews are
+    due on their due day, so every review due before `day` ends is asked today. Reviews come from an ordered,
+    limited query on the due index; new cards are the first unstarted ones in content order. Only one card of a
+    concept, fact, sequence or table row is asked a day, across sessions: siblings of a card answered today wait.
     """
     by_id = {c.id: c for c in cards}
-    done_today = store.counts_since(day_start)
+    done_today = store.counts_since(day.start)
     cap = limits.session if limits.session is not None else len(by_id)
-    taken: set[str] = set()  # sibling keys already queued
+    # Sibling keys practised today (from the log, so every session of the day counts) or queued now.
+    taken = {_sibling_key(by_id[cid]) for cid in store.reviewed_since(day.start) if cid in by_id}
+    held_back = 0
 
     learning = store.due(now + learn_ahead, review=False, topics=topic_ids, keep=lambda cid: cid in by_id, limit=cap)
     taken.update(_sibling_key(by_id[s.card_id]) for s in learning)
@@ -375,8 +382,16 @@ def build_queue(
         taken.add(_sibling_key(card))
         return True
 
+    def fresh_review(card_id: str) -> bool:
+        nonlocal held_back
+        if fresh(card_id):
+            return True
+        if card_id in by_id:
+            held_back += 1
+        return False
+
     review_room = min(cap, max(0, limits.reviews_per_day - done_today.get("review", 0)))
-    reviews = store.due(now, review=True, topics=topic_ids, keep=fresh, limit=review_room)
+    reviews = store.due(day.end, review=True, topics=topic_ids, keep=fresh_review, limit=review_room)
     cap -= len(reviews)
 
     new_room = min(cap, max(0, limits.new_per_day - done_today.get(NEW, 0)))
@@ -391,7 +406,7 @@ def build_queue(
 
     review_ids = [s.card_id for s in reviews]
     rng.shuffle(review_ids)
-    return Queue(_spread(review_ids, new), learning, reviews)
+    return Queue(_spread(review_ids, new), learning, reviews, held_back)
 
 
 def _sibling_key(card: Card) -> str:

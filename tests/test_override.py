@@ -13,6 +13,7 @@ from typer.testing import CliRunner
 
 from serverless_study.cards import generate_cards
 from serverless_study.cli import app
+from serverless_study.days import Calendar
 from serverless_study.errors import StoreError
 from serverless_study.loader import load_topics
 from serverless_study.model import CardKind, CardState, Grade, Phase, Review
@@ -21,6 +22,7 @@ from serverless_study.session import Session
 from serverless_study.store import _MARKING, DB_NAME, SCHEMA, SCHEMA_VERSION, Marking, Store
 
 MONDAY = datetime(2025, 1, 6, 9, 0, tzinfo=UTC)
+UTC_DAYS = Calendar(UTC, day_starts=0)  # study days from midnight to midnight UTC
 PACK = """\
 id: mix
 title: Mix-ups
@@ -64,7 +66,13 @@ def session_on(store: Store, pack: Path, only: CardKind, seed: int = 1) -> Sessi
     topics = load_topics([pack]).topics
     cards = [c for c in generate_cards(topics) if c.kind is only]
     return Session.start(
-        store, cards, {t.id: t for t in topics}, Scheduler(), random.Random(seed), now=MONDAY, day_start=MONDAY
+        store,
+        cards,
+        {t.id: t for t in topics},
+        Scheduler(),
+        random.Random(seed),
+        now=MONDAY,
+        day=UTC_DAYS.day_of(MONDAY),
     )
 
 

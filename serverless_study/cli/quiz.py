@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import time
 from dataclasses import dataclass
-from datetime import datetime, timedelta
 from typing import TYPE_CHECKING, Annotated, Any
 
 import typer
@@ -52,7 +51,10 @@ def quiz(
         float, typer.Option("--retention", metavar="R", help="Desired retention, 0.70-0.99: higher means more reviews.")
     ] = DEFAULT_RETENTION,
 ) -> None:
-    """Answer the cards that are due today: reviews first, then new cards, with spaced repetition (FSRS)."""
+    """Answer what is due today: learning cards when due, reviews due before your day ends, then new cards (FSRS).
+
+    Your day starts at 4 am local time (--day-starts); one card per item a day, across sessions.
+    """
     env = get_env(ctx)
     with errors_handled(env):
         options = QuizOptions(topic or [], limit, new, reviews, seed, plain or not env.interactive, retention)
@@ -66,7 +68,7 @@ def undo(ctx: typer.Context) -> None:
 
     env = get_env(ctx)
     with errors_handled(env):
-        with Store.in_dir(env.data_dir) as store:
+        with Store.in_dir(env.data_dir, warn=env.warn) as store:
             undone = store.undo()
         if undone is None:
             print("Nothing to undo: no answers yet.", file=env.stdout)
@@ -89,13 +91,6 @@ class QuizOptions:
     retention: float
 
 
-def today_bounds(now: datetime) -> tuple[datetime, datetime]:
-    """The learner's local midnight before `now` and the next one, as aware datetimes."""
-    local = now.astimezone()
-    start = local.replace(hour=0, minute=0, second=0, microsecond=0)
-    return start, (start + timedelta(days=1)).astimezone()
-
-
 def run_quiz(env: Env, opts: QuizOptions) -> int:
     import random
 
@@ -111,7 +106,7 @@ def run_quiz(env: Env, opts: QuizOptions) -> int:
     scheduler = Scheduler(opts.retention, fuzz_rng=random.Random(rng.getrandbits(64)))
     now = env.clock()
     limits = Limits(opts.new_per_day, opts.reviews_per_day, opts.limit)
-    with Store.in_dir(env.data_dir) as store:
+    with Store.in_dir(env.data_dir, warn=env.warn) as store:
         session = Session.start(
             store,
             generate_cards(topics),
@@ -119,7 +114,7 @@ def run_quiz(env: Env, opts: QuizOptions) -> int:
             scheduler,
             rng,
             now=now,
-            day_start=today_bounds(now)[0],
+            day=env.today(now),
             limits=limits,
             topic_ids=topic_ids,
         )
@@ -143,6 +138,9 @@ class QuizShell:
         return self._console
 
     def run(self) -> int:
+        if self.session.held_back:
+            n = self.session.held_back
+            self.say(f"{n} {'card' if n == 1 else 'cards'} held back until tomorrow: already practised today.")
         if self.session.next_question(self.env.clock()) is None:
             self.say("Nothing is due right now. Come back later, or see `serverless-study stats` for what is next.")
             return OK
@@ -172,7 +170,13 @@ class QuizShell:
         if given is None:
             return False
         if given is UNDO:
-            undone = session.undo()
+            from serverless_study.errors import StoreError
+
+            try:
+                undone = session.undo()
+            except StoreError as exc:  # another terminal answered that card since: its answer stands
+                self.say(f"{str(exc).capitalize()}; your answer stays.")
+                return True
             self.say(
                 f"Undone: your previous answer ({undone.card.id}) is forgotten; here it is again."
                 if undone
@@ -273,4 +277,6 @@ class QuizShell:
             self.console.print(getattr(render, f"{view}_view")(*args, **kwargs))
 
     def say(self, text: str) -> None:
-        print(text, file=self.env.stdout, flush=True)
+        from serverless_study.sanitize import clean
+
+        print(clean(text), file=self.env.stdout, flush=True)
