@@ -363,6 +363,13 @@ def test_every_view_the_quiz_shows_exists_in_both_forms() -> None:
         assert callable(getattr(render, f"{name}_view")) and callable(getattr(textview, f"{name}_text")), name
 
 
+def test_odd_digits_are_reasked_never_a_traceback(runner: CliRunner, data_dir: Path) -> None:
+    result = quiz(runner, data_dir, "²\n٣\nq\n", "--topic", "tracing")
+    assert result.exit_code == 0, result.output
+    assert result.output.count("Please type a number from 1 to") == 2
+    assert "Traceback" not in result.output and reviews(data_dir) == []
+
+
 def test_undo_after_another_terminal_answered_the_card_keeps_both_answers(data_dir: Path) -> None:
     """Terminal A answers, terminal B answers the same card, A presses u: B's answer must not be wiped out."""
     shell, store, out = scripted_shell(data_dir, [Grade.GOOD])

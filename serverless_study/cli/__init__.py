@@ -8,7 +8,7 @@ from typing import Annotated
 import typer
 
 from serverless_study import __version__
-from serverless_study.cli import check, config, export, learn, optimize, quiz, stats
+from serverless_study.cli import check, config, export, learn, optimize, quiz, stats, try_answer
 from serverless_study.cli.context import Env
 from serverless_study.days import DAY_STARTS
 
@@ -86,6 +86,11 @@ app.command(
 )(quiz.quiz)
 app.command("undo", epilog="Example: serverless-study undo")(quiz.undo)
 app.command("stats", epilog="Examples: serverless-study stats | serverless-study stats --json")(stats.stats)
+app.command(
+    "try",
+    epilog="Examples: serverless-study try ecs-eks/eks-what 'Amazon ECS' | "
+    "serverless-study try x-ray/daemon-port '2000/udp' --cloze --json",
+)(try_answer.try_answer)
 app.command(
     "config",
     epilog="Examples: serverless-study config | serverless-study config new_per_day 10 | "

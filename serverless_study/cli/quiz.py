@@ -231,7 +231,8 @@ class QuizShell:
         verdict = session.check(question, given)
         self.show("feedback", verdict, question)
         if not verdict.correct:
-            return session.answer(question, clock(), given=given, duration_ms=duration_ms), True
+            outcome = session.answer(question, clock(), given=given, duration_ms=duration_ms)
+            return self._offer_override(outcome)
         try:
             grade = self.prompter.rate(
                 "How hard was it", self._options(state, card.id, [Grade.HARD, Grade.GOOD, Grade.EASY])
@@ -241,6 +242,27 @@ class QuizShell:
             raise
         outcome = session.answer(question, clock(), given=given, grade=grade or Grade.GOOD, duration_ms=duration_ms)
         return outcome, grade is not None
+
+    def _offer_override(self, outcome: Outcome) -> tuple[Outcome, bool]:
+        """After a wrong typed answer (already saved as Again): Enter goes on, `o` says "I was right" and rates it."""
+        from serverless_study.model import Grade
+
+        if not self.session.can_override():
+            return outcome, True
+        reply = self.prompter.text("Enter to go on, o if you were right")
+        if reply is None:
+            return outcome, False
+        if not isinstance(reply, str) or reply.strip().casefold() != "o":
+            return outcome, True
+        options = self._options(outcome.before, outcome.card.id, [Grade.HARD, Grade.GOOD, Grade.EASY])
+        try:
+            grade = self.prompter.rate("How hard was it", options)
+        except KeyboardInterrupt:
+            self.session.override(self.env.clock())  # as with a right answer left unrated: Good
+            raise
+        overridden = self.session.override(self.env.clock(), grade or Grade.GOOD)
+        self.say(f"Overridden: counted as right ({overridden.grade.name.title()}); `stats --json` lists overrides.")
+        return overridden, grade is not None
 
     def _options(self, state: Any, card_id: str, grades: list[Any]) -> list[Any]:
         from serverless_study.textview import duration_text
