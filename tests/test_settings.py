@@ -38,8 +38,10 @@ EVERY_KEY_CHANGED = {
 }
 
 
-def run(runner: CliRunner, data_dir: Path, *args: str):  # type: ignore[no-untyped-def]
-    return runner.invoke(app, ["--data-dir", str(data_dir), "--content", QUIZ, *args], catch_exceptions=False)
+def run(runner: CliRunner, data_dir: Path, *args: str, input: str = ""):  # type: ignore[no-untyped-def]
+    return runner.invoke(
+        app, ["--data-dir", str(data_dir), "--content", QUIZ, *args], input=input, catch_exceptions=False
+    )
 
 
 def settings_file(data_dir: Path) -> Path:
@@ -326,3 +328,23 @@ def test_a_saved_day_starts_is_shown_as_in_force(runner: CliRunner, data_dir: Pa
     assert run(runner, data_dir, "config", "day_starts", "6").stdout.count("Note:") == 0
     assert run(runner, data_dir, "config", "day_starts").stdout == "6\n"
     assert "not used yet" not in run(runner, data_dir, "config").stdout.split("day_starts", 1)[1].splitlines()[0]
+
+
+def test_the_quiz_schedules_with_the_saved_steps_and_parameters(runner: CliRunner, data_dir: Path) -> None:
+    import fsrs
+
+    def good_interval() -> str:
+        args = ("quiz", "--plain", "--seed", "1", "--topic", "tracing", "--new", "1")
+        result = run(runner, data_dir, *args, input="AWS X-Ray\n\n")
+        line = next(x for x in result.stdout.splitlines() if x.startswith("How hard was it"))
+        return line.split("3 Good (")[1].split(")")[0]
+
+    assert good_interval() == "10 min"  # the default learning steps: 1m, 10m
+    (data_dir / "reviews.sqlite3").unlink()
+    assert run(runner, data_dir, "config", "learning_steps", "[]").exit_code == 0
+    assert good_interval() == "2 days"  # no steps: straight to review, after w2 = 2.3 days
+    (data_dir / "reviews.sqlite3").unlink()
+    mine = list(fsrs.Scheduler().parameters)
+    mine[2] = 20.0  # the starting stability after Good
+    assert run(runner, data_dir, "config", "fsrs_parameters", ",".join(map(str, mine))).exit_code == 0
+    assert good_interval() == "20 days"
