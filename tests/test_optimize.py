@@ -224,3 +224,11 @@ def test_reset_needs_no_extra_and_keeps_other_settings(
     result = runner.invoke(app, ["--data-dir", str(data_dir), "optimize", "--reset"], catch_exceptions=False)
     assert result.exit_code == 0
     assert settings.read(path) == {"new_per_day": 5}
+
+
+@pytest.mark.slow
+def test_only_optimize_imports_the_extra(tmp_path: Path) -> None:
+    from .test_startup import imported_modules
+
+    assert "fsrs_rs_python" not in imported_modules(["stats"], tmp_path)
+    assert "fsrs_rs_python" not in imported_modules(["optimize", "--help"], tmp_path)
