@@ -56,7 +56,8 @@ class LinePrompter:
         def parse(line: str) -> int | _Undo | bool | None:
             if undo and line == "u":
                 return UNDO
-            if line.isdigit() and 1 <= int(line) <= len(choices):
+            # ASCII digits only: str.isdigit() is also true of "²" and "٣", which int() then refuses or misreads
+            if line.isascii() and line.isdigit() and 1 <= int(line) <= len(choices):
                 return int(line) - 1
             # The choice's own text works too: handy for scripts, and for anyone who would rather type it.
             texts = [c.strip().casefold() for c in choices]

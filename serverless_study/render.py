@@ -176,6 +176,8 @@ def feedback_view(verdict: Verdict, q: Question) -> RenderableType:
     else:
         head = Text.assemble(("✘ Not quite. ", "bold red"), "The answer is: ", (verdict.expected, "bold"))
     parts: list[RenderableType] = [head]
+    if not verdict.correct:
+        parts += [Text(line, style="yellow") for line in (verdict.note, verdict.mix_up()) if line]
     if q.explanation:
         parts.append(Text(q.explanation, style="dim"))
     return Group(*parts)

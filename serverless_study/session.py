@@ -8,14 +8,14 @@ from collections.abc import Collection, Iterable, Mapping
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 
-from serverless_study.answers import Verdict, check_answer
+from serverless_study.answers import Reason, Verdict, Vocabulary, check_answer
 from serverless_study.cards import card_part, item_for, make_question
 from serverless_study.days import Day
 from serverless_study.defaults import NEW_PER_DAY, REVIEWS_PER_DAY
 from serverless_study.errors import UsageError
 from serverless_study.model import Card, CardKind, CardState, Grade, Item, Phase, Question, Review, Topic
 from serverless_study.scheduler import Scheduler, is_leech_lapse
-from serverless_study.store import NEW, Store
+from serverless_study.store import NEW, Marking, Store
 
 LEARN_AHEAD = timedelta(minutes=20)  # as Anki: show a learning card early rather than make the learner wait
 
@@ -94,6 +94,8 @@ class Session:
     pending: _Shown | None = None
     prepared: dict[str, Question] = field(default_factory=dict)  # questions put back by undo, asked as they were
     held_back: int = 0  # due reviews not asked today because a sibling card was practised today
+    _vocabulary: Vocabulary | None = None  # the content's terms, built on first marking
+    confusions: dict[str, list[str]] = field(default_factory=dict)  # name → terms the learner confused it with
 
     @classmethod
     def start(
@@ -129,6 +131,9 @@ class Session:
         session.states.update((s.card_id, s) for s in queue.reviews)
         session.main = queue.main
         session.held_back = queue.held_back
+        for expected, confused, _times in store.confusions():
+            session.confusions.setdefault(expected.casefold(), []).append(confused)
+            session.confusions.setdefault(confused.casefold(), []).append(expected)
         return session
 
     # --- asking ------------------------------------------------------------------
@@ -139,7 +144,9 @@ class Session:
             source, card_id = self._pick(now)
             if card_id is None:
                 return None
-            question = self.prepared.pop(card_id, None) or make_question(self.cards[card_id], self.topics, self.rng)
+            question = self.prepared.pop(card_id, None) or make_question(
+                self.cards[card_id], self.topics, self.rng, confusions=self.confusions
+            )
             self.pending = _Shown(question, source)
         return self.pending.question
 
@@ -154,7 +161,14 @@ class Session:
 
     def check(self, question: Question, given: str) -> Verdict:
         """Mark an answer without saving it (the shell shows this, then asks for a rating)."""
-        return check_answer(question, given)
+        return check_answer(question, given, self.vocabulary)
+
+    @property
+    def vocabulary(self) -> Vocabulary:
+        """The terms of all loaded topics: a typo may never be one of them, and a mix-up with one is named."""
+        if self._vocabulary is None:
+            self._vocabulary = Vocabulary.from_topics(self.topics.values())
+        return self._vocabulary
 
     def answer(
         self, question: Question, now: datetime, *, given: str = "", grade: Grade | None = None, duration_ms: int = 0
@@ -168,7 +182,7 @@ class Session:
         if shown is None or shown.question.card_id != question.card_id:
             raise ValueError(f"{question.card_id} is not the question being asked")
         card = self.cards[question.card_id]
-        verdict = check_answer(question, given)
+        verdict = check_answer(question, given, self.vocabulary)
         if question.self_rated:
             if grade is None:
                 raise ValueError("a self-rated card needs a grade")
@@ -177,6 +191,7 @@ class Session:
             correct = verdict.correct
             grade = Grade.AGAIN if not correct else (grade or Grade.GOOD)
         review = Review(card.id, now, grade, given, correct, max(0, int(duration_ms)))
+        confused = verdict.confused_with if not correct else None
         # Scheduled from the state stored at the moment of saving, not the one cached when the question was asked:
         # another terminal may have answered (or undone) this card meanwhile.
         saved = self.store.record_answer(
@@ -184,12 +199,13 @@ class Session:
             lambda stored: self.scheduler.review(stored, card.id, grade, now),
             topic_id=card.topic_id,
             content_hash=card.content_hash,
+            marking=Marking(question.answer, confused.name) if confused else None,
         )
         before, after, review_id = saved.before, saved.after, saved.id
         self.states[card.id] = after
         if after.phase is not Phase.REVIEW:
             self._learn(after)
-        leech = is_leech_lapse(before, after)
+        leech = is_leech_lapse(before, after, self.scheduler.leech_threshold)
         outcome = Outcome(
             card,
             question,
@@ -205,6 +221,45 @@ class Session:
         shown.outcome = outcome
         self.history.append(shown)
         self.pending = None
+        return outcome
+
+    def can_override(self) -> bool:
+        """Whether the last answer was typed (or a cloze) and judged wrong: the only kind one may override."""
+        if not self.history or self.history[-1].outcome is None:
+            return False
+        outcome = self.history[-1].outcome
+        q = outcome.question
+        return not outcome.verdict.correct and q.kind in (CardKind.TYPED, CardKind.CLOZE)
+
+    def override(self, now: datetime, grade: Grade = Grade.GOOD) -> Outcome:
+        """Turn the last answer, judged wrong, into a right one rated `grade`; the wrong review is replaced (in one
+        transaction) and the override recorded beside the new one. Undo afterwards takes the answer back as usual.
+        """
+        if not self.can_override() or grade is Grade.AGAIN:
+            raise ValueError("only a typed answer judged wrong can be overridden, and not as Again")
+        shown = self.history[-1]
+        old = shown.outcome
+        assert old is not None
+        card, question = old.card, old.question
+        after = self.scheduler.review(old.before, card.id, grade, now)
+        review = Review(card.id, now, grade, old.given, True, 0)
+        review_id = self.store.record(
+            review,
+            after,
+            previous=old.before,
+            topic_id=card.topic_id,
+            content_hash=card.content_hash,
+            marking=Marking(question.answer, None, overridden=True),
+            replaces=old.review_id,
+        )
+        self.learning = [(due, cid) for due, cid in self.learning if cid != card.id]
+        heapq.heapify(self.learning)
+        self.states[card.id] = after
+        if after.phase is not Phase.REVIEW:
+            self._learn(after)
+        verdict = Verdict(True, question.answer, "you said you were right", Reason.OVERRIDDEN)
+        outcome = Outcome(card, question, old.given, verdict, grade, old.before, after, False, None, review_id)
+        shown.outcome = outcome
         return outcome
 
     def undo(self) -> Outcome | None:

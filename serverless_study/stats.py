@@ -10,10 +10,11 @@ from typing import Any
 
 from serverless_study.days import Calendar, Day
 from serverless_study.model import Card, Phase, Topic
-from serverless_study.scheduler import LEECH_LAPSES, Scheduler
+from serverless_study.scheduler import Scheduler
 from serverless_study.store import NEW, Store, iso, parse_time
 
 FORECAST_DAYS = 7
+CONFUSIONS_SHOWN = 10
 RECENT_DAYS = 30
 MAX_STREAK_DAYS = 3660
 
@@ -38,6 +39,13 @@ class Leech:
 
 
 @dataclass(frozen=True)
+class Confusion:
+    expected: str  # the answer a card wanted
+    confused_with: str  # the other term of the content the learner gave
+    times: int
+
+
+@dataclass(frozen=True)
 class Stats:
     topics: list[TopicStats]
     due_today: int
@@ -51,6 +59,8 @@ class Stats:
     forecast: list[tuple[str, int]] = field(default_factory=list)  # (local date, cards due that day)
     leeches: list[Leech] = field(default_factory=list)
     changed: list[str] = field(default_factory=list)  # ids of cards whose content was edited since their last review
+    confusions: list[Confusion] = field(default_factory=list)  # the learner's most confused pairs, most first
+    overrides: dict[str, int] = field(default_factory=dict)  # card id → times a wrong verdict was overridden
 
     def to_dict(self) -> dict[str, Any]:
         out = asdict(self)
@@ -98,7 +108,7 @@ def compute(
         if day < FORECAST_DAYS:
             forecast[day] += 1
         t["recall"] += scheduler.recall(stability, parse_time(last_review) if last_review else None, now)
-        if lapses >= LEECH_LAPSES:
+        if lapses >= scheduler.leech_threshold:
             leeches.append(Leech(card_id, card.topic_id, lapses))
     topic_stats = [
         TopicStats(
@@ -129,6 +139,8 @@ def compute(
         forecast=[(day.date.isoformat(), n) for day, n in zip(days, forecast, strict=True)],
         leeches=sorted(leeches, key=lambda x: (-x.lapses, x.card_id)),
         changed=changed_cards(store, by_id.values()),
+        confusions=[Confusion(*row) for row in store.confusions(limit=CONFUSIONS_SHOWN)],
+        overrides=store.override_counts(),
     )
 
 

@@ -21,9 +21,17 @@ NEW = "new"  # review_log.phase of a card's first review
 
 # The latest schema, created whole on a new database. Times are UTC ISO-8601 with microseconds
 # ("2025-01-31T09:00:00.000000+00:00"): fixed width, so text order is time order.
-SCHEMA_VERSION = 2
+SCHEMA_VERSION = 3
 _APPEND_ONLY = """CREATE TRIGGER review_log_append_only BEFORE UPDATE ON review_log
     BEGIN SELECT RAISE(ABORT, 'review_log is append-only'); END"""
+# v3: what the judge noticed about an answer, one row per review that has something to say (deleted with it).
+_MARKING = """CREATE TABLE review_marking (
+        review_id      INTEGER PRIMARY KEY,  -- review_log.id
+        card_id        TEXT NOT NULL,
+        expected       TEXT NOT NULL DEFAULT '',  -- the answer the card wanted
+        confused_with  TEXT,  -- the term of the content the learner's wrong answer named instead
+        overridden     INTEGER NOT NULL DEFAULT 0  -- judged wrong, but the learner said "I was right" (o)
+    )"""
 SCHEMA = (
     """CREATE TABLE card_state (
         card_id      TEXT PRIMARY KEY,
@@ -53,6 +61,8 @@ SCHEMA = (
     "CREATE INDEX review_log_card ON review_log (card_id)",
     "CREATE INDEX review_log_time ON review_log (reviewed_at)",
     _APPEND_ONLY,
+    _MARKING,
+    "CREATE INDEX review_marking_card ON review_marking (card_id)",
 )
 
 # MIGRATIONS[v] upgrades a database at user_version v to v + 1.
@@ -102,10 +112,20 @@ MIGRATIONS: dict[int, tuple[str, ...]] = {
         "CREATE INDEX review_log_time ON review_log (reviewed_at)",
         _APPEND_ONLY,
     ),
+    2: (_MARKING, "CREATE INDEX review_marking_card ON review_marking (card_id)"),
 }
 
 _LOG_COLUMNS = "id, card_id, reviewed_at, rating, answer, correct, duration_ms, phase, previous"
 _STATE_COLUMNS = "card_id, phase, step, stability, difficulty, due, last_review, lapses, reps"
+
+
+@dataclass(frozen=True)
+class Marking:
+    """What the judge noticed about one answer, kept beside its review (schema v3)."""
+
+    expected: str = ""
+    confused_with: str | None = None
+    overridden: bool = False
 
 
 @dataclass(frozen=True)
@@ -263,11 +283,27 @@ class Store:
     # --- writing ---------------------------------------------------------------
 
     def record(
-        self, review: Review, state: CardState, *, previous: CardState | None, topic_id: str, content_hash: str = ""
+        self,
+        review: Review,
+        state: CardState,
+        *,
+        previous: CardState | None,
+        topic_id: str,
+        content_hash: str = "",
+        marking: Marking | None = None,
+        replaces: int | None = None,
     ) -> int:
-        """Append the review and save the card's new state in one transaction, committed before returning."""
+        """Append the review and save the card's new state in one transaction, committed before returning.
+
+        `marking` keeps what the judge noticed (a confused term, an override). With `replaces`, that review (the
+        card's latest) is taken back in the same transaction: how an override turns a wrong answer into a right one.
+        """
         with self._tx() as conn:
-            return self._append(conn, review, state, previous=previous, topic_id=topic_id, content_hash=content_hash)
+            if replaces is not None and self._undo_in(conn, replaces) is None:
+                raise StoreError(f"cannot replace review {replaces}: it no longer exists")
+            rid = self._append(conn, review, state, previous=previous, topic_id=topic_id, content_hash=content_hash)
+            self._mark(conn, rid, review.card_id, marking)
+            return rid
 
     def record_answer(
         self,
@@ -276,6 +312,7 @@ class Store:
         *,
         topic_id: str,
         content_hash: str = "",
+        marking: Marking | None = None,
     ) -> Recorded:
         """Save an answer, scheduling it from the card's state as stored, read under the write lock.
 
@@ -289,7 +326,18 @@ class Store:
             before = _state(row) if row else None
             after = schedule(before)
             rid = self._append(conn, review, after, previous=before, topic_id=topic_id, content_hash=content_hash)
+            self._mark(conn, rid, review.card_id, marking)
             return Recorded(rid, before, after)
+
+    @staticmethod
+    def _mark(conn: sqlite3.Connection, review_id: int, card_id: str, marking: Marking | None) -> None:
+        """Keep what the judge noticed about a review beside it (schema v3); nothing when there is nothing to say."""
+        if marking is not None:
+            conn.execute(
+                "INSERT INTO review_marking (review_id, card_id, expected, confused_with, overridden)"
+                " VALUES (?, ?, ?, ?, ?)",
+                (review_id, card_id, marking.expected, marking.confused_with, int(marking.overridden)),
+            )
 
     @staticmethod
     def _append(
@@ -321,29 +369,31 @@ class Store:
     def undo(self, review_id: int | None = None) -> LoggedReview | None:
         """Delete a review (the latest when None) and give its card back the state it had before; None if no reviews."""
         with self._tx() as conn:
-            if review_id is None:
-                row = conn.execute(f"SELECT {_LOG_COLUMNS} FROM review_log ORDER BY id DESC LIMIT 1").fetchone()
-            else:
-                row = conn.execute(f"SELECT {_LOG_COLUMNS} FROM review_log WHERE id = ?", (review_id,)).fetchone()
-            if row is None:
-                return None
-            logged = _logged(row)
-            card_id = logged.review.card_id
-            latest = conn.execute("SELECT max(id) FROM review_log WHERE card_id = ?", (card_id,)).fetchone()[0]
-            if latest != logged.id:
-                raise StoreError(f"cannot undo: {card_id} has been reviewed again since")
-            if logged.phase is None:
-                raise StoreError("cannot undo: that review was recorded before undo was possible")
-            topic = conn.execute(
-                "SELECT topic_id, content_hash FROM card_state WHERE card_id = ?", (card_id,)
-            ).fetchone()
-            conn.execute("DELETE FROM review_log WHERE id = ?", (logged.id,))
-            if logged.previous is None:
-                conn.execute("DELETE FROM card_state WHERE card_id = ?", (card_id,))
-            else:
-                topic_id, content_hash = topic if topic else (card_id.split("/")[0], "")
-                self._put_state(conn, logged.previous, topic_id, content_hash)
-            return logged
+            return self._undo_in(conn, review_id)
+
+    def _undo_in(self, conn: sqlite3.Connection, review_id: int | None) -> LoggedReview | None:
+        if review_id is None:
+            row = conn.execute(f"SELECT {_LOG_COLUMNS} FROM review_log ORDER BY id DESC LIMIT 1").fetchone()
+        else:
+            row = conn.execute(f"SELECT {_LOG_COLUMNS} FROM review_log WHERE id = ?", (review_id,)).fetchone()
+        if row is None:
+            return None
+        logged = _logged(row)
+        card_id = logged.review.card_id
+        latest = conn.execute("SELECT max(id) FROM review_log WHERE card_id = ?", (card_id,)).fetchone()[0]
+        if latest != logged.id:
+            raise StoreError(f"cannot undo: {card_id} has been reviewed again since")
+        if logged.phase is None:
+            raise StoreError("cannot undo: that review was recorded before undo was possible")
+        topic = conn.execute("SELECT topic_id, content_hash FROM card_state WHERE card_id = ?", (card_id,)).fetchone()
+        conn.execute("DELETE FROM review_log WHERE id = ?", (logged.id,))
+        conn.execute("DELETE FROM review_marking WHERE review_id = ?", (logged.id,))
+        if logged.previous is None:
+            conn.execute("DELETE FROM card_state WHERE card_id = ?", (card_id,))
+        else:
+            topic_id, content_hash = topic if topic else (card_id.split("/")[0], "")
+            self._put_state(conn, logged.previous, topic_id, content_hash)
+        return logged
 
     @staticmethod
     def _put_state(conn: sqlite3.Connection, state: CardState, topic_id: str, content_hash: str) -> None:
@@ -479,6 +529,32 @@ class Store:
             sql, params = sql + " WHERE card_id = ?", (card_id,)
         with self._guard():
             return [_logged(r) for r in self._conn.execute(sql + " ORDER BY id", params)]
+
+    def ratings(self) -> Iterator[tuple[str, datetime, int]]:
+        """(card id, time, rating) of every review, card by card in the order made: read lazily, for fitting."""
+        # TODO(cram/exam): leave out cram and exam answers once the log marks them (they are not spaced reviews).
+        with self._guard():
+            rows = self._conn.execute("SELECT card_id, reviewed_at, rating FROM review_log ORDER BY card_id, id")
+            for card_id, reviewed_at, rating in rows:
+                yield card_id, parse_time(reviewed_at), int(rating)
+
+    def confusions(self, limit: int | None = None) -> list[tuple[str, str, int]]:
+        """(expected, confused with, times) over all wrong answers that named another term, most frequent first."""
+        sql = (
+            "SELECT expected, confused_with, count(*) AS n FROM review_marking WHERE confused_with IS NOT NULL"
+            " GROUP BY expected, confused_with ORDER BY n DESC, expected, confused_with"
+        )
+        with self._guard():
+            rows = self._conn.execute(sql + (f" LIMIT {int(limit)}" if limit is not None else "")).fetchall()
+        return [(e, c, int(n)) for e, c, n in rows]
+
+    def override_counts(self) -> dict[str, int]:
+        """Per card, how often the learner overrode a wrong verdict: where an accept list may need extending."""
+        with self._guard():
+            rows = self._conn.execute(
+                "SELECT card_id, count(*) FROM review_marking WHERE overridden GROUP BY card_id ORDER BY card_id"
+            ).fetchall()
+        return {card_id: int(n) for card_id, n in rows}
 
     # --- errors ------------------------------------------------------------------
 

@@ -131,8 +131,29 @@ def question_text(q: Question, p: Progress, topic_title: str) -> str:
 @sanitized
 def feedback_text(verdict: Verdict, q: Question) -> str:
     lines = [f"Correct. {verdict.note}".rstrip() if verdict.correct else f"Wrong. The answer is: {verdict.expected}"]
+    if not verdict.correct:
+        lines += [line for line in (verdict.note, verdict.mix_up()) if line]
     if q.explanation:
         lines.append(q.explanation)
+    return "\n".join(lines)
+
+
+@sanitized
+def verdict_text(verdict: Verdict, q: Question) -> str:
+    """A verdict spelled out for content authors (`try`): right or wrong, why, and against what."""
+    lines = [
+        f"{'Right' if verdict.correct else 'Wrong'} ({verdict.reason.value}): {q.card_id}",
+        f"Expected: {verdict.expected}" + (f" (also accepted: {'; '.join(q.accept)})" if q.accept else ""),
+    ]
+    if verdict.note:
+        lines.append(verdict.note)
+    if verdict.right or verdict.missing or verdict.extra:
+        lines.append(
+            f"List: right {', '.join(verdict.right) or '-'}; missing {', '.join(verdict.missing) or '-'}; "
+            f"extra {', '.join(verdict.extra) or '-'}"
+        )
+    if verdict.mix_up():
+        lines.append(f"Confused with {verdict.confused_with.name if verdict.confused_with else ''}: {verdict.mix_up()}")
     return "\n".join(lines)
 
 
@@ -192,4 +213,9 @@ def _stats_lines(s: Stats) -> list[str]:
         lines.append("Leeches: none.")
     if s.changed:
         lines.append(f"Changed since you last reviewed them ({len(s.changed)}): " + ", ".join(s.changed))
+    if s.confusions:
+        pairs = ", ".join(f"{c.confused_with} for {c.expected} ({c.times} times)" for c in s.confusions)
+        lines.append(f"Most confused: {pairs}.")
+    if s.overrides:
+        lines.append(f"Overridden verdicts: {', '.join(f'{cid} ({n})' for cid, n in s.overrides.items())}.")
     return lines

@@ -148,3 +148,17 @@ def test_rating_defaults_to_good_and_letters_answer_at_once(keys: Any) -> None:
     assert terminal(keys).rate("Rate", SELF_RATED) is Grade.EASY
     keys.send_text("a")
     assert terminal(keys).rate("Rate", SELF_RATED) is Grade.AGAIN
+
+
+@pytest.mark.parametrize("odd", ["²", "٣", "³", "\uff11", "2.0", "-1", "1 2", "½"])
+def test_choices_answered_with_other_digits_or_text_are_reasked(odd: str) -> None:
+    p, out = line(f"{odd}\n2\n")
+    assert p.choose("Which?", CHOICES) == 1
+    assert out.getvalue().count("Please type a number from 1 to 4") == 1
+
+
+@pytest.mark.parametrize("odd", ["²", "٣", "\uff13"])
+def test_ratings_with_other_digits_are_reasked(odd: str) -> None:
+    p, out = line(f"{odd}\n3\n")
+    assert p.rate("How hard was it", [(Grade.HARD, ""), (Grade.GOOD, ""), (Grade.EASY, "")]) is Grade.GOOD
+    assert "Please type 2, 3, 4" in out.getvalue()

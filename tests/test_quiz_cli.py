@@ -187,7 +187,7 @@ def test_a_corrupt_database_is_an_error_and_left_alone(runner: CliRunner, data_d
 @pytest.mark.parametrize(
     ("args", "message"),
     [
-        (["--retention", "1.5"], "retention must be between"),
+        (["--retention", "1.5"], "--retention: must be between 0.7 and 0.99"),
         (["--topic", "no-such-topic"], "no topic matches 'no-such-topic'"),
         (["--limit", "-1"], "-1"),
     ],
@@ -361,6 +361,13 @@ def test_every_view_the_quiz_shows_exists_in_both_forms() -> None:
     assert names == {"question", "feedback", "reveal", "leech", "summary"}
     for name in names:
         assert callable(getattr(render, f"{name}_view")) and callable(getattr(textview, f"{name}_text")), name
+
+
+def test_odd_digits_are_reasked_never_a_traceback(runner: CliRunner, data_dir: Path) -> None:
+    result = quiz(runner, data_dir, "²\n٣\nq\n", "--topic", "tracing")
+    assert result.exit_code == 0, result.output
+    assert result.output.count("Please type a number from 1 to") == 2
+    assert "Traceback" not in result.output and reviews(data_dir) == []
 
 
 def test_undo_after_another_terminal_answered_the_card_keeps_both_answers(data_dir: Path) -> None:

@@ -288,6 +288,7 @@ VIEW_ARGS = {
     "question_text": "question",
     "feedback_view": "feedback",
     "feedback_text": "feedback",
+    "verdict_text": "feedback",
     "reveal_view": "reveal",
     "reveal_text": "reveal",
     "leech_view": "leech",

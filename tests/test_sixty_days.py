@@ -53,8 +53,8 @@ def test_sixty_days_of_mornings(runner: CliRunner, data_dir: Path, monkeypatch: 
     asked: list[Question] = []
     real_make_question = session_module.make_question
 
-    def recorded(*args: Any) -> Question:
-        asked.append(real_make_question(*args))
+    def recorded(*args: Any, **kwargs: Any) -> Question:
+        asked.append(real_make_question(*args, **kwargs))
         return asked[-1]
 
     monkeypatch.setattr(session_module, "make_question", recorded)

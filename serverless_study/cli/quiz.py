@@ -15,6 +15,7 @@ if TYPE_CHECKING:
     from serverless_study.model import Question
     from serverless_study.prompts import Prompter
     from serverless_study.session import Outcome, Session
+    from serverless_study.settings import Settings
 
 
 def quiz(
@@ -32,8 +33,16 @@ def quiz(
             help="At most N cards this session (cards being learned come back until learned).",
         ),
     ] = None,
-    new: Annotated[int, typer.Option("--new", metavar="N", min=0, help="New cards per day.")] = NEW_PER_DAY,
-    reviews: Annotated[int, typer.Option("--reviews", metavar="N", min=0, help="Reviews per day.")] = REVIEWS_PER_DAY,
+    new: Annotated[
+        int | None,
+        typer.Option("--new", metavar="N", min=0, help=f"New cards per day (setting new_per_day; {NEW_PER_DAY})."),
+    ] = None,
+    reviews: Annotated[
+        int | None,
+        typer.Option(
+            "--reviews", metavar="N", min=0, help=f"Reviews per day (setting reviews_per_day; {REVIEWS_PER_DAY})."
+        ),
+    ] = None,
     seed: Annotated[
         int | None,
         typer.Option(
@@ -48,8 +57,14 @@ def quiz(
         ),
     ] = False,
     retention: Annotated[
-        float, typer.Option("--retention", metavar="R", help="Desired retention, 0.70-0.99: higher means more reviews.")
-    ] = DEFAULT_RETENTION,
+        float | None,
+        typer.Option(
+            "--retention",
+            metavar="R",
+            help="Desired retention, 0.70-0.99: higher means more reviews "
+            f"(setting desired_retention; {DEFAULT_RETENTION}).",
+        ),
+    ] = None,
 ) -> None:
     """Answer what is due today: learning cards when due, reviews due before your day ends, then new cards (FSRS).
 
@@ -57,7 +72,9 @@ def quiz(
     """
     env = get_env(ctx)
     with errors_handled(env):
-        options = QuizOptions(topic or [], limit, new, reviews, seed, plain or not env.interactive, retention)
+        settings = env.settings(desired_retention=retention, new_per_day=new, reviews_per_day=reviews)
+        plain = plain or not env.interactive
+        options = QuizOptions(topic or [], limit, settings.new_per_day, settings.reviews_per_day, seed, plain, settings)
         code = run_quiz(env, options)
     raise typer.Exit(code)
 
@@ -88,7 +105,7 @@ class QuizOptions:
     reviews_per_day: int
     seed: int | None
     plain: bool
-    retention: float
+    settings: Settings  # retention, steps, maximum interval, leech threshold and FSRS parameters for the scheduler
 
 
 def run_quiz(env: Env, opts: QuizOptions) -> int:
@@ -103,7 +120,7 @@ def run_quiz(env: Env, opts: QuizOptions) -> int:
     topics = env.load().topics
     topic_ids = [t.id for t in select_topics(topics, opts.topics)] if opts.topics else None
     rng = random.Random(opts.seed)
-    scheduler = Scheduler(opts.retention, fuzz_rng=random.Random(rng.getrandbits(64)))
+    scheduler = Scheduler.configured(opts.settings, fuzz_rng=random.Random(rng.getrandbits(64)))
     now = env.clock()
     limits = Limits(opts.new_per_day, opts.reviews_per_day, opts.limit)
     with Store.in_dir(env.data_dir, warn=env.warn) as store:
@@ -214,7 +231,8 @@ class QuizShell:
         verdict = session.check(question, given)
         self.show("feedback", verdict, question)
         if not verdict.correct:
-            return session.answer(question, clock(), given=given, duration_ms=duration_ms), True
+            outcome = session.answer(question, clock(), given=given, duration_ms=duration_ms)
+            return self._offer_override(outcome)
         try:
             grade = self.prompter.rate(
                 "How hard was it", self._options(state, card.id, [Grade.HARD, Grade.GOOD, Grade.EASY])
@@ -224,6 +242,27 @@ class QuizShell:
             raise
         outcome = session.answer(question, clock(), given=given, grade=grade or Grade.GOOD, duration_ms=duration_ms)
         return outcome, grade is not None
+
+    def _offer_override(self, outcome: Outcome) -> tuple[Outcome, bool]:
+        """After a wrong typed answer (already saved as Again): Enter goes on, `o` says "I was right" and rates it."""
+        from serverless_study.model import Grade
+
+        if not self.session.can_override():
+            return outcome, True
+        reply = self.prompter.text("Enter to go on, o if you were right")
+        if reply is None:
+            return outcome, False
+        if not isinstance(reply, str) or reply.strip().casefold() != "o":
+            return outcome, True
+        options = self._options(outcome.before, outcome.card.id, [Grade.HARD, Grade.GOOD, Grade.EASY])
+        try:
+            grade = self.prompter.rate("How hard was it", options)
+        except KeyboardInterrupt:
+            self.session.override(self.env.clock())  # as with a right answer left unrated: Good
+            raise
+        overridden = self.session.override(self.env.clock(), grade or Grade.GOOD)
+        self.say(f"Overridden: counted as right ({overridden.grade.name.title()}); `stats --json` lists overrides.")
+        return overridden, grade is not None
 
     def _options(self, state: Any, card_id: str, grades: list[Any]) -> list[Any]:
         from serverless_study.textview import duration_text
