@@ -251,14 +251,27 @@ def _choice_question(
         return Question(
             card.id, card.kind, prompt, answer=concept.term, accept=concept.aliases, explanation=explanation
         )
+    choices = _shuffled([concept.term, *distractors], rng)
     return Question(
         card.id,
         card.kind,
         prompt,
-        choices=_shuffled([concept.term, *distractors], rng),
+        choices=choices,
         answer=concept.term,
         explanation=explanation,
+        glosses=_definitions(choices, [topic, *related, *others]),
     )
+
+
+def _definitions(terms: tuple[str, ...], topics: list[Topic]) -> tuple[str, ...]:
+    """Each term's own definition, looked up in `topics` in order (so a wrong pick can be explained)."""
+    wanted = {_key(t) for t in terms}
+    found: dict[str, str] = {}
+    for topic in topics:
+        for c in topic.concepts:
+            if _key(c.term) in wanted:
+                found.setdefault(_key(c.term), c.definition)
+    return tuple(found.get(_key(t), "") for t in terms)
 
 
 def _column_question(card: Card, cmp: Comparison, row: Row | None, col: int | None) -> Question:
@@ -340,14 +353,22 @@ def _next_question(card: Card, seq: Sequence, i: int, rng: random.Random) -> Que
     )
     distractors = _draw(tiers, taken, rng)
     detail = seq.steps[i + 1].detail
+    choices = _shuffled([answer, *distractors], rng)
     return Question(
         card.id,
         card.kind,
         f"{seq.title}: what comes after “{current}”?",
-        choices=_shuffled([answer, *distractors], rng),
+        choices=choices,
         answer=answer,
         explanation=f"{current} → {answer}" + (f": {detail}" if detail else ""),
+        glosses=tuple(_step_place(texts, texts.index(c)) for c in choices),
     )
+
+
+def _step_place(texts: list[str], j: int) -> str:
+    """Where a step sits in its sequence: "step 4 of 6, after “Pull the image”"."""
+    where = f"step {j + 1} of {len(texts)}"
+    return f"{where}, after “{texts[j - 1]}”" if j else f"{where}, the first"
 
 
 # --- helpers ------------------------------------------------------------------

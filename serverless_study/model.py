@@ -148,6 +148,7 @@ class Question:
     accept: tuple[str, ...] = ()
     explanation: str = ""
     self_rated: bool = False  # recall cards: learner rates themselves
+    glosses: tuple[str, ...] = ()  # what each choice means (parallel to choices; "" when nothing to add)
 
 
 @dataclass(frozen=True)

@@ -130,7 +130,7 @@ def topics_table(topics: Iterable[Topic]) -> Table:
 # --- quiz and stats -----------------------------------------------------------------------------------------------
 # Rich forms for terminals; their plain-text twins for line mode are in textview.py.
 
-from serverless_study.textview import _percent, _stats_lines, progress_text, when_text  # noqa: E402
+from serverless_study.textview import _percent, _stats_lines, pick_text, progress_text, unrated_text, when_text  # noqa: E402
 
 if TYPE_CHECKING:
     from datetime import datetime
@@ -153,14 +153,18 @@ def question_view(q: Question, p: Progress, topic_title: str) -> RenderableType:
     )
 
 
-def feedback_view(verdict: Verdict, q: Question) -> RenderableType:
+def feedback_view(verdict: Verdict, q: Question, given: str = "", back: str = "") -> RenderableType:
     if verdict.correct:
         head = Text.assemble(("✔ Correct", "bold green"), *(("  ", (verdict.note, "yellow")) if verdict.note else ()))
     else:
         head = Text.assemble(("✘ Not quite. ", "bold red"), "The answer is: ", (verdict.expected, "bold"))
     parts: list[RenderableType] = [head]
+    if not verdict.correct and pick_text(q, given):
+        parts.append(Text(pick_text(q, given), style="yellow"))
     if q.explanation:
         parts.append(Text(q.explanation, style="dim"))
+    if back:
+        parts.append(Text(f"This card comes back {back}."))
     return Group(*parts)
 
 
@@ -193,7 +197,9 @@ def item_view(item: Item) -> RenderableType:
     return Group(*parts)
 
 
-def summary_view(rows: list[TopicSummary], now: datetime, *, interrupted: bool = False) -> RenderableType:
+def summary_view(
+    rows: list[TopicSummary], now: datetime, *, interrupted: bool = False, unrated: int = 0
+) -> RenderableType:
     title = "Session interrupted: answers so far" if interrupted else "Session summary"
     table = Table(title=Text(title, style="bold"), box=box.SIMPLE_HEAVY, header_style="bold", pad_edge=False)
     table.add_column("Topic")
@@ -210,7 +216,7 @@ def summary_view(rows: list[TopicSummary], now: datetime, *, interrupted: bool =
             "",
             end_section=True,
         )
-    return table
+    return Group(table, Text(unrated_text(unrated), style="yellow")) if unrated else table
 
 
 def stats_view(s: Stats) -> RenderableType:

@@ -243,6 +243,15 @@ class Session:
 
     # --- reporting ---------------------------------------------------------------
 
+    def comes_back(self, card_id: str, now: datetime) -> dict[Grade, timedelta | None]:
+        """When each rating would bring the card back; None when it comes back in this session.
+
+        A card due within the learn-ahead window is asked again before the session ends, often sooner than its
+        step (as soon as nothing else is left), so showing "10 min" would not be what happens.
+        """
+        intervals = self.scheduler.intervals(self.states.get(card_id), card_id, now)
+        return {g: (None if due <= self.learn_ahead else due) for g, due in intervals.items()}
+
     @property
     def can_undo(self) -> bool:
         return bool(self.history)

@@ -116,10 +116,27 @@ def question_text(q: Question, p: Progress, topic_title: str) -> str:
     )
 
 
-def feedback_text(verdict: Verdict, q: Question) -> str:
+def comes_back_text(delta: timedelta | None) -> str:
+    """When a card is asked again: "again this session" (the learn-ahead) or "in 3 days"."""
+    return "again this session" if delta is None else f"in {duration_text(delta)}"
+
+
+def pick_text(q: Question, given: str) -> str:
+    """What a wrong pick means ("Task: a running copy of …"), or "" when it is not a choice or has no gloss."""
+    if given not in q.choices or given == q.answer:
+        return ""
+    gloss = q.glosses[q.choices.index(given)] if len(q.glosses) == len(q.choices) else ""
+    return f"You picked {given}: {gloss}" if gloss else ""
+
+
+def feedback_text(verdict: Verdict, q: Question, given: str = "", back: str = "") -> str:
     lines = [f"Correct. {verdict.note}".rstrip() if verdict.correct else f"Wrong. The answer is: {verdict.expected}"]
+    if not verdict.correct and pick_text(q, given):
+        lines.append(pick_text(q, given))
     if q.explanation:
         lines.append(q.explanation)
+    if back:
+        lines.append(f"This card comes back {back}.")
     return "\n".join(lines)
 
 
@@ -136,13 +153,19 @@ def item_text(item: Item) -> str:
     return "\n".join(item_lines(item))
 
 
-def summary_text(rows: list[TopicSummary], now: datetime, *, interrupted: bool = False) -> str:
+def unrated_text(count: int) -> str:
+    """The right answers the learner left without a rating: they were not saved, so those cards come back."""
+    return f"{count} answer{'s' if count != 1 else ''} not rated, not saved."
+
+
+def summary_text(rows: list[TopicSummary], now: datetime, *, interrupted: bool = False, unrated: int = 0) -> str:
     answered, correct = sum(r.answered for r in rows), sum(r.correct for r in rows)
     head = "Session interrupted." if interrupted else "Session over."
     lines = [f"\n{head} {answered} answered, {correct} correct."]
     lines += [
         f"{r.title}: {r.answered} answered, {r.correct} correct, next due {when_text(r.next_due, now)}." for r in rows
     ]
+    lines += [unrated_text(unrated)] if unrated else []
     return "\n".join(lines)
 
 

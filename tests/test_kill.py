@@ -99,7 +99,7 @@ class Quiz:
             if f"\nQuestion {number} of " in self.output:
                 return
             last = new.rsplit("\n", 1)[-1]
-            self.send("" if last.startswith("Rating") else "1" if last.startswith("Choice") else "a guess")
+            self.send("" if last.startswith(("Rating", "Next")) else "1" if last.startswith("Choice") else "a guess")
 
 
 def test_sigkill_loses_no_confirmed_answer(tmp_path: Path) -> None:

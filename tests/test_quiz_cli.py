@@ -40,7 +40,8 @@ def test_a_whole_plain_session(runner: CliRunner, data_dir: Path) -> None:
     assert "Question 1 of 2 (Tracing; 2 new, 0 learning, 0 to review left)" in out
     assert "Which term matches this definition?" in out and "  1. " in out
     assert out.count("Correct.") == 4
-    assert "How hard was it: 2 Hard (6 min), 3 Good (10 min), 4 Easy (" in out
+    # Learning steps within the learn-ahead say what happens: the card is asked again before the session ends.
+    assert "How hard was it: 2 Hard (again this session), 3 Good (again this session), 4 Easy (in " in out
     assert "Session over. 4 answered, 4 correct." in out
     assert "Tracing: 4 answered, 4 correct, next due in " in out
     assert "\x1b" not in out  # no colour or cursor codes when piped
@@ -60,7 +61,10 @@ def test_wrong_answers_show_the_answer_and_need_no_rating(runner: CliRunner, dat
     result = quiz(runner, data_dir, "Segment\nq\n", "--topic", "tracing")
     assert result.exit_code == 0
     assert "Wrong. The answer is: AWS X-Ray" in result.output
+    assert "You picked Segment: The record of the work one service did" in result.output  # what the wrong pick means
     assert "AWS X-Ray: A service that collects traces" in result.output  # the explanation from the content
+    assert "This card comes back again this session." in result.output
+    assert "Next (Enter = Continue, u undo, q quit): " in result.output
     assert "Session over. 1 answered, 0 correct." in result.output
     assert reviews(data_dir) == [("tracing/x-ray/choice", Grade.AGAIN, "Segment")]
 
@@ -84,8 +88,26 @@ def test_typed_answers(runner: CliRunner, data_dir: Path) -> None:
     ]
 
 
-def test_u_undoes_the_previous_answer_and_asks_it_again(runner: CliRunner, data_dir: Path) -> None:
+def test_an_empty_line_after_a_miss_only_continues(runner: CliRunner, data_dir: Path) -> None:
+    result = quiz(runner, data_dir, "Segment\n\n\nq\n", "--topic", "tracing")
+    assert result.exit_code == 0
+    # The first Enter only continued; the second answered the next question (an empty answer: "don't know").
+    assert [(cid, g) for cid, g, _ in reviews(data_dir)] == [
+        ("tracing/x-ray/choice", Grade.AGAIN),
+    ]
+    assert "Please type a number from 1 to 4" in result.output
+
+
+def test_u_after_a_verdict_takes_that_answer_back(runner: CliRunner, data_dir: Path) -> None:
     result = quiz(runner, data_dir, "Segment\nu\nAWS X-Ray\n\nq\n", "--topic", "tracing")
+    assert result.exit_code == 0
+    assert "Taken back: here is the question again." in result.output
+    assert result.output.count("Which term matches this definition?\nA service that collects traces") == 2
+    assert reviews(data_dir) == [("tracing/x-ray/choice", Grade.GOOD, "AWS X-Ray")]
+
+
+def test_u_undoes_the_previous_answer_and_asks_it_again(runner: CliRunner, data_dir: Path) -> None:
+    result = quiz(runner, data_dir, "Segment\n\nu\nAWS X-Ray\n\nq\n", "--topic", "tracing")
     assert result.exit_code == 0
     assert "Undone: your previous answer (tracing/x-ray/choice) is forgotten; here it is again." in result.output
     assert result.output.count("Which term matches this definition?\nA service that collects traces") == 2
@@ -100,10 +122,13 @@ def test_q_and_end_of_input_end_cleanly_with_a_summary(runner: CliRunner, data_d
     assert reviews(data_dir) == []
 
 
-def test_a_right_answer_left_unrated_at_end_of_input_is_kept_as_good(runner: CliRunner, data_dir: Path) -> None:
-    result = quiz(runner, data_dir, "AWS X-Ray\n", "--topic", "tracing")
-    assert result.exit_code == 0
-    assert reviews(data_dir) == [("tracing/x-ray/choice", Grade.GOOD, "AWS X-Ray")]
+def test_a_right_answer_left_unrated_at_end_of_input_is_not_saved(runner: CliRunner, data_dir: Path) -> None:
+    for text in ("AWS X-Ray\n", "AWS X-Ray\nq\n"):
+        result = quiz(runner, data_dir, text, "--topic", "tracing")
+        assert result.exit_code == 0
+        assert "Session over. 0 answered, 0 correct." in result.output
+        assert "1 answer not rated, not saved." in result.output
+    assert reviews(data_dir) == []
 
 
 def test_input_that_fits_no_prompt_is_reasked_then_the_session_ends(runner: CliRunner, data_dir: Path) -> None:
@@ -128,7 +153,7 @@ def test_a_recall_card_is_self_rated(runner: CliRunner, data_dir: Path) -> None:
     result = quiz(runner, data_dir, "traces requests\n2\nq\n", "--topic", "tracing", "--new", "1")
     assert "What is AWS X-Ray?" in result.output
     assert "Answer:\nA service that collects traces" in result.output
-    assert "How well did you recall it: 1 Again (1 min), 2 Hard (" in result.output
+    assert "How well did you recall it: 1 Again (again this session), 2 Hard (" in result.output
     assert reviews(data_dir)[-1] == ("tracing/x-ray/recall", Grade.HARD, "traces requests")
 
 
@@ -297,11 +322,14 @@ class Scripted:
     def text(self, message, *, undo=False):  # type: ignore[no-untyped-def]
         return self.session.pending.question.answer
 
-    def rate(self, message, options, *, default=Grade.GOOD):  # type: ignore[no-untyped-def]
+    def act(self, message, actions, *, default):  # type: ignore[no-untyped-def]
         action = self.ratings.pop(0)
         if action == "ctrl-c":
             raise KeyboardInterrupt
         return action
+
+    def discard_typeahead(self) -> None:
+        pass
 
 
 def scripted_shell(data_dir: Path, ratings: list):  # type: ignore[no-untyped-def]
@@ -332,19 +360,20 @@ def scripted_shell(data_dir: Path, ratings: list):  # type: ignore[no-untyped-de
     return QuizShell(Env(data_dir=data_dir, stdout=out), session, Scripted(session, ratings), plain=True), store, out
 
 
-def test_ctrl_c_at_the_rating_of_a_right_answer_keeps_it_as_good(data_dir: Path) -> None:
+def test_ctrl_c_at_the_rating_of_a_right_answer_saves_no_invented_rating(data_dir: Path) -> None:
     shell, store, out = scripted_shell(data_dir, [Grade.EASY, "ctrl-c"])
     assert shell.run() == 130
-    assert [r.review.grade for r in store.history()] == [Grade.EASY, Grade.GOOD]
-    assert "Session interrupted. 2 answered, 2 correct." in out.getvalue()
+    assert [r.review.grade for r in store.history()] == [Grade.EASY]
+    assert "Session interrupted. 1 answered, 1 correct." in out.getvalue()
+    assert "1 answer not rated, not saved." in out.getvalue()
     store.close()
 
 
-def test_quitting_at_a_rating_ends_the_session_with_the_answer_kept(data_dir: Path) -> None:
+def test_quitting_at_a_rating_ends_the_session_with_the_answer_unsaved(data_dir: Path) -> None:
     shell, store, out = scripted_shell(data_dir, [None])
     assert shell.run() == 0
-    assert [r.review.grade for r in store.history()] == [Grade.GOOD]
-    assert "Session over. 1 answered, 1 correct." in out.getvalue()
+    assert list(store.history()) == []
+    assert "Session over. 0 answered, 0 correct.\n1 answer not rated, not saved." in out.getvalue()
     store.close()
 
 

@@ -131,6 +131,7 @@ class QuizShell:
 
     def __init__(self, env: Env, session: Session, prompter: Prompter, plain: bool) -> None:
         self.env, self.session, self.prompter, self.plain = env, session, prompter, plain
+        self.unrated = 0  # right answers left without a rating when the session ended: not saved
         self._console: Any = None
 
     @property
@@ -194,37 +195,50 @@ class QuizShell:
         return self.prompter.text("Your answer (Enter if you don't know)", undo=can_undo)
 
     def _grade(self, question: Question, given: str, duration_ms: int) -> tuple[Outcome | None, bool]:
-        """Mark and rate the answer, then save it; a right answer left unrated (quit, Ctrl-C) is saved as Good."""
+        """Show the verdict, then one prompt (rate, continue, undo, quit) and save the answer it settles.
+
+        A wrong answer is saved as Again whatever follows; a right one left unrated (q, Ctrl-C, end of input) is not
+        saved at all: no rating is invented, and the card stays due.
+        """
         from serverless_study.model import Grade
+        from serverless_study.prompts import CONTINUE, QUIT_ACTION, UNDO, UNDO_ACTION, Action, rating
+        from serverless_study.textview import comes_back_text
 
         session, clock = self.session, self.env.clock
-        card = session.card(question.card_id)
-        state = session.states.get(card.id)
+        back = {g: comes_back_text(d) for g, d in session.comes_back(question.card_id, clock()).items()}
+        wrong = False
         if question.self_rated:
             self.show("reveal", question)
-            grade = self.prompter.rate("How well did you recall it", self._options(state, card.id, list(Grade)))
-            if grade is None:
-                return None, False  # not rated, so not answered: the card stays due
-            return session.answer(question, clock(), given=given, grade=grade, duration_ms=duration_ms), True
-        verdict = session.check(question, given)
-        self.show("feedback", verdict, question)
-        if not verdict.correct:
-            return session.answer(question, clock(), given=given, duration_ms=duration_ms), True
+            message, actions = "How well did you recall it", [rating(g, back[g]) for g in Grade]
+        else:
+            verdict = session.check(question, given)
+            wrong = not verdict.correct
+            self.show("feedback", verdict, question, given=given, back=back[Grade.AGAIN] if wrong else "")
+            if wrong:
+                message, actions = "Next", [Action((), "Continue", CONTINUE)]
+            else:
+                message, actions = "How hard was it", [rating(g, back[g]) for g in (Grade.HARD, Grade.GOOD, Grade.EASY)]
+        default = next((a for a in actions if a.value is Grade.GOOD), actions[0])
+        self.prompter.discard_typeahead()  # an Enter typed before the feedback appeared must not pass it by
         try:
-            grade = self.prompter.rate(
-                "How hard was it", self._options(state, card.id, [Grade.HARD, Grade.GOOD, Grade.EASY])
-            )
+            choice = self.prompter.act(message, [*actions, UNDO_ACTION, QUIT_ACTION], default=default)
         except KeyboardInterrupt:
-            session.answer(question, clock(), given=given, grade=Grade.GOOD, duration_ms=duration_ms)
+            self._settle(question, given, duration_ms, wrong)
             raise
-        outcome = session.answer(question, clock(), given=given, grade=grade or Grade.GOOD, duration_ms=duration_ms)
-        return outcome, grade is not None
+        if choice is UNDO:
+            self.say("Taken back: here is the question again.")
+            return None, True
+        if choice is None:
+            return self._settle(question, given, duration_ms, wrong), False
+        grade = choice if isinstance(choice, Grade) else None
+        return session.answer(question, clock(), given=given, grade=grade, duration_ms=duration_ms), True
 
-    def _options(self, state: Any, card_id: str, grades: list[Any]) -> list[Any]:
-        from serverless_study.textview import duration_text
-
-        intervals = self.session.scheduler.intervals(state, card_id, self.env.clock())
-        return [(g, duration_text(intervals[g])) for g in grades]
+    def _settle(self, question: Question, given: str, duration_ms: int, wrong: bool) -> Outcome | None:
+        """The session ends at the prompt after a verdict: a miss is saved, an unrated answer is left unanswered."""
+        if wrong:
+            return self.session.answer(question, self.env.clock(), given=given, duration_ms=duration_ms)
+        self.unrated += 1
+        return None
 
     def _topic_title(self, question: Question) -> str:
         card = self.session.card(question.card_id)
@@ -234,9 +248,13 @@ class QuizShell:
     def show_summary(self, *, interrupted: bool = False) -> None:
         rows, now = self.session.summary(), self.env.clock()
         if self.plain or rows:
-            self.show("summary", rows, now, interrupted=interrupted)
+            self.show("summary", rows, now, interrupted=interrupted, unrated=self.unrated)
         else:
             self.say("No answers this time." if not interrupted else "Interrupted before any answer.")
+            if self.unrated:
+                from serverless_study.textview import unrated_text
+
+                self.say(unrated_text(self.unrated))
 
     def show(self, view: str, *args: Any, **kwargs: Any) -> None:
         """textview's `<view>_text` in line mode, render's `<view>_view` in a terminal (Rich loads only there)."""
