@@ -93,6 +93,7 @@ class Topic:
     facts: tuple[Fact, ...] = ()
     images: tuple[Image, ...] = ()
     related: tuple[str, ...] = ()  # ids of topics whose terms make good distractors
+    aliases: tuple[str, ...] = ()  # other names a learner may type for the topic ("xray", "sar")
     source: str = ""  # the YAML file this came from
 
     @property

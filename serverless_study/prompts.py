@@ -173,7 +173,11 @@ class QuestionaryPrompter:
     def choose(self, message: str, choices: Sequence[str], *, undo: bool = False) -> int | _Undo | None:
         import questionary
 
-        options: list[Any] = [questionary.Choice(title=c, value=i) for i, c in enumerate(choices)]
+        shortcuts = len(choices) <= 9  # questionary numbers 1-9 itself; beyond that we number the choices
+        options: list[Any] = [
+            questionary.Choice(title=c if shortcuts else f"{i + 1:>{len(str(len(choices)))}}) {c}", value=i)
+            for i, c in enumerate(choices)
+        ]
         if undo:
             options += [
                 questionary.Separator(),
@@ -182,11 +186,13 @@ class QuestionaryPrompter:
         question = questionary.select(
             message,
             choices=options,
-            use_shortcuts=len(choices) <= 9,
+            use_shortcuts=shortcuts,
             use_jk_keys=False,
             instruction="(arrows or number, Enter" + (", u undo" if undo else "") + ", Ctrl-C quit)",
             **self.app_options,
         )
+        if not shortcuts:
+            _bind_numbers(question, len(choices))
         if undo:
             _bind(question, {"u": UNDO})
         return cast("int | _Undo | None", question.unsafe_ask())
@@ -266,4 +272,27 @@ def _bind(question: Any, keys: dict[str, Any], *, echo: bool = False) -> None:
     extra = KeyBindings()
     for key, value in keys.items():
         extra.add(key, eager=True)(lambda event, value=value: pick(event, value))
+    app.key_bindings = merge_key_bindings([app.key_bindings, extra])
+
+
+def _bind_numbers(question: Any, count: int) -> None:
+    """Digits point at the choice with that number ("1" then "3" points at 13); Enter picks it, as with 1-9."""
+    from prompt_toolkit.key_binding import KeyBindings, merge_key_bindings
+    from questionary.prompts.common import InquirerControl
+
+    app = question.application
+    control = next(c for c in app.layout.find_all_controls() if isinstance(c, InquirerControl))
+    typed = [""]
+
+    def digit(event: Any) -> None:
+        number = typed[0] + event.key_sequence[0].data
+        if not 1 <= int(number) <= count:  # too big to extend: start a new number with this digit
+            number = event.key_sequence[0].data
+        if 1 <= int(number) <= count:
+            typed[0] = number
+            control.pointed_at = next(i for i, c in enumerate(control.choices) if c.value == int(number) - 1)
+
+    extra = KeyBindings()
+    for d in "0123456789":
+        extra.add(d, eager=True)(digit)
     app.key_bindings = merge_key_bindings([app.key_bindings, extra])

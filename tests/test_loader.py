@@ -10,6 +10,7 @@ import pytest
 
 from serverless_study.errors import UsageError
 from serverless_study.loader import (
+    SCHEMA_VERSION,
     find_topic,
     load_topics,
     parse_text,
@@ -89,8 +90,8 @@ def test_evil_pack_is_valid_and_kept_verbatim() -> None:
         (
             "broken.yaml",
             [
-                "broken/broken.yaml:3: colour: unknown key (allowed: comparisons, concepts, facts, id, images, "
-                "related, sequences, summary, title)",
+                "broken/broken.yaml:3: colour: unknown key (allowed: aliases, comparisons, concepts, facts, id, "
+                "images, related, sequences, summary, title)",
                 "broken/broken.yaml:10: comparisons[0].rows[0].cells: has 1 cell but the table has 2 columns",
                 "broken/broken.yaml:12: facts[0].id: duplicate id 't' (first used on line 5)",
                 "broken/broken.yaml:14: facts[0].answer: must not be empty",
@@ -219,6 +220,36 @@ def test_find_topic_prefers_a_unique_id_prefix() -> None:
     assert [t.id for t in find_topic(shipped, "aurora")] == ["aurora-serverless"]
 
 
+def test_find_topic_without_hyphens_or_by_an_alias() -> None:
+    shipped = load_topics([shipped_content_dir()]).topics
+    for query, topic_id in (
+        ("xray", "x-ray"),
+        ("X Ray", "x-ray"),
+        ("sar", "serverless-application-repository"),
+        ("eks-d", "eks-distro"),
+        ("EKSD", "eks-distro"),
+        ("aurora", "aurora-serverless"),
+        ("eventbridge", "eventbridge"),
+    ):
+        assert [t.id for t in find_topic(shipped, query)] == [topic_id], query
+    assert find_topic(shipped, " - ") == []
+
+
+def test_topic_aliases_load_and_survive_the_cache(tmp_path: Path) -> None:
+    (tmp_path / "t.yaml").write_text(
+        "id: step-functions\ntitle: AWS Step Functions\naliases: [sfn, states]\n"
+        "facts:\n  - id: f\n    prompt: Which service runs state machines?\n    answer: Step Functions\n",
+        encoding="utf-8",
+    )
+    (topic,) = load_topics([tmp_path]).topics
+    assert topic.aliases == ("sfn", "states")
+    assert topic_from_dict(json.loads(json.dumps(topic_to_dict(topic)))) == topic
+    assert [t.id for t in select_topics([topic], ["SFN"])] == ["step-functions"]
+    (tmp_path / "t.yaml").write_text("id: x\ntitle: X\naliases: sfn\nfacts: []\n", encoding="utf-8")
+    result = load_topics([tmp_path])
+    assert any("aliases" in str(p) and "expected a list of text" in str(p) for p in result.problems)
+
+
 def test_select_topics_keeps_content_order_and_explains_misses() -> None:
     topics = load_topics([FIXTURES / "pack"]).topics
     assert [t.id for t in select_topics(topics, ["beta", "alpha top"])] == ["alpha", "beta"]
@@ -269,8 +300,8 @@ def test_stale_cache_entry_is_reparsed(tmp_path: Path) -> None:
     [
         "not json",
         '{"schema": 999, "files": {}}',
-        '{"schema": 1, "files": []}',
-        '{"schema": 1, "files": {"x": {"stamp": 1}}}',
+        f'{{"schema": {SCHEMA_VERSION}, "files": []}}',
+        f'{{"schema": {SCHEMA_VERSION}, "files": {{"x": {{"stamp": 1}}}}}}',
     ],
 )
 def test_damaged_cache_is_rebuilt(tmp_path: Path, damage: str) -> None:
@@ -279,7 +310,7 @@ def test_damaged_cache_is_rebuilt(tmp_path: Path, damage: str) -> None:
     cache.write_text(damage)
     result = load_topics([pack], cache_file=cache)
     assert [t.id for t in result.topics] == ["alpha", "beta"] and result.problems == []
-    assert json.loads(cache.read_text())["schema"] == 1
+    assert json.loads(cache.read_text())["schema"] == SCHEMA_VERSION
 
 
 def test_cache_entry_with_wrong_shape_is_reparsed(tmp_path: Path) -> None:

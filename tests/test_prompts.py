@@ -207,3 +207,18 @@ def test_the_rating_picked_by_any_key_is_echoed_with_its_interval(keys: Any, typ
 def test_the_prompt_after_a_miss_waits_for_enter(keys: Any) -> None:
     value, last = echoed(keys, "x" + ENTER, AFTER_MISS, AFTER_MISS[0])  # other keys do nothing
     assert value is CONTINUE and "Continue" in last
+
+
+def test_more_than_nine_choices_are_numbered_and_numbers_pick_them(keys: Any) -> None:
+    """questionary's own shortcuts stop at 9: the 13 shipped topics are numbered 1-13 and typed numbers pick them."""
+    from prompt_toolkit.data_structures import Size
+    from prompt_toolkit.output.vt100 import Vt100_Output
+
+    topics = [f"Topic {n}" for n in range(1, 14)]
+    for typed, index in (("4", 3), ("13", 12), ("1", 0), ("1" + "3" + "9", 8), ("0" + "7", 6)):
+        screen = io.StringIO()
+        output = Vt100_Output(screen, lambda: Size(rows=40, columns=80))
+        keys.send_text(typed + ENTER)
+        assert QuestionaryPrompter(input=keys, output=output).choose("Which topic?", topics) == index, typed
+    drawn = screen.getvalue()
+    assert " 4) Topic 4" in drawn and "13) Topic 13" in drawn
