@@ -56,6 +56,7 @@ class Progress:
     new: int
     learning: int
     review: int
+    new_total: int = 0  # new cards this session set out to introduce: a fixed denominator for "12 of 20 new"
 
     @property
     def remaining(self) -> int:
@@ -97,6 +98,7 @@ class Session:
     history: list[_Shown] = field(default_factory=list)  # answered questions, for undo and the summary
     pending: _Shown | None = None
     prepared: dict[str, Question] = field(default_factory=dict)  # questions put back by undo, asked as they were
+    new_total: int = 0  # new cards queued when the session started
 
     @classmethod
     def start(
@@ -134,6 +136,7 @@ class Session:
             session._learn(state)
         session.states.update((s.card_id, s) for s in queue.reviews)
         session.main = queue.main
+        session.new_total = sum(1 for cid in queue.main if cid not in session.states)
         return session
 
     # --- asking ------------------------------------------------------------------
@@ -269,7 +272,7 @@ class Session:
         review = sum(1 for cid in queued if cid in self.states and self.states[cid].phase is Phase.REVIEW)
         learning = len(self.learning) + len(queued) - new - review
         position = self.answered + (1 if self.pending else 0)
-        return Progress(position, self.answered + new + learning + review, new, learning, review)
+        return Progress(position, self.answered + new + learning + review, new, learning, review, self.new_total)
 
     def summary(self) -> list[TopicSummary]:
         """Per topic, in content order: answers given, how many were right, and when its cards come back."""

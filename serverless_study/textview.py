@@ -106,14 +106,13 @@ def when_text(moment: datetime | None, now: datetime) -> str:
 
 
 def progress_text(p: Progress) -> str:
-    return f"{p.position} of {p.total} · {p.new} new, {p.learning} learning, {p.review} to review left"
+    """What is left, with totals that do not move: "12 of 20 new · 5 learning · 30 reviews left"."""
+    new = f"{p.new} of {p.new_total} new" if p.new_total else f"{p.new} new"
+    return f"{new} · {p.learning} learning · {p.review} review{'s' if p.review != 1 else ''} left"
 
 
 def question_text(q: Question, p: Progress, topic_title: str) -> str:
-    return (
-        f"\nQuestion {p.position} of {p.total} ({topic_title}; {p.new} new, {p.learning} learning, "
-        f"{p.review} to review left)\n{q.prompt}"
-    )
+    return f"\nQuestion {p.position} ({topic_title}; {progress_text(p)})\n{q.prompt}"
 
 
 def comes_back_text(delta: timedelta | None) -> str:

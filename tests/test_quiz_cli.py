@@ -37,7 +37,9 @@ def test_a_whole_plain_session(runner: CliRunner, data_dir: Path) -> None:
     result = quiz(runner, data_dir, text, "--topic", "tracing", "--new", "2")
     assert result.exit_code == 0, result.output
     out = result.output
-    assert "Question 1 of 2 (Tracing; 2 new, 0 learning, 0 to review left)" in out
+    assert "Question 1 (Tracing; 2 of 2 new · 0 learning · 0 reviews left)" in out
+    # The new count keeps its total while cards move to learning and back: no "2 of 3", "3 of 5".
+    assert "Question 3 (Tracing; 0 of 2 new · 2 learning · 0 reviews left)" in out
     assert "Which term matches this definition?" in out and "  1. " in out
     assert out.count("Correct.") == 4
     # Learning steps within the learn-ahead say what happens: the card is asked again before the session ends.
@@ -140,9 +142,9 @@ def test_input_that_fits_no_prompt_is_reasked_then_the_session_ends(runner: CliR
 
 def test_limit_and_new_options(runner: CliRunner, data_dir: Path) -> None:
     result = quiz(runner, data_dir, "q\n", "--topic", "functions", "--limit", "3")
-    assert "Question 1 of 3 (Functions; 3 new" in result.output
+    assert "Question 1 (Functions; 3 of 3 new" in result.output
     result = quiz(runner, data_dir, "q\n", "--topic", "functions", "--topic", "tracing", "--new", "4")
-    assert "Question 1 of 4 (" in result.output
+    assert "of 4 new · 0 learning" in result.output and "Question 1 (" in result.output
 
 
 def test_a_recall_card_is_self_rated(runner: CliRunner, data_dir: Path) -> None:
@@ -279,8 +281,9 @@ def test_quiz_views_match_their_goldens() -> None:
         ("Segment", "AWS X-Ray", "Handler"),
         "AWS X-Ray",
         explanation="AWS X-Ray: a service that collects traces of requests.",
+        glosses=("The record of the work one service did for a request.", "", ""),
     )
-    p = Progress(3, 12, 4, 1, 6)
+    p = Progress(3, 12, 4, 1, 6, 10)
     rows = [
         TopicSummary("functions", "Functions", 5, 4, now + timedelta(minutes=10)),
         TopicSummary("tracing", "Tracing", 3, 1, now + timedelta(days=3)),
@@ -290,12 +293,16 @@ def test_quiz_views_match_their_goldens() -> None:
         rendered(v)
         for v in (
             render.question_view(q, p, "Tracing"),
-            render.feedback_view(wrong, q),
+            render.feedback_view(wrong, q, "Segment", "again this session"),
             render.summary_view(rows, now, interrupted=True),
         )
     )
     plain = "\n".join(
-        (textview.question_text(q, p, "Tracing"), textview.feedback_text(wrong, q), textview.summary_text(rows, now))
+        (
+            textview.question_text(q, p, "Tracing"),
+            textview.feedback_text(wrong, q, "Segment", "again this session"),
+            textview.summary_text(rows, now, unrated=1),
+        )
     )
     assert_golden("quiz-terminal.txt", terminal)
     assert_golden("quiz-plain.txt", plain + "\n")
