@@ -18,6 +18,7 @@ from serverless_study.model import Comparison, Concept, Fact, Image, Sequence, T
 
 DEFAULT_DECK = "Serverless Study"
 BASIC, CLOZE = "Basic", "Cloze"  # stock note types; Anki matches them by name
+CLOZE_PART = "cloze"  # the last part of a cloze note's key: a fact that gains a cloze becomes another note
 COLUMNS = ("guid", "notetype", "deck", "Front / Text", "Back / Back Extra", "tags")
 # Column numbers are 1-based in Anki's headers; the separator must come before #columns.
 HEADER_LINES = (
@@ -100,44 +101,87 @@ def parent_deck(name: str) -> str:
 def build_export(topics: Iterable[Topic], deck: str = DEFAULT_DECK) -> AnkiExport:
     """Every note worth having in Anki, topic by topic in content order, with the images they show."""
     parent = parent_deck(deck)
+    topics = list(topics)
+    images, media = name_media(topics)
     notes: list[Note] = []
+    for topic in topics:
+        notes.extend(topic_notes(topic, deck_name(parent, topic.title), images[topic.id]))
+    return AnkiExport(tuple(notes), media)
+
+
+def name_media(topics: Iterable[Topic]) -> tuple[dict[str, list[tuple[str, Image]]], tuple[Media, ...]]:
+    """Each topic's images with their media names (topic id → [(name, image)]), and every file once."""
     media: dict[Path, Media] = {}
     taken: set[str] = set()
+    names: dict[str, list[tuple[str, Image]]] = {}
     for topic in topics:
-        names = []
+        names[topic.id] = []
         for image in topic.images:
             if image.path not in media:
                 media[image.path] = Media(_media_name(image, topic.id, taken), image.path, topic.source, image.src)
-            names.append((media[image.path].name, image))
-        notes.extend(topic_notes(topic, deck_name(parent, topic.title), names))
-    return AnkiExport(tuple(notes), tuple(media.values()))
+            names[topic.id].append((media[image.path].name, image))
+    return names, tuple(media.values())
 
 
-def topic_notes(topic: Topic, deck: str, images: Iterable[tuple[str, Image]] = ()) -> list[Note]:
+@dataclass(frozen=True)
+class NoteText:
+    """What one note says before it is laid out for a note type: its HTML front and back, without the footer."""
+
+    key: str  # "topic/item/part"
+    kind: str  # concept, comparison, sequence or fact; the note's third tag
+    cloze: bool  # `front` holds Anki's {{c1::…}} gap
+    front: str
+    back: tuple[str, ...]  # HTML parts, empty ones included
+    fact: Fact | None = None  # the fact a basic note asks, for note types that take its answer on its own
+
+
+def note_texts(topic: Topic) -> list[NoteText]:
     """The notes of one topic: concepts, comparisons (whole table + labelled rows), sequences, facts."""
-    footer = _footer(topic, images)
-    out: list[Note] = []
+    out: list[NoteText] = []
 
-    def add(item_id: str, part: str, kind: str, notetype: str, front: str, back: list[str]) -> None:
-        back_html = "<br><br>".join(b for b in [*back, footer] if b)
-        out.append(Note(f"{topic.id}/{item_id}/{part}", notetype, deck, (front, back_html), (TAG_ROOT, topic.id, kind)))
+    def add(item_id: str, part: str, kind: str, front: str, back: list[str], fact: Fact | None = None) -> None:
+        out.append(NoteText(f"{topic.id}/{item_id}/{part}", kind, part == CLOZE_PART, front, tuple(back), fact))
 
     for c in topic.concepts:
-        add(c.id, "define", "concept", BASIC, _concept_front(c, topic), _concept_back(c))
+        add(c.id, "define", "concept", _concept_front(c, topic), _concept_back(c))
     for t in topic.comparisons:
-        add(t.id, "table", "comparison", BASIC, f"Compare: {text(t.title)}", [_table(t), text(t.note)])
+        add(t.id, "table", "comparison", f"Compare: {text(t.title)}", [_table(t), text(t.note)])
         for row in t.rows:
             if row.label:  # an unlabelled row has no question to ask; the whole-table note covers it
                 front = f"{text(t.title)} — {text(row.label)}?<br><small>{' · '.join(map(text, t.columns))}</small>"
-                add(f"{t.id}/{row.id}", "row", "comparison", BASIC, front, [_row_cells(t, row.cells)])
+                add(f"{t.id}/{row.id}", "row", "comparison", front, [_row_cells(t, row.cells)])
     for s in topic.sequences:
-        add(s.id, "steps", "sequence", BASIC, f"{text(s.title)}: the steps in order?", [_steps(s), text(s.note)])
+        add(s.id, "steps", "sequence", f"{text(s.title)}: the steps in order?", [_steps(s), text(s.note)])
     for f in topic.facts:
         if f.cloze:
-            add(f.id, "cloze", "fact", CLOZE, cloze_text(f.cloze), [text(f.explanation)])
+            add(f.id, CLOZE_PART, "fact", cloze_text(f.cloze), [text(f.explanation)])
         else:
-            add(f.id, "basic", "fact", BASIC, text(f.prompt), [_fact_answer(f), text(f.explanation)])
+            add(f.id, "basic", "fact", text(f.prompt), [_fact_answer(f), text(f.explanation)], f)
     return out
+
+
+def note_tags(topic: Topic, kind: str) -> tuple[str, ...]:
+    return (TAG_ROOT, topic.id, kind)
+
+
+def topic_notes(topic: Topic, deck: str, images: Iterable[tuple[str, Image]] = ()) -> list[Note]:
+    """The CSV notes of one topic: Basic or Cloze, the images and the topic's title at the foot of the back."""
+    footer = _footer(topic, images)
+    return [
+        Note(
+            t.key,
+            CLOZE if t.cloze else BASIC,
+            deck,
+            (t.front, join_back([*t.back, footer])),
+            note_tags(topic, t.kind),
+        )
+        for t in note_texts(topic)
+    ]
+
+
+def join_back(parts: Iterable[str]) -> str:
+    """The parts of a note's back that say something, a blank line apart."""
+    return "<br><br>".join(p for p in parts if p)
 
 
 def to_csv(notes: Iterable[Note]) -> str:
@@ -212,13 +256,17 @@ def _steps(s: Sequence) -> str:
 
 
 def _footer(topic: Topic, images: Iterable[tuple[str, Image]]) -> str:
+    return join_back([*image_tags(images), f"<small>Topic: {text(topic.title)}</small>"])
+
+
+def image_tags(images: Iterable[tuple[str, Image]]) -> list[str]:
+    """An <img> by media name for each image, its caption below it."""
     parts = []
     for name, image in images:
         alt = html.escape(image.caption or name, quote=True)
         caption = f"<br><small>{text(image.caption)}</small>" if image.caption else ""
         parts.append(f'<img src="{html.escape(name, quote=True)}" alt="{alt}">{caption}')
-    parts.append(f"<small>Topic: {text(topic.title)}</small>")
-    return "<br><br>".join(parts)
+    return parts
 
 
 def _media_name(image: Image, topic_id: str, taken: set[str]) -> str:
@@ -238,15 +286,8 @@ def write_export(export: AnkiExport, path: Path) -> list[Path]:
 
     Every image is checked before anything is written, so a missing one leaves no file behind.
     """
-    for m in export.media:
-        if not m.source.is_file():
-            raise ExportError(f"{m.yaml_file}: image not found: {m.src} ({m.source})")
-    folder = path.parent
-    if path.is_dir():
-        raise ExportError(f"{path} is a folder; give a file name such as {path / 'serverless-study.csv'}")
-    if not folder.is_dir():
-        problem = "is not a folder" if folder.exists() else "does not exist"
-        raise ExportError(f"cannot write {path}: {folder} {problem}")
+    check_media(export.media)
+    folder = destination_folder(path, "serverless-study.csv")
     tmp = _write_new(folder, path.name, export.csv_text().encode("utf-8"))
     try:
         written = [_copy_media(m, folder) for m in export.media]
@@ -257,16 +298,37 @@ def write_export(export: AnkiExport, path: Path) -> list[Path]:
     return written
 
 
+def destination_folder(path: Path, example: str) -> Path:
+    """The folder an export file goes into, or a one-line error if `path` cannot be a new file there."""
+    folder = path.parent
+    if path.is_dir():
+        raise ExportError(f"{path} is a folder; give a file name such as {path / example}")
+    if not folder.is_dir():
+        problem = "is not a folder" if folder.exists() else "does not exist"
+        raise ExportError(f"cannot write {path}: {folder} {problem}")
+    return folder
+
+
 def _copy_media(m: Media, folder: Path) -> Path:
     dest = folder / m.name
     if dest.exists() and dest.resolve() == m.source.resolve():
         return dest  # exporting into the images' own folder
+    _replace(_write_new(folder, m.name, read_media(m)), dest)
+    return dest
+
+
+def check_media(media: Iterable[Media]) -> None:
+    """Every image is there before anything is written, so a missing one leaves no file behind."""
+    for m in media:
+        if not m.source.is_file():
+            raise ExportError(f"{m.yaml_file}: image not found: {m.src} ({m.source})")
+
+
+def read_media(m: Media) -> bytes:
     try:
-        data = m.source.read_bytes()
+        return m.source.read_bytes()
     except OSError as exc:
         raise ExportError(f"{m.yaml_file}: cannot read image {m.src}: {exc.strerror or exc}") from None
-    _replace(_write_new(folder, m.name, data), dest)
-    return dest
 
 
 def _write_new(folder: Path, name: str, data: bytes) -> Path:

@@ -15,6 +15,7 @@ HOMES = {
     "questionary": {"prompts"},
     "platformdirs": {"paths"},
     "anki": set(),
+    "genanki": {"apkg"},
 }
 
 

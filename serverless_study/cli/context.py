@@ -64,6 +64,11 @@ class Env:
     def cache_file(self) -> Path:
         return self.data_dir / "cache" / "content.json"
 
+    @property
+    def anki_ledger(self) -> Path:
+        """When each exported Anki note last changed, so a new package updates only the notes that did."""
+        return self.data_dir / "anki-package-ledger.json"
+
     def console(self) -> Console:
         from serverless_study.render import make_console
 

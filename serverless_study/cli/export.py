@@ -1,13 +1,16 @@
-"""`export anki`: the content as a CSV that Anki imports without any mapping."""
+"""`export anki` / `export apkg`: the content as a CSV Anki imports without any mapping, or as an Anki package."""
 
 from __future__ import annotations
 
 from pathlib import Path
-from typing import Annotated
+from typing import TYPE_CHECKING, Annotated
 
 import typer
 
 from serverless_study.cli.context import errors_handled, get_env
+
+if TYPE_CHECKING:
+    from serverless_study.apkg import Written
 
 app = typer.Typer(
     help="Take the content elsewhere: export it for other study tools.", no_args_is_help=True, rich_markup_mode=None
@@ -38,6 +41,40 @@ def anki(
         export = build_export(select_topics(env.load().topics, topic or []), deck=deck)
         images = write_export(export, path)
         print(summary(len(export.notes), len(export.decks), path, [p.name for p in images]), file=env.stdout)
+
+
+@app.command(
+    "apkg",
+    epilog="Examples: serverless-study export apkg ~/serverless.apkg | "
+    "serverless-study export apkg lambda.apkg --topic lambda --deck AWS",
+)
+def apkg(
+    ctx: typer.Context,
+    path: Annotated[Path, typer.Argument(metavar="PATH.apkg", help="The package to write; the images go inside.")],
+    topic: Annotated[
+        list[str] | None, typer.Option("--topic", help="Export only this topic id (repeatable; default: all).")
+    ] = None,
+    deck: Annotated[str, typer.Option("--deck", help="Parent deck; each topic becomes a subdeck of it.")] = (
+        "Serverless Study"
+    ),
+) -> None:
+    """Write an Anki package with its own note types and images; importing a newer one updates changed notes."""
+    from serverless_study.apkg import build_package, write_package
+    from serverless_study.loader import select_topics
+
+    env = get_env(ctx)
+    with errors_handled(env):
+        package = build_package(select_topics(env.load().topics, topic or []), deck=deck)
+        written = write_package(package, path, env.anki_ledger, env.clock())
+        print(package_summary(written, path), file=env.stdout)
+
+
+def package_summary(w: Written, path: Path) -> str:
+    changed = "none" if w.changed == 0 else str(w.changed)
+    return (
+        f"Wrote {_plural(w.notes, 'note')} ({_plural(w.decks, 'deck')}, {_plural(w.images, 'image')}) to {path}; "
+        f"new or changed since the last export: {changed}. Open it with Anki (double-click, or File > Import)."
+    )
 
 
 def summary(notes: int, decks: int, path: Path, images: list[str]) -> str:
