@@ -3,8 +3,9 @@
 from __future__ import annotations
 
 import heapq
+import itertools
 import random
-from collections.abc import Collection, Iterable, Mapping
+from collections.abc import Collection, Iterable, Iterator, Mapping
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 
@@ -341,7 +342,8 @@ def build_queue(
     started = store.started_ids() if new_room else set()
     queued = {s.card_id for s in reviews}
     new: list[str] = []
-    for card in by_id.values():  # content order: topics and items as written
+    # Content order: topics and items as written; with --topic, the chosen topics take turns.
+    for card in by_id.values() if topic_ids is None else _round_robin(by_id.values()):
         if len(new) >= new_room:
             break
         if card.id not in started and card.id not in queued and fresh(card.id):
@@ -350,6 +352,46 @@ def build_queue(
     review_ids = [s.card_id for s in reviews]
     rng.shuffle(review_ids)
     return Queue(_spread(review_ids, new), learning, reviews)
+
+
+def _round_robin(cards: Iterable[Card]) -> Iterator[Card]:
+    """Cards taking turns by topic (topics in content order, each topic's cards in content order)."""
+    by_topic: dict[str, list[Card]] = {}
+    for card in cards:
+        by_topic.setdefault(card.topic_id, []).append(card)
+    for turn in itertools.zip_longest(*by_topic.values()):
+        yield from (c for c in turn if c is not None)
+
+
+@dataclass(frozen=True)
+class Waiting:
+    """Why a session has nothing to ask: the cards a limit holds back (0 when that limit is not the reason)."""
+
+    new: int  # unstarted cards held back because today's new cards are used
+    new_per_day: int
+    reviews: int  # due reviews held back because today's reviews are done
+    reviews_per_day: int
+    session_limit: bool  # --limit 0
+
+
+def waiting(
+    store: Store,
+    cards: Iterable[Card],
+    *,
+    now: datetime,
+    day_start: datetime,
+    limits: Limits = Limits(),
+    topic_ids: Collection[str] | None = None,
+) -> Waiting:
+    """What the daily limits hold back at `now`, so an empty session can say which limit stopped it."""
+    ids = {c.id for c in cards if topic_ids is None or c.topic_id in topic_ids}
+    done = store.counts_since(day_start)
+    new = reviews = 0
+    if done.get(NEW, 0) >= limits.new_per_day:
+        new = len(ids - store.started_ids())
+    if done.get("review", 0) >= limits.reviews_per_day:
+        reviews = len(store.due(now, review=True, topics=topic_ids, keep=lambda cid: cid in ids))
+    return Waiting(new, limits.new_per_day, reviews, limits.reviews_per_day, limits.session == 0)
 
 
 def _sibling_key(card: Card) -> str:

@@ -11,7 +11,7 @@ if TYPE_CHECKING:
 
     from serverless_study.answers import Verdict
     from serverless_study.model import Question
-    from serverless_study.session import Outcome, Progress, TopicSummary
+    from serverless_study.session import Outcome, Progress, TopicSummary, Waiting
     from serverless_study.stats import Stats
 
 
@@ -109,6 +109,27 @@ def progress_text(p: Progress) -> str:
     """What is left, with totals that do not move: "12 of 20 new · 5 learning · 30 reviews left"."""
     new = f"{p.new} of {p.new_total} new" if p.new_total else f"{p.new} new"
     return f"{new} · {p.learning} learning · {p.review} review{'s' if p.review != 1 else ''} left"
+
+
+def nothing_to_ask_text(held: Waiting) -> str:
+    """Why a quiz asks nothing, naming the limit and the option that raises it."""
+    if held.session_limit:
+        return "Nothing to ask: --limit 0 asks no questions."
+    reasons = []
+    if held.new:
+        cards = "new card is" if held.new_per_day == 1 else "new cards are"
+        reasons.append(
+            f"today's {held.new_per_day} {cards} used ({held.new} more wait); "
+            f"`--new {held.new_per_day * 2 or 10}` to see more"
+        )
+    if held.reviews:
+        reasons.append(
+            f"today's {held.reviews_per_day} reviews are done ({held.reviews} more are due); "
+            f"`--reviews {held.reviews_per_day + held.reviews}` to do them"
+        )
+    if reasons:
+        return "Nothing to ask: " + "; and ".join(reasons) + "."
+    return "Nothing is due right now. Come back later, or see `serverless-study stats` for what is next."
 
 
 def question_text(q: Question, p: Progress, topic_title: str) -> str:

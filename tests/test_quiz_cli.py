@@ -56,7 +56,7 @@ def test_a_whole_plain_session(runner: CliRunner, data_dir: Path) -> None:
     with Store.open(data_dir / DB_NAME) as store:
         assert store.state("tracing/x-ray/choice").phase is Phase.REVIEW  # type: ignore[union-attr]
     again = quiz(runner, data_dir, "", "--topic", "tracing", "--new", "2")
-    assert again.exit_code == 0 and "Nothing is due right now" in again.output
+    assert again.exit_code == 0 and "Nothing to ask: today's 2 new cards are used (" in again.output
 
 
 def test_wrong_answers_show_the_answer_and_need_no_rating(runner: CliRunner, data_dir: Path) -> None:
@@ -138,6 +138,20 @@ def test_input_that_fits_no_prompt_is_reasked_then_the_session_ends(runner: CliR
     assert result.exit_code == 0
     assert result.output.count("Please type a number from 1 to 4") == 3
     assert "ending the session" in result.output and "Session over. 0 answered" in result.output
+
+
+def test_an_empty_quiz_says_which_limit_stopped_it(runner: CliRunner, data_dir: Path) -> None:
+    from serverless_study.cards import generate_cards
+    from serverless_study.loader import load_topics
+
+    quiz(runner, data_dir, "AWS X-Ray\ne\n", "--topic", "tracing", "--new", "1")  # Easy: not back today
+    result = quiz(runner, data_dir, "", "--topic", "tracing", "--new", "1")
+    tracing = [c for c in generate_cards(load_topics([FIXTURES / "quiz"]).topics) if c.topic_id == "tracing"]
+    assert result.exit_code == 0
+    assert result.output == (
+        f"Nothing to ask: today's 1 new card is used ({len(tracing) - 1} more wait); `--new 2` to see more.\n"
+    )
+    assert "Nothing to ask: --limit 0" in quiz(runner, data_dir, "", "--limit", "0").output
 
 
 def test_limit_and_new_options(runner: CliRunner, data_dir: Path) -> None:

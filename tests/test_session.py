@@ -14,7 +14,7 @@ from serverless_study.cards import generate_cards
 from serverless_study.loader import load_topics
 from serverless_study.model import Card, CardKind, CardState, Grade, Phase, Question, Review, Topic
 from serverless_study.scheduler import Scheduler
-from serverless_study.session import Limits, Session
+from serverless_study.session import Limits, Session, waiting
 from serverless_study.store import Store
 
 FIXTURE = Path(__file__).parent / "fixtures" / "quiz"
@@ -88,6 +88,31 @@ def test_reviews_per_day_are_limited(store: Store) -> None:
     answer_all(s, MONDAY)
     again = start(store, MONDAY + timedelta(hours=1), limits=Limits(new_per_day=0, reviews_per_day=4))
     assert again.next_question(MONDAY + timedelta(hours=1)) is None
+
+
+def test_an_empty_session_knows_which_daily_limit_stopped_it(store: Store) -> None:
+    past = MONDAY - timedelta(days=10)
+    for card in CARDS[:12]:
+        state = CardState(card.id, Phase.REVIEW, None, 5.0, 5.0, MONDAY - timedelta(hours=1), past, 0, 3)
+        store.record(Review(card.id, past, Grade.GOOD, "", True, 0), state, previous=state, topic_id=card.topic_id)
+    limits = Limits(new_per_day=2, reviews_per_day=4)
+    answer_all(start(store, limits=limits), MONDAY, grade=Grade.EASY)
+    later = MONDAY + timedelta(hours=1)
+    assert start(store, later, limits=limits).next_question(later) is None
+    held = waiting(store, CARDS, now=later, day_start=MONDAY.replace(hour=0), limits=limits)
+    assert (held.new, held.reviews) == (len(CARDS) - 12 - 2, 12 - 4)
+    assert not held.session_limit
+    other_topic = waiting(store, CARDS, now=later, day_start=MONDAY.replace(hour=0), limits=limits, topic_ids=["x"])
+    assert (other_topic.new, other_topic.reviews) == (0, 0)
+    tomorrow = waiting(store, CARDS, now=later + timedelta(days=1), day_start=MONDAY + timedelta(days=1))
+    assert (tomorrow.new, tomorrow.reviews) == (0, 0)  # a new day: no limit is used up
+
+
+def test_topic_quizzes_spread_new_cards_across_the_chosen_topics(store: Store) -> None:
+    s = start(store, limits=Limits(new_per_day=4), topic_ids=["functions", "tracing"])
+    assert [s.cards[cid].topic_id for cid in s.main] == ["functions", "tracing", "functions", "tracing"]
+    everything = start(store, limits=Limits(new_per_day=4))
+    assert {everything.cards[cid].topic_id for cid in everything.main} == {"functions"}  # content order
 
 
 def test_limit_caps_one_session(store: Store) -> None:

@@ -51,7 +51,7 @@ def quiz(
         float, typer.Option("--retention", metavar="R", help="Desired retention, 0.70-0.99: higher means more reviews.")
     ] = 0.9,
 ) -> None:
-    """Answer the cards that are due today: reviews first, then new cards, with spaced repetition (FSRS)."""
+    """Answer what is due today: cards you are learning, then reviews, then new cards (spaced repetition, FSRS)."""
     env = get_env(ctx)
     with errors_handled(env):
         options = QuizOptions(topic or [], limit, new, reviews, seed, plain or not env.interactive, retention)
@@ -101,8 +101,9 @@ def run_quiz(env: Env, opts: QuizOptions) -> int:
     from serverless_study.cards import generate_cards
     from serverless_study.loader import select_topics
     from serverless_study.scheduler import Scheduler
-    from serverless_study.session import Limits, Session
+    from serverless_study.session import Limits, Session, waiting
     from serverless_study.store import Store
+    from serverless_study.textview import nothing_to_ask_text
 
     topics = env.load().topics
     topic_ids = [t.id for t in select_topics(topics, opts.topics)] if opts.topics else None
@@ -110,19 +111,24 @@ def run_quiz(env: Env, opts: QuizOptions) -> int:
     scheduler = Scheduler(opts.retention, fuzz_rng=random.Random(rng.getrandbits(64)))
     now = env.clock()
     limits = Limits(opts.new_per_day, opts.reviews_per_day, opts.limit)
+    cards, day_start = generate_cards(topics), today_bounds(now)[0]
     with Store.in_dir(env.data_dir) as store:
         session = Session.start(
             store,
-            generate_cards(topics),
+            cards,
             {t.id: t for t in topics},
             scheduler,
             rng,
             now=now,
-            day_start=today_bounds(now)[0],
+            day_start=day_start,
             limits=limits,
             topic_ids=topic_ids,
         )
         shell = QuizShell(env, session, env.prompter(opts.plain), opts.plain)
+        if session.next_question(now) is None:  # say which limit, if any, left nothing to ask
+            held = waiting(store, cards, now=now, day_start=day_start, limits=limits, topic_ids=topic_ids)
+            shell.say(nothing_to_ask_text(held))
+            return OK
         return shell.run()
 
 
