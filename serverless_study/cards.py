@@ -101,6 +101,23 @@ def item_for(card: Card, topics: Mapping[str, Topic]) -> Item | None:
     return item if ok else None
 
 
+def describe(card_id: str, topics: Mapping[str, Topic]) -> str:
+    """A card named for people: "Tracing: On which port does the X-Ray daemon listen?" (the id if its content went)."""
+    topic_id, _, rest = card_id.partition("/")
+    item_id = rest.partition("/")[0]
+    topic = topics.get(topic_id)
+    item = next((i for i in topic.items if i.id == item_id), None) if topic else None
+    if topic is None or item is None:
+        return card_id
+    if isinstance(item, Fact):
+        name = item.prompt
+    elif isinstance(item, Concept):
+        name = item.term
+    else:
+        name = item.title
+    return f"{topic.title}: {name}"
+
+
 # --- generation ---------------------------------------------------------------
 
 

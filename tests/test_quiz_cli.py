@@ -201,12 +201,31 @@ def test_a_leech_shows_its_note(runner: CliRunner, data_dir: Path) -> None:
 
 
 def test_undo_command(runner: CliRunner, data_dir: Path) -> None:
-    quiz(runner, data_dir, "AWS X-Ray\n\nq\n", "--topic", "tracing")
-    result = runner.invoke(app, ["--data-dir", str(data_dir), "undo"], catch_exceptions=False)
-    assert result.exit_code == 0 and "Undid your answer to tracing/x-ray/choice (good," in result.output
+    quiz(runner, data_dir, "AWS X-Ray\n\nq\n", "--topic", "tracing", "--new", "1")
+    quiz(runner, data_dir, "AWS X-Ray\nh\nq\n", "--topic", "tracing", "--new", "1")
+    with Store.open(data_dir / DB_NAME) as store:
+        answered = store.history()[-1].review.reviewed_at.astimezone()
+    args = ["--data-dir", str(data_dir), "--content", QUIZ, "undo"]
+    result = runner.invoke(app, args, catch_exceptions=False)
+    assert result.exit_code == 0
+    # The question and the learner's local time, not the card id and UTC.
+    assert result.output == f"Undid your answer to “Tracing: AWS X-Ray” (Hard, answered today at {answered:%H:%M}).\n"
+    assert [g for _, g, _ in reviews(data_dir)] == [Grade.GOOD]
+    result = runner.invoke(app, args, catch_exceptions=False)
+    assert "Undid your answer to “Tracing: AWS X-Ray” (Good," in result.output
     assert reviews(data_dir) == []
     result = runner.invoke(app, ["--data-dir", str(data_dir), "undo"], catch_exceptions=False)
     assert result.exit_code == 0 and "Nothing to undo" in result.output
+
+
+def test_answer_times_are_named_in_local_time() -> None:
+    from serverless_study.cli.quiz import local_time_text
+
+    moment = datetime(2026, 11, 28, 16, 28, tzinfo=UTC)
+    local = moment.astimezone()
+    assert local_time_text(moment, moment + timedelta(minutes=5)) == f"today at {local:%H:%M}"
+    earlier = moment - timedelta(days=3)
+    assert local_time_text(earlier, moment) == f"on {earlier.astimezone():%Y-%m-%d} at {earlier.astimezone():%H:%M}"
 
 
 def test_a_corrupt_database_is_an_error_and_left_alone(runner: CliRunner, data_dir: Path) -> None:

@@ -70,11 +70,21 @@ def undo(ctx: typer.Context) -> None:
         if undone is None:
             print("Nothing to undo: no answers yet.", file=env.stdout)
             return
-        r = undone.review
+        from serverless_study.cards import describe
+
+        r, topics = undone.review, env.load(require=False).topics
         print(
-            f"Undid your answer to {r.card_id} ({r.grade.name.lower()}, {r.reviewed_at:%Y-%m-%d %H:%M} UTC).",
+            f"Undid your answer to “{describe(r.card_id, {t.id: t for t in topics})}” "
+            f"({r.grade.name.title()}, answered {local_time_text(r.reviewed_at, env.clock())}).",
             file=env.stdout,
         )
+
+
+def local_time_text(moment: datetime, now: datetime) -> str:
+    """ "today at 16:28" or "on 2026-11-27 at 09:05", in the learner's local time."""
+    local, today = moment.astimezone(), now.astimezone()
+    day = "today" if local.date() == today.date() else f"on {local:%Y-%m-%d}"
+    return f"{day} at {local:%H:%M}"
 
 
 @dataclass(frozen=True)
