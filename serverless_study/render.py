@@ -62,7 +62,7 @@ def topic_view(topic: Topic) -> RenderableType:
         parts.pop()
     return Panel(
         Group(*parts),
-        title=Text(topic.title, style="bold"),
+        title=Text(topic.title, style="bold", overflow="ellipsis"),  # a cut title ends with "…"
         subtitle=Text(topic.id),
         title_align="left",
         subtitle_align="right",
@@ -77,7 +77,8 @@ def _heading(title: str) -> RenderableType:
 
 def _concept(c: Concept) -> RenderableType:
     body: list[RenderableType] = [Text(c.definition)]
-    body += [Text.assemble("• ", p) for p in c.points]
+    if c.points:
+        body.append(_hanging([(Text("•"), Text(p)) for p in c.points]))
     if c.aliases:
         body.append(Text("Also called: " + ", ".join(c.aliases), style="dim"))
     return Group(Text(c.term, style="bold cyan"), Padding(Group(*body), (0, 0, 1, 4)))
@@ -97,13 +98,23 @@ def comparison_table(c: Comparison) -> Table:
 
 
 def sequence_view(s: Sequence) -> RenderableType:
-    lines: list[RenderableType] = []
+    rows = []
     for n, step in enumerate(s.steps, 1):
-        line = Text.assemble((f"{n:>2}. ", "bold"), (step.text, "bold"))
+        line = Text(step.text, style="bold")
         if step.detail:
-            line.append(f" — {step.detail}")
-        lines.append(Padding(line, (0, 0, 0, 0)))
-    return Group(*lines)
+            line.append(f" — {step.detail}", style="not bold")
+        rows.append((Text(f"{n:>2}.", style="bold"), line))
+    return _hanging(rows)
+
+
+def _hanging(rows: list[tuple[Text, Text]]) -> Table:
+    """Marked lines ("•", " 3.") whose wrapped lines stay indented under their text, not under the mark."""
+    grid = Table.grid(padding=(0, 1))
+    grid.add_column(no_wrap=True)
+    grid.add_column()
+    for mark, text in rows:
+        grid.add_row(mark, text)
+    return grid
 
 
 def _fact(f: Fact) -> RenderableType:
@@ -114,15 +125,19 @@ def _fact(f: Fact) -> RenderableType:
 
 
 def topics_table(topics: Iterable[Topic]) -> Table:
+    """Title with the id to type beneath it, so the title gets the room a long id column used to take."""
     table = Table(box=box.SIMPLE_HEAVY, header_style="bold", pad_edge=False)
-    table.add_column("id", style="cyan", no_wrap=True)
-    table.add_column("title")
+    table.add_column("topic (id)", ratio=1)
     for name in ("concepts", "tables", "sequences", "facts"):
-        table.add_column(name, justify="right")
+        table.add_column(name, justify="right", no_wrap=True)
     for t in topics:
         c = t.counts()
         table.add_row(
-            Text(t.id), Text(t.title), str(c["concepts"]), str(c["comparisons"]), str(c["sequences"]), str(c["facts"])
+            Text.assemble(t.title, "\n", (t.id, "cyan")),
+            str(c["concepts"]),
+            str(c["comparisons"]),
+            str(c["sequences"]),
+            str(c["facts"]),
         )
     return table
 

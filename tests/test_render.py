@@ -38,6 +38,31 @@ def test_learn_golden(shipped, topic_id: str, plain: bool) -> None:  # type: ign
     assert_golden(f"learn-{topic_id}-{'plain' if plain else 'terminal'}.txt", text)
 
 
+def test_topics_golden_at_80_columns_gives_titles_room(shipped) -> None:  # type: ignore[no-untyped-def]
+    text = render(topics_table(list(shipped.values())), width=80)
+    assert_golden("topics-shipped-80.txt", text)
+    assert "Running containers in ECS and EKS " in text  # a title on one line, not four
+    assert "serverless-application-repository" in text  # ids are never cut
+
+
+def test_a_cut_panel_title_ends_with_an_ellipsis(shipped) -> None:  # type: ignore[no-untyped-def]
+    top = render(topic_view(shipped["eks-ecs-anywhere"]), width=60).splitlines()[0]
+    assert top.startswith("╭─ Orchestrating containers") and "…" in top and len(top) == 60
+
+
+def test_wrapped_points_and_steps_stay_indented_under_their_text(shipped) -> None:  # type: ignore[no-untyped-def]
+    lines = render(topic_view(shipped["containers"]), width=60).splitlines()
+    checked = 0
+    for n, line in enumerate(lines[:-1]):
+        body = line.strip("│ ")
+        if body.startswith("• ") and not lines[n + 1].strip("│ ").startswith(("• ", "Also")):
+            following = lines[n + 1].strip("│")
+            if following.strip():  # a wrapped line of the point starts where the point's text did
+                assert len(following) - len(following.lstrip()) == line.index("•") - 1 + 2, (line, following)
+                checked += 1
+    assert checked >= 3
+
+
 def test_fixture_pack_golden() -> None:
     topics = load_topics([FIXTURES / "pack"]).topics
     assert_golden("learn-alpha-terminal.txt", render(topic_view(topics[0])))
@@ -74,3 +99,43 @@ def test_terminal_colour_respects_no_color(tmp_path, environ: dict, coloured: bo
     assert ("\x1b[" in text) is coloured
     assert "╭" in text  # still a terminal layout either way
     assert "[bold]bold[/] [/]" in text
+
+
+class TTY(io.StringIO):
+    def isatty(self) -> bool:
+        return True
+
+
+class RecordingPager:
+    """A rich Pager that keeps what it was asked to show instead of starting `less`."""
+
+    def __init__(self) -> None:
+        self.shown: list[str] = []
+
+    def show(self, content: str) -> None:
+        self.shown.append(content)
+
+
+@pytest.mark.parametrize(("topic_id", "paged"), [("containers", True), ("alpha", False)])
+def test_learn_pages_topics_longer_than_the_screen(shipped, topic_id: str, paged: bool, monkeypatch) -> None:  # type: ignore[no-untyped-def]
+    monkeypatch.setenv("LINES", "50")  # Rich reads the screen height from LINES when it cannot ask the terminal
+    from serverless_study.cli.context import Env
+    from serverless_study.cli.learn import show
+
+    topics = {**shipped, **{t.id: t for t in load_topics([FIXTURES / "pack"]).topics}}
+    pager, out = RecordingPager(), TTY()
+    env = Env(data_dir=Path("."), stdout=out, environ={}, pager=pager)
+    show(env, [topics[topic_id]])
+    assert len(pager.shown) == (1 if paged else 0)
+    screen = pager.shown[0] if paged else out.getvalue()
+    assert topics[topic_id].title in screen
+    assert (out.getvalue() == "") is paged
+
+
+def test_learn_never_pages_when_piped(shipped) -> None:  # type: ignore[no-untyped-def]
+    from serverless_study.cli.context import Env
+    from serverless_study.cli.learn import show
+
+    pager, out = RecordingPager(), io.StringIO()
+    show(Env(data_dir=Path("."), stdout=out, pager=pager), [shipped["containers"]])
+    assert pager.shown == [] and out.getvalue().startswith("Containers (containers)\n")

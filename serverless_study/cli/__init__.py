@@ -9,14 +9,15 @@ import typer
 
 from serverless_study import __version__
 from serverless_study.cli import check, export, learn, quiz, stats
-from serverless_study.cli.context import Env
+from serverless_study.cli.context import Env, examples
 
 app = typer.Typer(
     name="serverless-study",
     help="Study AWS serverless architecture: read topics, quiz yourself with spaced repetition, export to Anki.",
     no_args_is_help=True,
     rich_markup_mode=None,
-    context_settings={"help_option_names": ["-h", "--help"]},
+    # Help fills the terminal's width (click stops at 80 columns unless told otherwise).
+    context_settings={"help_option_names": ["-h", "--help"], "max_content_width": 1000},
 )
 
 
@@ -59,19 +60,22 @@ def main_options(
     ctx.obj = Env(data_dir=resolve_data_dir(data_dir, os.environ), extra_content=list(content or []))
 
 
-app.command("topics", epilog="Example: serverless-study topics")(learn.topics)
-app.command("learn", epilog="Examples: serverless-study learn x-ray | serverless-study learn --all > notes.txt")(
+app.command("topics", epilog=examples("serverless-study topics"))(learn.topics)
+app.command("learn", epilog=examples("serverless-study learn x-ray", "serverless-study learn --all > notes.txt"))(
     learn.learn
 )
-app.command("check", epilog="Example: serverless-study check ./my-pack")(check.check)
+app.command("check", epilog=examples("serverless-study check ./my-pack"))(check.check)
 app.add_typer(export.app, name="export")
 app.command(
     "quiz",
-    epilog="Examples: serverless-study quiz | serverless-study quiz --topic x-ray --limit 10 | "
-    "serverless-study quiz --plain < answers.txt",
+    epilog=examples(
+        "serverless-study quiz",
+        "serverless-study quiz --topic x-ray --limit 10",
+        "serverless-study quiz --plain < answers.txt",
+    ),
 )(quiz.quiz)
-app.command("undo", epilog="Example: serverless-study undo")(quiz.undo)
-app.command("stats", epilog="Examples: serverless-study stats | serverless-study stats --json")(stats.stats)
+app.command("undo", epilog=examples("serverless-study undo"))(quiz.undo)
+app.command("stats", epilog=examples("serverless-study stats", "serverless-study stats --json"))(stats.stats)
 
 
 def main() -> None:
