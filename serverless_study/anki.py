@@ -154,9 +154,9 @@ def note_texts(topic: Topic) -> list[NoteText]:
         add(s.id, "steps", "sequence", f"{text(s.title)}: the steps in order?", [_steps(s), text(s.note)])
     for f in topic.facts:
         if f.cloze:
-            add(f.id, CLOZE_PART, "fact", cloze_text(f.cloze), [text(f.explanation)])
+            add(f.id, CLOZE_PART, "fact", cloze_text(f.cloze), [text(f.explanation), _note(f.note)])
         else:
-            add(f.id, "basic", "fact", text(f.prompt), [_fact_answer(f), text(f.explanation)], f)
+            add(f.id, "basic", "fact", text(f.prompt), [_fact_answer(f), text(f.explanation), _note(f.note)], f)
     return out
 
 
@@ -225,7 +225,21 @@ def _concept_back(c: Concept) -> list[str]:
         parts.append("<ul>" + "".join(f"<li>{text(p)}</li>" for p in c.points) + "</ul>")
     if c.aliases:
         parts.append(f"<small>Also called: {', '.join(map(text, c.aliases))}</small>")
-    return parts
+    return [*parts, _note(c.note)]
+
+
+def _note(note: str) -> str:
+    """An item's note (what changed since older material, a caveat) on the back of its cards; "" when it has none."""
+    return f"<i>Note: {text(note)}</i>" if note else ""
+
+
+def source_html(topic: Topic, item_id: str) -> str:
+    """Links to where the item (else its topic) was checked, with the month it was checked."""
+    item = next((i for i in topic.items if i.id == item_id), None)
+    sources = (item.sources if item is not None else ()) or topic.sources
+    return ", ".join(
+        f'<a href="{html.escape(s.url, quote=True)}">{text(s.url)}</a> (checked {text(s.checked)})' for s in sources
+    )
 
 
 def _fact_answer(f: Fact) -> str:

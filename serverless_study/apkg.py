@@ -34,6 +34,7 @@ from serverless_study.anki import (
     note_texts,
     parent_deck,
     read_media,
+    source_html,
     text,
 )
 from serverless_study.errors import ExportError, UsageError
@@ -213,13 +214,13 @@ def build_package(topics: Iterable[Topic], deck: str = DEFAULT_DECK) -> Package:
 
 
 def _package_note(t: NoteText, topic: Topic, deck: int, pictures: list[str]) -> PackageNote:
-    title, source = text(topic.title), ""  # `source` stays empty until items carry their sources
+    title, source = text(topic.title), source_html(topic, t.key.split("/")[1])
     tags = note_tags(topic, t.kind)
     if t.cloze:
         return PackageNote(t.key, CLOZE, deck, (t.front, join_back([*t.back, *pictures]), title, source), tags)
     if t.fact is not None and is_type_in(t.fact):
         key = t.key.rsplit("/", 1)[0] + "/" + TYPED_PART
-        back = join_back([text(t.fact.explanation), *pictures])
+        back = join_back([*t.back[1:], *pictures])  # the back without the answer, which has its own field
         return PackageNote(key, TYPED, deck, (t.front, text(t.fact.answer.strip()), back, title, source), tags)
     return PackageNote(t.key, BASIC, deck, (t.front, join_back([*t.back, *pictures]), title, source), tags)
 

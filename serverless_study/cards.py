@@ -235,15 +235,14 @@ def _fact_question(card: Card, fact: Fact) -> Question:
         gap = m.group(1).strip()
         prompt = _CLOZE_GAP.sub(GAP, fact.cloze, count=1)
         accept = _unique((fact.answer, *fact.accept), exclude=(gap,))
-        return Question(card.id, card.kind, prompt, answer=gap, accept=accept, explanation=fact.explanation)
-    return Question(
-        card.id, card.kind, fact.prompt, answer=fact.answer, accept=fact.accept, explanation=fact.explanation
-    )
+        return Question(card.id, card.kind, prompt, answer=gap, accept=accept, explanation=_noted(fact))
+    return Question(card.id, card.kind, fact.prompt, answer=fact.answer, accept=fact.accept, explanation=_noted(fact))
 
 
 def _recall_question(card: Card, concept: Concept) -> Question:
     answer = concept.definition + "".join(f"\n- {p}" for p in concept.points)
     explanation = f"Also called: {', '.join(concept.aliases)}" if concept.aliases else ""
+    explanation = "\n".join(x for x in (explanation, _note_line(concept.note)) if x)
     return Question(
         card.id, card.kind, f"What is {concept.term}?", answer=answer, explanation=explanation, self_rated=True
     )
@@ -263,7 +262,7 @@ def _choice_question(
     distractors = _draw(tiers, taken, rng)
     definition = _mask(concept.definition, (concept.term, *concept.aliases))
     prompt = f"Which term matches this definition?\n{definition}"
-    explanation = f"{concept.term}: {concept.definition}"
+    explanation = "\n".join(x for x in (f"{concept.term}: {concept.definition}", _note_line(concept.note)) if x)
     if not distractors:  # no other term anywhere: the learner types the term instead (choices empty)
         return Question(
             card.id, card.kind, prompt, answer=concept.term, accept=concept.aliases, explanation=explanation
@@ -338,7 +337,7 @@ def _order_question(card: Card, seq: Sequence, rng: random.Random) -> Question:
         prompt,
         answer=answer,
         accept=_order_alternatives(keys, shown, answer),
-        explanation=" → ".join(texts),
+        explanation="\n".join(x for x in (" → ".join(texts), _note_line(seq.note)) if x),
     )
 
 
@@ -441,6 +440,15 @@ def _key(text: str) -> str:
     return " ".join(_WORDS.findall(text.casefold()))
 
 
+def _noted(fact: Fact) -> str:
+    """The explanation shown after answering, then the item's note (what changed, a caveat) if it has one."""
+    return "\n".join(x for x in (fact.explanation, _note_line(fact.note)) if x)
+
+
+def _note_line(note: str) -> str:
+    return f"Note: {note}" if note else ""
+
+
 def _row_summary(cmp: Comparison, row: Row) -> str:
     cells = "; ".join(f"{col}: {cell}" for col, cell in zip(cmp.columns, row.cells, strict=False) if cell)
-    return f"{row.label} — {cells}" if row.label else cells
+    return "\n".join(x for x in (f"{row.label} — {cells}" if row.label else cells, _note_line(cmp.note)) if x)

@@ -7,7 +7,7 @@ import json
 import os
 import re
 from collections.abc import Iterable
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from pathlib import Path
 from typing import Any
 
@@ -17,17 +17,22 @@ from serverless_study.model import (
     Concept,
     Fact,
     Image,
+    LintIgnore,
     Location,
     Row,
     Sequence,
+    Source,
     Step,
     Topic,
 )
 
 MAX_FILE_BYTES = 5 * 1024 * 1024
-SCHEMA_VERSION = 2  # bump when the model changes so old caches are ignored
+SCHEMA_VERSION = 3  # bump when the model changes so old caches are ignored
 _SLUG = re.compile(r"^[a-z0-9][a-z0-9_-]*$")
 _CLOZE_GAP = re.compile(r"\{\{(.*?)\}\}")
+_CHECKED = re.compile(r"^\d{4}-(0[1-9]|1[0-2])$")
+_LINT_CODE = re.compile(r"^SS\d{3}$")
+_ITEM_EXTRAS = frozenset(("sources", "lint-ignore"))  # optional on every item; concepts and facts also take note
 
 
 @dataclass
@@ -460,7 +465,7 @@ class _Validator:
             "",
             data.line,
             {"id", "title"},
-            {"summary", "aliases", "related", "images", "concepts", "comparisons", "sequences", "facts"},
+            {"summary", "aliases", "related", "images", "concepts", "comparisons", "sequences", "facts", "sources"},
         )
         assert m is not None
         tid = self.text(m, "id", "", required=True, slug=True)
@@ -477,7 +482,7 @@ class _Validator:
 
         concepts = []
         for line, v, path in self.items(m, "concepts"):
-            c = self.mapping(v, path, line, {"id", "term", "definition"}, {"points", "aliases"})
+            c = self.mapping(v, path, line, {"id", "term", "definition"}, {"points", "aliases", "note", *_ITEM_EXTRAS})
             if c is None:
                 continue
             cid = self.text(c, "id", path, required=True, slug=True)
@@ -490,12 +495,13 @@ class _Validator:
                     points=self.texts(c, "points", path),
                     aliases=self.texts(c, "aliases", path),
                     location=Location(self.name, line),
+                    **self.extras(c, path),
                 )
             )
 
         comparisons = []
         for line, v, path in self.items(m, "comparisons"):
-            c = self.mapping(v, path, line, {"id", "title", "columns", "rows"}, {"note"})
+            c = self.mapping(v, path, line, {"id", "title", "columns", "rows"}, {"note", *_ITEM_EXTRAS})
             if c is None:
                 continue
             cid = self.text(c, "id", path, required=True, slug=True)
@@ -545,14 +551,14 @@ class _Validator:
                     title=self.text(c, "title", path, required=True),
                     columns=columns,
                     rows=tuple(rows),
-                    note=self.text(c, "note", path),
                     location=Location(self.name, line),
+                    **self.extras(c, path),
                 )
             )
 
         sequences = []
         for line, v, path in self.items(m, "sequences"):
-            s = self.mapping(v, path, line, {"id", "title", "steps"}, {"note"})
+            s = self.mapping(v, path, line, {"id", "title", "steps"}, {"note", *_ITEM_EXTRAS})
             if s is None:
                 continue
             sid = self.text(s, "id", path, required=True, slug=True)
@@ -576,14 +582,16 @@ class _Validator:
                     id=sid,
                     title=self.text(s, "title", path, required=True),
                     steps=tuple(steps),
-                    note=self.text(s, "note", path),
                     location=Location(self.name, line),
+                    **self.extras(s, path),
                 )
             )
 
         facts = []
         for line, v, path in self.items(m, "facts"):
-            f = self.mapping(v, path, line, {"id", "prompt", "answer"}, {"accept", "explanation", "cloze"})
+            f = self.mapping(
+                v, path, line, {"id", "prompt", "answer"}, {"accept", "explanation", "cloze", "note", *_ITEM_EXTRAS}
+            )
             if f is None:
                 continue
             fid = self.text(f, "id", path, required=True, slug=True)
@@ -604,6 +612,7 @@ class _Validator:
                     explanation=self.text(f, "explanation", path),
                     cloze=cloze,
                     location=Location(self.name, line),
+                    **self.extras(f, path),
                 )
             )
 
@@ -633,7 +642,57 @@ class _Validator:
             related=related,
             aliases=self.texts(m, "aliases", ""),
             source=self.name,
+            sources=self.sources(m, ""),
         )
+
+    def extras(self, m: _LineDict, path: str) -> dict[str, Any]:
+        """The optional keys every item may carry: note, sources and lint-ignore."""
+        return {
+            "note": self.text(m, "note", path),
+            "sources": self.sources(m, path),
+            "lint_ignore": self.lint_ignores(m, path),
+        }
+
+    def nested_items(self, m: _LineDict, key: str, path: str) -> list[tuple[int, _LineDict | None, str]]:
+        """`items` for a list under an item, with the item's path in the key of every problem."""
+        value = m.get(key)
+        if value is not None and not isinstance(value, _LineList):
+            where = f"{path}.{key}" if path else key
+            self.error(m.key_lines.get(key, m.line), where, f"expected a list, found {_kind(value)}")
+            return []
+        return [(line, v, f"{path}.{p}" if path else p) for line, v, p in self.items(m, key)]
+
+    def sources(self, m: _LineDict, path: str) -> tuple[Source, ...]:
+        """`sources: [{url, checked: YYYY-MM}]`: where a statement was checked against documentation, and when."""
+        out = []
+        for line, v, ipath in self.nested_items(m, "sources", path):
+            s = self.mapping(v, ipath, line, {"url", "checked"}, set())
+            if s is None:
+                continue
+            url = self.text(s, "url", ipath, required=True)
+            checked = self.text(s, "checked", ipath, required=True)
+            if url and not url.startswith(("https://", "http://")):
+                self.error(s.key_lines.get("url", line), f"{ipath}.url", f"{url!r} is not an http(s) address")
+            if checked and not _CHECKED.match(checked):
+                self.error(s.key_lines.get("checked", line), f"{ipath}.checked", f"{checked!r} is not a YYYY-MM month")
+            out.append(Source(url, checked))
+        return tuple(out)
+
+    def lint_ignores(self, m: _LineDict, path: str) -> tuple[LintIgnore, ...]:
+        """`lint-ignore: [{code: SS105, reason: ...}]`: a lint the item breaks on purpose, and why."""
+        out = []
+        for line, v, ipath in self.nested_items(m, "lint-ignore", path):
+            li = self.mapping(v, ipath, line, {"code", "reason"}, set())
+            if li is None:
+                continue
+            code = self.text(li, "code", ipath, required=True)
+            reason = self.text(li, "reason", ipath, required=True)
+            if code and not _LINT_CODE.match(code):
+                self.error(
+                    li.key_lines.get("code", line), f"{ipath}.code", f"{code!r} is not a lint code (SS and 3 digits)"
+                )
+            out.append(LintIgnore(code, reason))
+        return tuple(out)
 
 
 def _n(count: int, noun: str) -> str:
@@ -680,6 +739,7 @@ def topic_to_dict(topic: Topic) -> dict[str, Any]:
         "facts": [
             [f.id, f.prompt, f.answer, list(f.accept), f.explanation, f.cloze, loc(f.location)] for f in topic.facts
         ],
+        "extras": _extras_to_dict(topic),
     }
 
 
@@ -687,7 +747,7 @@ def topic_from_dict(d: dict[str, Any]) -> Topic:
     def loc(x: list[Any] | None) -> Location | None:
         return Location(x[0], x[1]) if x else None
 
-    return Topic(
+    topic = Topic(
         id=d["id"],
         title=d["title"],
         summary=d["summary"],
@@ -705,6 +765,44 @@ def topic_from_dict(d: dict[str, Any]) -> Topic:
             for i, t, steps, note, lc in d["sequences"]
         ),
         facts=tuple(Fact(i, p, a, tuple(acc), e, c, loc(lc)) for i, p, a, acc, e, c, lc in d["facts"]),
+    )
+    return _extras_from_dict(topic, d["extras"])
+
+
+def _extras_to_dict(topic: Topic) -> dict[str, Any]:
+    """Sources, notes and lint-ignores in the cache, by item id (ids are unique within a topic)."""
+
+    def sources(xs: tuple[Source, ...]) -> list[list[str]]:
+        return [[x.url, x.checked] for x in xs]
+
+    items: dict[str, Any] = {}
+    for item in topic.items:
+        note = item.note if isinstance(item, Concept | Fact) else ""
+        if note or item.sources or item.lint_ignore:
+            items[item.id] = [note, sources(item.sources), [[x.code, x.reason] for x in item.lint_ignore]]
+    return {"sources": sources(topic.sources), "items": items}
+
+
+def _extras_from_dict(topic: Topic, d: dict[str, Any]) -> Topic:
+    def sources(xs: list[list[str]]) -> tuple[Source, ...]:
+        return tuple(Source(url, checked) for url, checked in xs)
+
+    def extend(item: Any) -> Any:
+        if item.id not in d["items"]:
+            return item
+        note, srcs, ignores = d["items"][item.id]
+        more: dict[str, Any] = {"sources": sources(srcs), "lint_ignore": tuple(LintIgnore(c, r) for c, r in ignores)}
+        if isinstance(item, Concept | Fact):
+            more["note"] = note
+        return replace(item, **more)
+
+    return replace(
+        topic,
+        sources=sources(d["sources"]),
+        concepts=tuple(extend(c) for c in topic.concepts),
+        comparisons=tuple(extend(c) for c in topic.comparisons),
+        sequences=tuple(extend(s) for s in topic.sequences),
+        facts=tuple(extend(f) for f in topic.facts),
     )
 
 

@@ -27,6 +27,22 @@ class Image:
 
 
 @dataclass(frozen=True)
+class Source:
+    """Where a statement was checked, and when (YYYY-MM): `check` warns when a topic's newest check is old."""
+
+    url: str
+    checked: str  # "YYYY-MM"
+
+
+@dataclass(frozen=True)
+class LintIgnore:
+    """A lint an item breaks on purpose, with the reason written beside it."""
+
+    code: str  # e.g. "SS105"
+    reason: str
+
+
+@dataclass(frozen=True)
 class Concept:
     id: str
     term: str
@@ -34,6 +50,9 @@ class Concept:
     points: tuple[str, ...] = ()
     aliases: tuple[str, ...] = ()  # other accepted names for the term
     location: Location | None = field(default=None, compare=False)
+    note: str = ""  # e.g. what older material said and what changed
+    sources: tuple[Source, ...] = ()
+    lint_ignore: tuple[LintIgnore, ...] = ()
 
 
 @dataclass(frozen=True)
@@ -45,6 +64,9 @@ class Fact:
     explanation: str = ""  # one or two sentences shown after answering
     cloze: str = ""  # a sentence with the answer in {{double braces}}, or ""
     location: Location | None = field(default=None, compare=False)
+    note: str = ""  # e.g. what older material said and what changed
+    sources: tuple[Source, ...] = ()
+    lint_ignore: tuple[LintIgnore, ...] = ()
 
 
 @dataclass(frozen=True)
@@ -62,6 +84,8 @@ class Comparison:
     rows: tuple[Row, ...]
     note: str = ""
     location: Location | None = field(default=None, compare=False)
+    sources: tuple[Source, ...] = ()
+    lint_ignore: tuple[LintIgnore, ...] = ()
 
 
 @dataclass(frozen=True)
@@ -77,6 +101,8 @@ class Sequence:
     steps: tuple[Step, ...]
     note: str = ""
     location: Location | None = field(default=None, compare=False)
+    sources: tuple[Source, ...] = ()
+    lint_ignore: tuple[LintIgnore, ...] = ()
 
 
 Item = Concept | Fact | Comparison | Sequence
@@ -95,6 +121,7 @@ class Topic:
     related: tuple[str, ...] = ()  # ids of topics whose terms make good distractors
     aliases: tuple[str, ...] = ()  # other names a learner may type for the topic ("xray", "sar")
     source: str = ""  # the YAML file this came from
+    sources: tuple[Source, ...] = ()  # where the topic as a whole was checked
 
     @property
     def items(self) -> tuple[Item, ...]:

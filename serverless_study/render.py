@@ -81,6 +81,8 @@ def _concept(c: Concept) -> RenderableType:
         body.append(_hanging([(Text("•"), Text(p)) for p in c.points]))
     if c.aliases:
         body.append(Text("Also called: " + ", ".join(c.aliases), style="dim"))
+    if c.note:
+        body.append(_note(c.note))
     return Group(Text(c.term, style="bold cyan"), Padding(Group(*body), (0, 0, 1, 4)))
 
 
@@ -119,9 +121,15 @@ def _hanging(rows: list[tuple[Text, Text]]) -> Table:
 
 def _fact(f: Fact) -> RenderableType:
     line = Text.assemble(("Q ", "bold yellow"), f.prompt, "\n", ("A ", "bold green"), (f.answer, "bold green"))
-    if not f.explanation:
-        return line
-    return Group(line, Padding(Text(f.explanation, style="dim"), (0, 0, 0, 2)))
+    extra = [Text(f.explanation, style="dim")] if f.explanation else []
+    if f.note:
+        extra.append(_note(f.note))
+    return Group(line, Padding(Group(*extra), (0, 0, 0, 2))) if extra else line
+
+
+def _note(note: str) -> Text:
+    """A content note (e.g. what changed in AWS since older material said otherwise)."""
+    return Text.assemble(("Note: ", "bold italic"), (note, "italic"))
 
 
 def topics_table(topics: Iterable[Topic]) -> Table:

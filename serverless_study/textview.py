@@ -51,9 +51,10 @@ def item_lines(item: Item) -> list[str]:
         lines = [item.term, f"    {item.definition}", *(f"    - {p}" for p in item.points)]
         if item.aliases:
             lines.append(f"    Also called: {', '.join(item.aliases)}")
-        return lines
+        return lines + ([f"    Note: {item.note}"] if item.note else [])
     if isinstance(item, Fact):
-        return [f"Q {item.prompt}", f"A {item.answer}", *([f"  {item.explanation}"] if item.explanation else [])]
+        lines = [f"Q {item.prompt}", f"A {item.answer}", *([f"  {item.explanation}"] if item.explanation else [])]
+        return lines + ([f"  Note: {item.note}"] if item.note else [])
     lines = [item.title]
     if isinstance(item, Comparison):
         for row in item.rows:

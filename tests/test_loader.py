@@ -91,7 +91,7 @@ def test_evil_pack_is_valid_and_kept_verbatim() -> None:
             "broken.yaml",
             [
                 "broken/broken.yaml:3: colour: unknown key (allowed: aliases, comparisons, concepts, facts, id, "
-                "images, related, sequences, summary, title)",
+                "images, related, sequences, sources, summary, title)",
                 "broken/broken.yaml:10: comparisons[0].rows[0].cells: has 1 cell but the table has 2 columns",
                 "broken/broken.yaml:12: facts[0].id: duplicate id 't' (first used on line 5)",
                 "broken/broken.yaml:14: facts[0].answer: must not be empty",

@@ -1,13 +1,21 @@
-"""`check`: validate content files, one line per problem."""
+"""`check`: validate content files, one line per problem, then the content lints as warnings."""
 
 from __future__ import annotations
 
+import json
+from datetime import date
+from enum import Enum
 from pathlib import Path
 from typing import Annotated
 
 import typer
 
-from serverless_study.cli.context import FAILURE, get_env
+from serverless_study.cli.context import FAILURE, errors_handled, get_env
+
+
+class Format(str, Enum):
+    text = "text"
+    json = "json"
 
 
 def check(
@@ -19,17 +27,45 @@ def check(
             help="Folders or files of YAML topics (default: the shipped content and any --content packs).",
         ),
     ] = None,
+    strict: Annotated[bool, typer.Option("--strict", help="Fail (exit 1) on lint warnings too.")] = False,
+    output: Annotated[
+        Format, typer.Option("--format", help="text: file:line lines; json: one object for editors and CI.")
+    ] = Format.text,
+    today: Annotated[
+        str | None,
+        typer.Option("--today", metavar="YYYY-MM-DD", help="The date sources' age is measured from (default: today)."),
+    ] = None,
 ) -> None:
-    """Validate content: YAML syntax, keys, types, ids, answers and table shapes. Exit 1 if anything is wrong."""
+    """Validate content (YAML, keys, types, ids, answers, table shapes) and lint its quiz cards. Exit 1 on errors."""
+    from serverless_study.errors import UsageError
+    from serverless_study.lint import lint_topics
     from serverless_study.loader import load_topics
 
     env = get_env(ctx)
+    day = _parse_day(today) if today is not None else env.clock().date()
+    if day is None:
+        with errors_handled(env):
+            raise UsageError(f"--today: {today!r} is not a date (YYYY-MM-DD)")
     targets = list(dirs) if dirs else env.content_dirs
     result = load_topics(targets, check_images=True)  # no cache: check always parses for real
-    for problem in result.problems:
-        print(problem, file=env.stdout)
+    warnings = lint_topics(result.topics, day)
     items = sum(len(t.items) for t in result.topics)
-    summary = f"{len(result.topics)} topics, {items} items, {len(result.problems)} problems"
-    print(summary, file=env.stderr if result.problems else env.stdout)
-    if result.problems:
+    failed = bool(result.problems) or (strict and bool(warnings))
+    if output is Format.json:
+        errors = [{"file": p.file, "line": p.line, "key": p.key, "message": p.message} for p in result.problems]
+        report = {"topics": len(result.topics), "items": items, "errors": errors}
+        print(json.dumps({**report, "warnings": [w.to_dict() for w in warnings]}, indent=2), file=env.stdout)
+    else:
+        for line in [*result.problems, *warnings]:
+            print(line, file=env.stdout)
+        summary = f"{len(result.topics)} topics, {items} items, {len(result.problems)} problems"
+        print(f"{summary}, {len(warnings)} warnings", file=env.stderr if failed else env.stdout)
+    if failed:
         raise typer.Exit(FAILURE)
+
+
+def _parse_day(text: str) -> date | None:
+    try:
+        return date.fromisoformat(text) if len(text) == 10 else None
+    except ValueError:
+        return None
