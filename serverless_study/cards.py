@@ -118,6 +118,35 @@ def describe(card_id: str, topics: Mapping[str, Topic]) -> str:
     return f"{topic.title}: {name}"
 
 
+def reveals(card: Card, topics: Mapping[str, Topic]) -> tuple[str, str]:
+    """(answer, shown) as comparable keys: what the learner must produce, and the text its question and feedback show.
+
+    A session asks a card only after no earlier card's shown text contained its answer. Answers too generic to be
+    given away by a mention (column names, True/False, orders, whole definitions) are "".
+    """
+    item = item_for(card, topics)
+    if isinstance(item, Fact):
+        answer = item.answer if card.kind is CardKind.TYPED else (_cloze_gap(item) or item.answer)
+        return _key(answer), _key(" ".join((item.prompt, item.cloze, item.answer, *item.accept, item.explanation)))
+    if isinstance(item, Concept):
+        shown = " ".join((item.term, item.definition, *item.points, *item.aliases))
+        return (_key(item.term) if card.kind is CardKind.CHOICE else ""), _key(shown)
+    if isinstance(item, Sequence):
+        texts = [s.text for s in item.steps]
+        part = _part(card)
+        answer = texts[int(part)] if card.kind is CardKind.NEXT and part.isdigit() and int(part) < len(texts) else ""
+        return _key(answer), _key(" ".join((*texts, *(s.detail for s in item.steps))))
+    if isinstance(item, Comparison):
+        row, _col = _locate_cell(item, _part(card))
+        return "", _key(" ".join(row.cells if row else ()))
+    return "", ""
+
+
+def _cloze_gap(fact: Fact) -> str:
+    m = _CLOZE_GAP.search(fact.cloze)
+    return m.group(1).strip() if m else ""
+
+
 # --- generation ---------------------------------------------------------------
 
 

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import collections
 import heapq
 import itertools
 import random
@@ -10,7 +11,7 @@ from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 
 from serverless_study.answers import Verdict, check_answer
-from serverless_study.cards import item_for, make_question
+from serverless_study.cards import item_for, make_question, reveals
 from serverless_study.errors import UsageError
 from serverless_study.model import Card, CardKind, CardState, Grade, Item, Phase, Question, Review, Topic
 from serverless_study.scheduler import Scheduler, is_leech_lapse
@@ -136,7 +137,7 @@ class Session:
         for state in queue.learning:
             session._learn(state)
         session.states.update((s.card_id, s) for s in queue.reviews)
-        session.main = queue.main
+        session.main = interleave(queue.main, chosen, topics)
         session.new_total = sum(1 for cid in queue.main if cid not in session.states)
         return session
 
@@ -342,11 +343,12 @@ def build_queue(
     started = store.started_ids() if new_room else set()
     queued = {s.card_id for s in reviews}
     new: list[str] = []
-    # Content order: topics and items as written; with --topic, the chosen topics take turns.
-    for card in by_id.values() if topic_ids is None else _round_robin(by_id.values()):
+    # Topics take turns (in content order), and within a topic its kinds of item do.
+    unstarted = (c for c in by_id.values() if c.id not in started and c.id not in queued) if new_room else ()
+    for card in _round_robin(unstarted):
         if len(new) >= new_room:
             break
-        if card.id not in started and card.id not in queued and fresh(card.id):
+        if fresh(card.id):
             new.append(card.id)
 
     review_ids = [s.card_id for s in reviews]
@@ -354,13 +356,69 @@ def build_queue(
     return Queue(_spread(review_ids, new), learning, reviews)
 
 
+_ITEM_GROUP = {  # the kind of content item a card comes from: new cards take turns by it within a topic
+    CardKind.CHOICE: 0,
+    CardKind.RECALL: 0,
+    CardKind.COLUMN: 1,
+    CardKind.TRUE_FALSE: 1,
+    CardKind.NEXT: 2,
+    CardKind.ORDER: 2,
+    CardKind.TYPED: 3,
+    CardKind.CLOZE: 3,
+}
+MAX_RUN = 3  # at most this many questions of one kind in a row, when the session has others to offer
+
+
 def _round_robin(cards: Iterable[Card]) -> Iterator[Card]:
-    """Cards taking turns by topic (topics in content order, each topic's cards in content order)."""
-    by_topic: dict[str, list[Card]] = {}
+    """Cards taking turns by topic (topics in content order), and within a topic by item kind.
+
+    Each topic starts its turns at a different kind (the n-th topic at kind n), so a day's first new cards are not
+    all the first concept of every topic.
+    """
+    by_topic: dict[str, list[list[Card]]] = {}
     for card in cards:
-        by_topic.setdefault(card.topic_id, []).append(card)
-    for turn in itertools.zip_longest(*by_topic.values()):
+        by_topic.setdefault(card.topic_id, [[], [], [], []])[_ITEM_GROUP[card.kind]].append(card)
+
+    def turns(n: int, groups: list[list[Card]]) -> Iterator[Card]:
+        rotated = groups[n % 4 :] + groups[: n % 4]
+        return (c for turn in itertools.zip_longest(*rotated) for c in turn if c is not None)
+
+    per_topic = [turns(n, groups) for n, groups in enumerate(by_topic.values())]
+    for turn in itertools.zip_longest(*per_topic):
         yield from (c for c in turn if c is not None)
+
+
+def interleave(card_ids: list[str], cards: Mapping[str, Card], topics: Mapping[str, Topic]) -> list[str]:
+    """The session's order: as given, except that no card comes after one whose text gives its answer away, and
+    no kind comes more than MAX_RUN times in a row when something else can come instead.
+
+    Greedy: at each place, the first remaining card that gives nothing away that is still to come (preferring a
+    change of kind once a run is MAX_RUN long); cycles and single-kind sessions fall back to the given order.
+    """
+    texts = {cid: reveals(cards[cid], topics) for cid in card_ids}
+    gives: dict[str, set[str]] = {cid: set() for cid in card_ids}  # cid -> ids whose answer its text shows
+    answers = [(cid, answer) for cid, (answer, _shown) in texts.items() if len(answer) >= 3]
+    for cid, (_answer, shown) in texts.items():
+        for other, answer in answers:
+            if other != cid and f" {answer} " in f" {shown} ":
+                gives[cid].add(other)
+    remaining, left, out, run = list(card_ids), set(card_ids), list[str](), 0
+    kinds_left = collections.Counter(cards[cid].kind for cid in card_ids)
+    while remaining:
+        last = cards[out[-1]].kind if out else None
+        vary = run >= MAX_RUN and len(kinds_left) > (1 if last in kinds_left else 0)
+        pick = next(
+            (c for c in remaining if not gives[c] & left and not (vary and cards[c].kind is last)),
+            next((c for c in remaining if not gives[c] & left), remaining[0]),
+        )
+        run = run + 1 if cards[pick].kind is last else 1
+        out.append(pick)
+        remaining.remove(pick)
+        left.discard(pick)
+        kinds_left[cards[pick].kind] -= 1
+        if not kinds_left[cards[pick].kind]:
+            del kinds_left[cards[pick].kind]
+    return out
 
 
 @dataclass(frozen=True)

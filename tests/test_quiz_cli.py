@@ -32,8 +32,9 @@ def reviews(data_dir: Path) -> list[tuple[str, Grade, str]]:
 
 
 def test_a_whole_plain_session(runner: CliRunner, data_dir: Path) -> None:
-    # Two new cards; each answered right with Enter (= Good) twice: once new, once at its 10-minute step.
-    text = "AWS X-Ray\n\nSegment\n\nAWS X-Ray\n\nSegment\n\n"
+    # Two new cards (a concept's and a fact's: kinds take turns); each answered right with Enter (= Good) twice:
+    # once new, once at its 10-minute step.
+    text = "AWS X-Ray\n\nUDP port 2000\n\nAWS X-Ray\n\nudp 2000\n\n"
     result = quiz(runner, data_dir, text, "--topic", "tracing", "--new", "2")
     assert result.exit_code == 0, result.output
     out = result.output
@@ -49,9 +50,9 @@ def test_a_whole_plain_session(runner: CliRunner, data_dir: Path) -> None:
     assert "\x1b" not in out  # no colour or cursor codes when piped
     assert [(cid, g) for cid, g, _ in reviews(data_dir)] == [
         ("tracing/x-ray/choice", Grade.GOOD),
-        ("tracing/segment/choice", Grade.GOOD),
+        ("tracing/daemon-port/typed", Grade.GOOD),
         ("tracing/x-ray/choice", Grade.GOOD),
-        ("tracing/segment/choice", Grade.GOOD),
+        ("tracing/daemon-port/typed", Grade.GOOD),
     ]
     with Store.open(data_dir / DB_NAME) as store:
         assert store.state("tracing/x-ray/choice").phase is Phase.REVIEW  # type: ignore[union-attr]
@@ -72,19 +73,19 @@ def test_wrong_answers_show_the_answer_and_need_no_rating(runner: CliRunner, dat
 
 
 def test_ratings_hard_and_easy(runner: CliRunner, data_dir: Path) -> None:
-    result = quiz(runner, data_dir, "AWS X-Ray\nh\nSegment\ne\nq\n", "--topic", "tracing")
+    result = quiz(runner, data_dir, "AWS X-Ray\nh\nUDP port 2000\ne\nq\n", "--topic", "tracing")
     assert result.exit_code == 0
     assert [g for _, g, _ in reviews(data_dir)] == [Grade.HARD, Grade.EASY]
 
 
 def test_typed_answers(runner: CliRunner, data_dir: Path) -> None:
-    # New cards come in content order: the three concepts, then the two typed facts.
-    text = "AWS X-Ray\n\nSegment\n\nSubsegment\n\nudp port 2000\n\nx-amzn-trace-id\n\nq\n"
+    # New cards take turns by kind of item: a concept, a fact, a concept, a fact, a concept.
+    text = "AWS X-Ray\n\nudp port 2000\n\nSegment\n\nx-amzn-trace-id\n\nq\n"
     result = quiz(runner, data_dir, text, "--topic", "tracing")
     assert result.exit_code == 0, result.output
     assert "On which port does the X-Ray daemon listen?" in result.output
     assert "Your answer (Enter if you don't know) (u to undo, q to quit): " in result.output
-    assert [(a, g) for _, g, a in reviews(data_dir)][3:] == [
+    assert [(a, g) for _, g, a in reviews(data_dir)][1::2] == [
         ("udp port 2000", Grade.GOOD),
         ("x-amzn-trace-id", Grade.GOOD),
     ]
@@ -94,10 +95,11 @@ def test_an_empty_line_after_a_miss_only_continues(runner: CliRunner, data_dir: 
     result = quiz(runner, data_dir, "Segment\n\n\nq\n", "--topic", "tracing")
     assert result.exit_code == 0
     # The first Enter only continued; the second answered the next question (an empty answer: "don't know").
-    assert [(cid, g) for cid, g, _ in reviews(data_dir)] == [
-        ("tracing/x-ray/choice", Grade.AGAIN),
+    assert reviews(data_dir) == [
+        ("tracing/x-ray/choice", Grade.AGAIN, "Segment"),
+        ("tracing/daemon-port/typed", Grade.AGAIN, ""),
     ]
-    assert "Please type a number from 1 to 4" in result.output
+    assert result.output.count("Next (Enter = Continue, u undo, q quit): ") == 2
 
 
 def test_u_after_a_verdict_takes_that_answer_back(runner: CliRunner, data_dir: Path) -> None:
