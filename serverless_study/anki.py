@@ -2,21 +2,20 @@
 
 from __future__ import annotations
 
-import contextlib
 import csv
 import hashlib
 import html
 import io
-import os
 import re
 from collections.abc import Iterable
 from dataclasses import dataclass
 from pathlib import Path
 
+from serverless_study.defaults import DEFAULT_DECK
 from serverless_study.errors import ExportError, UsageError
-from serverless_study.model import Comparison, Concept, Fact, Image, Sequence, Topic
+from serverless_study.fsutil import remove_quietly, replace, write_temp
+from serverless_study.model import CLOZE_GAP, Comparison, Concept, Fact, Image, Sequence, Topic
 
-DEFAULT_DECK = "Serverless Study"
 BASIC, CLOZE = "Basic", "Cloze"  # stock note types; Anki matches them by name
 CLOZE_PART = "cloze"  # the last part of a cloze note's key: a fact that gains a cloze becomes another note
 COLUMNS = ("guid", "notetype", "deck", "Front / Text", "Back / Back Extra", "tags")
@@ -31,7 +30,6 @@ HEADER_LINES = (
     "#tags column:6",
 )
 TAG_ROOT = "serverless-study"
-_GAP = re.compile(r"\{\{(.*?)\}\}")
 
 
 @dataclass(frozen=True)
@@ -209,7 +207,7 @@ def cloze_text(cloze: str) -> str:
         # '::' inside a gap would start an Anki hint; an entity keeps the colons literal.
         return "{{c1::" + m.group(1).replace(":", "&#58;") + "}}"
 
-    return _GAP.sub(gap, text(cloze), count=1)
+    return CLOZE_GAP.sub(gap, text(cloze), count=1)
 
 
 # --- pieces of HTML ---------------------------------------------------------------
@@ -307,7 +305,7 @@ def write_export(export: AnkiExport, path: Path) -> list[Path]:
         written = [_copy_media(m, folder) for m in export.media]
         _replace(tmp, path)
     except BaseException:
-        _remove(tmp)  # an interrupted or failed export leaves no half-written file
+        remove_quietly(tmp)  # an interrupted or failed export leaves no half-written file
         raise
     return written
 
@@ -346,37 +344,15 @@ def read_media(m: Media) -> bytes:
 
 
 def _write_new(folder: Path, name: str, data: bytes) -> Path:
-    """A new hidden temporary file in `folder`, holding `data`; permissions follow the umask."""
-    for attempt in range(100):
-        tmp = folder / f".{name}.{os.getpid()}-{attempt}.tmp"
-        try:
-            fd = os.open(tmp, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o666)
-        except FileExistsError:
-            continue
-        except OSError as exc:
-            raise ExportError(f"cannot write {folder / name}: {exc.strerror or exc}") from None
-        try:
-            with os.fdopen(fd, "wb") as fh:
-                fh.write(data)
-        except BaseException as exc:
-            _remove(tmp)
-            if isinstance(exc, OSError):
-                raise ExportError(f"cannot write {folder / name}: {exc.strerror or exc}") from None
-            raise
-        return tmp
-    raise ExportError(f"cannot create a temporary file in {folder}")
+    """A new hidden temporary file in `folder`, holding `data`."""
+    try:
+        return write_temp(folder / name, data)
+    except OSError as exc:
+        raise ExportError(f"cannot write {folder / name}: {exc.strerror or exc}") from None
 
 
 def _replace(tmp: Path, dest: Path) -> None:
     try:
-        os.replace(tmp, dest)
-    except BaseException as exc:
-        _remove(tmp)
-        if isinstance(exc, OSError):
-            raise ExportError(f"cannot write {dest}: {exc.strerror or exc}") from None
-        raise
-
-
-def _remove(path: Path) -> None:
-    with contextlib.suppress(OSError):
-        os.unlink(path)
+        replace(tmp, dest)
+    except OSError as exc:
+        raise ExportError(f"cannot write {dest}: {exc.strerror or exc}") from None

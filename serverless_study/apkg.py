@@ -17,10 +17,8 @@ from typing import Any
 import genanki
 
 from serverless_study.anki import (
-    DEFAULT_DECK,
     Media,
     NoteText,
-    _remove,
     _replace,
     _write_new,
     check_media,
@@ -37,7 +35,9 @@ from serverless_study.anki import (
     source_html,
     text,
 )
+from serverless_study.defaults import DEFAULT_DECK
 from serverless_study.errors import ExportError, UsageError
+from serverless_study.fsutil import remove_quietly
 from serverless_study.model import Fact, Topic
 
 # Generated once with random.randrange(1 << 30, 1 << 31) and kept: Anki knows a note type by its id, so a
@@ -397,7 +397,7 @@ def write_package(package: Package, path: Path, ledger_path: Path, now: datetime
             _save_ledger(stamps.ledger, ledger_path)
         _replace(tmp, path)
     except BaseException:
-        _remove(tmp)
+        remove_quietly(tmp)
         raise
     return Written(len(package.notes), len(package.topic_decks), len(package.media), stamps.changed)
 

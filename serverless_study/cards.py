@@ -9,6 +9,7 @@ import re
 from collections.abc import Callable, Iterable, Iterator, Mapping
 
 from serverless_study.model import (
+    CLOZE_GAP,
     Card,
     CardKind,
     Comparison,
@@ -23,7 +24,6 @@ from serverless_study.model import (
 
 GAP = "_____"
 MAX_CHOICES = 4
-_CLOZE_GAP = re.compile(r"\{\{(.*?)\}\}")
 _NOT_SLUG = re.compile(r"[^a-z0-9]+")
 _WORDS = re.compile(r"[^\W_]+")
 _MAX_ORDER_ALTERNATIVES = 24
@@ -53,7 +53,7 @@ def make_question(card: Card, topics: Mapping[str, Topic], rng: random.Random) -
     if item is None:
         raise KeyError(f"card {card.id!r} has no content any more")
     topic = topics[card.topic_id]
-    part = _part(card)
+    part = card_part(card)
     if isinstance(item, Fact):
         return _fact_question(card, item)
     if isinstance(item, Concept):
@@ -80,7 +80,7 @@ def item_for(card: Card, topics: Mapping[str, Topic]) -> Item | None:
     if not isinstance(item, _ITEM_TYPE[card.kind]):
         return None
     # The item may remain while the card's own part (cloze, cell, row, step) has gone: then the card has too.
-    part = _part(card)
+    part = card_part(card)
     if isinstance(item, Fact):
         ok = card.kind is CardKind.TYPED or _cloze_ok(item)
     elif isinstance(item, Comparison):
@@ -133,17 +133,17 @@ def reveals(card: Card, topics: Mapping[str, Topic]) -> tuple[str, str]:
         return (_key(item.term) if card.kind is CardKind.CHOICE else ""), _key(shown)
     if isinstance(item, Sequence):
         texts = [s.text for s in item.steps]
-        part = _part(card)
+        part = card_part(card)
         answer = texts[int(part)] if card.kind is CardKind.NEXT and part.isdigit() and int(part) < len(texts) else ""
         return _key(answer), _key(" ".join((*texts, *(s.detail for s in item.steps))))
     if isinstance(item, Comparison):
-        row, _col = _locate_cell(item, _part(card))
+        row, _col = _locate_cell(item, card_part(card))
         return "", _key(" ".join(row.cells if row else ()))
     return "", ""
 
 
 def _cloze_gap(fact: Fact) -> str:
-    m = _CLOZE_GAP.search(fact.cloze)
+    m = CLOZE_GAP.search(fact.cloze)
     return m.group(1).strip() if m else ""
 
 
@@ -211,7 +211,7 @@ def _column_slugs(columns: tuple[str, ...]) -> list[str]:
 
 
 def _cloze_ok(fact: Fact) -> bool:
-    return _CLOZE_GAP.search(fact.cloze) is not None
+    return CLOZE_GAP.search(fact.cloze) is not None
 
 
 # The predicates below take the `_key`s of a row's cells or a sequence's steps, computed once per row or sequence.
@@ -241,7 +241,8 @@ def _next_ok(keys: list[str], i: int) -> bool:
     return keys.count(keys[i]) == 1 and _order_ok(keys)
 
 
-def _part(card: Card) -> str:
+def card_part(card: Card) -> str:
+    """What follows "topic/item/kind/" in a card id: a table cell "row.column", a row, a step number, or ""."""
     prefix = f"{card.topic_id}/{card.item_id}/{card.kind.value}/"
     return card.id[len(prefix) :] if card.id.startswith(prefix) else ""
 
@@ -259,10 +260,10 @@ def _locate_cell(cmp: Comparison, part: str) -> tuple[Row | None, int | None]:
 
 def _fact_question(card: Card, fact: Fact) -> Question:
     if card.kind is CardKind.CLOZE:
-        m = _CLOZE_GAP.search(fact.cloze)
+        m = CLOZE_GAP.search(fact.cloze)
         assert m is not None  # item_for checked it
         gap = m.group(1).strip()
-        prompt = _CLOZE_GAP.sub(GAP, fact.cloze, count=1)
+        prompt = CLOZE_GAP.sub(GAP, fact.cloze, count=1)
         accept = _unique((fact.answer, *fact.accept), exclude=(gap,))
         return Question(card.id, card.kind, prompt, answer=gap, accept=accept, explanation=_noted(fact))
     return Question(card.id, card.kind, fact.prompt, answer=fact.answer, accept=fact.accept, explanation=_noted(fact))

@@ -12,7 +12,9 @@ from pathlib import Path
 from typing import Any
 
 from serverless_study.errors import ContentError, UsageError
+from serverless_study.fsutil import atomic_write
 from serverless_study.model import (
+    CLOZE_GAP,
     Comparison,
     Concept,
     Fact,
@@ -27,9 +29,11 @@ from serverless_study.model import (
 )
 
 MAX_FILE_BYTES = 5 * 1024 * 1024
-SCHEMA_VERSION = 3  # bump when the model changes so old caches are ignored
+SCHEMA_VERSION = 2  # the cache file's own layout; changes to the model and the rules are caught by code_fingerprint
+# Modules whose source decides what a cached topic holds: the model, and the parsing and validation rules (this module
+# and every package module it imports; a test keeps the list complete). Editing any of them invalidates the cache.
+FINGERPRINTED = ("model", "errors", "fsutil", "loader")
 _SLUG = re.compile(r"^[a-z0-9][a-z0-9_-]*$")
-_CLOZE_GAP = re.compile(r"\{\{(.*?)\}\}")
 _CHECKED = re.compile(r"^\d{4}-(0[1-9]|1[0-2])$")
 _LINT_CODE = re.compile(r"^SS\d{3}$")
 _ITEM_EXTRAS = frozenset(("sources", "lint-ignore"))  # optional on every item; concepts and facts also take note
@@ -60,10 +64,12 @@ def load_topics(dirs: list[Path], cache_file: Path | None = None, check_images: 
     """Load every topic under `dirs`; files with problems are skipped and reported, the rest load.
 
     With `cache_file`, topics of files whose path, size and mtime are unchanged come from a JSON cache
-    instead of being parsed again; a damaged or stale cache is ignored and rewritten.
+    instead of being parsed again; a damaged or stale cache, or one written by other code (see `code_fingerprint`),
+    is ignored and rewritten.
     """
     result = LoadResult(problems=missing_dirs(dirs))
-    cache = _read_cache(cache_file) if cache_file else {}
+    code = code_fingerprint() if cache_file else None  # None: no cache
+    cache = _read_cache(cache_file, code) if cache_file and code else {}
     new_cache: dict[str, Any] = {}
     files = content_files(dirs)
     stamps: dict[Path, list[int]] = {}
@@ -115,8 +121,8 @@ def load_topics(dirs: list[Path], cache_file: Path | None = None, check_images: 
             for img in topic.images:
                 if not img.path.is_file():
                     result.problems.append(ContentError(topic.source, f"image not found: {img.src}", 0, "images"))
-    if cache_file is not None and (todo or new_cache.keys() != cache.keys()):
-        _write_cache(cache_file, new_cache)
+    if cache_file is not None and code and (todo or new_cache.keys() != cache.keys()):
+        _write_cache(cache_file, new_cache, code)
     return result
 
 
@@ -598,7 +604,7 @@ class _Validator:
             claim(fid, f.key_lines.get("id", line), path)
             cloze = self.text(f, "cloze", path)
             if cloze:
-                gaps = _CLOZE_GAP.findall(cloze)
+                gaps = CLOZE_GAP.findall(cloze)
                 if len(gaps) != 1 or not gaps[0].strip():
                     self.error(
                         f.key_lines.get("cloze", line), f"{path}.cloze", "must contain exactly one non-empty {{gap}}"
@@ -806,23 +812,36 @@ def _extras_from_dict(topic: Topic, d: dict[str, Any]) -> Topic:
     )
 
 
-def _read_cache(path: Path) -> dict[str, Any]:
+def code_fingerprint(package: Path = Path(__file__).parent) -> str | None:
+    """A hash of the source of the FINGERPRINTED modules, kept in the cache; None (cache unused) if one is unreadable.
+
+    Read only when the cache is consulted; ~40 kB hashed with the interpreter's own source hash (no hashlib import).
+    """
+    from importlib.util import source_hash
+
+    try:
+        sources = [(package / f"{name}.py").read_bytes() for name in FINGERPRINTED]
+    except OSError:
+        return None
+    digest = source_hash(b"\0".join(sources)).hex()
+    return f"{SCHEMA_VERSION}-{digest}"
+
+
+def _read_cache(path: Path, code: str) -> dict[str, Any]:
     try:
         data = json.loads(path.read_text(encoding="utf-8"))
     except (OSError, ValueError):
         return {}
-    if not isinstance(data, dict) or data.get("schema") != SCHEMA_VERSION or not isinstance(data.get("files"), dict):
+    if not isinstance(data, dict) or data.get("code") != code or not isinstance(data.get("files"), dict):
         return {}
     files: dict[str, Any] = data["files"]
     return files
 
 
-def _write_cache(path: Path, files: dict[str, Any]) -> None:
+def _write_cache(path: Path, files: dict[str, Any], code: str) -> None:
     # The cache is an optimisation: failing to write it must never fail the command.
     try:
         path.parent.mkdir(parents=True, exist_ok=True)
-        tmp = path.with_name(f"{path.name}.{os.getpid()}.tmp")
-        tmp.write_text(json.dumps({"schema": SCHEMA_VERSION, "files": files}, separators=(",", ":")), encoding="utf-8")
-        os.replace(tmp, path)
+        atomic_write(path, json.dumps({"code": code, "files": files}, separators=(",", ":")).encode())
     except OSError:
         pass

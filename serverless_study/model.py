@@ -3,8 +3,9 @@
 from __future__ import annotations
 
 import enum
+import re
 from dataclasses import dataclass, field
-from datetime import datetime
+from datetime import UTC, datetime
 from pathlib import Path
 from typing import NamedTuple
 
@@ -53,6 +54,9 @@ class Concept:
     note: str = ""  # e.g. what older material said and what changed
     sources: tuple[Source, ...] = ()
     lint_ignore: tuple[LintIgnore, ...] = ()
+
+
+CLOZE_GAP = re.compile(r"\{\{(.*?)\}\}")  # the gap of a cloze sentence: "listens on {{UDP port 2000}}"
 
 
 @dataclass(frozen=True)
@@ -136,12 +140,14 @@ class Topic:
         }
 
 
-def item_kind(item: Item) -> str:
-    """The item's kind as a lower-case word: concept, comparison, sequence or fact."""
-    return type(item).__name__.lower()
-
-
 # --- quiz -----------------------------------------------------------------
+
+
+def utc(moment: datetime) -> datetime:
+    """`moment` with tzinfo exactly `timezone.utc` (fsrs refuses other UTC zones); naive times are a bug."""
+    if moment.tzinfo is None:
+        raise ValueError("times must be timezone-aware")
+    return moment.astimezone(UTC)
 
 
 class CardKind(str, enum.Enum):

@@ -5,16 +5,16 @@ from __future__ import annotations
 import contextlib
 import random
 from collections.abc import Iterator
-from datetime import UTC, datetime, timedelta
+from datetime import datetime, timedelta
 from typing import TYPE_CHECKING, Any
 
+from serverless_study.defaults import DEFAULT_RETENTION
 from serverless_study.errors import UsageError
-from serverless_study.model import CardState, Grade, Phase
+from serverless_study.model import CardState, Grade, Phase, utc
 
 if TYPE_CHECKING:
     import fsrs
 
-DEFAULT_RETENTION = 0.9
 MIN_RETENTION, MAX_RETENTION = 0.7, 0.99
 LEARNING_STEPS = (timedelta(minutes=1), timedelta(minutes=10))
 RELEARNING_STEPS = (timedelta(minutes=10),)
@@ -22,13 +22,6 @@ LEECH_LAPSES = 8  # Anki's default threshold; flagged again every half threshold
 
 _PHASE_OF = {1: Phase.LEARNING, 2: Phase.REVIEW, 3: Phase.RELEARNING}
 _STATE_OF = {phase: value for value, phase in _PHASE_OF.items()}
-
-
-def utc(moment: datetime) -> datetime:
-    """`moment` with tzinfo exactly `timezone.utc` (fsrs refuses other UTC zones); naive times are a bug."""
-    if moment.tzinfo is None:
-        raise ValueError("times must be timezone-aware")
-    return moment.astimezone(UTC)
 
 
 def is_leech_lapse(before: CardState | None, after: CardState) -> bool:

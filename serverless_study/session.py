@@ -11,14 +11,13 @@ from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 
 from serverless_study.answers import Verdict, check_answer
-from serverless_study.cards import item_for, make_question, reveals
+from serverless_study.cards import card_part, item_for, make_question, reveals
+from serverless_study.defaults import NEW_PER_DAY, REVIEWS_PER_DAY
 from serverless_study.errors import UsageError
 from serverless_study.model import Card, CardKind, CardState, Grade, Item, Phase, Question, Review, Topic
 from serverless_study.scheduler import Scheduler, is_leech_lapse
 from serverless_study.store import NEW, Store
 
-NEW_PER_DAY = 20
-REVIEWS_PER_DAY = 200
 LEARN_AHEAD = timedelta(minutes=20)  # as Anki: show a learning card early rather than make the learner wait
 
 
@@ -59,10 +58,6 @@ class Progress:
     learning: int
     review: int
     new_total: int = 0  # new cards this session set out to introduce: a fixed denominator for "12 of 20 new"
-
-    @property
-    def remaining(self) -> int:
-        return self.new + self.learning + self.review
 
 
 @dataclass
@@ -456,9 +451,7 @@ def _sibling_key(card: Card) -> str:
     """Cards that give each other away share a key: a concept's, fact's or sequence's cards; a table row's cards."""
     if card.kind not in (CardKind.COLUMN, CardKind.TRUE_FALSE):
         return f"{card.topic_id}/{card.item_id}"
-    prefix = f"{card.topic_id}/{card.item_id}/{card.kind.value}/"
-    part = card.id[len(prefix) :] if card.id.startswith(prefix) else ""
-    return f"{card.topic_id}/{card.item_id}/{part.split('.')[0]}"
+    return f"{card.topic_id}/{card.item_id}/{card_part(card).split('.')[0]}"
 
 
 def _spread(reviews: list[str], new: list[str]) -> list[str]:

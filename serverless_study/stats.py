@@ -49,6 +49,7 @@ class Stats:
     streak_days: int
     forecast: list[tuple[str, int]] = field(default_factory=list)  # (local date, cards due that day)
     leeches: list[Leech] = field(default_factory=list)
+    changed: list[str] = field(default_factory=list)  # ids of cards whose content was edited since their last review
 
     def to_dict(self) -> dict[str, Any]:
         out = asdict(self)
@@ -125,7 +126,17 @@ def compute(
         streak_days=streak(store, day_start),
         forecast=[((day_start + timedelta(days=k)).date().isoformat(), n) for k, n in enumerate(forecast)],
         leeches=sorted(leeches, key=lambda x: (-x.lapses, x.card_id)),
+        changed=changed_cards(store, by_id.values()),
     )
+
+
+def changed_cards(store: Store, cards: Iterable[Card]) -> list[str]:
+    """Ids of started cards whose content was edited since their latest review, in content order.
+
+    A card last reviewed before hashes were kept (stored hash "") is not listed: there is nothing to compare with.
+    """
+    stored = store.content_hashes()
+    return [c.id for c in cards if stored.get(c.id, "") not in ("", c.content_hash)]
 
 
 def _tally() -> dict[str, Any]:

@@ -13,7 +13,7 @@ from pathlib import Path
 from typing import Any, Self
 
 from serverless_study.errors import StoreError
-from serverless_study.model import CardState, Grade, Phase, Review
+from serverless_study.model import CardState, Grade, Phase, Review, utc
 
 DB_NAME = "reviews.sqlite3"
 BUSY_TIMEOUT_S = 5.0  # a second terminal (stats) waits this long for a writer instead of failing
@@ -82,10 +82,24 @@ MIGRATIONS: dict[int, tuple[str, ...]] = {
         "DROP TABLE card_state",
         "ALTER TABLE card_state_v2 RENAME TO card_state",
         "CREATE INDEX card_state_due ON card_state (due)",
-        "ALTER TABLE review_log ADD COLUMN phase TEXT",
-        "ALTER TABLE review_log ADD COLUMN previous TEXT",
-        "CREATE INDEX IF NOT EXISTS review_log_card ON review_log (card_id)",
-        "CREATE INDEX IF NOT EXISTS review_log_time ON review_log (reviewed_at)",
+        # Rebuilt rather than altered: v1 had no CHECK on the rating, and ALTER TABLE cannot add one.
+        """CREATE TABLE review_log_v2 (
+            id          INTEGER PRIMARY KEY,
+            card_id     TEXT NOT NULL,
+            reviewed_at TEXT NOT NULL,
+            rating      INTEGER NOT NULL CHECK (rating BETWEEN 1 AND 4),
+            answer      TEXT NOT NULL,
+            correct     INTEGER NOT NULL,
+            duration_ms INTEGER NOT NULL,
+            phase       TEXT,
+            previous    TEXT
+        )""",
+        """INSERT INTO review_log_v2 (id, card_id, reviewed_at, rating, answer, correct, duration_ms)
+           SELECT id, card_id, reviewed_at, rating, answer, correct, duration_ms FROM review_log""",
+        "DROP TABLE review_log",
+        "ALTER TABLE review_log_v2 RENAME TO review_log",
+        "CREATE INDEX review_log_card ON review_log (card_id)",
+        "CREATE INDEX review_log_time ON review_log (reviewed_at)",
         _APPEND_ONLY,
     ),
 }
@@ -106,9 +120,7 @@ class LoggedReview:
 
 def iso(moment: datetime) -> str:
     """The stored form of a time: UTC, fixed width, sortable."""
-    if moment.tzinfo is None:
-        raise ValueError("times must be timezone-aware")
-    return moment.astimezone(UTC).isoformat(timespec="microseconds")
+    return utc(moment).isoformat(timespec="microseconds")
 
 
 def parse_time(text: str) -> datetime:
@@ -295,6 +307,11 @@ class Store:
         with self._guard():
             return {r[0] for r in self._conn.execute("SELECT card_id FROM card_state")}
 
+    def content_hashes(self) -> dict[str, str]:
+        """card_id → hash of the content each started card showed at its latest review ("" when not recorded)."""
+        with self._guard():
+            return dict(self._conn.execute("SELECT card_id, content_hash FROM card_state").fetchall())
+
     def schedule_rows(self) -> list[tuple[str, str, str, str, float | None, str | None, int]]:
         """(card_id, topic_id, phase, due, stability, last_review, lapses) of every started card, times as stored.
 
@@ -339,14 +356,6 @@ class Store:
                 cur.close()
         return out
 
-    def count_due(self, until: datetime, *, topics: Collection[str] | None = None) -> int:
-        sql, params = "SELECT count(*) FROM card_state WHERE due <= ?", [iso(until)]
-        if topics is not None:
-            sql += f" AND topic_id IN ({', '.join('?' * len(topics))})"
-            params += list(topics)
-        with self._guard():
-            return int(self._conn.execute(sql, params).fetchone()[0])
-
     def counts_since(self, start: datetime) -> dict[str, int]:
         """Reviews since `start` by the phase the card was in: 'new' counts cards introduced, 'review' reviews."""
         with self._guard():
@@ -388,11 +397,6 @@ class Store:
             sql, params = sql + " WHERE card_id = ?", (card_id,)
         with self._guard():
             return [_logged(r) for r in self._conn.execute(sql + " ORDER BY id", params)]
-
-    def last_review(self) -> LoggedReview | None:
-        with self._guard():
-            row = self._conn.execute(f"SELECT {_LOG_COLUMNS} FROM review_log ORDER BY id DESC LIMIT 1").fetchone()
-        return _logged(row) if row else None
 
     # --- errors ------------------------------------------------------------------
 

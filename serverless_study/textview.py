@@ -216,4 +216,6 @@ def _stats_lines(s: Stats) -> list[str]:
         lines.append(f"Leeches ({len(s.leeches)}): " + ", ".join(f"{x.card_id} ({x.lapses} lapses)" for x in s.leeches))
     else:
         lines.append("Leeches: none.")
+    if s.changed:
+        lines.append(f"Changed since you last reviewed them ({len(s.changed)}): " + ", ".join(s.changed))
     return lines

@@ -14,7 +14,7 @@ from typing import Any
 
 import pytest
 
-from serverless_study import anki
+from serverless_study import anki, fsutil
 from serverless_study.anki import (
     COLUMNS,
     HEADER_LINES,
@@ -238,7 +238,7 @@ def test_an_unwritable_folder_is_a_clear_error(tmp_path: Path, monkeypatch: pyte
     def refuse(path, flags, mode=0o777):  # type: ignore[no-untyped-def]
         raise PermissionError(13, "Permission denied", str(path))
 
-    monkeypatch.setattr(anki.os, "open", refuse)
+    monkeypatch.setattr(fsutil.os, "open", refuse)
     with pytest.raises(ExportError) as info:
         write_export(build_export(fixture_topics()), tmp_path / "a.csv")
     assert str(info.value) == f"cannot write {tmp_path / 'a.csv'}: Permission denied"
@@ -254,7 +254,7 @@ def test_an_interrupted_export_leaves_the_old_file_and_no_temporary_one(
     def interrupted(src, dst):  # type: ignore[no-untyped-def]
         raise KeyboardInterrupt
 
-    monkeypatch.setattr(anki.os, "replace", interrupted)
+    monkeypatch.setattr(fsutil.os, "replace", interrupted)
     with pytest.raises(KeyboardInterrupt):
         write_export(build_export(fixture_topics()), out)
     assert out.read_text() == "old export\n"
@@ -312,6 +312,7 @@ def export_to(topics: list[Topic], path: Path) -> AnkiExport:
     return export
 
 
+@pytest.mark.slow
 def test_real_import_into_a_fresh_collection_then_update(collection: Any, tmp_path: Path) -> None:
     col = collection
     out = tmp_path / "out.csv"
@@ -364,6 +365,7 @@ def test_real_import_into_a_fresh_collection_then_update(collection: Any, tmp_pa
     assert col.get_note(script.id)["Front"].startswith("What would &lt;script&gt;")
 
 
+@pytest.mark.slow
 def test_shipped_content_imports_into_anki_with_every_topics_deck(collection: Any, tmp_path: Path) -> None:
     topics = load_topics([shipped_content_dir()]).topics
     export = build_export(topics)

@@ -15,7 +15,7 @@ from pathlib import Path
 
 import pytest
 
-from serverless_study import anki, apkg
+from serverless_study import apkg, fsutil
 from serverless_study.anki import build_export, note_guid
 from serverless_study.apkg import (
     BASIC,
@@ -382,7 +382,7 @@ def test_an_unwritable_folder_is_a_clear_error(tmp_path: Path, monkeypatch: pyte
     def refuse(path, flags, mode=0o777):  # type: ignore[no-untyped-def]
         raise PermissionError(13, "Permission denied", str(path))
 
-    monkeypatch.setattr(anki.os, "open", refuse)
+    monkeypatch.setattr(fsutil.os, "open", refuse)
     with pytest.raises(ExportError) as info:
         write_package(build_package(fixture_topics()), tmp_path / "a.apkg", tmp_path / "data" / "l.json", T1)
     assert str(info.value) == f"cannot write {tmp_path / 'a.apkg'}: Permission denied"
@@ -391,14 +391,14 @@ def test_an_unwritable_folder_is_a_clear_error(tmp_path: Path, monkeypatch: pyte
 
 def test_an_unwritable_ledger_leaves_no_package(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
     ledger = tmp_path / "data" / "ledger.json"
-    real_replace = anki.os.replace
+    real_replace = fsutil.os.replace
 
     def refuse_ledger(src, dst):  # type: ignore[no-untyped-def]
         if Path(dst) == ledger:
             raise PermissionError(13, "Permission denied", str(dst))
         real_replace(src, dst)
 
-    monkeypatch.setattr(anki.os, "replace", refuse_ledger)
+    monkeypatch.setattr(fsutil.os, "replace", refuse_ledger)
     with pytest.raises(ExportError) as info:
         write_package(build_package(fixture_topics()), tmp_path / "a.apkg", ledger, T1)
     assert str(info.value) == f"cannot write {ledger}: Permission denied"
@@ -420,14 +420,14 @@ def test_an_interrupted_export_keeps_the_old_file_and_the_ledger_is_not_older(
 ) -> None:
     out, ledger = tmp_path / "out.apkg", tmp_path / "l.json"
     out.write_bytes(b"old package")
-    real_replace = anki.os.replace
+    real_replace = fsutil.os.replace
 
     def interrupted(src, dst):  # type: ignore[no-untyped-def]
         if Path(dst) == out:
             raise KeyboardInterrupt
         real_replace(src, dst)
 
-    monkeypatch.setattr(anki.os, "replace", interrupted)
+    monkeypatch.setattr(fsutil.os, "replace", interrupted)
     with pytest.raises(KeyboardInterrupt):
         write_package(build_package(fixture_topics()), out, ledger, T1)
     assert out.read_bytes() == b"old package"

@@ -193,11 +193,33 @@ def test_default_data_dir_is_per_user(monkeypatch: pytest.MonkeyPatch, _isolated
     assert data_dir(None, os.environ) == _isolated_home / ".local" / "share" / "serverless-study"
 
 
-def test_typer_exit_codes_are_named() -> None:
-    from serverless_study.cli.context import FAILURE, INTERRUPTED, OK, USAGE
+@pytest.mark.parametrize(
+    "raised, code, said",
+    [
+        ("usage", 2, "error: --limit must not be negative"),
+        ("store", 1, "error: reviews.sqlite3 is busy"),
+        ("interrupt", 130, "interrupted"),
+    ],
+)
+def test_each_kind_of_failure_exits_with_its_code_and_one_line(
+    tmp_path: Path, raised: str, code: int, said: str
+) -> None:
+    """The shell sees 2 for a usage error, 1 for any other failure, 130 for Ctrl-C, and one line on stderr."""
+    import io
 
-    assert (OK, FAILURE, USAGE, INTERRUPTED) == (0, 1, 2, 130)
-    assert typer.Exit(USAGE).exit_code == 2
+    from serverless_study.cli.context import Env, errors_handled
+    from serverless_study.errors import StoreError, UsageError
+
+    error: BaseException = {
+        "usage": UsageError("--limit must not be negative"),
+        "store": StoreError("reviews.sqlite3 is busy"),
+        "interrupt": KeyboardInterrupt(),
+    }[raised]
+    env = Env(data_dir=tmp_path, stdout=io.StringIO(), stderr=io.StringIO())
+    with pytest.raises(typer.Exit) as info, errors_handled(env):
+        raise error
+    assert info.value.exit_code == code
+    assert env.stderr.getvalue() == said + "\n"  # type: ignore[attr-defined]
 
 
 def test_missing_content_pack_is_a_usage_error(runner: CliRunner, tmp_path: Path) -> None:

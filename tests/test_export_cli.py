@@ -7,9 +7,9 @@ from pathlib import Path
 
 from typer.testing import CliRunner
 
-from serverless_study.anki import DEFAULT_DECK
 from serverless_study.cli import app
 from serverless_study.cli import export as export_cli
+from serverless_study.defaults import DEFAULT_DECK
 
 from .conftest import FIXTURES
 

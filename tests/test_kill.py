@@ -17,7 +17,7 @@ from serverless_study.store import DB_NAME, Store
 
 from .conftest import FIXTURES, REPO
 
-pytestmark = pytest.mark.skipif(sys.platform == "win32", reason="POSIX signals")
+pytestmark = [pytest.mark.skipif(sys.platform == "win32", reason="POSIX signals"), pytest.mark.slow]
 
 
 class Quiz:

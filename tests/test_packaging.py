@@ -7,7 +7,11 @@ import sys
 import zipfile
 from pathlib import Path
 
+import pytest
+
 from .conftest import REPO
+
+pytestmark = pytest.mark.slow  # real interpreters in subprocesses
 
 
 def test_wheel_carries_content_and_runs_from_elsewhere(tmp_path: Path) -> None:

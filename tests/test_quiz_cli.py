@@ -404,19 +404,19 @@ def scripted_shell(data_dir: Path, ratings: list):  # type: ignore[no-untyped-de
 
 def test_ctrl_c_at_the_rating_of_a_right_answer_saves_no_invented_rating(data_dir: Path) -> None:
     shell, store, out = scripted_shell(data_dir, [Grade.EASY, "ctrl-c"])
-    assert shell.run() == 130
-    assert [r.review.grade for r in store.history()] == [Grade.EASY]
-    assert "Session interrupted. 1 answered, 1 correct." in out.getvalue()
-    assert "1 answer not rated, not saved." in out.getvalue()
-    store.close()
+    with store:
+        assert shell.run() == 130
+        assert [r.review.grade for r in store.history()] == [Grade.EASY]
+        assert "Session interrupted. 1 answered, 1 correct." in out.getvalue()
+        assert "1 answer not rated, not saved." in out.getvalue()
 
 
 def test_quitting_at_a_rating_ends_the_session_with_the_answer_unsaved(data_dir: Path) -> None:
     shell, store, out = scripted_shell(data_dir, [None])
-    assert shell.run() == 0
-    assert list(store.history()) == []
-    assert "Session over. 0 answered, 0 correct.\n1 answer not rated, not saved." in out.getvalue()
-    store.close()
+    with store:
+        assert shell.run() == 0
+        assert list(store.history()) == []
+        assert "Session over. 0 answered, 0 correct.\n1 answer not rated, not saved." in out.getvalue()
 
 
 def test_every_view_the_quiz_shows_exists_in_both_forms() -> None:

@@ -10,51 +10,74 @@ import pytest
 
 from serverless_study.loader import load_topics
 from serverless_study.model import Topic
-from serverless_study.paths import shipped_content_dir
 from serverless_study.render import topic_view, topics_table
 from serverless_study.textview import topic_text, topics_text
 
 from .conftest import FIXTURES
 from .golden import assert_golden, render
 
+# Frozen copies of the shipped topics' shapes (wide tables, empty cells, notes, steps, clozes, an image), so that
+# editing content/ never changes a golden.
+RENDER = FIXTURES / "render"
+
 
 @pytest.fixture(scope="module")
-def shipped():  # type: ignore[no-untyped-def]
-    return {t.id: t for t in load_topics([shipped_content_dir()]).topics}
+def topics():  # type: ignore[no-untyped-def]
+    result = load_topics([RENDER], check_images=True)
+    assert result.problems == []
+    return {t.id: t for t in result.topics}
+
+
+# The shipped topics' ids and titles when this golden was made: long titles and one long id are the point.
+SHIPPED_TITLES = [
+    ("history", "From data centres to serverless"),
+    ("lambda", "Computing with AWS Lambda"),
+    ("serverless-application-repository", "AWS Serverless Application Repository"),
+    ("containers", "Containers"),
+    ("ecs-eks", "Running containers in ECS and EKS"),
+    ("fargate", "Removing servers with AWS Fargate"),
+    ("eventbridge", "Amazon EventBridge (CloudWatch Events)"),
+    ("ecr", "Storing custom Docker images in Amazon ECR"),
+    ("eks-distro", "Open-source Kubernetes with Amazon EKS Distro"),
+    ("eks-ecs-anywhere", "Orchestrating containers outside AWS - EKS Anywhere and ECS Anywhere"),
+    ("aurora-serverless", "Auto-scaling databases on demand with Amazon Aurora Serverless"),
+    ("x-ray", "AWS X-Ray for application insights"),
+    ("appsync", "Deploying GraphQL interfaces with AWS AppSync"),
+]
 
 
 @pytest.mark.parametrize("topic_id", ["fargate", "x-ray", "containers"])
 @pytest.mark.parametrize("plain", [False, True], ids=["terminal", "plain"])
-def test_learn_golden(shipped, topic_id: str, plain: bool) -> None:  # type: ignore[no-untyped-def]
-    # Image paths depend on where the repository is: goldens show them from <root>, set before rendering so that
+def test_learn_golden(topics, topic_id: str, plain: bool) -> None:  # type: ignore[no-untyped-def]
+    # Image paths depend on where the repository is: goldens show them from <fixture>, set before rendering so that
     # line wrapping does not depend on the checkout's folder either.
-    root = str(shipped_content_dir().parent)
+    root = str(RENDER)
     topic = dataclasses.replace(
-        shipped[topic_id],
+        topics[topic_id],
         images=tuple(
-            dataclasses.replace(i, path=Path(str(i.path).replace(root, "<root>"))) for i in shipped[topic_id].images
+            dataclasses.replace(i, path=Path(str(i.path).replace(root, "<fixture>"))) for i in topics[topic_id].images
         ),
     )
     text = topic_text(topic) if plain else render(topic_view(topic))
     assert_golden(f"learn-{topic_id}-{'plain' if plain else 'terminal'}.txt", text)
 
 
-def test_topics_golden_at_80_columns_gives_titles_room(shipped) -> None:  # type: ignore[no-untyped-def]
-    # The shipped ids and titles (the long ones are the point), with fixed counts so content edits do not churn it.
-    topics = [Topic(t.id, t.title, concepts=t.concepts[:1]) for t in shipped.values()]
-    text = render(topics_table(topics), width=80)
+def test_topics_golden_at_80_columns_gives_titles_room(topics) -> None:  # type: ignore[no-untyped-def]
+    one = topics["x-ray"].concepts[:1]
+    text = render(topics_table([Topic(tid, title, concepts=one) for tid, title in SHIPPED_TITLES]), width=80)
     assert_golden("topics-shipped-80.txt", text)
     assert "Running containers in ECS and EKS " in text  # a title on one line, not four
     assert "serverless-application-repository" in text  # ids are never cut
 
 
-def test_a_cut_panel_title_ends_with_an_ellipsis(shipped) -> None:  # type: ignore[no-untyped-def]
-    top = render(topic_view(shipped["eks-ecs-anywhere"]), width=60).splitlines()[0]
+def test_a_cut_panel_title_ends_with_an_ellipsis(topics) -> None:  # type: ignore[no-untyped-def]
+    long = dataclasses.replace(topics["x-ray"], title=dict(SHIPPED_TITLES)["eks-ecs-anywhere"])
+    top = render(topic_view(long), width=60).splitlines()[0]
     assert top.startswith("╭─ Orchestrating containers") and "…" in top and len(top) == 60
 
 
-def test_wrapped_points_and_steps_stay_indented_under_their_text(shipped) -> None:  # type: ignore[no-untyped-def]
-    lines = render(topic_view(shipped["containers"]), width=60).splitlines()
+def test_wrapped_points_and_steps_stay_indented_under_their_text(topics) -> None:  # type: ignore[no-untyped-def]
+    lines = render(topic_view(topics["containers"]), width=60).splitlines()
     checked = 0
     for n, line in enumerate(lines[:-1]):
         body = line.strip("│ ")
@@ -79,8 +102,8 @@ def test_markup_in_content_is_literal() -> None:
         assert "<script>alert(1)</script>" in out and "[bold]bold[/] [/]" in out
 
 
-def test_plain_view_has_no_box_drawing(shipped) -> None:  # type: ignore[no-untyped-def]
-    out = topic_text(shipped["fargate"])
+def test_plain_view_has_no_box_drawing(topics) -> None:  # type: ignore[no-untyped-def]
+    out = topic_text(topics["fargate"])
     assert not set(out) & set("─━│┃╭╮╰╯┏┓┗┛═║")
     assert all(line == line.rstrip() for line in out.splitlines())
 
@@ -120,12 +143,12 @@ class RecordingPager:
 
 
 @pytest.mark.parametrize(("topic_id", "paged"), [("containers", True), ("alpha", False)])
-def test_learn_pages_topics_longer_than_the_screen(shipped, topic_id: str, paged: bool, monkeypatch) -> None:  # type: ignore[no-untyped-def]
+def test_learn_pages_topics_longer_than_the_screen(topics, topic_id: str, paged: bool, monkeypatch) -> None:  # type: ignore[no-untyped-def]
     monkeypatch.setenv("LINES", "50")  # Rich reads the screen height from LINES when it cannot ask the terminal
     from serverless_study.cli.context import Env
     from serverless_study.cli.learn import show
 
-    topics = {**shipped, **{t.id: t for t in load_topics([FIXTURES / "pack"]).topics}}
+    topics = {**topics, **{t.id: t for t in load_topics([FIXTURES / "pack"]).topics}}
     pager, out = RecordingPager(), TTY()
     env = Env(data_dir=Path("."), stdout=out, environ={}, pager=pager)
     show(env, [topics[topic_id]])
@@ -135,10 +158,10 @@ def test_learn_pages_topics_longer_than_the_screen(shipped, topic_id: str, paged
     assert (out.getvalue() == "") is paged
 
 
-def test_learn_never_pages_when_piped(shipped) -> None:  # type: ignore[no-untyped-def]
+def test_learn_never_pages_when_piped(topics) -> None:  # type: ignore[no-untyped-def]
     from serverless_study.cli.context import Env
     from serverless_study.cli.learn import show
 
     pager, out = RecordingPager(), io.StringIO()
-    show(Env(data_dir=Path("."), stdout=out, pager=pager), [shipped["containers"]])
+    show(Env(data_dir=Path("."), stdout=out, pager=pager), [topics["containers"]])
     assert pager.shown == [] and out.getvalue().startswith("Containers (containers)\n")

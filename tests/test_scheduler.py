@@ -10,8 +10,8 @@ import fsrs
 import pytest
 
 from serverless_study.errors import UsageError
-from serverless_study.model import CardState, Grade, Phase
-from serverless_study.scheduler import LEECH_LAPSES, Scheduler, _from_fsrs, _to_fsrs, is_leech_lapse, utc
+from serverless_study.model import CardState, Grade, Phase, utc
+from serverless_study.scheduler import LEECH_LAPSES, Scheduler, _from_fsrs, _to_fsrs, is_leech_lapse
 
 NOW = datetime(2025, 1, 6, 9, 0, tzinfo=UTC)
 

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import random
-import time
+from collections.abc import Iterator
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
@@ -61,8 +61,9 @@ def answer_all(
 
 
 @pytest.fixture
-def store() -> Store:
-    return Store.open(":memory:")
+def store() -> Iterator[Store]:
+    with Store.open(":memory:") as s:
+        yield s
 
 
 def test_new_cards_per_day_are_limited_and_counted_from_todays_log(store: Store) -> None:
@@ -271,17 +272,21 @@ def test_topic_filter_and_summary(store: Store) -> None:
 
 def test_the_same_seed_asks_the_same_questions(store: Store) -> None:
     def run(seed: int) -> list[Question]:
-        s = start(Store.open(":memory:"), seed=seed, limits=Limits(new_per_day=8))
-        out = []
-        now = MONDAY
-        while (q := s.next_question(now)) is not None:
-            out.append(q)
-            s.answer(q, now, given=right(q))
-            now += timedelta(minutes=1)
-        return out
+        with Store.open(":memory:") as fresh:
+            s = start(fresh, seed=seed, limits=Limits(new_per_day=8))
+            out = []
+            now = MONDAY
+            while (q := s.next_question(now)) is not None:
+                out.append(q)
+                s.answer(q, now, given=right(q))
+                now += timedelta(minutes=1)
+            return out
 
-    assert run(3) == run(3)
-    assert [q.card_id for q in run(3)] != [q.card_id for q in run(4)] or run(3) != run(4)
+    three, four = run(3), run(4)
+    assert three == run(3)
+    # New cards come in content order whatever the seed; the seed draws their choices and shuffles.
+    assert [q.card_id for q in three] == [q.card_id for q in four]
+    assert [q.choices for q in three] != [q.choices for q in four]
 
 
 def test_a_simulated_week_asks_what_fsrs_predicts(store: Store) -> None:
@@ -317,38 +322,43 @@ def test_the_due_queries_use_indexes(store: Store) -> None:
         assert "USING INDEX" in plan, (name, plan)
 
 
-def test_the_queue_for_ten_thousand_cards_builds_fast(tmp_path: Path) -> None:
-    store = Store.open(tmp_path / "big.sqlite3")
-    cards = [Card(f"t{x % 50}/i{x}/typed", f"t{x % 50}", f"i{x}", CardKind.TYPED, "") for x in range(12000)]
-    topics = {f"t{k}": Topic(f"t{k}", f"T{k}") for k in range(50)}
-    conn = store._conn
-    conn.execute("BEGIN")
-    conn.executemany(
-        "INSERT INTO card_state (card_id, topic_id, phase, stability, difficulty, due, last_review, reps)"
-        " VALUES (?, ?, 'review', 10.0, 5.0, ?, '2025-01-01T09:00:00.000000+00:00', 3)",
-        [
-            (c.id, c.topic_id, (MONDAY + timedelta(hours=(x * 7919) % 2000 - 1000)).isoformat(timespec="microseconds"))
-            for x, c in enumerate(cards[:10000])
-        ],
-    )
-    conn.executemany(
-        "INSERT INTO review_log (card_id, reviewed_at, rating, answer, correct, duration_ms, phase)"
-        " VALUES (?, ?, 3, '', 1, 0, 'review')",
-        [
-            (cards[x % 10000].id, (MONDAY - timedelta(hours=10, minutes=x)).isoformat(timespec="microseconds"))
-            for x in range(50000)
-        ],
-    )
-    conn.execute("COMMIT")
-    best = float("inf")
-    for _ in range(3):
-        t0 = time.perf_counter()
+@pytest.mark.slow
+def test_the_queue_for_ten_thousand_cards_respects_the_daily_limits(tmp_path: Path) -> None:
+    """At scale the queue still holds exactly the day's limits (its speed is measured in benchmarks/run.py)."""
+    with Store.open(tmp_path / "big.sqlite3") as store:
+        cards = [Card(f"t{x % 50}/i{x}/typed", f"t{x % 50}", f"i{x}", CardKind.TYPED, "") for x in range(12000)]
+        topics = {f"t{k}": Topic(f"t{k}", f"T{k}") for k in range(50)}
+        conn = store._conn
+        conn.execute("BEGIN")
+        conn.executemany(
+            "INSERT INTO card_state (card_id, topic_id, phase, stability, difficulty, due, last_review, reps)"
+            " VALUES (?, ?, 'review', 10.0, 5.0, ?, '2025-01-01T09:00:00.000000+00:00', 3)",
+            [
+                (
+                    c.id,
+                    c.topic_id,
+                    (MONDAY + timedelta(hours=(x * 7919) % 2000 - 1000)).isoformat(timespec="microseconds"),
+                )
+                for x, c in enumerate(cards[:10000])
+            ],
+        )
+        conn.executemany(
+            "INSERT INTO review_log (card_id, reviewed_at, rating, answer, correct, duration_ms, phase)"
+            " VALUES (?, ?, 3, '', 1, 0, 'review')",
+            [
+                (cards[x % 10000].id, (MONDAY - timedelta(hours=10, minutes=x)).isoformat(timespec="microseconds"))
+                for x in range(50000)
+            ],
+        )
+        conn.execute("COMMIT")
         s = Session.start(
             store, cards, topics, Scheduler(), random.Random(1), now=MONDAY, day_start=MONDAY.replace(hour=0)
         )
-        best = min(best, time.perf_counter() - t0)
-    assert s.progress().review == 200 and s.progress().new == 20
-    assert best < 0.1, f"queue took {best * 1000:.0f} ms"
+        assert s.progress().review == 200 and s.progress().new == 20
+        earliest = conn.execute("SELECT card_id FROM card_state ORDER BY due, card_id LIMIT 200").fetchall()
+        started = {c.id for c in cards[:10000]}
+        assert {cid for cid in s.main if cid in started} == {cid for (cid,) in earliest}
+        assert [cid for cid in s.main if cid not in started] == [c.id for c in cards[10000:10020]]
 
 
 def test_a_first_session_on_the_shipped_content_is_varied_and_gives_nothing_away(store: Store) -> None:

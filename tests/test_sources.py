@@ -8,7 +8,7 @@ from pathlib import Path
 import pytest
 
 from serverless_study.cards import generate_cards, make_question
-from serverless_study.loader import load_topics, parse_text, topic_from_dict, topic_to_dict
+from serverless_study.loader import code_fingerprint, load_topics, parse_text, topic_from_dict, topic_to_dict
 from serverless_study.model import Concept, Fact, LintIgnore, Source
 from serverless_study.textview import topic_text
 
@@ -42,11 +42,13 @@ def test_cache_from_before_notes_is_not_trusted(tmp_path: Path) -> None:
     cache = tmp_path / "cache.json"
     load_topics([SOURCED], cache_file=cache)
     data = json.loads(cache.read_text())
-    data["schema"] = 1
+    data["code"] = "1-0000000000000000"  # as written by the loader before notes existed
+    for entry in data["files"].values():
+        entry["topic"]["extras"] = {"sources": [], "items": {}}  # that loader had no notes to cache
     cache.write_text(json.dumps(data))
     (topic,) = load_topics([SOURCED], cache_file=cache).topics
     assert topic.facts[0].note  # reparsed, not read from the old-shaped cache
-    assert json.loads(cache.read_text())["schema"] != 1
+    assert json.loads(cache.read_text())["code"] == code_fingerprint()
 
 
 def test_note_is_shown_in_learn_and_after_answering() -> None:

@@ -6,6 +6,10 @@ import subprocess
 import sys
 from pathlib import Path
 
+import pytest
+
+pytestmark = pytest.mark.slow  # real interpreters in subprocesses
+
 HEAVY = ("questionary", "prompt_toolkit", "fsrs", "yaml", "anki", "sqlite3")
 
 

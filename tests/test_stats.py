@@ -2,8 +2,10 @@
 
 from __future__ import annotations
 
+import dataclasses
 import json
 import random
+from collections.abc import Iterator
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
@@ -16,7 +18,7 @@ from serverless_study.loader import load_topics
 from serverless_study.model import CardState, Grade, Phase, Review
 from serverless_study.scheduler import Scheduler
 from serverless_study.session import Limits, Session
-from serverless_study.stats import compute, streak
+from serverless_study.stats import changed_cards, compute, streak
 from serverless_study.store import DB_NAME, Store
 
 from .conftest import FIXTURES
@@ -27,6 +29,12 @@ TOPIC_MAP = {t.id: t for t in TOPICS}
 CARDS = generate_cards(TOPICS)
 MIDNIGHT = datetime(2025, 1, 6, tzinfo=UTC)
 NOW = MIDNIGHT + timedelta(hours=9)
+
+
+@pytest.fixture
+def store() -> Iterator[Store]:
+    with Store.open(":memory:") as s:
+        yield s
 
 
 def figures(store: Store, now: datetime = NOW):  # type: ignore[no-untyped-def]
@@ -53,6 +61,7 @@ def put(
     reviewed: datetime = NOW - timedelta(days=2),
     grade: Grade = Grade.GOOD,
     previous_phase: Phase | None = None,
+    content_hash: str = "",
 ) -> None:
     state = CardState(card_id, phase, None if phase is Phase.REVIEW else 0, 4.0, 5.0, due, reviewed, lapses, 3)
     previous = (
@@ -65,11 +74,12 @@ def put(
         state,
         previous=previous,
         topic_id=card_id.split("/")[0],
+        content_hash=content_hash,
     )
 
 
-def test_nothing_studied_yet() -> None:
-    s = figures(Store.open(":memory:"))
+def test_nothing_studied_yet(store: Store) -> None:
+    s = figures(store)
     assert (s.reviews_total, s.due_today, s.new_available, s.new_today, s.streak_days) == (0, 0, len(CARDS), 20, 0)
     assert [(t.id, t.cards, t.new, t.mastery) for t in s.topics] == [
         (
@@ -83,8 +93,7 @@ def test_nothing_studied_yet() -> None:
     assert s.retention_30d is None and s.leeches == [] and [n for _, n in s.forecast] == [0] * 7
 
 
-def test_counts_due_today_forecast_and_mastery() -> None:
-    store = Store.open(":memory:")
+def test_counts_due_today_forecast_and_mastery(store: Store) -> None:
     put(store, "tracing/x-ray/choice", NOW - timedelta(days=1))  # overdue: due today
     put(store, "tracing/segment/choice", MIDNIGHT + timedelta(hours=23, minutes=59))  # later today
     put(store, "tracing/subsegment/choice", MIDNIGHT + timedelta(days=1))  # tomorrow, first thing
@@ -107,8 +116,7 @@ def test_counts_due_today_forecast_and_mastery() -> None:
     assert tracing.mastery is not None and 0.5 < tracing.mastery < 1.0
 
 
-def test_retention_counts_only_cards_in_review() -> None:
-    store = Store.open(":memory:")
+def test_retention_counts_only_cards_in_review(store: Store) -> None:
     put(store, "tracing/x-ray/choice", NOW, grade=Grade.AGAIN, previous_phase=Phase.REVIEW)
     put(store, "tracing/segment/choice", NOW, grade=Grade.GOOD, previous_phase=Phase.REVIEW)
     put(store, "tracing/subsegment/choice", NOW, grade=Grade.GOOD, previous_phase=Phase.REVIEW)
@@ -126,8 +134,7 @@ def test_retention_counts_only_cards_in_review() -> None:
     assert s.retention_30d == pytest.approx(2 / 3)
 
 
-def test_streak_counts_days_back_from_today_or_yesterday() -> None:
-    store = Store.open(":memory:")
+def test_streak_counts_days_back_from_today_or_yesterday(store: Store) -> None:
     assert streak(store, MIDNIGHT) == 0
     for days_ago in (1, 2, 3, 5):
         put(store, f"tracing/x-ray/choice{days_ago}", NOW, reviewed=NOW - timedelta(days=days_ago))
@@ -137,8 +144,7 @@ def test_streak_counts_days_back_from_today_or_yesterday() -> None:
     assert streak(store, MIDNIGHT + timedelta(days=2)) == 0  # a day missed
 
 
-def test_leeches_are_listed_worst_first() -> None:
-    store = Store.open(":memory:")
+def test_leeches_are_listed_worst_first(store: Store) -> None:
     put(store, "tracing/x-ray/choice", NOW, lapses=9)
     put(store, "tracing/segment/choice", NOW, lapses=7)
     put(store, "functions/timeout/typed", NOW, lapses=12)
@@ -148,8 +154,45 @@ def test_leeches_are_listed_worst_first() -> None:
     ]
 
 
-def test_new_today_follows_the_daily_limit() -> None:
-    store = Store.open(":memory:")
+def test_cards_edited_since_their_last_review_are_listed(store: Store) -> None:
+    by_id = {c.id: c for c in CARDS}
+    for card_id in ("tracing/x-ray/choice", "tracing/daemon-port/typed", "functions/timeout/typed"):
+        put(store, card_id, NOW, content_hash=by_id[card_id].content_hash)
+    put(store, "tracing/segment/choice", NOW)  # reviewed before hashes were kept: nothing to compare
+    assert figures(store).changed == []
+    # Reword one fact's prompt and one concept's definition: exactly their cards changed, in content order.
+    [tracing] = [t for t in TOPICS if t.id == "tracing"]
+    fact = next(f for f in tracing.facts if f.id == "daemon-port")
+    concept = next(c for c in tracing.concepts if c.id == "x-ray")
+    edited = dataclasses.replace(
+        tracing,
+        facts=tuple(dataclasses.replace(f, prompt=f.prompt + " (reworded)") if f is fact else f for f in tracing.facts),
+        concepts=tuple(dataclasses.replace(c, definition="Reworded.") if c is concept else c for c in tracing.concepts),
+    )
+    topics = [edited if t is tracing else t for t in TOPICS]
+    s = compute(
+        store,
+        generate_cards(topics),
+        {t.id: t for t in topics},
+        Scheduler(),
+        now=NOW,
+        day_start=MIDNIGHT,
+        day_end=MIDNIGHT + timedelta(days=1),
+        new_per_day=20,
+    )
+    assert s.changed == ["tracing/x-ray/choice", "tracing/daemon-port/typed"]
+    assert s.to_dict()["changed"] == s.changed
+    # Reviewing the edited card again records what it shows now.
+    put(
+        store,
+        "tracing/x-ray/choice",
+        NOW,
+        content_hash=next(c for c in generate_cards([edited]) if c.id == "tracing/x-ray/choice").content_hash,
+    )
+    assert changed_cards(store, generate_cards(topics)) == ["tracing/daemon-port/typed"]
+
+
+def test_new_today_follows_the_daily_limit(store: Store) -> None:
     session = Session.start(
         store,
         CARDS,
@@ -198,6 +241,7 @@ def test_stats_json_has_the_documented_keys(runner: CliRunner, data_dir: Path) -
         "leeches",
         "retention_30d",
         "reviews_30d",
+        "changed",
     } <= data.keys()
     assert data["reviews_total"] == 1 and data["due_today"] == 1
     tracing = next(t for t in data["topics"] if t["id"] == "tracing")
@@ -216,15 +260,20 @@ def test_stats_text_when_piped(runner: CliRunner, data_dir: Path) -> None:
     assert "\x1b" not in result.output
 
 
-def test_stats_views_match_their_goldens() -> None:
+def test_stats_views_match_their_goldens(store: Store) -> None:
     from serverless_study.render import stats_view
     from serverless_study.textview import stats_text
 
     from .golden import assert_golden, render
 
-    store = Store.open(":memory:")
     put(store, "tracing/x-ray/choice", NOW - timedelta(days=1), lapses=8, previous_phase=Phase.REVIEW)
-    put(store, "tracing/segment/choice", MIDNIGHT + timedelta(days=2), reviewed=NOW - timedelta(hours=1))
+    put(
+        store,
+        "tracing/segment/choice",
+        MIDNIGHT + timedelta(days=2),
+        reviewed=NOW - timedelta(hours=1),
+        content_hash="hash-of-an-older-wording",
+    )
     put(
         store,
         "functions/handler/choice",

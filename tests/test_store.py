@@ -11,10 +11,12 @@ from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
 import pytest
+from hypothesis import given
+from hypothesis import strategies as st
 
 from serverless_study.errors import StoreError
 from serverless_study.model import CardState, Grade, Phase, Review
-from serverless_study.store import DB_NAME, SCHEMA_VERSION, Store
+from serverless_study.store import DB_NAME, SCHEMA_VERSION, Store, iso, parse_time
 
 FIXTURES = Path(__file__).parent / "fixtures" / "store"
 NOW = datetime(2025, 1, 6, 9, 0, tzinfo=UTC)
@@ -40,9 +42,9 @@ def test_a_new_database_is_created_in_wal_mode_at_the_latest_schema(tmp_path: Pa
     path = tmp_path / "new" / "dir" / DB_NAME
     with Store.open(path) as s:
         assert s.schema_version == SCHEMA_VERSION
-    conn = sqlite3.connect(path)
-    assert conn.execute("PRAGMA journal_mode").fetchone()[0] == "wal"
-    indexes = {r[0] for r in conn.execute("SELECT name FROM sqlite_master WHERE type = 'index'")}
+    with contextlib.closing(sqlite3.connect(path)) as conn:
+        assert conn.execute("PRAGMA journal_mode").fetchone()[0] == "wal"
+        indexes = {r[0] for r in conn.execute("SELECT name FROM sqlite_master WHERE type = 'index'")}
     assert {"card_state_due", "review_log_card", "review_log_time"} <= indexes
 
 
@@ -59,14 +61,16 @@ def test_record_round_trips_the_review_and_the_state(store: Store) -> None:
 def test_each_answer_is_committed_before_record_returns(store: Store, tmp_path: Path) -> None:
     store.record(review("t/a/typed"), state("t/a/typed", NOW), previous=None, topic_id="t")
     # A second connection (another terminal, or the process after a crash) sees it at once.
-    other = sqlite3.connect(tmp_path / "data" / DB_NAME)
-    assert other.execute("SELECT card_id, rating, correct FROM review_log").fetchall() == [("t/a/typed", 3, 1)]
+    with contextlib.closing(sqlite3.connect(tmp_path / "data" / DB_NAME)) as other:
+        assert other.execute("SELECT card_id, rating, correct FROM review_log").fetchall() == [("t/a/typed", 3, 1)]
 
 
 def test_the_review_log_is_append_only(store: Store, tmp_path: Path) -> None:
     store.record(review("t/a/typed"), state("t/a/typed", NOW), previous=None, topic_id="t")
-    other = sqlite3.connect(tmp_path / "data" / DB_NAME)
-    with pytest.raises(sqlite3.IntegrityError, match="append-only"):
+    with (
+        contextlib.closing(sqlite3.connect(tmp_path / "data" / DB_NAME)) as other,
+        pytest.raises(sqlite3.IntegrityError, match="append-only"),
+    ):
         other.execute("UPDATE review_log SET rating = 4")
 
 
@@ -108,7 +112,7 @@ def test_due_is_an_ordered_limited_range_on_the_due_index(store: Store) -> None:
     ]
     assert store.due(NOW, review=False) == []
     assert [s.card_id for s in store.due(NOW + timedelta(minutes=20), review=False)] == ["a/l/typed"]
-    assert store.count_due(NOW) == 6 and store.count_due(NOW, topics=["b"]) == 3
+    assert len(store.due(NOW, review=True, topics=["b"])) == 3
 
 
 def test_counts_since_tell_new_cards_from_reviews(store: Store) -> None:
@@ -146,6 +150,19 @@ def test_a_v1_database_is_migrated_keeping_its_history(tmp_path: Path) -> None:
         assert again.schema_version == SCHEMA_VERSION and len(again.history()) == 4
 
 
+AWARE = st.datetimes(
+    min_value=datetime(1970, 1, 2), max_value=datetime(9998, 12, 30), timezones=st.timezones(), allow_imaginary=False
+)
+
+
+@given(AWARE, AWARE)
+def test_stored_times_round_trip_and_sort_as_text(a: datetime, b: datetime) -> None:
+    # Compared in UTC: Python never calls two times in different zones equal when one falls in a DST fold.
+    a_utc, b_utc = a.astimezone(UTC), b.astimezone(UTC)
+    assert parse_time(iso(a)) == a_utc and parse_time(iso(a)).tzinfo is UTC
+    assert (iso(a) < iso(b)) == (a_utc < b_utc)  # the due index and every range query rely on this
+
+
 def test_a_corrupt_file_is_reported_and_left_untouched(tmp_path: Path) -> None:
     path = tmp_path / "data" / DB_NAME
     path.parent.mkdir()
@@ -157,6 +174,7 @@ def test_a_corrupt_file_is_reported_and_left_untouched(tmp_path: Path) -> None:
     assert sorted(p.name for p in path.parent.iterdir()) == [DB_NAME]  # no -wal/-shm files either
 
 
+@pytest.mark.slow
 def test_a_damaged_database_is_reported(tmp_path: Path) -> None:
     path = tmp_path / DB_NAME
     with Store.open(path) as s:

@@ -8,6 +8,7 @@ from typing import TYPE_CHECKING, Annotated
 import typer
 
 from serverless_study.cli.context import errors_handled, examples, get_env
+from serverless_study.defaults import DEFAULT_DECK
 
 if TYPE_CHECKING:
     from serverless_study.apkg import Written
@@ -30,9 +31,9 @@ def anki(
     topic: Annotated[
         list[str] | None, typer.Option("--topic", help="Export only this topic id (repeatable; default: all).")
     ] = None,
-    deck: Annotated[str, typer.Option("--deck", help="Parent deck; each topic becomes a subdeck of it.")] = (
-        "Serverless Study"
-    ),
+    deck: Annotated[
+        str, typer.Option("--deck", help="Parent deck; each topic becomes a subdeck of it.")
+    ] = DEFAULT_DECK,
 ) -> None:
     """Write every note worth having as an Anki CSV (File > Import); re-importing a newer export updates notes."""
     from serverless_study.anki import build_export, write_export
@@ -58,9 +59,9 @@ def apkg(
     topic: Annotated[
         list[str] | None, typer.Option("--topic", help="Export only this topic id (repeatable; default: all).")
     ] = None,
-    deck: Annotated[str, typer.Option("--deck", help="Parent deck; each topic becomes a subdeck of it.")] = (
-        "Serverless Study"
-    ),
+    deck: Annotated[
+        str, typer.Option("--deck", help="Parent deck; each topic becomes a subdeck of it.")
+    ] = DEFAULT_DECK,
 ) -> None:
     """Write an Anki package with its own note types and images; importing a newer one updates changed notes."""
     from serverless_study.apkg import build_package, write_package

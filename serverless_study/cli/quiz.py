@@ -10,6 +10,7 @@ from typing import TYPE_CHECKING, Annotated, Any
 import typer
 
 from serverless_study.cli.context import INTERRUPTED, OK, Env, errors_handled, get_env
+from serverless_study.defaults import DEFAULT_RETENTION, NEW_PER_DAY, REVIEWS_PER_DAY
 
 if TYPE_CHECKING:
     from serverless_study.model import Question
@@ -32,8 +33,8 @@ def quiz(
             help="At most N cards this session (cards being learned come back until learned).",
         ),
     ] = None,
-    new: Annotated[int, typer.Option("--new", metavar="N", min=0, help="New cards per day.")] = 20,
-    reviews: Annotated[int, typer.Option("--reviews", metavar="N", min=0, help="Reviews per day.")] = 200,
+    new: Annotated[int, typer.Option("--new", metavar="N", min=0, help="New cards per day.")] = NEW_PER_DAY,
+    reviews: Annotated[int, typer.Option("--reviews", metavar="N", min=0, help="Reviews per day.")] = REVIEWS_PER_DAY,
     seed: Annotated[
         int | None,
         typer.Option(
@@ -49,7 +50,7 @@ def quiz(
     ] = False,
     retention: Annotated[
         float, typer.Option("--retention", metavar="R", help="Desired retention, 0.70-0.99: higher means more reviews.")
-    ] = 0.9,
+    ] = DEFAULT_RETENTION,
 ) -> None:
     """Answer what is due today: cards you are learning, then reviews, then new cards (spaced repetition, FSRS)."""
     env = get_env(ctx)

@@ -7,12 +7,15 @@ from typing import Annotated
 import typer
 
 from serverless_study.cli.context import errors_handled, get_env
+from serverless_study.defaults import NEW_PER_DAY
 
 
 def stats(
     ctx: typer.Context,
     as_json: Annotated[bool, typer.Option("--json", help="Print one JSON object instead of a table.")] = False,
-    new: Annotated[int, typer.Option("--new", metavar="N", min=0, help="New cards per day, as given to quiz.")] = 20,
+    new: Annotated[
+        int, typer.Option("--new", metavar="N", min=0, help="New cards per day, as given to quiz.")
+    ] = NEW_PER_DAY,
 ) -> None:
     """Show progress: cards, new, learning, review, due today and mastery per topic; forecast; streak; leeches."""
     import json
