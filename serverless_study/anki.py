@@ -14,7 +14,9 @@ from pathlib import Path
 from serverless_study.defaults import DEFAULT_DECK
 from serverless_study.errors import ExportError, UsageError
 from serverless_study.fsutil import remove_quietly, replace, write_temp
+from serverless_study.images import recheck_image, refuse_unsafe_export
 from serverless_study.model import CLOZE_GAP, Comparison, Concept, Fact, Image, Sequence, Topic
+from serverless_study.sanitize import clean
 
 BASIC, CLOZE = "Basic", "Cloze"  # stock note types; Anki matches them by name
 CLOZE_PART = "cloze"  # the last part of a cloze note's key: a fact that gains a cloze becomes another note
@@ -83,13 +85,13 @@ def note_guid(key: str) -> str:
 
 def deck_name(parent: str, title: str) -> str:
     """`<parent>::<title>`, with '::' and line breaks in the title flattened so it stays one level deep."""
-    flat = re.sub(r"\s+", " ", re.sub(r"\s*:{2,}\s*", ": ", title)).strip()
+    flat = re.sub(r"\s+", " ", re.sub(r"\s*:{2,}\s*", ": ", clean(title))).strip()
     return f"{parent}::{flat}"
 
 
 def parent_deck(name: str) -> str:
     """Normalise a --deck value: '::' separates levels, empty levels are dropped."""
-    parts = [re.sub(r"\s+", " ", p).strip() for p in name.split("::")]
+    parts = [re.sub(r"\s+", " ", p).strip() for p in clean(name).split("::")]
     parts = [p for p in parts if p]
     if not parts:
         raise UsageError("--deck must name a deck, e.g. --deck 'Serverless Study'")
@@ -97,7 +99,10 @@ def parent_deck(name: str) -> str:
 
 
 def build_export(topics: Iterable[Topic], deck: str = DEFAULT_DECK) -> AnkiExport:
-    """Every note worth having in Anki, topic by topic in content order, with the images they show."""
+    """Every note worth having in Anki, topic by topic in content order, with the images they show.
+
+    A topic that names a refused image (see images.py) stops the export before anything is built or written.
+    """
     parent = parent_deck(deck)
     topics = list(topics)
     images, media = name_media(topics)
@@ -108,7 +113,12 @@ def build_export(topics: Iterable[Topic], deck: str = DEFAULT_DECK) -> AnkiExpor
 
 
 def name_media(topics: Iterable[Topic]) -> tuple[dict[str, list[tuple[str, Image]]], tuple[Media, ...]]:
-    """Each topic's images with their media names (topic id → [(name, image)]), and every file once."""
+    """Each topic's images with their media names (topic id → [(name, image)]), and every file once.
+
+    Every export gathers its images here, so this is where a topic naming a refused image stops it (ExportError).
+    """
+    topics = list(topics)
+    refuse_unsafe_export(topics)
     media: dict[Path, Media] = {}
     taken: set[str] = set()
     names: dict[str, list[tuple[str, Image]]] = {}
@@ -193,11 +203,16 @@ def to_csv(notes: Iterable[Note]) -> str:
 
 
 def text(value: str) -> str:
-    """Plain content text as HTML: escaped, line breaks as <br>."""
+    """Plain content text as HTML: control characters defused, escaped, line breaks as <br>."""
     escaped = html.escape(value, quote=False)
     if "\n" not in escaped and "\r" not in escaped:  # the usual case; this runs for every field of every note
-        return escaped
-    return escaped.replace("\r\n", "\n").replace("\r", "\n").replace("\n", "<br>")
+        return clean(escaped)
+    return clean(escaped.replace("\r\n", "\n").replace("\r", "\n").replace("\n", "<br>"))
+
+
+def attribute(value: str) -> str:
+    """Plain content text as an HTML attribute value: control characters defused, quotes escaped too."""
+    return html.escape(clean(value), quote=True)
 
 
 def cloze_text(cloze: str) -> str:
@@ -235,9 +250,7 @@ def source_html(topic: Topic, item_id: str) -> str:
     """Links to where the item (else its topic) was checked, with the month it was checked."""
     item = next((i for i in topic.items if i.id == item_id), None)
     sources = (item.sources if item is not None else ()) or topic.sources
-    return ", ".join(
-        f'<a href="{html.escape(s.url, quote=True)}">{text(s.url)}</a> (checked {text(s.checked)})' for s in sources
-    )
+    return ", ".join(f'<a href="{attribute(s.url)}">{text(s.url)}</a> (checked {text(s.checked)})' for s in sources)
 
 
 def _fact_answer(f: Fact) -> str:
@@ -275,15 +288,15 @@ def image_tags(images: Iterable[tuple[str, Image]]) -> list[str]:
     """An <img> by media name for each image, its caption below it."""
     parts = []
     for name, image in images:
-        alt = html.escape(image.caption or name, quote=True)
+        alt = attribute(image.caption or name)
         caption = f"<br><small>{text(image.caption)}</small>" if image.caption else ""
-        parts.append(f'<img src="{html.escape(name, quote=True)}" alt="{alt}">{caption}')
+        parts.append(f'<img src="{attribute(name)}" alt="{alt}">{caption}')
     return parts
 
 
 def _media_name(image: Image, topic_id: str, taken: set[str]) -> str:
     """The file's own name, unless another image already took it (two packs, same file name)."""
-    base = image.path.name
+    base = clean(image.path.name)  # images.py refuses such names; this keeps a bypass out of the HTML too
     candidates = [base, f"{topic_id}-{base}", *(f"{topic_id}-{i}-{base}" for i in range(2, 1000))]
     name = next(c for c in candidates if c not in taken)
     taken.add(name)
@@ -296,7 +309,7 @@ def _media_name(image: Image, topic_id: str, taken: set[str]) -> str:
 def write_export(export: AnkiExport, path: Path) -> list[Path]:
     """Write the CSV atomically and copy its images beside it; returns the image files written.
 
-    Every image is checked before anything is written, so a missing one leaves no file behind.
+    Every image is checked again (images.py) before anything is written, so a bad one leaves no file behind.
     """
     check_media(export.media)
     folder = destination_folder(path, "serverless-study.csv")
@@ -330,10 +343,9 @@ def _copy_media(m: Media, folder: Path) -> Path:
 
 
 def check_media(media: Iterable[Media]) -> None:
-    """Every image is there before anything is written, so a missing one leaves no file behind."""
+    """Every image passes images.py again before anything is written (it may have changed since loading)."""
     for m in media:
-        if not m.source.is_file():
-            raise ExportError(f"{m.yaml_file}: image not found: {m.src} ({m.source})")
+        recheck_image(m.src, m.yaml_file)
 
 
 def read_media(m: Media) -> bytes:

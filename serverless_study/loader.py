@@ -6,13 +6,15 @@ import contextlib
 import json
 import os
 import re
-from collections.abc import Iterable
+from collections import ChainMap
+from collections.abc import Iterable, MutableMapping
 from dataclasses import dataclass, field, replace
 from pathlib import Path
 from typing import Any
 
 from serverless_study.errors import ContentError, UsageError
 from serverless_study.fsutil import atomic_write
+from serverless_study.images import vet_images
 from serverless_study.model import (
     CLOZE_GAP,
     Comparison,
@@ -27,12 +29,13 @@ from serverless_study.model import (
     Step,
     Topic,
 )
+from serverless_study.sanitize import FORBIDDEN, char_name, forbidden_in_file
 
 MAX_FILE_BYTES = 5 * 1024 * 1024
 SCHEMA_VERSION = 2  # the cache file's own layout; changes to the model and the rules are caught by code_fingerprint
 # Modules whose source decides what a cached topic holds: the model, and the parsing and validation rules (this module
 # and every package module it imports; a test keeps the list complete). Editing any of them invalidates the cache.
-FINGERPRINTED = ("model", "errors", "fsutil", "loader")
+FINGERPRINTED = ("model", "errors", "fsutil", "loader", "images", "sanitize")
 _SLUG = re.compile(r"^[a-z0-9][a-z0-9_-]*$")
 _CHECKED = re.compile(r"^\d{4}-(0[1-9]|1[0-2])$")
 _LINT_CODE = re.compile(r"^SS\d{3}$")
@@ -60,12 +63,13 @@ def missing_dirs(dirs: list[Path]) -> list[ContentError]:
     return [ContentError(str(d), "no such file or folder") for d in dirs if not d.exists()]
 
 
-def load_topics(dirs: list[Path], cache_file: Path | None = None, check_images: bool = False) -> LoadResult:
+def load_topics(dirs: list[Path], cache_file: Path | None = None) -> LoadResult:
     """Load every topic under `dirs`; files with problems are skipped and reported, the rest load.
 
     With `cache_file`, topics of files whose path, size and mtime are unchanged come from a JSON cache
     instead of being parsed again; a damaged or stale cache, or one written by other code (see `code_fingerprint`),
-    is ignored and rewritten.
+    is ignored and rewritten. Images are checked on every load, cached topics included (see `_vet_images`): a
+    refused image is a problem and is not shown.
     """
     result = LoadResult(problems=missing_dirs(dirs))
     code = code_fingerprint() if cache_file else None  # None: no cache
@@ -117,13 +121,36 @@ def load_topics(dirs: list[Path], cache_file: Path | None = None, check_images: 
         for rel in topic.related:
             if rel not in known:
                 result.problems.append(ContentError(topic.source, f"unknown topic id {rel!r}", 0, "related"))
-        if check_images:
-            for img in topic.images:
-                if not img.path.is_file():
-                    result.problems.append(ContentError(topic.source, f"image not found: {img.src}", 0, "images"))
     if cache_file is not None and code and (todo or new_cache.keys() != cache.keys()):
         _write_cache(cache_file, new_cache, code)
+    result.topics, image_problems = _vet_images(result.topics, cache_file, code)
+    result.problems.extend(image_problems)
     return result
+
+
+def _vet_images(
+    topics: list[Topic], cache_file: Path | None, code: str | None
+) -> tuple[list[Topic], list[ContentError]]:
+    """Every topic's images checked by images.py; refused ones leave `Topic.images` and become problems.
+
+    Paths are checked on each load (a symlink may have changed); a file's content verdict (magic bytes, SVG
+    parse) is remembered in images.json beside the content cache, keyed by the file's size, times and inode.
+    """
+    if not any(t.images for t in topics):
+        return topics, []
+    memo_file = cache_file.with_name("images.json") if cache_file is not None and code else None
+    old = _read_cache(memo_file, code) if memo_file is not None and code else {}
+    used: dict[str, Any] = {}
+    memo: MutableMapping[str, Any] = ChainMap(used, old)  # lookups fall back to `old`; verdicts land in `used`
+    vetted: list[Topic] = []
+    problems: list[ContentError] = []
+    for topic in topics:
+        topic, found = vet_images(topic, memo)
+        vetted.append(topic)
+        problems.extend(found)
+    if memo_file is not None and code and used != old:
+        _write_cache(memo_file, used, code)
+    return vetted, problems
 
 
 _PARALLEL_MIN_BYTES = 512 * 1024  # below this, a second process costs more than it saves
@@ -363,9 +390,16 @@ def parse_text(text: str, name: str, base_dir: Path) -> tuple[Topic | None, list
 
     if not text.strip():
         return None, [ContentError(name, "file is empty")]
+    raw_controls = _control_chars(text, name)
+    if raw_controls:
+        return None, raw_controls
     parser = _parser_class()(text)
     try:
         node = parser.get_single_node()
+        if node is not None and _CONTROL_ESCAPE.search(text):
+            escaped = _escaped_control_chars(node, text, name)
+            if escaped:
+                return None, escaped
         data = _Builder().build(node) if node is not None else None
     except _NodeProblem as exc:
         return None, [ContentError(name, exc.message, exc.line)]
@@ -388,6 +422,75 @@ def parse_text(text: str, name: str, base_dir: Path) -> tuple[Topic | None, list
     v = _Validator(name, base_dir)
     topic = v.topic(data)
     return (None, v.problems) if v.problems else (topic, [])
+
+
+# --- terminal control characters --------------------------------------------------------------------------------
+# Escape sequences in a pack could retitle the terminal, clear it, or write the clipboard (OSC 52); bidi overrides
+# could make text read differently from what it says. They are refused wherever they appear, as the raw character
+# or as a YAML escape in a double-quoted string ("\e", "\x1b", "\u202e", "\N" ...).
+
+_CONTROL_ESCAPE = re.compile(r"\\[0abvfreNxuU]")  # escapes that can make a forbidden character; cheap pre-check
+_ESCAPE = re.compile(r"\\(?:x[0-9a-fA-F]{2}|u[0-9a-fA-F]{4}|U[0-9a-fA-F]{8}|[0abvfreN\\])")
+_MAX_CONTROL_PROBLEMS = 20  # a file full of them needs no million lines to say so
+_SIMPLE_ESCAPES = {"0": "\0", "a": "\a", "b": "\b", "v": "\v", "f": "\f", "r": "\r", "e": "\x1b", "N": "\x85"}
+
+
+def _control_problem(name: str, char: str, line: int) -> ContentError:
+    return ContentError(
+        name, f"forbidden character {char_name(char)} (terminal controls and bidi overrides are not allowed)", line
+    )
+
+
+def _control_chars(text: str, name: str) -> list[ContentError]:
+    """A problem for each raw forbidden character in the file's text, at its line (one regex over the whole file)."""
+    problems: list[ContentError] = []
+    line, counted = 1, 0
+    pattern = forbidden_in_file()
+    for m in pattern.finditer(text):
+        if len(problems) == _MAX_CONTROL_PROBLEMS:
+            rest = len(pattern.findall(text, m.start()))
+            problems.append(ContentError(name, f"and {rest} more forbidden characters", line))
+            break
+        line += text.count("\n", counted, m.start())
+        counted = m.start()
+        problems.append(_control_problem(name, m.group(), line))
+    return problems
+
+
+def _escaped_control_chars(root: Any, text: str, name: str) -> list[ContentError]:
+    """A problem for each double-quoted scalar whose escapes make a forbidden character, at the escape's line."""
+    problems: list[ContentError] = []
+    seen: set[int] = set()
+    stack = [root]
+    while stack:
+        node = stack.pop()
+        if id(node) in seen:  # aliases share nodes: visit each once
+            continue
+        seen.add(id(node))
+        value = node.value
+        if isinstance(value, str):
+            m = FORBIDDEN.search(value) if node.style == '"' else None
+            if m:
+                problems.append(_control_problem(name, m.group(), _escape_line(node, text, m.group())))
+        elif isinstance(value, list):
+            for child in value:
+                if isinstance(child, tuple):  # a mapping's (key, value) pair
+                    stack.extend(child)
+                else:
+                    stack.append(child)
+    return sorted(problems, key=lambda p: p.line)
+
+
+def _escape_line(node: Any, text: str, char: str) -> int:
+    """The line of the escape in `node`'s source that makes `char` (the scalar's first line if none is found)."""
+    start = node.start_mark
+    source = text[start.index : node.end_mark.index]
+    for m in _ESCAPE.finditer(source):
+        code = m.group()[1:]
+        made = _SIMPLE_ESCAPES.get(code) or (chr(int(code[1:], 16)) if len(code) > 1 else "")
+        if made == char:
+            return int(start.line) + 1 + source.count("\n", 0, m.start())
+    return int(start.line) + 1
 
 
 class _Validator:
@@ -630,7 +733,12 @@ class _Validator:
             src = self.text(im, "path", path, required=True)
             if src:
                 images.append(
-                    Image(path=(self.base_dir / src).resolve(), caption=self.text(im, "caption", path), src=src)
+                    Image(
+                        path=(self.base_dir / src).resolve(),
+                        caption=self.text(im, "caption", path),
+                        src=src,
+                        line=im.key_lines.get("path", line),
+                    )
                 )
 
         if not (concepts or comparisons or sequences or facts) and not self.problems:
@@ -731,7 +839,7 @@ def topic_to_dict(topic: Topic) -> dict[str, Any]:
         "related": list(topic.related),
         "aliases": list(topic.aliases),
         "source": topic.source,
-        "images": [[str(i.path), i.caption, i.src] for i in topic.images],
+        "images": [[str(i.path), i.caption, i.src, i.line] for i in topic.images],
         "concepts": [
             [c.id, c.term, c.definition, list(c.points), list(c.aliases), loc(c.location)] for c in topic.concepts
         ],
@@ -760,7 +868,7 @@ def topic_from_dict(d: dict[str, Any]) -> Topic:
         related=tuple(d["related"]),
         aliases=tuple(d["aliases"]),
         source=d["source"],
-        images=tuple(Image(Path(p), cap, src) for p, cap, src in d["images"]),
+        images=tuple(Image(Path(p), cap, src, line) for p, cap, src, line in d["images"]),
         concepts=tuple(Concept(i, t, df, tuple(p), tuple(a), loc(lc)) for i, t, df, p, a, lc in d["concepts"]),
         comparisons=tuple(
             Comparison(i, t, tuple(cols), tuple(Row(ri, tuple(cells), lab) for ri, cells, lab in rows), note, loc(lc))

@@ -25,6 +25,8 @@ class Image:
     path: Path  # resolved absolute path (may not exist; `check` reports it)
     caption: str
     src: str  # the path as written in the YAML, relative to the YAML file
+    line: int = 0  # where the YAML names it
+    problem: str = ""  # why it was refused (then it sits in Topic.refused_images, never in Topic.images)
 
 
 @dataclass(frozen=True)
@@ -121,7 +123,8 @@ class Topic:
     comparisons: tuple[Comparison, ...] = ()
     sequences: tuple[Sequence, ...] = ()
     facts: tuple[Fact, ...] = ()
-    images: tuple[Image, ...] = ()
+    images: tuple[Image, ...] = ()  # only images that passed the checks in images.py
+    refused_images: tuple[Image, ...] = ()  # named but refused: never shown, and an export refuses the topic
     related: tuple[str, ...] = ()  # ids of topics whose terms make good distractors
     aliases: tuple[str, ...] = ()  # other names a learner may type for the topic ("xray", "sar")
     source: str = ""  # the YAML file this came from

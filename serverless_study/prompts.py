@@ -8,6 +8,7 @@ from dataclasses import dataclass
 from typing import IO, Any, Protocol, cast
 
 from serverless_study.model import Grade
+from serverless_study.sanitize import sanitized
 
 # --- prompts -------------------------------------------------------------------------------------------------------
 # A Prompter asks one thing at a time. None means the learner quit (q, end of input, or too many answers that fit
@@ -88,6 +89,7 @@ class LinePrompter:
     def __init__(self, stdin: IO[str], stdout: IO[str], *, retries: int = 3) -> None:
         self.stdin, self.stdout, self.retries = stdin, stdout, retries
 
+    @sanitized  # the question, choices and hints shown may come from content
     def choose(self, message: str, choices: Sequence[str], *, undo: bool = False) -> int | _Undo | None:
         self._say(message)
         for n, choice in enumerate(choices, 1):
@@ -106,6 +108,7 @@ class LinePrompter:
 
         return cast("int | _Undo | None", self._ask(f"Choice ({keys}): ", hint, parse))
 
+    @sanitized  # the question, choices and hints shown may come from content
     def text(self, message: str, *, undo: bool = False) -> str | _Undo | None:
         keys = "u to undo, q to quit" if undo else "q to quit"
         line = self._read(f"{message} ({keys}): ")
@@ -115,6 +118,7 @@ class LinePrompter:
             return UNDO
         return line.strip()
 
+    @sanitized  # the question, choices and hints shown may come from content
     def act(self, message: str, actions: Sequence[Action], *, default: Action) -> object:
         listed = [a for a in actions if a.primary and a.keys]
         if listed:  # ratings: "How hard was it: 2 Hard (6 min), 3 Good (10 min), 4 Easy (3 days)."
@@ -170,6 +174,7 @@ class QuestionaryPrompter:
     def __init__(self, **app_options: Any) -> None:
         self.app_options = app_options
 
+    @sanitized  # the question, choices and hints shown may come from content
     def choose(self, message: str, choices: Sequence[str], *, undo: bool = False) -> int | _Undo | None:
         import questionary
 
@@ -197,6 +202,7 @@ class QuestionaryPrompter:
             _bind(question, {"u": UNDO})
         return cast("int | _Undo | None", question.unsafe_ask())
 
+    @sanitized  # the question, choices and hints shown may come from content
     def text(self, message: str, *, undo: bool = False) -> str | _Undo | None:
         import questionary
 
@@ -207,6 +213,7 @@ class QuestionaryPrompter:
             return UNDO
         return answer.strip()
 
+    @sanitized  # the question, choices and hints shown may come from content
     def act(self, message: str, actions: Sequence[Action], *, default: Action) -> object:
         import questionary
 

@@ -1,8 +1,10 @@
-"""Rich renderables built from model values. Builds, never prints; all content text goes in as Text, never markup."""
+"""Rich renderables built from model values. Builds, never prints; all content text goes in as Text, never markup.
+
+Every view is @sanitized: what it is given passes through sanitize.clean, so no control character reaches Rich.
+"""
 
 from __future__ import annotations
 
-from collections.abc import Iterable
 from typing import IO, TYPE_CHECKING
 
 from rich import box
@@ -14,6 +16,7 @@ from rich.table import Table
 from rich.text import Text
 
 from serverless_study.model import Comparison, Concept, Fact, Sequence, Topic
+from serverless_study.sanitize import sanitized
 
 
 def make_console(file: IO[str], *, terminal: bool, width: int | None = None, no_color: bool = False) -> Console:
@@ -30,6 +33,7 @@ def make_console(file: IO[str], *, terminal: bool, width: int | None = None, no_
     )
 
 
+@sanitized
 def topic_view(topic: Topic) -> RenderableType:
     """The whole topic for reading in a terminal; `textview.topic_text` is the piped form."""
     parts: list[RenderableType] = []
@@ -86,6 +90,7 @@ def _concept(c: Concept) -> RenderableType:
     return Group(Text(c.term, style="bold cyan"), Padding(Group(*body), (0, 0, 1, 4)))
 
 
+@sanitized
 def comparison_table(c: Comparison) -> Table:
     has_labels = any(r.label for r in c.rows)
     table = Table(box=box.ROUNDED, show_lines=True, expand=False, header_style="bold")
@@ -99,6 +104,7 @@ def comparison_table(c: Comparison) -> Table:
     return table
 
 
+@sanitized
 def sequence_view(s: Sequence) -> RenderableType:
     rows = []
     for n, step in enumerate(s.steps, 1):
@@ -132,7 +138,8 @@ def _note(note: str) -> Text:
     return Text.assemble(("Note: ", "bold italic"), (note, "italic"))
 
 
-def topics_table(topics: Iterable[Topic]) -> Table:
+@sanitized
+def topics_table(topics: list[Topic]) -> Table:
     """Title with the id to type beneath it, so the title gets the room a long id column used to take."""
     table = Table(box=box.SIMPLE_HEAVY, header_style="bold", pad_edge=False)
     table.add_column("topic (id)", ratio=1)
@@ -164,6 +171,7 @@ if TYPE_CHECKING:
     from serverless_study.stats import Stats
 
 
+@sanitized
 def question_view(q: Question, p: Progress, topic_title: str) -> RenderableType:
     return Panel(
         Text(q.prompt),
@@ -176,6 +184,7 @@ def question_view(q: Question, p: Progress, topic_title: str) -> RenderableType:
     )
 
 
+@sanitized
 def feedback_view(verdict: Verdict, q: Question, given: str = "", back: str = "") -> RenderableType:
     if verdict.correct:
         head = Text.assemble(("✔ Correct", "bold green"), *(("  ", (verdict.note, "yellow")) if verdict.note else ()))
@@ -191,6 +200,7 @@ def feedback_view(verdict: Verdict, q: Question, given: str = "", back: str = ""
     return Group(*parts)
 
 
+@sanitized
 def reveal_view(q: Question) -> RenderableType:
     parts: list[RenderableType] = [Text("Answer", style="bold green"), Padding(Text(q.answer), (0, 0, 0, 2))]
     if q.explanation:
@@ -198,6 +208,7 @@ def reveal_view(q: Question) -> RenderableType:
     return Group(*parts)
 
 
+@sanitized
 def leech_view(outcome: Outcome) -> RenderableType:
     head = Text(
         f"Leech: you have forgotten this card {outcome.after.lapses} times. Read its note again:", style="bold yellow"
@@ -206,6 +217,7 @@ def leech_view(outcome: Outcome) -> RenderableType:
     return Panel(Group(head, Text(""), body), box=box.ROUNDED, border_style="yellow")
 
 
+@sanitized
 def item_view(item: Item) -> RenderableType:
     if isinstance(item, Concept):
         return _concept(item)
@@ -220,6 +232,7 @@ def item_view(item: Item) -> RenderableType:
     return Group(*parts)
 
 
+@sanitized
 def summary_view(
     rows: list[TopicSummary], now: datetime, *, interrupted: bool = False, unrated: int = 0
 ) -> RenderableType:
@@ -242,6 +255,7 @@ def summary_view(
     return Group(table, Text(unrated_text(unrated), style="yellow")) if unrated else table
 
 
+@sanitized
 def stats_view(s: Stats) -> RenderableType:
     table = Table(box=box.SIMPLE_HEAVY, header_style="bold", pad_edge=False)
     for name, justify in (

@@ -1,10 +1,14 @@
-"""Plain-text views for pipes, files and screen readers: no colour, no boxes, no wrapping, no Rich import."""
+"""Plain-text views for pipes, files and screen readers: no colour, no boxes, no wrapping, no Rich import.
+
+Every view is @sanitized: what it is given passes through sanitize.clean, so no control character is printed.
+"""
 
 from __future__ import annotations
 
 from typing import TYPE_CHECKING
 
 from serverless_study.model import Comparison, Concept, Fact, Item, Sequence, Topic
+from serverless_study.sanitize import sanitized
 
 if TYPE_CHECKING:
     from datetime import datetime, timedelta
@@ -15,6 +19,7 @@ if TYPE_CHECKING:
     from serverless_study.stats import Stats
 
 
+@sanitized
 def topic_text(topic: Topic) -> str:
     """The whole topic as plain lines: headings underlined, tables as labelled row blocks."""
     title = f"{topic.title} ({topic.id})"
@@ -45,6 +50,7 @@ def topic_text(topic: Topic) -> str:
     return "\n".join(out) + "\n"
 
 
+@sanitized
 def item_lines(item: Item) -> list[str]:
     """One content item as plain lines (tables and sequences start with their title)."""
     if isinstance(item, Concept):
@@ -66,6 +72,7 @@ def item_lines(item: Item) -> list[str]:
     return lines + ([item.note] if item.note else [])
 
 
+@sanitized
 def topics_text(topics: list[Topic]) -> str:
     """One aligned line per topic: id, title and item counts."""
     header = ("id", "title", "concepts", "tables", "sequences", "facts")
@@ -85,6 +92,7 @@ def topics_text(topics: list[Topic]) -> str:
 # --- quiz and stats: the line-mode twins of render.py's views ----------------------------------------------------
 
 
+@sanitized
 def duration_text(delta: timedelta) -> str:
     """A short human span: "1 min", "10 min", "5 h", "3 days"."""
     seconds = max(0, int(delta.total_seconds()))
@@ -98,6 +106,7 @@ def duration_text(delta: timedelta) -> str:
     return "1 day" if days == 1 else f"{days} days"
 
 
+@sanitized
 def when_text(moment: datetime | None, now: datetime) -> str:
     if moment is None:
         return "-"
@@ -106,12 +115,14 @@ def when_text(moment: datetime | None, now: datetime) -> str:
     return f"in {duration_text(moment - now)}"
 
 
+@sanitized
 def progress_text(p: Progress) -> str:
     """What is left, with totals that do not move: "12 of 20 new · 5 learning · 30 reviews left"."""
     new = f"{p.new} of {p.new_total} new" if p.new_total else f"{p.new} new"
     return f"{new} · {p.learning} learning · {p.review} review{'s' if p.review != 1 else ''} left"
 
 
+@sanitized
 def nothing_to_ask_text(held: Waiting) -> str:
     """Why a quiz asks nothing, naming the limit and the option that raises it."""
     if held.session_limit:
@@ -133,15 +144,18 @@ def nothing_to_ask_text(held: Waiting) -> str:
     return "Nothing is due right now. Come back later, or see `serverless-study stats` for what is next."
 
 
+@sanitized
 def question_text(q: Question, p: Progress, topic_title: str) -> str:
     return f"\nQuestion {p.position} ({topic_title}; {progress_text(p)})\n{q.prompt}"
 
 
+@sanitized
 def comes_back_text(delta: timedelta | None) -> str:
     """When a card is asked again: "again this session" (the learn-ahead) or "in 3 days"."""
     return "again this session" if delta is None else f"in {duration_text(delta)}"
 
 
+@sanitized
 def pick_text(q: Question, given: str) -> str:
     """What a wrong pick means ("Task: a running copy of …"), or "" when it is not a choice or has no gloss."""
     if given not in q.choices or given == q.answer:
@@ -150,6 +164,7 @@ def pick_text(q: Question, given: str) -> str:
     return f"You picked {given}: {gloss}" if gloss else ""
 
 
+@sanitized
 def feedback_text(verdict: Verdict, q: Question, given: str = "", back: str = "") -> str:
     lines = [f"Correct. {verdict.note}".rstrip() if verdict.correct else f"Wrong. The answer is: {verdict.expected}"]
     if not verdict.correct and pick_text(q, given):
@@ -161,24 +176,29 @@ def feedback_text(verdict: Verdict, q: Question, given: str = "", back: str = ""
     return "\n".join(lines)
 
 
+@sanitized
 def reveal_text(q: Question) -> str:
     return "\n".join(["Answer:", q.answer, *([q.explanation] if q.explanation else [])])
 
 
+@sanitized
 def leech_text(outcome: Outcome) -> str:
     head = f"Leech: you have forgotten this card {outcome.after.lapses} times. Read its note again:"
     return head + "\n" + (item_text(outcome.item) if outcome.item is not None else "(its content is gone)")
 
 
+@sanitized
 def item_text(item: Item) -> str:
     return "\n".join(item_lines(item))
 
 
+@sanitized
 def unrated_text(count: int) -> str:
     """The right answers the learner left without a rating: they were not saved, so those cards come back."""
     return f"{count} answer{'s' if count != 1 else ''} not rated, not saved."
 
 
+@sanitized
 def summary_text(rows: list[TopicSummary], now: datetime, *, interrupted: bool = False, unrated: int = 0) -> str:
     answered, correct = sum(r.answered for r in rows), sum(r.correct for r in rows)
     head = "Session interrupted." if interrupted else "Session over."
@@ -194,6 +214,7 @@ def _percent(value: float | None) -> str:
     return "-" if value is None else f"{value * 100:.0f}%"
 
 
+@sanitized
 def stats_text(s: Stats) -> str:
     lines = [
         f"{t.title} ({t.id}): {t.cards} cards, {t.new} new, {t.learning} learning, {t.review} review, "

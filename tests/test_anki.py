@@ -211,14 +211,24 @@ def test_write_copies_images_beside_the_csv_and_is_byte_identical(tmp_path: Path
 def test_a_missing_image_is_an_error_and_nothing_is_written(tmp_path: Path) -> None:
     pack = tmp_path / "pack"
     shutil.copytree(FIXTURE, pack)
-    (pack / "images" / "vm-vs-containers.svg").unlink()
     out = tmp_path / "out"
     out.mkdir()
+    (pack / "images" / "vm-vs-containers.svg").unlink()
     with pytest.raises(ExportError) as info:
-        write_export(build_export(fixture_topics(pack)), out / "a.csv")
+        build_export(load_topics([pack]).topics)
     assert str(info.value) == (
-        f"{pack / '01-containers.yaml'}: image not found: images/vm-vs-containers.svg "
-        f"({pack / 'images' / 'vm-vs-containers.svg'})"
+        f"{pack / '01-containers.yaml'}:6: image not found: images/vm-vs-containers.svg; "
+        "fix the image or leave topic 'fx-containers' out of the export (--topic)"
+    )
+    # Checked again when written: an image that went missing (or changed) after loading stops the export too.
+    shutil.copy(FIXTURE / "images" / "vm-vs-containers.svg", pack / "images")
+    export = build_export(fixture_topics(pack))
+    (pack / "images" / "vm-vs-containers.svg").write_text("<html><script>alert(1)</script></html>")
+    with pytest.raises(ExportError) as info:
+        write_export(export, out / "a.csv")
+    assert str(info.value) == (
+        f"{pack / '01-containers.yaml'}: images/vm-vs-containers.svg: the file is not an SVG image "
+        "(its root element is <html>, not <svg>)"
     )
     assert list(out.iterdir()) == []
 

@@ -437,12 +437,20 @@ def test_an_interrupted_export_keeps_the_old_file_and_the_ledger_is_not_older(
 def test_a_missing_image_is_an_error_and_nothing_is_written(tmp_path: Path) -> None:
     pack = tmp_path / "pack"
     shutil.copytree(FIXTURES / "apkg", pack)
-    (pack / "images" / "typed-diagram.svg").unlink()
     out = tmp_path / "out"
     out.mkdir()
+    (pack / "images" / "typed-diagram.svg").unlink()
     with pytest.raises(ExportError) as info:
-        write_package(build_package(fixture_topics([pack])), out / "a.apkg", out / "l.json", T1)
+        build_package(load_topics([pack]).topics)
     assert str(info.value) == (
-        f"{pack / '03-typed.yaml'}: image not found: images/typed-diagram.svg ({pack / 'images' / 'typed-diagram.svg'})"
+        f"{pack / '03-typed.yaml'}:6: image not found: images/typed-diagram.svg; "
+        "fix the image or leave topic 'fx-typed' out of the export (--topic)"
     )
+    # Checked again when written: an image that changed after loading stops the package too.
+    shutil.copy(FIXTURES / "apkg" / "images" / "typed-diagram.svg", pack / "images")
+    package = build_package(fixture_topics([pack]))
+    (pack / "images" / "typed-diagram.svg").write_text("not an svg")
+    with pytest.raises(ExportError) as info:
+        write_package(package, out / "a.apkg", out / "l.json", T1)
+    assert str(info.value).startswith(f"{pack / '03-typed.yaml'}: images/typed-diagram.svg: the file is not an SVG")
     assert list(out.iterdir()) == []

@@ -31,7 +31,7 @@ TOPICS = [
 
 @pytest.fixture(scope="module")
 def topics() -> list[Topic]:
-    result = load_topics([shipped_content_dir()], check_images=True)
+    result = load_topics([shipped_content_dir()])  # images are checked too
     assert [str(p) for p in result.problems] == []
     return result.topics
 

@@ -94,8 +94,8 @@ def test_a_missing_image_fails_before_anything_is_written(runner: CliRunner, tmp
     result = export(runner, out_dir / "x.csv", content=pack)
     assert result.exit_code == 1
     assert result.stderr.splitlines()[-1] == (
-        f"error: {pack / '01-containers.yaml'}: image not found: images/vm-vs-containers.svg "
-        f"({pack / 'images' / 'vm-vs-containers.svg'})"
+        f"error: {pack / '01-containers.yaml'}:6: image not found: images/vm-vs-containers.svg; "
+        "fix the image or leave topic 'fx-containers' out of the export (--topic)"
     )
     assert list(out_dir.iterdir()) == []
 

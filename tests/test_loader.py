@@ -149,16 +149,16 @@ def test_unknown_related_topic_and_missing_dir(tmp_path: Path) -> None:
     assert [t.id for t in result.topics] == ["a"]
 
 
-def test_missing_image_is_reported_by_check_mode(tmp_path: Path) -> None:
+def test_missing_image_is_a_problem_and_not_shown(tmp_path: Path) -> None:
     (tmp_path / "a.yaml").write_text(
         "id: a\ntitle: A\nimages: [{path: pic.svg, caption: C}]\nfacts: [{id: f, prompt: p, answer: a}]\n"
     )
-    assert load_topics([tmp_path]).problems == []
-    assert [str(p) for p in load_topics([tmp_path], check_images=True).problems] == [
-        f"{tmp_path / 'a.yaml'}: images: image not found: pic.svg"
-    ]
+    result = load_topics([tmp_path])
+    assert [str(p) for p in result.problems] == [f"{tmp_path / 'a.yaml'}:3: images[0].path: image not found: pic.svg"]
+    assert result.topics[0].images == () and result.topics[0].refused_images[0].src == "pic.svg"
     (tmp_path / "pic.svg").write_text("<svg/>")
-    assert load_topics([tmp_path], check_images=True).problems == []
+    result = load_topics([tmp_path])
+    assert result.problems == [] and [i.src for i in result.topics[0].images] == ["pic.svg"]
 
 
 @pytest.mark.parametrize(

@@ -23,7 +23,7 @@ RENDER = FIXTURES / "render"
 
 @pytest.fixture(scope="module")
 def topics():  # type: ignore[no-untyped-def]
-    result = load_topics([RENDER], check_images=True)
+    result = load_topics([RENDER])  # images are checked too
     assert result.problems == []
     return {t.id: t for t in result.topics}
 

@@ -40,6 +40,7 @@ def check(
     from serverless_study.errors import UsageError
     from serverless_study.lint import lint_topics
     from serverless_study.loader import load_topics
+    from serverless_study.sanitize import clean
 
     env = get_env(ctx)
     day = _parse_day(today) if today is not None else env.clock().date()
@@ -47,7 +48,7 @@ def check(
         with errors_handled(env):
             raise UsageError(f"--today: {today!r} is not a date (YYYY-MM-DD)")
     targets = list(dirs) if dirs else env.content_dirs
-    result = load_topics(targets, check_images=True)  # no cache: check always parses for real
+    result = load_topics(targets)  # no cache: check always parses and checks every image for real
     warnings = lint_topics(result.topics, day)
     items = sum(len(t.items) for t in result.topics)
     failed = bool(result.problems) or (strict and bool(warnings))
@@ -57,7 +58,7 @@ def check(
         print(json.dumps({**report, "warnings": [w.to_dict() for w in warnings]}, indent=2), file=env.stdout)
     else:
         for line in [*result.problems, *warnings]:
-            print(line, file=env.stdout)
+            print(clean(str(line)), file=env.stdout)
         summary = f"{len(result.topics)} topics, {items} items, {len(result.problems)} problems"
         print(f"{summary}, {len(warnings)} warnings", file=env.stderr if failed else env.stdout)
     if failed:

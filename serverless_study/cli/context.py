@@ -87,11 +87,15 @@ class Env:
         return LinePrompter(self.stdin, self.stdout) if plain else QuestionaryPrompter(**self.prompt_options)
 
     def error(self, message: str) -> None:
-        """One line on stderr, never markup-interpreted."""
-        print(f"error: {message}", file=self.stderr)
+        """One line on stderr, never markup-interpreted; content it quotes passes through the sanitiser."""
+        from serverless_study.sanitize import clean
+
+        print(f"error: {clean(message)}", file=self.stderr)
 
     def warn(self, message: str) -> None:
-        print(message, file=self.stderr)
+        from serverless_study.sanitize import clean
+
+        print(clean(message), file=self.stderr)
 
     def load(self, *, require: bool = True) -> LoadResult:
         """Load all content (shipped + --content packs) through the cache; report problems, keep going."""

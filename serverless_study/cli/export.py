@@ -38,12 +38,14 @@ def anki(
     """Write every note worth having as an Anki CSV (File > Import); re-importing a newer export updates notes."""
     from serverless_study.anki import build_export, write_export
     from serverless_study.loader import select_topics
+    from serverless_study.sanitize import clean
 
     env = get_env(ctx)
     with errors_handled(env):
         export = build_export(select_topics(env.load().topics, topic or []), deck=deck)
         images = write_export(export, path)
-        print(summary(len(export.notes), len(export.decks), path, [p.name for p in images]), file=env.stdout)
+        line = summary(len(export.notes), len(export.decks), path, [p.name for p in images])
+        print(clean(line), file=env.stdout)
 
 
 @app.command(

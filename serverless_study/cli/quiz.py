@@ -285,4 +285,6 @@ class QuizShell:
             self.console.print(getattr(render, f"{view}_view")(*args, **kwargs))
 
     def say(self, text: str) -> None:
-        print(text, file=self.env.stdout, flush=True)
+        from serverless_study.sanitize import clean
+
+        print(clean(text), file=self.env.stdout, flush=True)
