@@ -169,6 +169,7 @@ def write_history(data_dir: Path, pack: Path, reviews: int, now: datetime) -> No
 def due_queue_ms(data_dir: Path, pack: Path, now: datetime, repeats: int = 5) -> float:
     """Median in-process time to build the due queue (everything before the first question is shown)."""
     from serverless_study.cards import generate_cards
+    from serverless_study.days import Calendar
     from serverless_study.loader import load_topics
     from serverless_study.session import Limits, build_queue
     from serverless_study.store import Store
@@ -179,7 +180,7 @@ def due_queue_ms(data_dir: Path, pack: Path, now: datetime, repeats: int = 5) ->
     for _ in range(repeats):
         store = Store.in_dir(data_dir)
         t = time.perf_counter()
-        build_queue(store, cards, now=now, day_start=now - timedelta(hours=10), limits=Limits(), rng=random.Random(1))
+        build_queue(store, cards, now=now, day=Calendar(UTC).day_of(now), limits=Limits(), rng=random.Random(1))
         times.append((time.perf_counter() - t) * 1000)
         store.close()
     return statistics.median(times)

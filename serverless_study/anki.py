@@ -255,7 +255,8 @@ def source_html(topic: Topic, item_id: str) -> str:
 
 def _fact_answer(f: Fact) -> str:
     accepted = f"<br><small>Also accepted: {', '.join(map(text, f.accept))}</small>" if f.accept else ""
-    return f"<b>{text(f.answer)}</b>{accepted}"
+    order = f" <small>(in {'this' if f.ordered else 'any'} order)</small>" if f.parts else ""
+    return f"<b>{text(f.answer)}</b>{order}{accepted}"
 
 
 def _table(t: Comparison) -> str:

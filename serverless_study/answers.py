@@ -1,12 +1,18 @@
-"""Pure answer checking: normalisation, accepted alternatives, typo tolerance and exact numbers."""
+"""Pure answer checking: by token, with typo tolerance only where a slip cannot be another term of the content."""
 
 from __future__ import annotations
 
+import enum
+import functools
 import re
 import unicodedata
-from dataclasses import dataclass
+from collections.abc import Iterable, Sequence
+from dataclasses import dataclass, field
+from fractions import Fraction
+from typing import NamedTuple
 
-from serverless_study.model import CardKind, Question
+from serverless_study.errors import ContentError
+from serverless_study.model import CardKind, Fact, Question, Topic
 
 _QUOTES = re.compile(r"['\"`‘’“”´]")
 _THOUSANDS = re.compile(r"(?<=\d)[,_](?=\d{3}(?!\d))")
@@ -15,13 +21,194 @@ _SPACE = re.compile(r"\s+")
 _ARTICLE = re.compile(r"^(?:the|an|a) (?=\S)")
 _DIGITS = re.compile(r"\d+")
 _ORDER = re.compile(r"\d+(?:\s*[,\s]\s*\d+)*")
+_TOKEN = re.compile(r"(\d+(?:\.\d+)?)|([^\W\d_][^\W_]*)|(%)")
+_LIST_SEPARATOR = re.compile(r"\s*(?:[,;/&+\n]|\band\b|\bor\b)\s*", re.IGNORECASE)
+
+# Words that carry no answer: articles and the "it is" of a full sentence.
+FILLER = frozenset({"a", "an", "the", "it", "its", "is", "are", "was", "be", "of", "to"})
+_VENDOR = frozenset({"aws", "amazon"})  # "Amazon ECS" and "ECS" name the same thing
+_ALTERNATIVE_MARKERS = frozenset({"or", "vs", "versus"})  # "Fargate or Lambda?": both are offered, only one is right
+_NEGATING = ("non", "dis", "un", "in", "im", "il", "ir", "de", "a")
+_NUMBER_WORDS = {
+    w: n
+    for n, w in enumerate(
+        re.findall(
+            r"\w+",
+            "zero one two three four five six seven eight nine ten eleven twelve thirteen fourteen fifteen sixteen "
+            "seventeen eighteen nineteen twenty",
+        )
+    )
+} | {"thirty": 30, "forty": 40, "fifty": 50, "sixty": 60, "hundred": 100, "thousand": 1000}
+_SECONDS = {
+    **dict.fromkeys(("ms", "msec", "msecs", "millisecond", "milliseconds"), Fraction(1, 1000)),
+    **dict.fromkeys(("s", "sec", "secs", "second", "seconds"), Fraction(1)),
+    **dict.fromkeys(("min", "mins", "minute", "minutes"), Fraction(60)),
+    **dict.fromkeys(("h", "hr", "hrs", "hour", "hours"), Fraction(3600)),
+    **dict.fromkeys(("day", "days"), Fraction(86400)),
+}
+_SIZES = {
+    spelling: unit
+    for unit, long in (
+        ("kb", "kilobyte"),
+        ("mb", "megabyte"),
+        ("gb", "gigabyte"),
+        ("tb", "terabyte"),
+        ("kib", "kibibyte"),
+        ("mib", "mebibyte"),
+        ("gib", "gibibyte"),
+        ("tib", "tebibyte"),
+    )
+    for spelling in (unit, long, long + "s")
+}
+_PERCENT = frozenset({"%", "percent", "pc"})
+
+
+class Reason(str, enum.Enum):
+    """Why a verdict came out as it did; `try` prints it and tests check it."""
+
+    EXACT = "exact"
+    ALTERNATIVE = "accepted alternative"
+    ALIAS = "another name for the same thing"
+    TYPO = "small typo"
+    REWORDED = "same words"  # another order, words from the question, filler
+    QUANTITY = "same quantity"
+    LIST = "order-free list"
+    CHOICE = "choice"
+    ORDER = "order"
+    SELF_RATED = "self-rated"
+    EMPTY = "no answer"
+    PARTIAL_LIST = "partly right list"
+    CONFUSED = "another term of the content"
+    OVERRIDDEN = "judged wrong, but the learner said it was right"
+    ONLY_QUESTION = "only words from the question"
+    WRONG = "wrong"
+
+
+class TermKind(str, enum.Enum):
+    CONCEPT = "concept"
+    FACT = "fact"
+    COLUMN = "column"
+
+
+@dataclass(frozen=True)
+class Term:
+    """A named thing of the content that a learner may confuse with the answer."""
+
+    name: str  # as written: "Amazon EKS"
+    kind: TermKind
+    topic_id: str
+    topic_title: str
+    about: str  # concept: first clause of its definition; fact: its prompt; column: the table's title
+    concept_id: str = ""  # for concepts: names of one concept are the same thing
+
+    def describe(self) -> str:
+        """One sentence saying what the term is and where it lives."""
+        if self.kind is TermKind.CONCEPT:
+            if re.match(r"(?:the|an?) |\S+'s ", self.about):
+                return f"{self.name} is {self.about} ({self.topic_title})."
+            return f"{self.name}: {self.about} ({self.topic_title})."
+        if self.kind is TermKind.FACT:
+            return f"{self.name} is the answer to “{self.about}” ({self.topic_title})."
+        return f"{self.name} is a column of the table “{self.about}” ({self.topic_title})."
 
 
 @dataclass(frozen=True)
 class Verdict:
     correct: bool
     expected: str  # the canonical answer, to show after answering
-    note: str = ""  # e.g. "accepted with a small typo: expected 15 minutes"
+    note: str = ""  # one line for the learner: "accepted with a small typo: ...", "2 of 3: missing Docker", ...
+    reason: Reason = Reason.EXACT
+    confused_with: Term | None = None
+    right: tuple[str, ...] = ()  # list answers: expected elements the learner gave
+    missing: tuple[str, ...] = ()  # ...expected elements the learner left out
+    extra: tuple[str, ...] = ()  # ...elements the learner gave that are not in the answer
+
+    def to_dict(self) -> dict[str, object]:
+        """A JSON-ready form, for `try --json`."""
+        term = self.confused_with
+        return {
+            "correct": self.correct,
+            "reason": self.reason.value,
+            "expected": self.expected,
+            "note": self.note,
+            "confused_with": term.name if term else None,
+            "confused_with_topic": term.topic_id if term else None,
+            "mix_up": self.mix_up() or None,
+            "right": list(self.right),
+            "missing": list(self.missing),
+            "extra": list(self.extra),
+        }
+
+    def mix_up(self) -> str:
+        """The feedback naming the confusion, or "" when there is none."""
+        if self.confused_with is None:
+            return ""
+        return f"{self.confused_with.describe()} The answer here is {self.expected}."
+
+
+class _Token(NamedTuple):
+    word: str  # lower-case as typed (numbers as digits, quantities canonical)
+    key: str  # what two tokens must share to be the same word: singular, quantity in base units
+    strict: bool  # acronym, mixed case, digits or a quantity: never a typo
+
+
+@dataclass
+class Vocabulary:
+    """The terms of the loaded content, built once: what a "typo" must never be, and what a mix-up can be named."""
+
+    terms: dict[str, list[Term]] = field(default_factory=dict)  # phrase key → terms with that name
+    words: set[str] = field(default_factory=set)  # single-word keys that are terms, answers, ids or title words
+    concept_names: dict[str, set[str]] = field(default_factory=dict)  # concept id → phrase keys of all its names
+
+    @classmethod
+    def from_topics(cls, topics: Iterable[Topic]) -> Vocabulary:
+        v = cls()
+        for t in topics:
+            v.words.update(_key_of(w) for w in re.split(r"[-_]", t.id) if w)
+            v.words.update(_key_of(w) for w in _words(t.title) if len(w) > 3)
+            for c in t.concepts:
+                about = _first_clause(c.definition)
+                keys = v.concept_names.setdefault(f"{t.id}/{c.id}", set())
+                term = Term(c.term, TermKind.CONCEPT, t.id, t.title, about, f"{t.id}/{c.id}")
+                for name in (c.term, *c.aliases):
+                    keys.add(v._add(term, name))
+            for cmp in t.comparisons:
+                for col in cmp.columns:
+                    v._add(Term(col, TermKind.COLUMN, t.id, t.title, cmp.title))
+            for f in t.facts:
+                v._add(Term(f.answer, TermKind.FACT, t.id, t.title, f.prompt))
+                for a in (*f.accept, *f.parts):
+                    tokens = _tokens(a)
+                    if len(tokens) == 1:
+                        v.words.add(tokens[0].key)
+        return v
+
+    def _add(self, term: Term, name: str = "") -> str:
+        key = _text_key(name or term.name)
+        if key:
+            self.terms.setdefault(key, []).append(term)
+            if " " not in key:
+                self.words.add(key)
+        return key
+
+    def term(self, key: str, topic_id: str = "") -> Term | None:
+        """The term with this phrase key: concepts first, then fact answers, then columns; this topic first."""
+        found = self.terms.get(key)
+        if not found:
+            return None
+        order = (TermKind.CONCEPT, TermKind.FACT, TermKind.COLUMN)
+        return min(found, key=lambda x: (order.index(x.kind), x.topic_id != topic_id))
+
+    def names_of_same_concept_any(self, keys: Iterable[str]) -> set[str]:
+        return set().union(*(self.names_of_same_concept(k) for k in keys))
+
+    def names_of_same_concept(self, key: str) -> set[str]:
+        """Phrase keys of every name of the concept(s) that `key` names."""
+        out: set[str] = set()
+        for term in self.terms.get(key, ()):
+            if term.concept_id:
+                out |= self.concept_names.get(term.concept_id, set())
+        return out
 
 
 def normalise(text: str) -> str:
@@ -34,46 +221,502 @@ def normalise(text: str) -> str:
     return _ARTICLE.sub("", s)
 
 
-def check_answer(question: Question, given: str) -> Verdict:
-    """Mark `given` against the question; choices compare exactly, typed answers tolerate small slips."""
+def split_list(text: str) -> list[str]:
+    """The elements of a typed list: separated by , ; / & + "and" "or" or new lines; empty pieces dropped."""
+    text = _THOUSANDS.sub("", unicodedata.normalize("NFKC", text))
+    return [p.strip() for p in _LIST_SEPARATOR.split(text) if p.strip() and normalise(p)]
+
+
+def check_answer(question: Question, given: str, vocabulary: Vocabulary | None = None) -> Verdict:
+    """Mark `given` against the question; choices compare exactly, typed answers by token (see `_Judge`).
+
+    Without `vocabulary` (the loaded content's terms) no typo is refused for being another term, and no mix-up named.
+    """
     expected = question.answer
     if question.self_rated:
         # The learner grades recall themselves; any attempt counts as an answer.
-        return Verdict(bool(given.strip()), expected)
+        return Verdict(bool(given.strip()), expected, reason=Reason.SELF_RATED)
     if question.kind is CardKind.ORDER:
-        return Verdict(_order_matches(question, given), expected)
+        ok = _order_matches(question, given)
+        return Verdict(ok, expected, reason=Reason.ORDER if ok else Reason.WRONG)
     if question.choices:
         if given in question.choices:  # the usual case: the shell passes the picked choice's text
-            return Verdict(given == expected, expected)
-        g = normalise(given)
-        return Verdict(bool(g) and g == normalise(expected), expected)
-    return _check_typed(given, (expected, *question.accept), expected)
+            ok = given == expected
+        else:
+            g = normalise(given)
+            ok = bool(g) and g == normalise(expected)
+        return Verdict(ok, expected, reason=Reason.CHOICE if ok else Reason.WRONG)
+    return _Judge(question, vocabulary or Vocabulary()).judge(given)
 
 
-def _check_typed(given: str, candidates: tuple[str, ...], expected: str) -> Verdict:
-    g = normalise(given)
-    if not g:
-        return Verdict(False, expected)
-    g_key, g_digits = g.replace(" ", ""), _DIGITS.findall(g)
-    close: str | None = None
-    for cand in candidates:
-        c = normalise(cand)
-        if not c or _DIGITS.findall(c) != g_digits:
-            continue  # numbers must match exactly, never by typo tolerance
-        c_key = c.replace(" ", "")
-        if c_key == g_key:
-            return Verdict(True, expected)
-        if close is None and _within_typo(g_key, c_key):
-            close = cand
-    if close is not None:
-        return Verdict(True, expected, f"accepted with a small typo: expected {close}")
-    return Verdict(False, expected)
+def fact_question(topic_id: str, fact: Fact) -> Question:
+    """The typed question a fact makes (for `try` and `check`; quiz questions come from cards)."""
+    return Question(
+        f"{topic_id}/{fact.id}/typed",
+        CardKind.TYPED,
+        fact.prompt,
+        answer=fact.answer,
+        accept=fact.accept,
+        explanation=fact.explanation,
+        parts=fact.parts,
+        ordered=fact.ordered,
+    )
 
 
-def _within_typo(given: str, expected: str) -> bool:
-    n = len(expected)
-    limit = 0 if n <= 3 else 1 if n <= 7 else 2
-    return limit > 0 and abs(len(given) - n) <= limit and _osa_distance(given, expected, limit) <= limit
+def accept_problems(topics: Sequence[Topic], vocabulary: Vocabulary | None = None) -> list[ContentError]:
+    """Facts whose answer or accept entries would also accept another item's answer or a concept's name.
+
+    Names of the concept the answer itself names (or, failing that, its accept entries name) are allowed, and so
+    is another fact's answer that is the same as this one.
+    """
+    vocab = vocabulary or Vocabulary.from_topics(topics)
+    rivals: list[tuple[str, str, bool]] = []  # (name, where it comes from, is a fact's answer)
+    for t in topics:
+        rivals += [(n, f"a name of concept {t.id}/{c.id}", False) for c in t.concepts for n in (c.term, *c.aliases)]
+        rivals += [(f.answer, f"the answer of fact {t.id}/{f.id}", True) for f in t.facts]
+    problems = []
+    for t in topics:
+        for i, f in enumerate(t.facts):
+            question = fact_question(t.id, f)
+            judge = _Judge(question, vocab)
+
+            answer_keys = {_text_key(f.answer), judge.core_key(f.answer)}
+            own = vocab.names_of_same_concept_any(answer_keys) or vocab.names_of_same_concept_any(
+                {_text_key(a) for a in f.accept}
+            )
+            same_answer = {judge.meaning(a) for a in (f.answer, *f.accept)}  # another fact may share a right answer
+            reachable = {k for a in (f.answer, *f.accept, *f.parts) for k in _keys(a)} | judge.prompt_keys
+            reachable |= _VENDOR | FILLER
+            by_initial: dict[str, list[str]] = {}
+            for k in reachable:
+                by_initial.setdefault(k[:1], []).append(k)
+            for name, where, is_answer in rivals:
+                # cheap first: every word of the rival must be a word of the answers or the question's, or a slip of one
+                if not all(k in reachable or _near_any(k, by_initial.get(k[:1], ())) for k in _keys(name)):
+                    continue
+                if where.endswith(f" {t.id}/{f.id}") or _text_key(name) in own:
+                    continue
+                meant = judge.meaning(name)
+                if meant == judge.meaning(f.answer) or (is_answer and meant in same_answer):
+                    continue
+                if judge.judge(name).correct:
+                    line = f.location.line if f.location else 0
+                    message = f"accepts {name!r}, {where}: make the answer or accept entries stricter"
+                    problems.append(ContentError(t.source, message, line, f"facts[{i}]"))
+    return problems
+
+
+# --- tokens -----------------------------------------------------------------------------------------------------------
+
+
+def _words(text: str) -> list[str]:
+    return [m.group(0) for m in _TOKEN.finditer(unicodedata.normalize("NFKC", text).casefold())]
+
+
+def _singular(word: str) -> str:
+    if len(word) <= 3 or not word.isalpha():
+        return word
+    if word.endswith("ies"):
+        return word[:-3] + "y"
+    if word.endswith(("ches", "shes", "xes", "sses")):
+        return word[:-2]
+    if word.endswith("s") and not word.endswith(("ss", "us", "is")):
+        return word[:-1]
+    return word
+
+
+def _key_of(word: str) -> str:
+    return _singular(word.casefold())
+
+
+@functools.lru_cache(maxsize=8192)
+def _tokens(text: str) -> tuple[_Token, ...]:
+    """Words of `text` with numbers spelled out or not, units joined to their number, and case noted."""
+    s = _QUOTES.sub("", unicodedata.normalize("NFKC", text))
+    s = _THOUSANDS.sub("", s)
+    raw = [m.group(0) for m in _TOKEN.finditer(s)]
+    out: list[_Token] = []
+    i = 0
+    while i < len(raw):
+        word = raw[i].casefold()
+        strict = any(ch.isupper() for ch in raw[i][1:]) or any(ch.isdigit() for ch in word)
+        number = _NUMBER_WORDS.get(word, word if _is_number(word) else None)
+        if number is not None:
+            value = Fraction(str(number))
+            nxt = _unit_spelling(raw[i + 1].casefold()) if i + 1 < len(raw) else ""
+            after = raw[i + 2].casefold() if i + 2 < len(raw) else ""
+            if nxt in _SECONDS:
+                out.append(_quantity(f"{value * _SECONDS[nxt]} s"))
+                i += 2
+                continue
+            if nxt in _SIZES:
+                out.append(_quantity(f"{value} {_SIZES[nxt]}"))
+                i += 2
+                continue
+            if nxt in _PERCENT or (nxt == "per" and after == "cent"):
+                out.append(_quantity(f"{value} %"))
+                i += 3 if nxt == "per" else 2
+                continue
+            out.append(_Token(str(value), str(value), True))
+            i += 1
+            continue
+        out.append(_Token(word, _singular(word), strict))
+        i += 1
+    return tuple(out)
+
+
+_SPELLED_UNITS = tuple(u for u in (*_SECONDS, *_SIZES) if len(u) >= 6)
+
+
+def _unit_spelling(word: str) -> str:
+    """The unit a word after a number spells, forgiving one slip in a spelled-out unit ("secodns", "minuets")."""
+    if word in _SECONDS or word in _SIZES or len(word) < 6:
+        return word
+    for unit in _SPELLED_UNITS:
+        if unit[0] == word[0] and abs(len(unit) - len(word)) <= 1 and _osa_distance(word, unit, 1) <= 1:
+            return unit
+    return word
+
+
+def _quantity(text: str) -> _Token:
+    return _Token(text, text, True)
+
+
+def _is_number(word: str) -> bool:
+    return bool(re.fullmatch(r"\d+(?:\.\d+)?", word))
+
+
+def _keys(text: str) -> set[str]:
+    return {t.key for t in _tokens(text)}
+
+
+def _content(tokens: Sequence[_Token]) -> list[_Token]:
+    """The tokens that carry the answer: filler dropped (unless nothing else is left)."""
+    kept = [t for t in tokens if t.word not in FILLER]
+    return kept or list(tokens)
+
+
+def _phrase_key(tokens: Sequence[_Token]) -> str:
+    return " ".join(t.key for t in _content(tokens))
+
+
+@functools.lru_cache(maxsize=8192)
+def _text_key(text: str) -> str:
+    """The phrase key of a text: its content words, singular, space-separated."""
+    return _phrase_key(_tokens(text))
+
+
+def _joined(tokens: Sequence[_Token]) -> str:
+    return "".join(t.key for t in _content(tokens))
+
+
+def _first_clause(definition: str) -> str:
+    """ "The AWS-managed version of X, which ..." → "the AWS-managed version of X"."""
+    clause = re.split(r";|: |\. |, (?:which|from|and|so|making|but|for|with|placing)\b", definition, maxsplit=1)[0]
+    clause = clause.strip().rstrip(".")
+    first, _, rest = clause.partition(" ")
+    if first[1:].islower() or first in ("A", "An"):  # "The AWS service..." → "the AWS service..."; "AWS..." stays
+        clause = f"{first.lower()} {rest}".rstrip()
+    return clause
+
+
+# --- the judge --------------------------------------------------------------------------------------------------------
+
+
+class _Match(NamedTuple):
+    typos: tuple[tuple[str, str], ...]  # (typed, expected) word pairs accepted as slips
+    reworded: bool  # tokens in another order, left out because the question says them, or extra from the question
+
+
+@dataclass
+class _Judge:
+    question: Question
+    vocabulary: Vocabulary
+
+    def __post_init__(self) -> None:
+        prompt = _tokens(self.question.prompt)
+        self.prompt_keys = {t.key for t in prompt}
+        # Tokens the question offers as alternatives ("Fargate or Lambda?") may not be ignored as question words.
+        self.alternatives = {
+            t.key
+            for i, t in enumerate(prompt)
+            for j in (i - 1, i + 1)
+            if 0 <= j < len(prompt) and prompt[j].word in _ALTERNATIVE_MARKERS
+        }
+
+    # --- entry --------------------------------------------------------------------------------------------------------
+
+    def judge(self, given: str) -> Verdict:
+        q = self.question
+        tokens = _tokens(given)
+        if not _content(tokens) or not normalise(given):
+            return Verdict(False, q.answer, reason=Reason.EMPTY)
+        if q.parts:
+            return self._judge_list(given)
+        candidates = _unique_texts((q.answer, *q.accept))
+        for n, cand in enumerate(candidates):
+            if _phrase_key(tokens) == _text_key(cand) or _joined(tokens) == _joined(_tokens(cand)):
+                if _has_quantity(tokens) and normalise(given) != normalise(cand):
+                    return self._right(Reason.QUANTITY, cand)
+                return self._right(Reason.EXACT if n == 0 else Reason.ALTERNATIVE, cand)
+        core_given = [t for t in _content(tokens) if t.key not in self.prompt_keys or t.key in self.alternatives]
+        if not core_given and any(self._core(_content(_tokens(c))) for c in candidates):
+            return self._wrong(tokens, Reason.ONLY_QUESTION)
+        given_key = _phrase_key(tokens)
+        same = self._same_concept(candidates)
+        if given_key in same:
+            return self._right(Reason.ALIAS, self._name_for(given_key))
+        if self.vocabulary.term(given_key) is not None:
+            return self._wrong(tokens, Reason.CONFUSED)
+        best: tuple[int, str, _Match] | None = None
+        for cand in candidates:
+            m = self._match(tokens, _tokens(cand))
+            if m is not None and (best is None or len(m.typos) < best[0]):
+                best = (len(m.typos), cand, m)
+        if best is not None:
+            return self._right_match(best[1], best[2])
+        return self._wrong(tokens, Reason.WRONG)
+
+    # --- single answers -----------------------------------------------------------------------------------------------
+
+    def meaning(self, text: str) -> object:
+        """What a text says beyond the question's own words; a list answer's elements in any order."""
+        if self.question.parts:
+            return frozenset(self.core_key(e) for e in split_list(text))
+        return self.core_key(text)
+
+    def core_key(self, text: str) -> str:
+        """The phrase key of `text` without the words the question already says."""
+        return " ".join(t.key for t in self._core(_content(_tokens(text))))
+
+    def _core(self, expected: Sequence[_Token]) -> list[_Token]:
+        return [t for t in expected if t.key not in self.prompt_keys and t.word not in _VENDOR]
+
+    def _match(self, given: Sequence[_Token], expected: Sequence[_Token], *, complete: bool = False) -> _Match | None:
+        """Token by token: question words and vendor names optional, short answers in any order, slips per token.
+
+        With `complete`, every expected token must be there (no word may be left out because the question says it).
+        """
+        g, e = _content(given), _content(expected)
+        if _joined(g) == _joined(e):
+            return _Match((), False)
+        core = [] if complete else self._core(e)
+        optional = [t not in core for t in e] if core else [False] * len(e)
+        ignorable = [
+            (t.key in self.prompt_keys and t.key not in self.alternatives) or t.word in _VENDOR or t.word in FILLER
+            for t in g
+        ]
+        ordered = len(e) > 4
+        found = self._assign(g, e, optional, ignorable, ordered)
+        if found is None:
+            return None
+        pairs, used = found
+        typos = tuple((g[j].word, e[i].word) for i, j in pairs if g[j].key != e[i].key)
+        in_order = [j for _, j in sorted(pairs)] == sorted(j for _, j in pairs)
+        reworded = not in_order or len(pairs) != len(e) or len(used) != len(g)
+        return _Match(typos, reworded)
+
+    def _assign(
+        self, g: list[_Token], e: list[_Token], optional: list[bool], ignorable: list[bool], ordered: bool
+    ) -> tuple[list[tuple[int, int]], set[int]] | None:
+        """The fewest-typo pairing of expected to given tokens; every given token paired or ignorable."""
+        best: list[tuple[int, list[tuple[int, int]]]] = []
+        cost_of = {(i, j): self._token_cost(g[j], e[i]) for i in range(len(e)) for j in range(len(g))}
+        budget = [0]
+
+        def walk(i: int, used: set[int], pairs: list[tuple[int, int]], cost: int, last: int) -> None:
+            budget[0] += 1
+            if budget[0] > 20000 or (best and cost >= best[0][0]):
+                return
+            if i == len(e):
+                if all(j in used or ignorable[j] for j in range(len(g))):
+                    best[:] = [(cost, list(pairs))]
+                return
+            for j in range(len(g)):
+                c = cost_of[i, j]
+                if j in used or c is None or (ordered and j < last):
+                    continue
+                used.add(j)
+                pairs.append((i, j))
+                walk(i + 1, used, pairs, cost + c, j)
+                pairs.pop()
+                used.discard(j)
+            if optional[i]:
+                walk(i + 1, used, pairs, cost, last)
+
+        walk(0, set(), [], 0, -1)
+        if not best:
+            return None
+        pairs = best[0][1]
+        return pairs, {j for _, j in pairs}
+
+    def _token_cost(self, given: _Token, expected: _Token) -> int | None:
+        """0 for the same word, 1 for an allowed slip, None when they differ."""
+        if given.key == expected.key:
+            return 0
+        return 1 if self._is_typo(given, expected) else None
+
+    def _is_typo(self, given: _Token, expected: _Token) -> bool:
+        g, e = given.key, expected.key
+        if expected.strict or given.strict or len(e) <= 3 or not g or g[0] != e[0]:
+            return False
+        if any(g == p + e or e == p + g for p in _NEGATING):
+            return False
+        if g in self.vocabulary.words or given.word in self.vocabulary.words:
+            return False  # "test" for "text", "cluster" for "custom": a real word of the content is no slip
+        limit = 1 if len(e) <= 7 else 2
+        # compared as typed and as singular: "premsies" is a slip of "premises" though their singulars differ more
+        return any(
+            abs(len(a) - len(b)) <= limit and _osa_distance(a, b, limit) <= limit
+            for a, b in ((g, e), (given.word, expected.word))
+        )
+
+    # --- lists --------------------------------------------------------------------------------------------------------
+
+    def _judge_list(self, given: str) -> Verdict:
+        q = self.question
+        elements = split_list(given)
+        candidates = [list(q.parts)] + [split_list(t) for t in _unique_texts((q.answer, *q.accept))]
+        best: tuple[int, list[str], list[int | None]] | None = None
+        for cand in candidates:
+            if not cand:
+                continue
+            pairing = self._pair_elements(elements, cand)
+            matched = sum(p is not None for p in pairing)
+            whole = _tokens(" ".join(elements))
+            if matched == len(cand) == len(elements) or (
+                len(elements) == 1 < len(cand) and self._match(whole, _tokens(" ".join(cand)), complete=True)
+            ):
+                if len(cand) == 1:
+                    return self._right(Reason.ALTERNATIVE, cand[0])
+                note = f"all {len(cand)}, in any order" if not q.ordered else f"all {len(cand)}, in order"
+                return Verdict(True, q.answer, note, Reason.LIST, right=tuple(cand))
+            if best is None or matched > best[0]:
+                best = (matched, cand, pairing)
+        assert best is not None
+        matched, cand, pairing = best
+        right = tuple(cand[i] for i, p in enumerate(pairing) if p is not None)
+        missing = tuple(cand[i] for i, p in enumerate(pairing) if p is None)
+        used = {p for p in pairing if p is not None}
+        extra = tuple(el for j, el in enumerate(elements) if j not in used)
+        bits = [f"{len(right)} of {len(cand)}"]
+        if missing:
+            bits.append(f"missing {', '.join(missing)}")
+        if extra:
+            bits.append(f"not {', '.join(extra)}")
+        confusion = self._confusion(_tokens(" ".join(extra)) if extra else _tokens(given))
+        note = f"{bits[0]}: {'; '.join(bits[1:])}" if len(bits) > 1 else bits[0]
+        reason = Reason.PARTIAL_LIST if right else (Reason.CONFUSED if confusion else Reason.WRONG)
+        return Verdict(False, q.answer, note, reason, confusion, right, missing, extra)
+
+    def _pair_elements(self, given: list[str], expected: list[str]) -> list[int | None]:
+        """For each expected element, the given element that matches it (a maximum matching), or None."""
+        ok = [[self._element_ok(g, e) for g in given] for e in expected]
+        owner: dict[int, int] = {}
+        if self.question.ordered:
+            pairing: list[int | None] = [i if i < len(given) and ok[i][i] else None for i in range(len(expected))]
+            return pairing
+
+        def augment(i: int, seen: set[int]) -> bool:
+            for j in range(len(given)):
+                if ok[i][j] and j not in seen:
+                    seen.add(j)
+                    if j not in owner or augment(owner[j], seen):
+                        owner[j] = i
+                        return True
+            return False
+
+        for i in range(len(expected)):
+            augment(i, set())
+        by_expected = {i: j for j, i in owner.items()}
+        return [by_expected.get(i) for i in range(len(expected))]
+
+    def _element_ok(self, given: str, expected: str) -> bool:
+        g, e = _tokens(given), _tokens(expected)
+        if _phrase_key(g) == _phrase_key(e):
+            return True
+        if self.vocabulary.term(_phrase_key(g)) is not None and _phrase_key(g) not in self._same_concept([expected]):
+            return False
+        return self._match(g, e) is not None
+
+    # --- verdicts -----------------------------------------------------------------------------------------------------
+
+    def _same_concept(self, candidates: Sequence[str]) -> set[str]:
+        out: set[str] = set()
+        for c in candidates:
+            out |= self.vocabulary.names_of_same_concept(_text_key(c))
+        return out
+
+    def _name_for(self, key: str) -> str:
+        term = self.vocabulary.term(key)
+        return term.name if term else key
+
+    def _right(self, reason: Reason, matched: str) -> Verdict:
+        q = self.question
+        notes = {
+            Reason.ALTERNATIVE: f"accepted alternative: {matched}",
+            Reason.ALIAS: f"{matched} is another name for it",
+            Reason.QUANTITY: f"the same as {matched}",
+        }
+        return Verdict(True, q.answer, notes.get(reason, ""), reason)
+
+    def _right_match(self, cand: str, m: _Match) -> Verdict:
+        q = self.question
+        if m.typos:
+            slips = ", ".join(f"{typed!r} for {want!r}" for typed, want in m.typos)
+            return Verdict(True, q.answer, f"accepted with a small typo ({slips}): expected {cand}", Reason.TYPO)
+        if _has_quantity(_tokens(cand)):
+            return Verdict(True, q.answer, f"the same as {cand}", Reason.QUANTITY)
+        if not m.reworded:
+            return self._right(Reason.EXACT if cand == q.answer else Reason.ALTERNATIVE, cand)
+        return Verdict(True, q.answer, f"the same words as {cand}", Reason.REWORDED)
+
+    def _wrong(self, tokens: Sequence[_Token], reason: Reason) -> Verdict:
+        q = self.question
+        confusion = self._confusion(tokens)
+        if confusion is not None:
+            return Verdict(False, q.answer, reason=Reason.CONFUSED, confused_with=confusion)
+        return Verdict(False, q.answer, reason=reason)
+
+    def _confusion(self, tokens: Sequence[_Token]) -> Term | None:
+        """The longest term of the content in what was typed that the answer itself does not contain."""
+        words = _content(tokens)
+        own = self._same_concept(_unique_texts((self.question.answer, *self.question.accept, *self.question.parts)))
+        expected_keys = {
+            t.key for c in (self.question.answer, *self.question.accept, *self.question.parts) for t in _tokens(c)
+        }
+        topic_id = self.question.card_id.split("/", 1)[0]
+        for size in range(len(words), 0, -1):
+            for start in range(len(words) - size + 1):
+                span = words[start : start + size]
+                key = " ".join(t.key for t in span)
+                if key in own or (size < len(words) and all(t.key in expected_keys for t in span)):
+                    continue
+                if size == len(words) or all(t.key not in self.prompt_keys for t in span):
+                    term = self.vocabulary.term(key, topic_id)
+                    if term is not None:
+                        return term
+        return None
+
+
+def _near_any(word: str, words: Iterable[str]) -> bool:
+    """Whether `word` is within two edits of one of `words` (which the caller picked by first letter)."""
+    return len(word) > 3 and any(abs(len(w) - len(word)) <= 2 and _osa_distance(word, w, 2) <= 2 for w in words)
+
+
+def _has_quantity(tokens: Sequence[_Token]) -> bool:
+    return any(t.strict and " " in t.word for t in tokens)
+
+
+def _unique_texts(texts: Iterable[str]) -> list[str]:
+    seen: set[str] = set()
+    out = []
+    for t in texts:
+        k = _text_key(t)
+        if k not in seen:
+            seen.add(k)
+            out.append(t)
+    return out
 
 
 def _osa_distance(a: str, b: str, limit: int) -> int:

@@ -8,6 +8,7 @@ import random
 import re
 from collections.abc import Callable, Iterable, Iterator, Mapping
 
+from serverless_study.errors import UsageError
 from serverless_study.model import (
     CLOZE_GAP,
     Card,
@@ -44,8 +45,17 @@ def generate_cards(topics: list[Topic]) -> list[Card]:
     return [card for topic in topics for card in _topic_cards(topic)]
 
 
-def make_question(card: Card, topics: Mapping[str, Topic], rng: random.Random) -> Question:
+def make_question(
+    card: Card,
+    topics: Mapping[str, Topic],
+    rng: random.Random,
+    *,
+    confusions: Mapping[str, Iterable[str]] | None = None,
+) -> Question:
     """The card made concrete: choices/distractors/shuffles drawn from rng.
+
+    `confusions` maps a case-folded name to the terms this learner has confused it with: a multiple-choice card
+    offers those as distractors first.
 
     Raises KeyError if the card's content no longer exists (check with `item_for` first).
     """
@@ -59,7 +69,7 @@ def make_question(card: Card, topics: Mapping[str, Topic], rng: random.Random) -
     if isinstance(item, Concept):
         if card.kind is CardKind.RECALL:
             return _recall_question(card, item)
-        return _choice_question(card, item, topic, topics, rng)
+        return _choice_question(card, item, topic, topics, rng, confusions or {})
     if isinstance(item, Comparison):
         row, column = _locate_cell(item, part)
         if card.kind is CardKind.COLUMN:
@@ -69,6 +79,25 @@ def make_question(card: Card, topics: Mapping[str, Topic], rng: random.Random) -
     if card.kind is CardKind.ORDER:
         return _order_question(card, item, rng)
     return _next_question(card, item, int(part) - 1, rng)
+
+
+def fact_card_question(topics: list[Topic], fact_id: str, *, cloze: bool = False) -> Question:
+    """The typed (or cloze) question of the fact named "topic/item", as the quiz asks it.
+
+    Raises UsageError naming what exists when there is no such fact, or it has no cloze.
+    """
+    topic_id, _, item_id = fact_id.partition("/")
+    topic = next((t for t in topics if t.id == topic_id), None)
+    if topic is None:
+        raise UsageError(f"no topic {topic_id!r}; topics: {', '.join(t.id for t in topics)}")
+    fact = next((f for f in topic.facts if f.id == item_id), None)
+    if fact is None:
+        raise UsageError(f"no fact {item_id!r} in {topic_id}; facts: {', '.join(f.id for f in topic.facts) or 'none'}")
+    if cloze and not _cloze_ok(fact):
+        raise UsageError(f"{topic_id}/{item_id} has no cloze")
+    kind = CardKind.CLOZE if cloze else CardKind.TYPED
+    card = next(c for c in _topic_cards(topic) if c.item_id == item_id and c.kind is kind)
+    return _fact_question(card, fact)
 
 
 def item_for(card: Card, topics: Mapping[str, Topic]) -> Item | None:
@@ -265,8 +294,26 @@ def _fact_question(card: Card, fact: Fact) -> Question:
         gap = m.group(1).strip()
         prompt = CLOZE_GAP.sub(GAP, fact.cloze, count=1)
         accept = _unique((fact.answer, *fact.accept), exclude=(gap,))
-        return Question(card.id, card.kind, prompt, answer=gap, accept=accept, explanation=_noted(fact))
-    return Question(card.id, card.kind, fact.prompt, answer=fact.answer, accept=fact.accept, explanation=_noted(fact))
+        return Question(
+            card.id,
+            card.kind,
+            prompt,
+            answer=gap,
+            accept=accept,
+            explanation=_noted(fact),
+            parts=fact.parts,
+            ordered=fact.ordered,
+        )
+    return Question(
+        card.id,
+        card.kind,
+        fact.prompt,
+        answer=fact.answer,
+        accept=fact.accept,
+        explanation=_noted(fact),
+        parts=fact.parts,
+        ordered=fact.ordered,
+    )
 
 
 def _recall_question(card: Card, concept: Concept) -> Question:
@@ -279,12 +326,19 @@ def _recall_question(card: Card, concept: Concept) -> Question:
 
 
 def _choice_question(
-    card: Card, concept: Concept, topic: Topic, topics: Mapping[str, Topic], rng: random.Random
+    card: Card,
+    concept: Concept,
+    topic: Topic,
+    topics: Mapping[str, Topic],
+    rng: random.Random,
+    confusions: Mapping[str, Iterable[str]],
 ) -> Question:
     taken = {_key(concept.term), *(_key(a) for a in concept.aliases)}
     related = [topics[r] for r in topic.related if r in topics and r != topic.id]
     others = [t for t in topics.values() if t.id != topic.id and t.id not in topic.related]
+    mixed_up = {x.casefold() for name in (concept.term, *concept.aliases) for x in confusions.get(name.casefold(), ())}
     tiers = (
+        lambda: [c.term for t in topics.values() for c in t.concepts if c.term.casefold() in mixed_up],
         lambda: [c.term for c in topic.concepts if c.id != concept.id],
         lambda: [c.term for t in related for c in t.concepts],
         lambda: [c.term for t in others for c in t.concepts],

@@ -555,6 +555,24 @@ class _Validator:
             out.append(v.strip())
         return tuple(out)
 
+    def answer_parts(self, f: _LineDict, path: str) -> tuple[str, ...]:
+        """A list answer's elements (`answer: [a, b]`), () for a text answer; `ordered` only goes with a list."""
+        if not isinstance(f.get("answer"), _LineList):
+            if "ordered" in f:
+                self.error(f.key_lines["ordered"], f"{path}.ordered", "only a list answer can be ordered")
+            return ()
+        parts = self.texts(f, "answer", path)
+        if len(parts) < 2 and len(parts) == len(f["answer"]):
+            message = "a list answer needs at least 2 elements (write a single answer as text)"
+            self.error(f.key_lines["answer"], f"{path}.answer", message)
+        return parts
+
+    def flag(self, m: _LineDict, key: str, path: str) -> bool:
+        value = self.text(m, key, path)
+        if value not in ("", "true", "false"):
+            self.error(m.key_lines.get(key, m.line), f"{path}.{key}", f"expected true or false, found {value!r}")
+        return value == "true"
+
     def items(self, m: _LineDict, key: str) -> list[tuple[int, _LineDict | None, str]]:
         if key not in m or m[key] is None:
             return []
@@ -699,7 +717,11 @@ class _Validator:
         facts = []
         for line, v, path in self.items(m, "facts"):
             f = self.mapping(
-                v, path, line, {"id", "prompt", "answer"}, {"accept", "explanation", "cloze", "note", *_ITEM_EXTRAS}
+                v,
+                path,
+                line,
+                {"id", "prompt", "answer"},
+                {"accept", "explanation", "cloze", "ordered", "note", *_ITEM_EXTRAS},
             )
             if f is None:
                 continue
@@ -712,15 +734,20 @@ class _Validator:
                     self.error(
                         f.key_lines.get("cloze", line), f"{path}.cloze", "must contain exactly one non-empty {{gap}}"
                     )
+            parts = self.answer_parts(f, path)
             facts.append(
                 Fact(
                     id=fid,
                     prompt=self.text(f, "prompt", path, required=True),
-                    answer=self.text(f, "answer", path, required=True),
+                    answer=", ".join(parts)
+                    if isinstance(f.get("answer"), _LineList)
+                    else self.text(f, "answer", path, required=True),
                     accept=self.texts(f, "accept", path),
                     explanation=self.text(f, "explanation", path),
                     cloze=cloze,
                     location=Location(self.name, line),
+                    parts=parts,
+                    ordered=self.flag(f, "ordered", path) if parts else False,
                     **self.extras(f, path),
                 )
             )
@@ -851,7 +878,18 @@ def topic_to_dict(topic: Topic) -> dict[str, Any]:
             [s.id, s.title, [[st.text, st.detail] for st in s.steps], s.note, loc(s.location)] for s in topic.sequences
         ],
         "facts": [
-            [f.id, f.prompt, f.answer, list(f.accept), f.explanation, f.cloze, loc(f.location)] for f in topic.facts
+            [
+                f.id,
+                f.prompt,
+                f.answer,
+                list(f.accept),
+                f.explanation,
+                f.cloze,
+                loc(f.location),
+                list(f.parts),
+                f.ordered,
+            ]
+            for f in topic.facts
         ],
         "extras": _extras_to_dict(topic),
     }
@@ -878,7 +916,10 @@ def topic_from_dict(d: dict[str, Any]) -> Topic:
             Sequence(i, t, tuple(Step(a, b) for a, b in steps), note, loc(lc))
             for i, t, steps, note, lc in d["sequences"]
         ),
-        facts=tuple(Fact(i, p, a, tuple(acc), e, c, loc(lc)) for i, p, a, acc, e, c, lc in d["facts"]),
+        facts=tuple(
+            Fact(i, p, a, tuple(acc), e, c, loc(lc), parts=tuple(pa), ordered=o)
+            for i, p, a, acc, e, c, lc, pa, o in d["facts"]
+        ),
     )
     return _extras_from_dict(topic, d["extras"])
 

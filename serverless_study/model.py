@@ -65,7 +65,7 @@ CLOZE_GAP = re.compile(r"\{\{(.*?)\}\}")  # the gap of a cloze sentence: "listen
 class Fact:
     id: str
     prompt: str
-    answer: str  # the short answer a learner types
+    answer: str  # the short answer a learner types (a list answer's elements joined with ", ")
     accept: tuple[str, ...] = ()  # alternative answers also marked correct
     explanation: str = ""  # one or two sentences shown after answering
     cloze: str = ""  # a sentence with the answer in {{double braces}}, or ""
@@ -73,6 +73,8 @@ class Fact:
     note: str = ""  # e.g. what older material said and what changed
     sources: tuple[Source, ...] = ()
     lint_ignore: tuple[LintIgnore, ...] = ()
+    parts: tuple[str, ...] = ()  # the elements of a list answer (`answer: [a, b, c]`); () for a single answer
+    ordered: bool = False  # a list answer whose elements must come in this order
 
 
 @dataclass(frozen=True)
@@ -185,6 +187,8 @@ class Question:
     accept: tuple[str, ...] = ()
     explanation: str = ""
     self_rated: bool = False  # recall cards: learner rates themselves
+    parts: tuple[str, ...] = ()  # a list answer's elements: the learner may type them with any separators
+    ordered: bool = False  # ...and, unless this is set, in any order
     glosses: tuple[str, ...] = ()  # what each choice means (parallel to choices; "" when nothing to add)
 
 

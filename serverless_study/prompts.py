@@ -27,6 +27,7 @@ class _Token:
 _Undo = _Token
 UNDO = _Token("UNDO")  # take back an answer
 CONTINUE = _Token("CONTINUE")  # go on to the next question (after a wrong answer: the miss is saved as Again)
+OVERRIDE = _Token("OVERRIDE")  # "I was right": a typed answer judged wrong counts as right after all
 GRADE_NAMES = {Grade.AGAIN: "Again", Grade.HARD: "Hard", Grade.GOOD: "Good", Grade.EASY: "Easy"}
 GRADE_KEYS = {Grade.AGAIN: "a", Grade.HARD: "h", Grade.GOOD: "g", Grade.EASY: "e"}
 
@@ -53,6 +54,7 @@ def rating(grade: Grade, note: str = "") -> Action:
 
 UNDO_ACTION = Action(("u",), "Undo this answer", UNDO, primary=False)
 QUIT_ACTION = Action(("q",), "Quit", None, primary=False)
+OVERRIDE_ACTION = Action(("o",), "Override: I was right", OVERRIDE, primary=False)
 
 
 def _key_hint(actions: Sequence[Action], default: Action) -> str:
@@ -61,7 +63,7 @@ def _key_hint(actions: Sequence[Action], default: Action) -> str:
     parts = [f"Enter = {default.label}"]
     if rated:
         parts.append("/".join(a.keys[0] for a in rated) + " or " + "/".join(a.keys[1] for a in rated))
-    parts += [f"{a.keys[0]} {a.label.split()[0].lower()}" for a in actions if a.keys and a not in rated]
+    parts += [f"{a.keys[0]} {a.label.split()[0].lower().rstrip(':')}" for a in actions if a.keys and a not in rated]
     return ", ".join(parts)
 
 
@@ -100,7 +102,8 @@ class LinePrompter:
         def parse(line: str) -> int | _Undo | bool | None:
             if undo and line == "u":
                 return UNDO
-            if line.isdigit() and 1 <= int(line) <= len(choices):
+            # ASCII digits only: str.isdigit() is also true of "²" and "٣", which int() then refuses or misreads
+            if line.isascii() and line.isdigit() and 1 <= int(line) <= len(choices):
                 return int(line) - 1
             # The choice's own text works too: handy for scripts, and for anyone who would rather type it.
             texts = [c.strip().casefold() for c in choices]

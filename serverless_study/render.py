@@ -191,8 +191,10 @@ def feedback_view(verdict: Verdict, q: Question, given: str = "", back: str = ""
     else:
         head = Text.assemble(("✘ Not quite. ", "bold red"), "The answer is: ", (verdict.expected, "bold"))
     parts: list[RenderableType] = [head]
-    if not verdict.correct and pick_text(q, given):
-        parts.append(Text(pick_text(q, given), style="yellow"))
+    if not verdict.correct:
+        parts += [Text(line, style="yellow") for line in (verdict.note, verdict.mix_up()) if line]
+        if not verdict.mix_up() and pick_text(q, given):  # a wrong choice: what the pick means
+            parts.append(Text(pick_text(q, given), style="yellow"))
     if q.explanation:
         parts.append(Text(q.explanation, style="dim"))
     if back:

@@ -2,9 +2,8 @@
 
 from __future__ import annotations
 
-import contextlib
+import math
 import random
-from collections.abc import Iterator
 from datetime import datetime, timedelta
 from typing import TYPE_CHECKING, Any
 
@@ -19,6 +18,10 @@ MIN_RETENTION, MAX_RETENTION = 0.7, 0.99
 LEARNING_STEPS = (timedelta(minutes=1), timedelta(minutes=10))
 RELEARNING_STEPS = (timedelta(minutes=10),)
 LEECH_LAPSES = 8  # Anki's default threshold; flagged again every half threshold after it
+
+# fsrs 6.3.2's interval fuzz (fsrs.scheduler.FUZZ_RANGES): within [start, end) days, each day adds `factor` days of
+# spread either way. We apply it ourselves with the injected generator instead of fsrs's module-global `random`.
+FUZZ_RANGES = ((2.5, 7.0, 0.15), (7.0, 20.0, 0.1), (20.0, math.inf, 0.05))
 
 _PHASE_OF = {1: Phase.LEARNING, 2: Phase.REVIEW, 3: Phase.RELEARNING}
 _STATE_OF = {phase: value for value, phase in _PHASE_OF.items()}
@@ -50,22 +53,29 @@ class Scheduler:
 
         self.desired_retention = desired_retention
         self.learning_steps = tuple(learning_steps)
+        # Never fuzzed by fsrs, and never changed after this: safe to share between threads and previews.
         self._fsrs = fsrs.Scheduler(
             desired_retention=desired_retention,
             learning_steps=self.learning_steps,
             relearning_steps=tuple(relearning_steps),
-            enable_fuzzing=fuzz_rng is not None,
+            enable_fuzzing=False,
         )
         self._rng = fuzz_rng
 
     def review(self, state: CardState | None, card_id: str, grade: Grade, now: datetime) -> CardState:
         """The card's state after being rated `grade` at `now`; `state` None means a new card."""
+        return self._review(state, card_id, grade, now, fuzz=self._rng)
+
+    def _review(
+        self, state: CardState | None, card_id: str, grade: Grade, now: datetime, *, fuzz: random.Random | None
+    ) -> CardState:
         import fsrs
 
         now = utc(now)
         card = _to_fsrs(state) if state is not None else fsrs.Card(card_id=0, due=now)
-        with self._fuzz():
-            after, _log = self._fsrs.review_card(card, fsrs.Rating(int(grade)), review_datetime=now)
+        after, _log = self._fsrs.review_card(card, fsrs.Rating(int(grade)), review_datetime=now)
+        if fuzz is not None and after.state == fsrs.State.Review:  # fsrs fuzzes exactly these intervals
+            after.due = now + fuzzed_interval(after.due - now, fuzz, self._fsrs.maximum_interval)
         lapses = state.lapses if state is not None else 0
         if state is not None and state.phase is Phase.REVIEW and grade is Grade.AGAIN:
             lapses += 1
@@ -74,40 +84,38 @@ class Scheduler:
 
     def retrievability(self, state: CardState, now: datetime) -> float:
         """Predicted probability of recalling the card at `now` (0 for a card never reviewed)."""
-        return float(self._fsrs.get_card_retrievability(_to_fsrs(state), utc(now)))
+        return self.recall(state.stability, state.last_review, utc(now))
 
     def recall(self, stability: float | None, last_review: datetime | None, now: datetime) -> float:
-        """Predicted recall from the two values it depends on: cheaper than `retrievability` for every card at once."""
-        import fsrs
+        """Predicted recall at `now` from stability and the time since the last review in fractional days.
 
-        if stability is None or last_review is None:
+        fsrs's own `get_card_retrievability` counts whole days, so a card failed an hour ago would read 100%.
+        """
+        if stability is None or last_review is None or stability <= 0:
             return 0.0
-        card = fsrs.Card(card_id=0, state=fsrs.State.Review, stability=stability, last_review=last_review, due=now)
-        return float(self._fsrs.get_card_retrievability(card, now))
+        decay = -float(self._fsrs.parameters[20])
+        factor = 0.9 ** (1 / decay) - 1
+        elapsed = max(0.0, (now - last_review) / timedelta(days=1))
+        return float((1 + factor * elapsed / stability) ** decay)
 
     def intervals(self, state: CardState | None, card_id: str, now: datetime) -> dict[Grade, timedelta]:
         """How long until the card is due again for each grade, ignoring fuzz: for showing on rating buttons."""
-        saved, self._fsrs.enable_fuzzing = self._fsrs.enable_fuzzing, False
-        try:
-            return {g: self.review(state, card_id, g, now).due - utc(now) for g in Grade}
-        finally:
-            self._fsrs.enable_fuzzing = saved
+        return {g: self._review(state, card_id, g, now, fuzz=None).due - utc(now) for g in Grade}
 
-    @contextlib.contextmanager
-    def _fuzz(self) -> Iterator[None]:
-        # fsrs draws fuzz from the global `random()`; lend it our seeded generator for the call so that a
-        # session replays exactly under a given --seed.
-        import fsrs.scheduler as module
 
-        if self._rng is None or not hasattr(module, "random"):
-            yield
-            return
-        saved = module.random
-        module.random = self._rng.random
-        try:
-            yield
-        finally:
-            module.random = saved
+def fuzzed_interval(interval: timedelta, rng: random.Random, maximum_days: int) -> timedelta:
+    """fsrs's review-interval fuzz, drawn from `rng`: a whole number of days spread around `interval`.
+
+    Same ranges and the same single draw per interval as fsrs 6.3.2, so a seeded generator gives fsrs's numbers.
+    """
+    days = interval.days
+    if days < 2.5:  # fsrs leaves short intervals alone (and draws nothing)
+        return interval
+    delta = 1.0 + sum(factor * max(min(float(days), end) - start, 0.0) for start, end, factor in FUZZ_RANGES)
+    low, high = round(days - delta), round(days + delta)
+    low, high = max(2, low), min(high, maximum_days)
+    low = min(low, high)
+    return timedelta(days=min(round(rng.random() * (high - low + 1) + low), maximum_days))
 
 
 def _to_fsrs(state: CardState) -> fsrs.Card:

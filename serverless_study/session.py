@@ -10,13 +10,14 @@ from collections.abc import Collection, Iterable, Iterator, Mapping
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 
-from serverless_study.answers import Verdict, check_answer
+from serverless_study.answers import Reason, Verdict, Vocabulary, check_answer
 from serverless_study.cards import card_part, item_for, make_question, reveals
+from serverless_study.days import Day
 from serverless_study.defaults import NEW_PER_DAY, REVIEWS_PER_DAY
 from serverless_study.errors import UsageError
 from serverless_study.model import Card, CardKind, CardState, Grade, Item, Phase, Question, Review, Topic
 from serverless_study.scheduler import Scheduler, is_leech_lapse
-from serverless_study.store import NEW, Store
+from serverless_study.store import NEW, Marking, Store
 
 LEARN_AHEAD = timedelta(minutes=20)  # as Anki: show a learning card early rather than make the learner wait
 
@@ -96,6 +97,9 @@ class Session:
     pending: _Shown | None = None
     prepared: dict[str, Question] = field(default_factory=dict)  # questions put back by undo, asked as they were
     new_total: int = 0  # new cards queued when the session started
+    held_back: int = 0  # due reviews not asked today because a sibling card was practised today
+    _vocabulary: Vocabulary | None = None  # the content's terms, built on first marking
+    confusions: dict[str, list[str]] = field(default_factory=dict)  # name → terms the learner confused it with
 
     @classmethod
     def start(
@@ -107,15 +111,12 @@ class Session:
         rng: random.Random,
         *,
         now: datetime,
-        day_start: datetime,
+        day: Day,
         limits: Limits = Limits(),
         topic_ids: Iterable[str] | None = None,
         learn_ahead: timedelta = LEARN_AHEAD,
     ) -> Session:
-        """Queue what is due at `now`: learning cards, reviews left under today's limit, then new cards.
-
-        "Today" began at `day_start` (the learner's local midnight, decided by the caller).
-        """
+        """Queue what is due on the study `day` at `now`: learning cards, reviews under today's limit, new cards."""
         wanted = set(topic_ids) if topic_ids is not None else None
         chosen = {c.id: c for c in cards if wanted is None or c.topic_id in wanted}
         session = cls(store, scheduler, chosen, topics, rng, learn_ahead)
@@ -123,7 +124,7 @@ class Session:
             store,
             chosen.values(),
             now=now,
-            day_start=day_start,
+            day=day,
             limits=limits,
             rng=rng,
             learn_ahead=learn_ahead,
@@ -134,6 +135,10 @@ class Session:
         session.states.update((s.card_id, s) for s in queue.reviews)
         session.main = interleave(queue.main, chosen, topics)
         session.new_total = sum(1 for cid in queue.main if cid not in session.states)
+        session.held_back = queue.held_back
+        for expected, confused, _times in store.confusions():
+            session.confusions.setdefault(expected.casefold(), []).append(confused)
+            session.confusions.setdefault(confused.casefold(), []).append(expected)
         return session
 
     # --- asking ------------------------------------------------------------------
@@ -144,7 +149,9 @@ class Session:
             source, card_id = self._pick(now)
             if card_id is None:
                 return None
-            question = self.prepared.pop(card_id, None) or make_question(self.cards[card_id], self.topics, self.rng)
+            question = self.prepared.pop(card_id, None) or make_question(
+                self.cards[card_id], self.topics, self.rng, confusions=self.confusions
+            )
             self.pending = _Shown(question, source)
         return self.pending.question
 
@@ -159,7 +166,14 @@ class Session:
 
     def check(self, question: Question, given: str) -> Verdict:
         """Mark an answer without saving it (the shell shows this, then asks for a rating)."""
-        return check_answer(question, given)
+        return check_answer(question, given, self.vocabulary)
+
+    @property
+    def vocabulary(self) -> Vocabulary:
+        """The terms of all loaded topics: a typo may never be one of them, and a mix-up with one is named."""
+        if self._vocabulary is None:
+            self._vocabulary = Vocabulary.from_topics(self.topics.values())
+        return self._vocabulary
 
     def answer(
         self, question: Question, now: datetime, *, given: str = "", grade: Grade | None = None, duration_ms: int = 0
@@ -173,7 +187,7 @@ class Session:
         if shown is None or shown.question.card_id != question.card_id:
             raise ValueError(f"{question.card_id} is not the question being asked")
         card = self.cards[question.card_id]
-        verdict = check_answer(question, given)
+        verdict = check_answer(question, given, self.vocabulary)
         if question.self_rated:
             if grade is None:
                 raise ValueError("a self-rated card needs a grade")
@@ -181,12 +195,18 @@ class Session:
         else:
             correct = verdict.correct
             grade = Grade.AGAIN if not correct else (grade or Grade.GOOD)
-        before = self.states.get(card.id) or self.store.state(card.id)
-        after = self.scheduler.review(before, card.id, grade, now)
         review = Review(card.id, now, grade, given, correct, max(0, int(duration_ms)))
-        review_id = self.store.record(
-            review, after, previous=before, topic_id=card.topic_id, content_hash=card.content_hash
+        confused = verdict.confused_with if not correct else None
+        # Scheduled from the state stored at the moment of saving, not the one cached when the question was asked:
+        # another terminal may have answered (or undone) this card meanwhile.
+        saved = self.store.record_answer(
+            review,
+            lambda stored: self.scheduler.review(stored, card.id, grade, now),
+            topic_id=card.topic_id,
+            content_hash=card.content_hash,
+            marking=Marking(question.answer, confused.name) if confused else None,
         )
+        before, after, review_id = saved.before, saved.after, saved.id
         self.states[card.id] = after
         if after.phase is not Phase.REVIEW:
             self._learn(after)
@@ -208,6 +228,45 @@ class Session:
         self.pending = None
         return outcome
 
+    def can_override(self) -> bool:
+        """Whether the last answer was typed (or a cloze) and judged wrong: the only kind one may override."""
+        if not self.history or self.history[-1].outcome is None:
+            return False
+        outcome = self.history[-1].outcome
+        q = outcome.question
+        return not outcome.verdict.correct and q.kind in (CardKind.TYPED, CardKind.CLOZE)
+
+    def override(self, now: datetime, grade: Grade = Grade.GOOD) -> Outcome:
+        """Turn the last answer, judged wrong, into a right one rated `grade`; the wrong review is replaced (in one
+        transaction) and the override recorded beside the new one. Undo afterwards takes the answer back as usual.
+        """
+        if not self.can_override() or grade is Grade.AGAIN:
+            raise ValueError("only a typed answer judged wrong can be overridden, and not as Again")
+        shown = self.history[-1]
+        old = shown.outcome
+        assert old is not None
+        card, question = old.card, old.question
+        after = self.scheduler.review(old.before, card.id, grade, now)
+        review = Review(card.id, now, grade, old.given, True, 0)
+        review_id = self.store.record(
+            review,
+            after,
+            previous=old.before,
+            topic_id=card.topic_id,
+            content_hash=card.content_hash,
+            marking=Marking(question.answer, None, overridden=True),
+            replaces=old.review_id,
+        )
+        self.learning = [(due, cid) for due, cid in self.learning if cid != card.id]
+        heapq.heapify(self.learning)
+        self.states[card.id] = after
+        if after.phase is not Phase.REVIEW:
+            self._learn(after)
+        verdict = Verdict(True, question.answer, "you said you were right", Reason.OVERRIDDEN)
+        outcome = Outcome(card, question, old.given, verdict, grade, old.before, after, False, None, review_id)
+        shown.outcome = outcome
+        return outcome
+
     def undo(self) -> Outcome | None:
         """Take back the last answer of this session: its review is deleted and the card asked again."""
         if not self.history:
@@ -223,7 +282,9 @@ class Session:
             self.states.pop(card_id, None)
         else:
             self.states[card_id] = last.outcome.before
-        if self.pending is not None:  # the question on screen goes back where it came from
+        # The question on screen goes back where it came from, unless it is the card being undone (a missed card
+        # re-asked at once): that card is asked again as the undone question, and only once.
+        if self.pending is not None and self.pending.question.card_id != card_id:
             self._put_back(self.pending)
         self.pending = _Shown(last.question, last.source)
         return last.outcome
@@ -296,6 +357,7 @@ class Queue:
     main: list[str]  # review and new card ids in the order to ask them
     learning: list[CardState]  # cards between learning steps, due within the learn-ahead window
     reviews: list[CardState]  # states of the review cards in `main`
+    held_back: int = 0  # due reviews left for tomorrow because a sibling card was already practised today
 
 
 def build_queue(
@@ -303,7 +365,7 @@ def build_queue(
     cards: Iterable[Card],
     *,
     now: datetime,
-    day_start: datetime,
+    day: Day,
     rng: random.Random,
     limits: Limits = Limits(),
     learn_ahead: timedelta = LEARN_AHEAD,
@@ -311,13 +373,17 @@ def build_queue(
 ) -> Queue:
     """What a session at `now` asks: learning cards, reviews left under today's limit, then new cards.
 
-    Reviews come from an ordered, limited query on the due index; new cards are the first unstarted ones in
-    content order. Only one card of a concept, fact, sequence or table row is queued a day (siblings wait).
+    Learning and relearning cards are asked when due (the learn-ahead lets the session show one early); reviews are
+    due on their due day, so every review due before `day` ends is asked today. Reviews come from an ordered,
+    limited query on the due index; new cards are unstarted ones taking turns by topic and kind. Only one card of a
+    concept, fact, sequence or table row is asked a day, across sessions: siblings of a card answered today wait.
     """
     by_id = {c.id: c for c in cards}
-    done_today = store.counts_since(day_start)
+    done_today = store.counts_since(day.start)
     cap = limits.session if limits.session is not None else len(by_id)
-    taken: set[str] = set()  # sibling keys already queued
+    # Sibling keys practised today (from the log, so every session of the day counts) or queued now.
+    taken = {_sibling_key(by_id[cid]) for cid in store.reviewed_since(day.start) if cid in by_id}
+    held_back = 0
 
     learning = store.due(now + learn_ahead, review=False, topics=topic_ids, keep=lambda cid: cid in by_id, limit=cap)
     taken.update(_sibling_key(by_id[s.card_id]) for s in learning)
@@ -330,8 +396,16 @@ def build_queue(
         taken.add(_sibling_key(card))
         return True
 
+    def fresh_review(card_id: str) -> bool:
+        nonlocal held_back
+        if fresh(card_id):
+            return True
+        if card_id in by_id:
+            held_back += 1
+        return False
+
     review_room = min(cap, max(0, limits.reviews_per_day - done_today.get("review", 0)))
-    reviews = store.due(now, review=True, topics=topic_ids, keep=fresh, limit=review_room)
+    reviews = store.due(day.end, review=True, topics=topic_ids, keep=fresh_review, limit=review_room)
     cap -= len(reviews)
 
     new_room = min(cap, max(0, limits.new_per_day - done_today.get(NEW, 0)))
@@ -348,7 +422,7 @@ def build_queue(
 
     review_ids = [s.card_id for s in reviews]
     rng.shuffle(review_ids)
-    return Queue(_spread(review_ids, new), learning, reviews)
+    return Queue(_spread(review_ids, new), learning, reviews, held_back)
 
 
 _ITEM_GROUP = {  # the kind of content item a card comes from: new cards take turns by it within a topic
@@ -432,18 +506,18 @@ def waiting(
     cards: Iterable[Card],
     *,
     now: datetime,
-    day_start: datetime,
+    day: Day,
     limits: Limits = Limits(),
     topic_ids: Collection[str] | None = None,
 ) -> Waiting:
     """What the daily limits hold back at `now`, so an empty session can say which limit stopped it."""
     ids = {c.id for c in cards if topic_ids is None or c.topic_id in topic_ids}
-    done = store.counts_since(day_start)
+    done = store.counts_since(day.start)
     new = reviews = 0
     if done.get(NEW, 0) >= limits.new_per_day:
         new = len(ids - store.started_ids())
     if done.get("review", 0) >= limits.reviews_per_day:
-        reviews = len(store.due(now, review=True, topics=topic_ids, keep=lambda cid: cid in ids))
+        reviews = len(store.due(day.end, review=True, topics=topic_ids, keep=lambda cid: cid in ids))
     return Waiting(new, limits.new_per_day, reviews, limits.reviews_per_day, limits.session == 0)
 
 

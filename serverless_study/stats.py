@@ -8,11 +8,13 @@ from dataclasses import asdict, dataclass, field
 from datetime import datetime, timedelta
 from typing import Any
 
+from serverless_study.days import Calendar, Day
 from serverless_study.model import Card, Phase, Topic
 from serverless_study.scheduler import LEECH_LAPSES, Scheduler
 from serverless_study.store import NEW, Store, iso, parse_time
 
 FORECAST_DAYS = 7
+CONFUSIONS_SHOWN = 10
 RECENT_DAYS = 30
 MAX_STREAK_DAYS = 3660
 
@@ -26,7 +28,7 @@ class TopicStats:
     learning: int
     review: int
     due: int  # due before the end of today (overdue included)
-    mastery: float | None  # mean predicted recall of the started cards; None when none started
+    mastery: float | None  # mean predicted recall now of the started cards (new ones are `new`); None if none
 
 
 @dataclass(frozen=True)
@@ -34,6 +36,13 @@ class Leech:
     card_id: str
     topic_id: str
     lapses: int
+
+
+@dataclass(frozen=True)
+class Confusion:
+    expected: str  # the answer a card wanted
+    confused_with: str  # the other term of the content the learner gave
+    times: int
 
 
 @dataclass(frozen=True)
@@ -50,6 +59,8 @@ class Stats:
     forecast: list[tuple[str, int]] = field(default_factory=list)  # (local date, cards due that day)
     leeches: list[Leech] = field(default_factory=list)
     changed: list[str] = field(default_factory=list)  # ids of cards whose content was edited since their last review
+    confusions: list[Confusion] = field(default_factory=list)  # the learner's most confused pairs, most first
+    overrides: dict[str, int] = field(default_factory=dict)  # card id → times a wrong verdict was overridden
 
     def to_dict(self) -> dict[str, Any]:
         out = asdict(self)
@@ -68,20 +79,21 @@ def compute(
     scheduler: Scheduler,
     *,
     now: datetime,
-    day_start: datetime,
-    day_end: datetime,
+    calendar: Calendar,
     new_per_day: int,
 ) -> Stats:
     """Figures for the cards of the loaded content; reviews of cards whose content is gone count in the totals.
 
-    `day_start`/`day_end` bound the learner's today (local midnights, decided by the caller).
+    Days are the learner's study days (`calendar`): a card counts as due on the day its due time falls in.
     """
+    today = calendar.day_of(now)
+    days = [calendar.named(today.date + timedelta(days=k)) for k in range(FORECAST_DAYS)]
     by_id = {c.id: c for c in cards}
     tallies: dict[str, dict[str, Any]] = {tid: _tally() for tid in topics}
     for each in by_id.values():
         tallies.setdefault(each.topic_id, _tally())["cards"] += 1
     # Day k of the forecast holds cards due before boundary k; day 0 (today) includes everything overdue.
-    boundaries = [iso(day_end + timedelta(days=k)) for k in range(FORECAST_DAYS)]
+    boundaries = [iso(day.end) for day in days]
     forecast = [0] * FORECAST_DAYS
     leeches: list[Leech] = []
     for card_id, _topic, phase, due, stability, last_review, lapses in store.schedule_rows():
@@ -111,22 +123,24 @@ def compute(
         )
         for tid, t in tallies.items()
     ]
-    today = store.counts_since(day_start)
+    done = store.counts_since(today.start)
     new_available = sum(t.new for t in topic_stats)
     recent, _correct, in_review, recalled = store.review_totals(now - timedelta(days=RECENT_DAYS))
     return Stats(
         topics=topic_stats,
         due_today=sum(t.due for t in topic_stats),
         new_available=new_available,
-        new_today=min(new_available, max(0, new_per_day - today.get(NEW, 0))),
+        new_today=min(new_available, max(0, new_per_day - done.get(NEW, 0))),
         reviews_total=store.reviews_total(),
-        reviews_today=sum(today.values()),
+        reviews_today=sum(done.values()),
         reviews_30d=recent,
         retention_30d=recalled / in_review if in_review else None,
-        streak_days=streak(store, day_start),
-        forecast=[((day_start + timedelta(days=k)).date().isoformat(), n) for k, n in enumerate(forecast)],
+        streak_days=streak(store, calendar, today),
+        forecast=[(day.date.isoformat(), n) for day, n in zip(days, forecast, strict=True)],
         leeches=sorted(leeches, key=lambda x: (-x.lapses, x.card_id)),
         changed=changed_cards(store, by_id.values()),
+        confusions=[Confusion(*row) for row in store.confusions(limit=CONFUSIONS_SHOWN)],
+        overrides=store.override_counts(),
     )
 
 
@@ -143,11 +157,15 @@ def _tally() -> dict[str, Any]:
     return {"cards": 0, "started": 0, "learning": 0, "review": 0, "due": 0, "recall": 0.0}
 
 
-def streak(store: Store, day_start: datetime) -> int:
-    """Consecutive days with a review, ending today (or yesterday, when today has none yet)."""
-    day = timedelta(days=1)
-    start = day_start if store.any_review_between(day_start, day_start + day) else day_start - day
+def streak(store: Store, calendar: Calendar, today: Day) -> int:
+    """Consecutive study days with a review, ending today (or yesterday, when today has none yet)."""
+
+    def studied(back: int) -> bool:
+        day = calendar.named(today.date - timedelta(days=back))
+        return store.any_review_between(day.start, day.end)
+
+    first = 0 if studied(0) else 1
     days = 0
-    while days < MAX_STREAK_DAYS and store.any_review_between(start - days * day, start - (days - 1) * day):
+    while days < MAX_STREAK_DAYS and studied(first + days):
         days += 1
     return days

@@ -21,9 +21,17 @@ NEW = "new"  # review_log.phase of a card's first review
 
 # The latest schema, created whole on a new database. Times are UTC ISO-8601 with microseconds
 # ("2025-01-31T09:00:00.000000+00:00"): fixed width, so text order is time order.
-SCHEMA_VERSION = 2
+SCHEMA_VERSION = 3
 _APPEND_ONLY = """CREATE TRIGGER review_log_append_only BEFORE UPDATE ON review_log
     BEGIN SELECT RAISE(ABORT, 'review_log is append-only'); END"""
+# v3: what the judge noticed about an answer, one row per review that has something to say (deleted with it).
+_MARKING = """CREATE TABLE review_marking (
+        review_id      INTEGER PRIMARY KEY,  -- review_log.id
+        card_id        TEXT NOT NULL,
+        expected       TEXT NOT NULL DEFAULT '',  -- the answer the card wanted
+        confused_with  TEXT,  -- the term of the content the learner's wrong answer named instead
+        overridden     INTEGER NOT NULL DEFAULT 0  -- judged wrong, but the learner said "I was right" (o)
+    )"""
 SCHEMA = (
     """CREATE TABLE card_state (
         card_id      TEXT PRIMARY KEY,
@@ -53,6 +61,8 @@ SCHEMA = (
     "CREATE INDEX review_log_card ON review_log (card_id)",
     "CREATE INDEX review_log_time ON review_log (reviewed_at)",
     _APPEND_ONLY,
+    _MARKING,
+    "CREATE INDEX review_marking_card ON review_marking (card_id)",
 )
 
 # MIGRATIONS[v] upgrades a database at user_version v to v + 1.
@@ -102,10 +112,20 @@ MIGRATIONS: dict[int, tuple[str, ...]] = {
         "CREATE INDEX review_log_time ON review_log (reviewed_at)",
         _APPEND_ONLY,
     ),
+    2: (_MARKING, "CREATE INDEX review_marking_card ON review_marking (card_id)"),
 }
 
 _LOG_COLUMNS = "id, card_id, reviewed_at, rating, answer, correct, duration_ms, phase, previous"
 _STATE_COLUMNS = "card_id, phase, step, stability, difficulty, due, last_review, lapses, reps"
+
+
+@dataclass(frozen=True)
+class Marking:
+    """What the judge noticed about one answer, kept beside its review (schema v3)."""
+
+    expected: str = ""
+    confused_with: str | None = None
+    overridden: bool = False
 
 
 @dataclass(frozen=True)
@@ -127,6 +147,15 @@ def parse_time(text: str) -> datetime:
     return datetime.fromisoformat(text).astimezone(UTC)
 
 
+@dataclass(frozen=True)
+class Recorded:
+    """An answer as saved: its review_log id and the card's state before and after, as read and written."""
+
+    id: int
+    before: CardState | None
+    after: CardState
+
+
 class Store:
     """The learner's review history and card states; every write is its own committed transaction."""
 
@@ -137,8 +166,11 @@ class Store:
     # --- opening ---------------------------------------------------------------
 
     @classmethod
-    def open(cls, path: Path | str) -> Store:
-        """Open (creating if needed) the database at `path`, or ":memory:"; never overwrites a file it can't read."""
+    def open(cls, path: Path | str, *, warn: Callable[[str], None] = lambda _message: None) -> Store:
+        """Open (creating if needed) the database at `path`, or ":memory:"; never overwrites a file it can't read.
+
+        `warn` hears about problems that do not stop the store working (no WAL on this file system).
+        """
         if str(path) == ":memory:":
             store = cls(sqlite3.connect(":memory:", isolation_level=None), ":memory:")
         else:
@@ -150,17 +182,17 @@ class Store:
                 raise StoreError(f"cannot open {path}: {exc}") from None
             store = cls(conn, path)
         try:
-            store._prepare()
+            store._prepare(warn)
         except BaseException:
             store.close()
             raise
         return store
 
     @classmethod
-    def in_dir(cls, data_dir: Path) -> Store:
-        return cls.open(data_dir / DB_NAME)
+    def in_dir(cls, data_dir: Path, *, warn: Callable[[str], None] = lambda _message: None) -> Store:
+        return cls.open(data_dir / DB_NAME, warn=warn)
 
-    def _prepare(self) -> None:
+    def _prepare(self, warn: Callable[[str], None]) -> None:
         conn = self._conn
         try:
             conn.execute("PRAGMA schema_version").fetchone()  # reads the header: fails on a non-database
@@ -172,30 +204,60 @@ class Store:
                 f"move it aside or choose another --data-dir"
             ) from None
         with self._guard():
-            version = conn.execute("PRAGMA user_version").fetchone()[0]
-            if version > SCHEMA_VERSION:
-                raise StoreError(
-                    f"{self.path} was written by a newer serverless-study (schema {version}); "
-                    f"upgrade serverless-study to use it"
-                )
-            if version == 0:
-                tables = [r[0] for r in conn.execute("SELECT name FROM sqlite_master WHERE type = 'table'")]
-                if tables:
-                    raise StoreError(
-                        f"{self.path} is an SQLite database but not a serverless-study one "
-                        f"(it has tables {', '.join(sorted(tables))}); it has been left untouched"
-                    )
-            if self.path != ":memory:":
-                conn.execute("PRAGMA journal_mode = WAL")
+            conn.execute("BEGIN")  # one snapshot, so the version and the tables are seen together
+            try:
+                version = self._schema_version_checked(conn)
+            finally:
+                conn.execute("COMMIT")
             conn.execute(f"PRAGMA busy_timeout = {int(BUSY_TIMEOUT_S * 1000)}")
             conn.execute("PRAGMA synchronous = FULL")  # an answer acknowledged is an answer kept
-            if version < SCHEMA_VERSION:
-                self._migrate(version)
+            if self.path != ":memory:":
+                mode = self._enable_wal()
+                if mode != "wal":
+                    warn(
+                        f"warning: {self.path}: this file system does not support WAL; "
+                        f"using the slower {mode} journal (readers wait for writers)"
+                    )
+            if version != SCHEMA_VERSION:
+                self._migrate()
 
-    def _migrate(self, version: int) -> None:
+    def _enable_wal(self) -> str:
+        """Switch to WAL and return the journal mode SQLite settled on ('wal' unless the file system can't)."""
+        # Outside any transaction: inside one SQLite leaves the mode alone and answers the old one.
+        wal = "PRAGMA journal_mode = WAL"
+        for _retry in range(2):
+            try:
+                return str(self._conn.execute(wal).fetchone()[0]).lower()
+            except sqlite3.OperationalError as exc:
+                # Two first runs at once: SQLite refuses at once (no busy wait) to upgrade our read lock while the
+                # other holds the write lock, to avoid a deadlock. Wait for its write to end, then try again.
+                if "locked" not in str(exc):
+                    raise
+                self._conn.execute("BEGIN IMMEDIATE")
+                self._conn.execute("COMMIT")
+        return str(self._conn.execute(wal).fetchone()[0]).lower()
+
+    def _schema_version_checked(self, conn: sqlite3.Connection) -> int:
+        """The schema version, refusing a database from a newer release or from another program."""
+        version = int(conn.execute("PRAGMA user_version").fetchone()[0])
+        if version > SCHEMA_VERSION:
+            raise StoreError(
+                f"{self.path} was written by a newer serverless-study (schema {version}); "
+                f"upgrade serverless-study to use it"
+            )
+        if version == 0:
+            tables = [r[0] for r in conn.execute("SELECT name FROM sqlite_master WHERE type = 'table'")]
+            if tables:
+                raise StoreError(
+                    f"{self.path} is an SQLite database but not a serverless-study one "
+                    f"(it has tables {', '.join(sorted(tables))}); it has been left untouched"
+                )
+        return version
+
+    def _migrate(self) -> None:
         with self._tx() as conn:
-            # Re-read inside the write lock: another process may have migrated meanwhile.
-            version = conn.execute("PRAGMA user_version").fetchone()[0]
+            # Decide again under the write lock: another process may have created or migrated the schema meanwhile.
+            version = self._schema_version_checked(conn)
             if version == 0:
                 for statement in SCHEMA:
                     conn.execute(statement)
@@ -221,53 +283,117 @@ class Store:
     # --- writing ---------------------------------------------------------------
 
     def record(
-        self, review: Review, state: CardState, *, previous: CardState | None, topic_id: str, content_hash: str = ""
+        self,
+        review: Review,
+        state: CardState,
+        *,
+        previous: CardState | None,
+        topic_id: str,
+        content_hash: str = "",
+        marking: Marking | None = None,
+        replaces: int | None = None,
     ) -> int:
-        """Append the review and save the card's new state in one transaction, committed before returning."""
+        """Append the review and save the card's new state in one transaction, committed before returning.
+
+        `marking` keeps what the judge noticed (a confused term, an override). With `replaces`, that review (the
+        card's latest) is taken back in the same transaction: how an override turns a wrong answer into a right one.
+        """
         with self._tx() as conn:
-            cur = conn.execute(
-                "INSERT INTO review_log (card_id, reviewed_at, rating, answer, correct, duration_ms, phase, previous)"
-                " VALUES (?, ?, ?, ?, ?, ?, ?, ?)",
-                (
-                    review.card_id,
-                    iso(review.reviewed_at),
-                    int(review.grade),
-                    review.answer,
-                    int(review.correct),
-                    int(review.duration_ms),
-                    previous.phase.value if previous else NEW,
-                    json.dumps(_state_to_dict(previous)) if previous else None,
-                ),
+            if replaces is not None and self._undo_in(conn, replaces) is None:
+                raise StoreError(f"cannot replace review {replaces}: it no longer exists")
+            rid = self._append(conn, review, state, previous=previous, topic_id=topic_id, content_hash=content_hash)
+            self._mark(conn, rid, review.card_id, marking)
+            return rid
+
+    def record_answer(
+        self,
+        review: Review,
+        schedule: Callable[[CardState | None], CardState],
+        *,
+        topic_id: str,
+        content_hash: str = "",
+        marking: Marking | None = None,
+    ) -> Recorded:
+        """Save an answer, scheduling it from the card's state as stored, read under the write lock.
+
+        Another process (a second terminal, `undo`) may have changed the card since the question was asked: the new
+        state is computed from what is stored now, so no answer overwrites another.
+        """
+        with self._tx() as conn:
+            row = conn.execute(
+                f"SELECT {_STATE_COLUMNS} FROM card_state WHERE card_id = ?", (review.card_id,)
+            ).fetchone()
+            before = _state(row) if row else None
+            after = schedule(before)
+            rid = self._append(conn, review, after, previous=before, topic_id=topic_id, content_hash=content_hash)
+            self._mark(conn, rid, review.card_id, marking)
+            return Recorded(rid, before, after)
+
+    @staticmethod
+    def _mark(conn: sqlite3.Connection, review_id: int, card_id: str, marking: Marking | None) -> None:
+        """Keep what the judge noticed about a review beside it (schema v3); nothing when there is nothing to say."""
+        if marking is not None:
+            conn.execute(
+                "INSERT INTO review_marking (review_id, card_id, expected, confused_with, overridden)"
+                " VALUES (?, ?, ?, ?, ?)",
+                (review_id, card_id, marking.expected, marking.confused_with, int(marking.overridden)),
             )
-            self._put_state(conn, state, topic_id, content_hash)
-            return int(cur.lastrowid or 0)
+
+    @staticmethod
+    def _append(
+        conn: sqlite3.Connection,
+        review: Review,
+        state: CardState,
+        *,
+        previous: CardState | None,
+        topic_id: str,
+        content_hash: str,
+    ) -> int:
+        cur = conn.execute(
+            "INSERT INTO review_log (card_id, reviewed_at, rating, answer, correct, duration_ms, phase, previous)"
+            " VALUES (?, ?, ?, ?, ?, ?, ?, ?)",
+            (
+                review.card_id,
+                iso(review.reviewed_at),
+                int(review.grade),
+                review.answer,
+                int(review.correct),
+                int(review.duration_ms),
+                previous.phase.value if previous else NEW,
+                json.dumps(_state_to_dict(previous)) if previous else None,
+            ),
+        )
+        Store._put_state(conn, state, topic_id, content_hash)
+        return int(cur.lastrowid or 0)
 
     def undo(self, review_id: int | None = None) -> LoggedReview | None:
         """Delete a review (the latest when None) and give its card back the state it had before; None if no reviews."""
         with self._tx() as conn:
-            if review_id is None:
-                row = conn.execute(f"SELECT {_LOG_COLUMNS} FROM review_log ORDER BY id DESC LIMIT 1").fetchone()
-            else:
-                row = conn.execute(f"SELECT {_LOG_COLUMNS} FROM review_log WHERE id = ?", (review_id,)).fetchone()
-            if row is None:
-                return None
-            logged = _logged(row)
-            card_id = logged.review.card_id
-            latest = conn.execute("SELECT max(id) FROM review_log WHERE card_id = ?", (card_id,)).fetchone()[0]
-            if latest != logged.id:
-                raise StoreError(f"cannot undo: {card_id} has been reviewed again since")
-            if logged.phase is None:
-                raise StoreError("cannot undo: that review was recorded before undo was possible")
-            topic = conn.execute(
-                "SELECT topic_id, content_hash FROM card_state WHERE card_id = ?", (card_id,)
-            ).fetchone()
-            conn.execute("DELETE FROM review_log WHERE id = ?", (logged.id,))
-            if logged.previous is None:
-                conn.execute("DELETE FROM card_state WHERE card_id = ?", (card_id,))
-            else:
-                topic_id, content_hash = topic if topic else (card_id.split("/")[0], "")
-                self._put_state(conn, logged.previous, topic_id, content_hash)
-            return logged
+            return self._undo_in(conn, review_id)
+
+    def _undo_in(self, conn: sqlite3.Connection, review_id: int | None) -> LoggedReview | None:
+        if review_id is None:
+            row = conn.execute(f"SELECT {_LOG_COLUMNS} FROM review_log ORDER BY id DESC LIMIT 1").fetchone()
+        else:
+            row = conn.execute(f"SELECT {_LOG_COLUMNS} FROM review_log WHERE id = ?", (review_id,)).fetchone()
+        if row is None:
+            return None
+        logged = _logged(row)
+        card_id = logged.review.card_id
+        latest = conn.execute("SELECT max(id) FROM review_log WHERE card_id = ?", (card_id,)).fetchone()[0]
+        if latest != logged.id:
+            raise StoreError(f"cannot undo: {card_id} has been reviewed again since")
+        if logged.phase is None:
+            raise StoreError("cannot undo: that review was recorded before undo was possible")
+        topic = conn.execute("SELECT topic_id, content_hash FROM card_state WHERE card_id = ?", (card_id,)).fetchone()
+        conn.execute("DELETE FROM review_log WHERE id = ?", (logged.id,))
+        conn.execute("DELETE FROM review_marking WHERE review_id = ?", (logged.id,))
+        if logged.previous is None:
+            conn.execute("DELETE FROM card_state WHERE card_id = ?", (card_id,))
+        else:
+            topic_id, content_hash = topic if topic else (card_id.split("/")[0], "")
+            self._put_state(conn, logged.previous, topic_id, content_hash)
+        return logged
 
     @staticmethod
     def _put_state(conn: sqlite3.Connection, state: CardState, topic_id: str, content_hash: str) -> None:
@@ -324,22 +450,22 @@ class Store:
 
     def due(
         self,
-        until: datetime,
+        before: datetime,
         *,
         review: bool,
         topics: Collection[str] | None = None,
         keep: Callable[[str], bool] = lambda _id: True,
         limit: int | None = None,
     ) -> list[CardState]:
-        """States due at or before `until`, earliest first: review-phase cards, or (review=False) learning ones.
+        """States due before `before`, earliest first: review-phase cards, or (review=False) learning ones.
 
         The database orders and ranges on the due index; `keep` skips cards the caller can't show (content gone,
         a sibling already queued) without reading more rows than needed to fill `limit`.
         """
         if limit is not None and limit <= 0:
             return []
-        sql = f"SELECT {_STATE_COLUMNS} FROM card_state WHERE due <= ? AND phase {'=' if review else '!='} 'review'"
-        params: list[Any] = [iso(until)]
+        sql = f"SELECT {_STATE_COLUMNS} FROM card_state WHERE due < ? AND phase {'=' if review else '!='} 'review'"
+        params: list[Any] = [iso(before)]
         if topics is not None:
             sql += f" AND topic_id IN ({', '.join('?' * len(topics))})"
             params += list(topics)
@@ -364,6 +490,12 @@ class Store:
                 (iso(start),),
             ).fetchall()
         return {phase: int(n) for phase, n in rows}
+
+    def reviewed_since(self, start: datetime) -> set[str]:
+        """Ids of the cards answered at or after `start`."""
+        with self._guard():
+            rows = self._conn.execute("SELECT card_id FROM review_log WHERE reviewed_at >= ?", (iso(start),))
+            return {r[0] for r in rows}
 
     def review_totals(self, start: datetime | None = None) -> tuple[int, int, int, int]:
         """(reviews, correct, review-phase reviews, correct review-phase reviews) since `start` (all time if None)."""
@@ -398,19 +530,42 @@ class Store:
         with self._guard():
             return [_logged(r) for r in self._conn.execute(sql + " ORDER BY id", params)]
 
+    def confusions(self, limit: int | None = None) -> list[tuple[str, str, int]]:
+        """(expected, confused with, times) over all wrong answers that named another term, most frequent first."""
+        sql = (
+            "SELECT expected, confused_with, count(*) AS n FROM review_marking WHERE confused_with IS NOT NULL"
+            " GROUP BY expected, confused_with ORDER BY n DESC, expected, confused_with"
+        )
+        with self._guard():
+            rows = self._conn.execute(sql + (f" LIMIT {int(limit)}" if limit is not None else "")).fetchall()
+        return [(e, c, int(n)) for e, c, n in rows]
+
+    def override_counts(self) -> dict[str, int]:
+        """Per card, how often the learner overrode a wrong verdict: where an accept list may need extending."""
+        with self._guard():
+            rows = self._conn.execute(
+                "SELECT card_id, count(*) FROM review_marking WHERE overridden GROUP BY card_id ORDER BY card_id"
+            ).fetchall()
+        return {card_id: int(n) for card_id, n in rows}
+
     # --- errors ------------------------------------------------------------------
 
     @contextlib.contextmanager
     def _tx(self) -> Iterator[sqlite3.Connection]:
-        """BEGIN IMMEDIATE … COMMIT, rolled back on any error; sqlite errors become StoreError."""
+        """BEGIN IMMEDIATE … COMMIT, rolled back on any error (a failed COMMIT too); sqlite errors become StoreError."""
         with self._guard():
             self._conn.execute("BEGIN IMMEDIATE")
             try:
                 yield self._conn
+                self._conn.execute("COMMIT")
             except BaseException:
-                self._conn.execute("ROLLBACK")
+                # SQLite may already have rolled back (disk full, I/O error); a second ROLLBACK would fail and hide
+                # the real error. When it has not (a failed COMMIT keeps the transaction open), end it here so the
+                # connection can begin again.
+                if self._conn.in_transaction:
+                    with contextlib.suppress(sqlite3.Error):
+                        self._conn.execute("ROLLBACK")
                 raise
-            self._conn.execute("COMMIT")
 
     @contextlib.contextmanager
     def _guard(self) -> Iterator[None]:
@@ -418,6 +573,8 @@ class Store:
             yield
         except sqlite3.OperationalError as exc:
             raise self._cannot_open(exc) from None
+        except sqlite3.IntegrityError as exc:
+            raise StoreError(f"{self.path}: the write was refused and nothing was saved ({exc})") from None
         except sqlite3.DatabaseError as exc:
             raise StoreError(f"{self.path} is damaged ({exc}); it has been left untouched") from None
 

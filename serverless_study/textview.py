@@ -128,7 +128,7 @@ def nothing_to_ask_text(held: Waiting) -> str:
     if held.session_limit:
         return "Nothing to ask: --limit 0 asks no questions."
     reasons = []
-    if held.new:
+    if held.new and held.new_per_day:  # --new 0 asked for none: that is no limit to explain
         cards = "new card is" if held.new_per_day == 1 else "new cards are"
         reasons.append(
             f"today's {held.new_per_day} {cards} used ({held.new} more wait); "
@@ -167,12 +167,33 @@ def pick_text(q: Question, given: str) -> str:
 @sanitized
 def feedback_text(verdict: Verdict, q: Question, given: str = "", back: str = "") -> str:
     lines = [f"Correct. {verdict.note}".rstrip() if verdict.correct else f"Wrong. The answer is: {verdict.expected}"]
-    if not verdict.correct and pick_text(q, given):
-        lines.append(pick_text(q, given))
+    if not verdict.correct:
+        lines += [line for line in (verdict.note, verdict.mix_up()) if line]
+        if not verdict.mix_up() and pick_text(q, given):  # a wrong choice: what the pick means
+            lines.append(pick_text(q, given))
     if q.explanation:
         lines.append(q.explanation)
     if back:
         lines.append(f"This card comes back {back}.")
+    return "\n".join(lines)
+
+
+@sanitized
+def verdict_text(verdict: Verdict, q: Question) -> str:
+    """A verdict spelled out for content authors (`try`): right or wrong, why, and against what."""
+    lines = [
+        f"{'Right' if verdict.correct else 'Wrong'} ({verdict.reason.value}): {q.card_id}",
+        f"Expected: {verdict.expected}" + (f" (also accepted: {'; '.join(q.accept)})" if q.accept else ""),
+    ]
+    if verdict.note:
+        lines.append(verdict.note)
+    if verdict.right or verdict.missing or verdict.extra:
+        lines.append(
+            f"List: right {', '.join(verdict.right) or '-'}; missing {', '.join(verdict.missing) or '-'}; "
+            f"extra {', '.join(verdict.extra) or '-'}"
+        )
+    if verdict.mix_up():
+        lines.append(f"Confused with {verdict.confused_with.name if verdict.confused_with else ''}: {verdict.mix_up()}")
     return "\n".join(lines)
 
 
@@ -239,4 +260,9 @@ def _stats_lines(s: Stats) -> list[str]:
         lines.append("Leeches: none.")
     if s.changed:
         lines.append(f"Changed since you last reviewed them ({len(s.changed)}): " + ", ".join(s.changed))
+    if s.confusions:
+        pairs = ", ".join(f"{c.confused_with} for {c.expected} ({c.times} times)" for c in s.confusions)
+        lines.append(f"Most confused: {pairs}.")
+    if s.overrides:
+        lines.append(f"Overridden verdicts: {', '.join(f'{cid} ({n})' for cid, n in s.overrides.items())}.")
     return lines

@@ -145,4 +145,8 @@ def test_cloze_gaps_are_answers(topics: list[Topic]) -> None:
         for f in t.facts:
             if f.cloze:
                 (gap,) = re.findall(r"\{\{(.*?)\}\}", f.cloze)
+                if f.parts:  # a list answer's gap names its elements, in any order, with any separators
+                    elements = {e.casefold() for e in re.split(r"\s*(?:,|\band\b|\bor\b)\s*", gap) if e}
+                    assert elements == {p.casefold() for p in f.parts}, f"{t.id}/{f.id}"
+                    continue
                 assert normalise(gap) in {normalise(a) for a in (f.answer, *f.accept)}, f"{t.id}/{f.id}"

@@ -7,7 +7,7 @@ import os
 import random
 import sys
 import time
-from datetime import UTC, datetime, timedelta
+from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
 
@@ -18,6 +18,7 @@ from prompt_toolkit.output import DummyOutput
 from serverless_study.cards import generate_cards
 from serverless_study.cli.context import Env
 from serverless_study.cli.quiz import QuizShell
+from serverless_study.days import Calendar
 from serverless_study.loader import load_topics
 from serverless_study.model import Grade, Question
 from serverless_study.prompts import QuestionaryPrompter
@@ -40,7 +41,7 @@ def start(store: Store) -> Session:
         Scheduler(),
         random.Random(1),
         now=now,
-        day_start=now - timedelta(hours=1),
+        day=Calendar(UTC, day_starts=0).day_of(now),
         topic_ids=["tracing"],
     )
 

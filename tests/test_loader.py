@@ -347,3 +347,44 @@ def test_forked_parse_matches_serial(monkeypatch: pytest.MonkeyPatch) -> None:
     assert [str(p) for p in forked.problems] == [str(p) for p in serial.problems]
     assert len(serial.problems) > 10
     assert [i.location for t in forked.topics for i in t.items] == [i.location for t in serial.topics for i in t.items]
+
+
+LIST_FACT = "id: n\ntitle: N\nfacts:\n  - id: f\n    prompt: p\n    answer: {answer}\n{extra}"
+
+
+def test_list_answer_keeps_its_elements_and_shows_them_joined() -> None:
+    topic, problems = parse_text(
+        LIST_FACT.format(answer="[SSM Agent, ECS agent, Docker]", extra="    ordered: true\n"), "n.yaml", Path(".")
+    )
+    assert problems == [] and topic is not None
+    fact = topic.facts[0]
+    assert fact.parts == ("SSM Agent", "ECS agent", "Docker") and fact.ordered
+    assert fact.answer == "SSM Agent, ECS agent, Docker"
+    assert topic_from_dict(json.loads(json.dumps(topic_to_dict(topic)))) == topic
+
+
+def test_list_answers_are_order_free_by_default_and_text_answers_have_no_parts() -> None:
+    topic, _ = parse_text(LIST_FACT.format(answer="[a, b]", extra=""), "n.yaml", Path("."))
+    assert topic is not None and topic.facts[0].parts == ("a", "b") and not topic.facts[0].ordered
+    topic, _ = parse_text(LIST_FACT.format(answer="a, b", extra=""), "n.yaml", Path("."))
+    assert topic is not None and topic.facts[0].parts == () and topic.facts[0].answer == "a, b"
+
+
+@pytest.mark.parametrize(
+    "answer, extra, problem",
+    [
+        ("[Docker]", "", "n.yaml:6: facts[0].answer: a list answer needs at least 2 elements"),
+        ("[a, '']", "", "n.yaml:6: facts[0].answer[1]: expected non-empty text"),
+        ("[a, [b]]", "", "n.yaml:6: facts[0].answer[1]: expected non-empty text"),
+        ("a", "    ordered: true\n", "n.yaml:7: facts[0].ordered: only a list answer can be ordered"),
+        ("[a, b]", "    ordered: maybe\n", "n.yaml:7: facts[0].ordered: expected true or false, found 'maybe'"),
+    ],
+)
+def test_bad_list_answers_name_file_line_and_key(answer: str, extra: str, problem: str) -> None:
+    _, problems = parse_text(LIST_FACT.format(answer=answer, extra=extra), "n.yaml", Path("."))
+    assert [str(p) for p in problems][:1] and str(problems[0]).startswith(problem)
+
+
+def test_shipped_list_answers_load() -> None:
+    facts = {f.id: f for t in load_topics([shipped_content_dir()]).topics for f in t.facts}
+    assert facts["required-software"].parts == ("SSM Agent", "ECS agent", "Docker")

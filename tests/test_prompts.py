@@ -222,3 +222,17 @@ def test_more_than_nine_choices_are_numbered_and_numbers_pick_them(keys: Any) ->
         assert QuestionaryPrompter(input=keys, output=output).choose("Which topic?", topics) == index, typed
     drawn = screen.getvalue()
     assert " 4) Topic 4" in drawn and "13) Topic 13" in drawn
+
+
+@pytest.mark.parametrize("odd", ["²", "٣", "³", "\uff11", "2.0", "-1", "1 2", "½"])
+def test_choices_answered_with_other_digits_or_text_are_reasked(odd: str) -> None:
+    p, out = line(f"{odd}\n2\n")
+    assert p.choose("Which?", CHOICES) == 1
+    assert out.getvalue().count("Please type a number from 1 to 4") == 1
+
+
+@pytest.mark.parametrize("odd", ["²", "٣", "\uff13"])
+def test_ratings_with_other_digits_are_reasked(odd: str) -> None:
+    p, out = line(f"{odd}\n3\n")
+    assert p.act("How hard was it", OBJECTIVE, default=GOOD) is Grade.GOOD
+    assert "Please press Enter or type one of: Enter = Good, h/g/e or 2/3/4" in out.getvalue()

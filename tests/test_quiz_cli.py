@@ -9,11 +9,13 @@ import pytest
 from typer.testing import CliRunner
 
 from serverless_study.cli import app
+from serverless_study.days import Calendar
 from serverless_study.model import CardKind, CardState, Grade, Phase, Review
 from serverless_study.store import DB_NAME, Store
 
 from .conftest import FIXTURES
 
+UTC_DAYS = Calendar(UTC, day_starts=0)  # study days from midnight to midnight UTC
 QUIZ = str(FIXTURES / "quiz")
 
 
@@ -99,7 +101,7 @@ def test_an_empty_line_after_a_miss_only_continues(runner: CliRunner, data_dir: 
         ("tracing/x-ray/choice", Grade.AGAIN, "Segment"),
         ("tracing/daemon-port/typed", Grade.AGAIN, ""),
     ]
-    assert result.output.count("Next (Enter = Continue, u undo, q quit): ") == 2
+    assert result.output.count("Next (Enter = Continue, ") == 2  # (after the typed miss, o overrides too)
 
 
 def test_u_after_a_verdict_takes_that_answer_back(runner: CliRunner, data_dir: Path) -> None:
@@ -286,7 +288,7 @@ def test_terminal_mode_drives_real_questionary_prompts(data_dir: Path) -> None:
             Scheduler(),
             random.Random(1),
             now=now,
-            day_start=now - timedelta(hours=1),
+            day=UTC_DAYS.day_of(now),
             topic_ids=["tracing"],
         )
         first = session.next_question(now)
@@ -395,7 +397,7 @@ def scripted_shell(data_dir: Path, ratings: list):  # type: ignore[no-untyped-de
         Scheduler(),
         random.Random(1),
         now=now,
-        day_start=now - timedelta(hours=1),
+        day=UTC_DAYS.day_of(now),
         topic_ids=["tracing"],
     )
     out = io.StringIO()
@@ -430,3 +432,45 @@ def test_every_view_the_quiz_shows_exists_in_both_forms() -> None:
     assert names == {"question", "feedback", "reveal", "leech", "summary"}
     for name in names:
         assert callable(getattr(render, f"{name}_view")) and callable(getattr(textview, f"{name}_text")), name
+
+
+def test_odd_digits_are_reasked_never_a_traceback(runner: CliRunner, data_dir: Path) -> None:
+    result = quiz(runner, data_dir, "²\n٣\nq\n", "--topic", "tracing")
+    assert result.exit_code == 0, result.output
+    assert result.output.count("Please type a number from 1 to") == 2
+    assert "Traceback" not in result.output and reviews(data_dir) == []
+
+
+def test_undo_after_another_terminal_answered_the_card_keeps_both_answers(data_dir: Path) -> None:
+    """Terminal A answers, terminal B answers the same card, A presses u: B's answer must not be wiped out."""
+    shell, store, out = scripted_shell(data_dir, [Grade.GOOD])
+    session = shell.session
+    first = session.next_question(datetime.now(UTC))
+    assert first is not None
+    session.answer(first, datetime.now(UTC), given=first.answer)
+    with Store.open(data_dir / DB_NAME) as other:  # terminal B
+        b_before = other.state(first.card_id)
+        later = datetime.now(UTC) + timedelta(minutes=10)
+        b_after = session.scheduler.review(b_before, first.card_id, Grade.GOOD, later)
+        other.record(
+            Review(first.card_id, later, Grade.GOOD, "b", True, 0), b_after, previous=b_before, topic_id="tracing"
+        )
+    shell.prompter = UndoThenQuit(session)
+    assert shell.run() == 0
+    assert f"Cannot undo: {first.card_id} has been reviewed again since; your answer stays." in out.getvalue()
+    assert [r.review.answer for r in store.history()] == [first.answer, "b"]
+    store.close()
+
+
+class UndoThenQuit(Scripted):
+    def __init__(self, session) -> None:  # type: ignore[no-untyped-def]
+        super().__init__(session, [])
+        self.turns = iter(["u", None])
+
+    def choose(self, message, choices, *, undo=False):  # type: ignore[no-untyped-def]
+        from serverless_study.prompts import UNDO
+
+        return UNDO if next(self.turns) == "u" else None
+
+    def text(self, message, *, undo=False):  # type: ignore[no-untyped-def]
+        return self.choose(message, (), undo=undo)

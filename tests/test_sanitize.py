@@ -15,6 +15,7 @@ import pytest
 
 from serverless_study import anki, render, textview
 from serverless_study.answers import Verdict
+from serverless_study.days import Calendar
 from serverless_study.loader import load_topics, parse_text
 from serverless_study.model import (
     Card,
@@ -274,6 +275,7 @@ def view_arguments() -> dict[str, tuple[Any, ...]]:
         "question": (q, p, evil("topic")),
         "feedback": (verdict, q, evil("b"), evil("back")),
         "pick": (q, evil("b")),
+        "verdict": (verdict, q),
         "reveal": (q,),
         "leech": (outcome,),
         "summary": (rows, now),
@@ -301,6 +303,7 @@ VIEW_ARGS = {
     "question_text": "question",
     "feedback_view": "feedback",
     "feedback_text": "feedback",
+    "verdict_text": "verdict",
     "reveal_view": "reveal",
     "reveal_text": "reveal",
     "leech_view": "leech",
@@ -500,7 +503,7 @@ def test_a_typed_answer_is_stored_as_typed_and_never_printed_raw_in_a_terminal(d
             Scheduler(),
             random.Random(1),
             now=now,
-            day_start=now - timedelta(hours=1),
+            day=Calendar(UTC, 0).day_of(now),
             topic_ids=["tracing"],
         )
         shell = QuizShell(Env(data_dir=data_dir, stdout=out), session, Typist(), plain=False)  # type: ignore[arg-type]

@@ -11,7 +11,7 @@ import pytest
 
 from serverless_study.errors import UsageError
 from serverless_study.model import CardState, Grade, Phase, utc
-from serverless_study.scheduler import LEECH_LAPSES, Scheduler, _from_fsrs, _to_fsrs, is_leech_lapse
+from serverless_study.scheduler import FUZZ_RANGES, LEECH_LAPSES, Scheduler, _from_fsrs, _to_fsrs, is_leech_lapse
 
 NOW = datetime(2025, 1, 6, 9, 0, tzinfo=UTC)
 
@@ -124,3 +124,80 @@ def test_times_are_normalised_to_fsrs_utc() -> None:
     assert Scheduler().review(None, "c", Grade.GOOD, berlin).due == NOW + timedelta(minutes=10)
     with pytest.raises(ValueError, match="aware"):
         utc(datetime(2025, 1, 6, 9))
+
+
+# --- py-fsrs's own reference numbers -------------------------------------------------------------------------------
+# Copied from py-fsrs v6.3.2, tests/test_basic.py (the fsrs-6.3.2 sdist on PyPI, which is that tag's source):
+# test_review_card, test_memo_state, test_same_day_hard_review_does_not_decrease_stability and test_fuzz. Its main
+# branch and 6.3.1 have other numbers; fsrs is pinned to >=6.3.2,<7 in pyproject.toml.
+REFERENCE_START = datetime(2022, 11, 29, 12, 30, tzinfo=UTC)
+G, A = Grade.GOOD, Grade.AGAIN
+TEST_RATINGS_1 = (G, G, G, G, G, G, A, A, G, G, G, G, G)
+
+
+def test_py_fsrs_reference_intervals() -> None:
+    ours, state, when, intervals = Scheduler(), None, REFERENCE_START, []
+    for grade in TEST_RATINGS_1:
+        state = ours.review(state, "c", grade, when)
+        assert state.last_review is not None
+        intervals.append((state.due - state.last_review).days)
+        when = state.due
+    assert intervals == [0, 2, 11, 46, 163, 498, 0, 0, 2, 4, 7, 12, 21]
+
+
+def test_py_fsrs_reference_memory_state() -> None:
+    # py-fsrs runs this one with fuzz on: fuzz moves due dates, never stability or difficulty.
+    ours, state, when = Scheduler(fuzz_rng=random.Random(0)), None, REFERENCE_START
+    for grade, days in zip((A, G, G, G, G, G), (0, 0, 1, 3, 8, 21), strict=True):
+        when += timedelta(days=days)
+        state = ours.review(state, "c", grade, when)
+    assert state is not None
+    assert state.stability == pytest.approx(53.62691, abs=1e-4)
+    assert state.difficulty == pytest.approx(6.3574867, abs=1e-4)
+
+
+def test_py_fsrs_reference_same_day_hard_keeps_stability() -> None:
+    ours = Scheduler(learning_steps=())
+    when = datetime(2026, 1, 1, tzinfo=UTC)
+    first = ours.review(None, "c", Grade.GOOD, when)
+    assert ours.review(first, "c", Grade.HARD, when + timedelta(minutes=1)).stability == first.stability
+
+
+@pytest.mark.parametrize(("seed", "days"), [(42, 12), (12345, 11)])
+def test_py_fsrs_reference_fuzz_from_our_generator(seed: int, days: int) -> None:
+    """py-fsrs seeds its module-global `random` with `seed`; the same seed in our generator gives the same fuzz."""
+    global_state = random.getstate()
+    ours = Scheduler(fuzz_rng=random.Random(seed))
+    state = ours.review(None, "c", Grade.GOOD, NOW)
+    state = ours.review(state, "c", Grade.GOOD, state.due)
+    due = state.due
+    state = ours.review(state, "c", Grade.GOOD, state.due)
+    assert (state.due - due).days == days
+    assert random.getstate() == global_state
+
+
+def test_our_fuzz_ranges_are_fsrs_ones() -> None:
+    import fsrs.scheduler
+
+    assert tuple((r["start"], r["end"], r["factor"]) for r in fsrs.scheduler.FUZZ_RANGES) == FUZZ_RANGES
+
+
+def test_previews_neither_fuzz_nor_draw_nor_touch_the_shared_scheduler() -> None:
+    rng = random.Random(3)
+    fuzzy = Scheduler(fuzz_rng=rng)
+    long = CardState("c", Phase.REVIEW, None, 60.0, 5.0, NOW, NOW - timedelta(days=60), 0, 5)
+    before = rng.getstate()
+    shown = fuzzy.intervals(long, "c", NOW)
+    assert rng.getstate() == before and fuzzy._fsrs.enable_fuzzing is False
+    assert shown[Grade.GOOD] == Scheduler().review(long, "c", Grade.GOOD, NOW).due - NOW
+
+
+def test_recall_counts_fractional_days() -> None:
+    """fsrs rounds elapsed time down to whole days: a card failed this morning would read 100% tonight."""
+    s = Scheduler()
+    failed = s.review(s.review(None, "c", Grade.EASY, NOW), "c", Grade.AGAIN, NOW + timedelta(days=8))
+    assert failed.last_review is not None and failed.stability is not None
+    tonight = failed.last_review + timedelta(hours=12)
+    assert s.retrievability(failed, tonight) < 0.96
+    assert s.retrievability(failed, failed.last_review) == pytest.approx(1.0)
+    assert reference().get_card_retrievability(_to_fsrs(failed), tonight) == 1.0  # what fsrs itself says

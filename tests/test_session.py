@@ -11,12 +11,14 @@ import fsrs
 import pytest
 
 from serverless_study.cards import generate_cards
+from serverless_study.days import Calendar
 from serverless_study.loader import load_topics
 from serverless_study.model import Card, CardKind, CardState, Grade, Phase, Question, Review, Topic
 from serverless_study.scheduler import Scheduler
 from serverless_study.session import Limits, Session, waiting
 from serverless_study.store import Store
 
+UTC_DAYS = Calendar(UTC, day_starts=0)  # study days from midnight to midnight UTC
 FIXTURE = Path(__file__).parent / "fixtures" / "quiz"
 MONDAY = datetime(2025, 1, 6, 9, 0, tzinfo=UTC)
 TOPICS = load_topics([FIXTURE]).topics
@@ -34,7 +36,7 @@ def start(
         Scheduler(),
         random.Random(seed),
         now=now,
-        day_start=now.replace(hour=0),
+        day=UTC_DAYS.day_of(now),
         limits=limits or Limits(),
         **kw,
     )  # type: ignore[arg-type]
@@ -100,12 +102,12 @@ def test_an_empty_session_knows_which_daily_limit_stopped_it(store: Store) -> No
     answer_all(start(store, limits=limits), MONDAY, grade=Grade.EASY)
     later = MONDAY + timedelta(hours=1)
     assert start(store, later, limits=limits).next_question(later) is None
-    held = waiting(store, CARDS, now=later, day_start=MONDAY.replace(hour=0), limits=limits)
+    held = waiting(store, CARDS, now=later, day=UTC_DAYS.day_of(later), limits=limits)
     assert (held.new, held.reviews) == (len(CARDS) - 12 - 2, 12 - 4)
     assert not held.session_limit
-    other_topic = waiting(store, CARDS, now=later, day_start=MONDAY.replace(hour=0), limits=limits, topic_ids=["x"])
+    other_topic = waiting(store, CARDS, now=later, day=UTC_DAYS.day_of(later), limits=limits, topic_ids=["x"])
     assert (other_topic.new, other_topic.reviews) == (0, 0)
-    tomorrow = waiting(store, CARDS, now=later + timedelta(days=1), day_start=MONDAY + timedelta(days=1))
+    tomorrow = waiting(store, CARDS, now=later + timedelta(days=1), day=UTC_DAYS.day_of(later + timedelta(days=1)))
     assert (tomorrow.new, tomorrow.reviews) == (0, 0)  # a new day: no limit is used up
 
 
@@ -164,7 +166,9 @@ def test_self_rated_cards_take_the_learners_grade(store: Store) -> None:
     s = start(store, MONDAY + timedelta(days=1))
     recall = next(c for c in CARDS if c.kind is CardKind.RECALL)
     # Queue the recall card by making the choice sibling an old review that is not due.
-    s = Session.start(store, [recall], TOPIC_MAP, Scheduler(), random.Random(1), now=MONDAY, day_start=MONDAY)
+    s = Session.start(
+        store, [recall], TOPIC_MAP, Scheduler(), random.Random(1), now=MONDAY, day=UTC_DAYS.day_of(MONDAY)
+    )
     q = s.next_question(MONDAY)
     assert q is not None and q.self_rated
     with pytest.raises(ValueError, match="grade"):
@@ -200,6 +204,27 @@ def test_undo_restores_the_card_and_asks_it_again(store: Store) -> None:
     assert s.summary() == []
 
 
+def test_undo_of_the_card_on_screen_asks_it_once(store: Store) -> None:
+    """A missed card comes straight back (nothing else left); undo while it is on screen must not queue it twice."""
+    s = start(store, limits=Limits(new_per_day=1))
+    q = s.next_question(MONDAY)
+    assert q is not None
+    s.answer(q, MONDAY, given=wrong(q))
+    assert s.next_question(MONDAY).card_id == q.card_id  # type: ignore[union-attr]  # re-asked at once, on screen
+    assert s.progress().total == 2
+    s.undo()
+    p = s.progress()
+    assert p.total == 1 and p.new + p.learning + p.review == 1
+    asked = []
+    now = MONDAY
+    while (shown := s.next_question(now)) is not None:
+        asked.append(shown.card_id)
+        s.answer(shown, now, given=right(shown))
+        now += timedelta(minutes=11)
+    assert asked == [q.card_id, q.card_id]  # once as the undone question, then its 10-minute learning step
+    assert [r.review.grade for r in store.history()] == [Grade.GOOD, Grade.GOOD]
+
+
 def test_undo_of_a_review_restores_its_previous_state(store: Store) -> None:
     s = start(store, limits=Limits(new_per_day=1))
     n, _now = answer_all(s, MONDAY)
@@ -223,7 +248,7 @@ def test_a_leech_is_flagged_after_the_eighth_lapse_with_its_content(store: Store
     store.record(Review(typed.id, now, Grade.EASY, "", True, 0), state, previous=None, topic_id=typed.topic_id)
     while len(flagged) < 10:
         now = store.state(typed.id).due  # type: ignore[union-attr]
-        s = Session.start(store, [typed], TOPIC_MAP, scheduler, random.Random(1), now=now, day_start=now)
+        s = Session.start(store, [typed], TOPIC_MAP, scheduler, random.Random(1), now=now, day=UTC_DAYS.day_of(now))
         q = s.next_question(now)
         assert q is not None
         before = store.state(typed.id)
@@ -254,6 +279,37 @@ def test_siblings_are_not_introduced_together(store: Store) -> None:
     items = [(c.topic_id, c.item_id) for c in CARDS if c.id in queued and c.kind is not CardKind.COLUMN]
     assert len(items) == len(set(items))  # one card per concept, fact and sequence a day
     assert not any(c.kind is CardKind.RECALL and c.id in queued for c in CARDS)  # its choice sibling goes first
+
+
+def test_reviews_due_later_today_are_asked_this_morning_and_learning_cards_only_when_due(store: Store) -> None:
+    past = MONDAY - timedelta(days=3)
+    review, tomorrow, learning = CARDS[0], CARDS[5], CARDS[10]
+    for card, phase, due in (
+        (review, Phase.REVIEW, MONDAY + timedelta(hours=14)),  # 23:00 today
+        (tomorrow, Phase.REVIEW, MONDAY + timedelta(hours=15)),  # 00:00 tomorrow: the next day's
+        (learning, Phase.LEARNING, MONDAY + timedelta(hours=2)),  # a learning step due at 11:00
+    ):
+        state = CardState(card.id, phase, None if phase is Phase.REVIEW else 1, 5.0, 5.0, due, past, 0, 3)
+        store.record(Review(card.id, past, Grade.GOOD, "", True, 0), state, previous=None, topic_id=card.topic_id)
+    s = start(store, limits=Limits(new_per_day=0))
+    assert s.main == [review.id] and s.learning == []
+    assert start(store, MONDAY + timedelta(hours=2), limits=Limits(new_per_day=0)).learning[0][1] == learning.id
+
+
+def test_siblings_wait_for_tomorrow_across_sessions_and_are_counted(store: Store) -> None:
+    choice = next(c for c in CARDS if c.kind is CardKind.CHOICE)
+    recall = next(c for c in CARDS if c.kind is CardKind.RECALL and c.item_id == choice.item_id)
+    past = MONDAY - timedelta(days=5)
+    for card in (choice, recall):
+        state = CardState(card.id, Phase.REVIEW, None, 5.0, 5.0, MONDAY - timedelta(hours=1), past, 0, 3)
+        store.record(Review(card.id, past, Grade.GOOD, "", True, 0), state, previous=None, topic_id=card.topic_id)
+    first = start(store, limits=Limits(new_per_day=0))
+    assert first.held_back == 1 and len(first.main) == 1  # one sibling asked, the other held back
+    answer_all(first, MONDAY)
+    later = start(store, MONDAY + timedelta(hours=3), limits=Limits(new_per_day=0))
+    assert later.main == [] and later.held_back == 1  # the log says the item was practised today
+    tomorrow = start(store, MONDAY + timedelta(days=1), limits=Limits(new_per_day=0))
+    assert len(tomorrow.main) == 1 and tomorrow.held_back == 0
 
 
 def test_topic_filter_and_summary(store: Store) -> None:
@@ -290,7 +346,7 @@ def test_the_same_seed_asks_the_same_questions(store: Store) -> None:
 
 
 def test_a_simulated_week_asks_what_fsrs_predicts(store: Store) -> None:
-    """Seven mornings, everything answered Good: each day's reviews are exactly the cards FSRS says are due."""
+    """Seven mornings, everything answered Good: each day's reviews are the cards FSRS says are due that day."""
     reference = fsrs.Scheduler(enable_fuzzing=False)
     offered: list[int] = []
     expected: list[int] = []
@@ -302,9 +358,9 @@ def test_a_simulated_week_asks_what_fsrs_predicts(store: Store) -> None:
             card = fsrs.Card(card_id=1, due=MONDAY)
             for logged in store.history(card_id):
                 card, _ = reference.review_card(card, fsrs.Rating(int(logged.review.grade)), logged.review.reviewed_at)
-            predicted += card.due <= morning
+            predicted += card.due < UTC_DAYS.day_of(morning).end  # due today, later hours included
         s = start(store, morning, limits=Limits(new_per_day=10))
-        offered.append(s.progress().review)
+        offered.append(s.progress().review + s.held_back)
         expected.append(predicted)
         answer_all(s, morning)
     assert offered == expected
@@ -316,6 +372,7 @@ def test_the_due_queries_use_indexes(store: Store) -> None:
     plans = {
         "due": "SELECT card_id FROM card_state WHERE due <= ? AND phase = 'review' ORDER BY due, card_id",
         "today": "SELECT coalesce(phase, ''), count(*) FROM review_log WHERE reviewed_at >= ? GROUP BY phase",
+        "practised today": "SELECT card_id FROM review_log WHERE reviewed_at >= ?",
     }
     for name, sql in plans.items():
         plan = " ".join(str(r[-1]) for r in conn.execute("EXPLAIN QUERY PLAN " + sql, ("x",)))
@@ -351,9 +408,7 @@ def test_the_queue_for_ten_thousand_cards_respects_the_daily_limits(tmp_path: Pa
             ],
         )
         conn.execute("COMMIT")
-        s = Session.start(
-            store, cards, topics, Scheduler(), random.Random(1), now=MONDAY, day_start=MONDAY.replace(hour=0)
-        )
+        s = Session.start(store, cards, topics, Scheduler(), random.Random(1), now=MONDAY, day=UTC_DAYS.day_of(MONDAY))
         assert s.progress().review == 200 and s.progress().new == 20
         earliest = conn.execute("SELECT card_id FROM card_state ORDER BY due, card_id LIMIT 200").fetchall()
         started = {c.id for c in cards[:10000]}
@@ -368,7 +423,7 @@ def test_a_first_session_on_the_shipped_content_is_varied_and_gives_nothing_away
     topics = load_topics([shipped_content_dir()]).topics
     cards = generate_cards(topics)
     s = Session.start(
-        store, cards, {t.id: t for t in topics}, Scheduler(), random.Random(7), now=MONDAY, day_start=MONDAY
+        store, cards, {t.id: t for t in topics}, Scheduler(), random.Random(7), now=MONDAY, day=UTC_DAYS.day_of(MONDAY)
     )
     new = [s.cards[cid] for cid in s.main]
     assert len(new) == 20

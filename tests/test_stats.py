@@ -14,6 +14,7 @@ from typer.testing import CliRunner
 
 from serverless_study.cards import generate_cards
 from serverless_study.cli import app
+from serverless_study.days import Calendar
 from serverless_study.loader import load_topics
 from serverless_study.model import CardState, Grade, Phase, Review
 from serverless_study.scheduler import Scheduler
@@ -23,6 +24,7 @@ from serverless_study.store import DB_NAME, Store
 
 from .conftest import FIXTURES
 
+UTC_DAYS = Calendar(UTC, day_starts=0)  # study days from midnight to midnight UTC
 QUIZ = FIXTURES / "quiz"
 TOPICS = load_topics([QUIZ]).topics
 TOPIC_MAP = {t.id: t for t in TOPICS}
@@ -38,15 +40,13 @@ def store() -> Iterator[Store]:
 
 
 def figures(store: Store, now: datetime = NOW):  # type: ignore[no-untyped-def]
-    start = now.replace(hour=0, minute=0, second=0, microsecond=0)
     return compute(
         store,
         CARDS,
         TOPIC_MAP,
         Scheduler(),
         now=now,
-        day_start=start,
-        day_end=start + timedelta(days=1),
+        calendar=UTC_DAYS,
         new_per_day=20,
     )
 
@@ -135,13 +135,13 @@ def test_retention_counts_only_cards_in_review(store: Store) -> None:
 
 
 def test_streak_counts_days_back_from_today_or_yesterday(store: Store) -> None:
-    assert streak(store, MIDNIGHT) == 0
+    assert streak(store, UTC_DAYS, UTC_DAYS.day_of(MIDNIGHT)) == 0
     for days_ago in (1, 2, 3, 5):
         put(store, f"tracing/x-ray/choice{days_ago}", NOW, reviewed=NOW - timedelta(days=days_ago))
-    assert streak(store, MIDNIGHT) == 3  # yesterday and the two days before; today not yet
+    assert streak(store, UTC_DAYS, UTC_DAYS.day_of(MIDNIGHT)) == 3  # yesterday and the two days before; today not yet
     put(store, "tracing/segment/choice", NOW, reviewed=NOW)
-    assert streak(store, MIDNIGHT) == 4
-    assert streak(store, MIDNIGHT + timedelta(days=2)) == 0  # a day missed
+    assert streak(store, UTC_DAYS, UTC_DAYS.day_of(MIDNIGHT)) == 4
+    assert streak(store, UTC_DAYS, UTC_DAYS.day_of(MIDNIGHT + timedelta(days=2))) == 0  # a day missed
 
 
 def test_leeches_are_listed_worst_first(store: Store) -> None:
@@ -176,8 +176,7 @@ def test_cards_edited_since_their_last_review_are_listed(store: Store) -> None:
         {t.id: t for t in topics},
         Scheduler(),
         now=NOW,
-        day_start=MIDNIGHT,
-        day_end=MIDNIGHT + timedelta(days=1),
+        calendar=UTC_DAYS,
         new_per_day=20,
     )
     assert s.changed == ["tracing/x-ray/choice", "tracing/daemon-port/typed"]
@@ -200,7 +199,7 @@ def test_new_today_follows_the_daily_limit(store: Store) -> None:
         Scheduler(),
         random.Random(1),
         now=NOW,
-        day_start=MIDNIGHT,
+        day=UTC_DAYS.day_of(MIDNIGHT),
         limits=Limits(new_per_day=20),
     )
     for _ in range(5):
@@ -284,3 +283,21 @@ def test_stats_views_match_their_goldens(store: Store) -> None:
     s = figures(store)
     assert_golden("stats-terminal.txt", render(stats_view(s), width=100))
     assert_golden("stats-plain.txt", stats_text(s))
+
+
+def test_mastery_is_recall_now_in_fractional_days_so_misses_today_show(store: Store) -> None:
+    """4 of 8 answers wrong this morning: by evening mastery must not read 100% (fsrs's whole days would say so)."""
+    session = Session.start(
+        store, CARDS, TOPIC_MAP, Scheduler(), random.Random(1), now=NOW, day=UTC_DAYS.day_of(NOW), topic_ids=["tracing"]
+    )
+    for n in range(8):
+        q = session.next_question(NOW)
+        assert q is not None
+        given = q.answer if n % 2 else "certainly not this"
+        session.answer(q, NOW, given=given, grade=(Grade.GOOD if n % 2 else Grade.AGAIN) if q.self_rated else None)
+    evening = NOW + timedelta(hours=12)
+    tracing = next(t for t in figures(store, evening).topics if t.id == "tracing")
+    assert tracing.mastery is not None and 0.7 < tracing.mastery < 0.95
+    assert tracing.new == tracing.cards - (tracing.learning + tracing.review)  # new cards are counted apart
+    morning = next(t for t in figures(store, NOW).topics if t.id == "tracing")
+    assert morning.mastery == pytest.approx(1.0)  # just answered: nothing forgotten yet

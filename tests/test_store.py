@@ -102,10 +102,11 @@ def test_due_is_an_ordered_limited_range_on_the_due_index(store: Store) -> None:
     store.record(
         review("a/l/typed"), state("a/l/typed", NOW + timedelta(minutes=5), Phase.LEARNING), previous=None, topic_id="a"
     )
-    due = store.due(NOW, review=True)
+    due = store.due(NOW + timedelta(seconds=1), review=True)
     assert [s.card_id for s in due] == [f"{'ab'[n % 2]}/i{n}/typed" for n in (5, 4, 3, 2, 1, 0)]
+    assert "a/i0/typed" not in [s.card_id for s in store.due(NOW, review=True)]  # due at the bound: not before it
     assert [s.card_id for s in store.due(NOW, review=True, limit=2)] == ["b/i5/typed", "a/i4/typed"]
-    assert [s.card_id for s in store.due(NOW, review=True, topics=["a"])] == ["a/i4/typed", "a/i2/typed", "a/i0/typed"]
+    assert [s.card_id for s in store.due(NOW, review=True, topics=["a"])] == ["a/i4/typed", "a/i2/typed"]
     assert [s.card_id for s in store.due(NOW, review=True, keep=lambda c: c != "a/i4/typed", limit=2)] == [
         "b/i5/typed",
         "b/i3/typed",

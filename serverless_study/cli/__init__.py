@@ -8,8 +8,9 @@ from typing import Annotated
 import typer
 
 from serverless_study import __version__
-from serverless_study.cli import check, export, learn, quiz, stats
+from serverless_study.cli import check, export, learn, quiz, stats, try_answer
 from serverless_study.cli.context import Env, examples
+from serverless_study.days import DAY_STARTS
 
 app = typer.Typer(
     name="serverless-study",
@@ -48,6 +49,17 @@ def main_options(
             help="Extra folder (or file) of YAML topics to load beside the shipped ones. Repeatable.",
         ),
     ] = None,
+    day_starts: Annotated[
+        int | None,
+        typer.Option(
+            "--day-starts",
+            metavar="HOUR",
+            min=0,
+            max=23,
+            help=f"Hour of local time (0-23) at which your study day begins (default {DAY_STARTS}); "
+            "earlier answers count for the day before.",
+        ),
+    ] = None,
     version: Annotated[
         bool, typer.Option("--version", callback=_version, is_eager=True, help="Show the version and exit.")
     ] = False,
@@ -57,7 +69,9 @@ def main_options(
 
     from serverless_study.paths import data_dir as resolve_data_dir
 
-    ctx.obj = Env(data_dir=resolve_data_dir(data_dir, os.environ), extra_content=list(content or []))
+    ctx.obj = Env(
+        data_dir=resolve_data_dir(data_dir, os.environ), extra_content=list(content or []), day_starts=day_starts
+    )
 
 
 app.command("topics", epilog=examples("serverless-study topics"))(learn.topics)
@@ -76,6 +90,13 @@ app.command(
 )(quiz.quiz)
 app.command("undo", epilog=examples("serverless-study undo"))(quiz.undo)
 app.command("stats", epilog=examples("serverless-study stats", "serverless-study stats --json"))(stats.stats)
+app.command(
+    "try",
+    epilog=examples(
+        "serverless-study try ecs-eks/eks-what 'Amazon ECS'",
+        "serverless-study try x-ray/daemon-port '2000/udp' --cloze --json",
+    ),
+)(try_answer.try_answer)
 
 
 def main() -> None:

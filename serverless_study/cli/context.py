@@ -13,9 +13,12 @@ from typing import IO, TYPE_CHECKING, Any
 
 import typer
 
+from serverless_study.days import DAY_STARTS
+
 if TYPE_CHECKING:
     from rich.console import Console
 
+    from serverless_study.days import Calendar, Day
     from serverless_study.loader import LoadResult
     from serverless_study.prompts import Prompter
 
@@ -35,6 +38,7 @@ class Env:
     stderr: IO[str] = field(default_factory=lambda: sys.stderr)
     environ: Any = field(default_factory=lambda: os.environ)
     clock: Callable[[], datetime] = _utcnow
+    day_starts: int | None = None  # --day-starts: the hour of local time a study day begins (None: the default)
     prompt_options: dict[str, Any] = field(default_factory=dict)  # input=/output= for prompt_toolkit in tests
     pager: Any = None  # a rich.pager.Pager for long reading; None means Rich's system pager (honours $PAGER)
 
@@ -60,6 +64,15 @@ class Env:
         from serverless_study.paths import shipped_content_dir
 
         return [shipped_content_dir(), *self.extra_content]
+
+    def calendar(self) -> Calendar:
+        """Study days in the learner's zone (TZ, else /etc/localtime) starting at --day-starts."""
+        from serverless_study.days import Calendar, local_zone
+
+        return Calendar(local_zone(self.environ), DAY_STARTS if self.day_starts is None else self.day_starts)
+
+    def today(self, now: datetime) -> Day:
+        return self.calendar().day_of(now)
 
     @property
     def cache_file(self) -> Path:

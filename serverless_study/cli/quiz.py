@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import time
 from dataclasses import dataclass
-from datetime import datetime, timedelta
 from typing import TYPE_CHECKING, Annotated, Any
 
 import typer
@@ -13,6 +12,8 @@ from serverless_study.cli.context import INTERRUPTED, OK, Env, errors_handled, g
 from serverless_study.defaults import DEFAULT_RETENTION, NEW_PER_DAY, REVIEWS_PER_DAY
 
 if TYPE_CHECKING:
+    from datetime import datetime
+
     from serverless_study.model import Question
     from serverless_study.prompts import Prompter
     from serverless_study.session import Outcome, Session
@@ -52,7 +53,10 @@ def quiz(
         float, typer.Option("--retention", metavar="R", help="Desired retention, 0.70-0.99: higher means more reviews.")
     ] = DEFAULT_RETENTION,
 ) -> None:
-    """Answer what is due today: cards you are learning, then reviews, then new cards (spaced repetition, FSRS)."""
+    """Answer what is due today: learning cards when due, reviews due before your day ends, then new cards (FSRS).
+
+    Your day starts at 4 am local time (--day-starts); one card per item a day, across sessions.
+    """
     env = get_env(ctx)
     with errors_handled(env):
         options = QuizOptions(topic or [], limit, new, reviews, seed, plain or not env.interactive, retention)
@@ -66,7 +70,7 @@ def undo(ctx: typer.Context) -> None:
 
     env = get_env(ctx)
     with errors_handled(env):
-        with Store.in_dir(env.data_dir) as store:
+        with Store.in_dir(env.data_dir, warn=env.warn) as store:
             undone = store.undo()
         if undone is None:
             print("Nothing to undo: no answers yet.", file=env.stdout)
@@ -99,13 +103,6 @@ class QuizOptions:
     retention: float
 
 
-def today_bounds(now: datetime) -> tuple[datetime, datetime]:
-    """The learner's local midnight before `now` and the next one, as aware datetimes."""
-    local = now.astimezone()
-    start = local.replace(hour=0, minute=0, second=0, microsecond=0)
-    return start, (start + timedelta(days=1)).astimezone()
-
-
 def run_quiz(env: Env, opts: QuizOptions) -> int:
     import random
 
@@ -122,8 +119,8 @@ def run_quiz(env: Env, opts: QuizOptions) -> int:
     scheduler = Scheduler(opts.retention, fuzz_rng=random.Random(rng.getrandbits(64)))
     now = env.clock()
     limits = Limits(opts.new_per_day, opts.reviews_per_day, opts.limit)
-    cards, day_start = generate_cards(topics), today_bounds(now)[0]
-    with Store.in_dir(env.data_dir) as store:
+    cards, day = generate_cards(topics), env.today(now)
+    with Store.in_dir(env.data_dir, warn=env.warn) as store:
         session = Session.start(
             store,
             cards,
@@ -131,13 +128,13 @@ def run_quiz(env: Env, opts: QuizOptions) -> int:
             scheduler,
             rng,
             now=now,
-            day_start=day_start,
+            day=day,
             limits=limits,
             topic_ids=topic_ids,
         )
         shell = QuizShell(env, session, env.prompter(opts.plain), opts.plain)
-        if session.next_question(now) is None:  # say which limit, if any, left nothing to ask
-            held = waiting(store, cards, now=now, day_start=day_start, limits=limits, topic_ids=topic_ids)
+        if session.next_question(now) is None and not session.held_back:  # say which limit left nothing to ask
+            held = waiting(store, cards, now=now, day=day, limits=limits, topic_ids=topic_ids)
             shell.say(nothing_to_ask_text(held))
             return OK
         return shell.run()
@@ -160,6 +157,9 @@ class QuizShell:
         return self._console
 
     def run(self) -> int:
+        if self.session.held_back:
+            n = self.session.held_back
+            self.say(f"{n} {'card' if n == 1 else 'cards'} held back until tomorrow: already practised today.")
         if self.session.next_question(self.env.clock()) is None:
             self.say("Nothing is due right now. Come back later, or see `serverless-study stats` for what is next.")
             return OK
@@ -189,7 +189,13 @@ class QuizShell:
         if given is None:
             return False
         if given is UNDO:
-            undone = session.undo()
+            from serverless_study.errors import StoreError
+
+            try:
+                undone = session.undo()
+            except StoreError as exc:  # another terminal answered that card since: its answer stands
+                self.say(f"{str(exc).capitalize()}; your answer stays.")
+                return True
             self.say(
                 f"Undone: your previous answer ({undone.card.id}) is forgotten; here it is again."
                 if undone
@@ -218,12 +224,11 @@ class QuizShell:
         saved at all: no rating is invented, and the card stays due.
         """
         from serverless_study.model import Grade
-        from serverless_study.prompts import CONTINUE, QUIT_ACTION, UNDO, UNDO_ACTION, Action, rating
+        from serverless_study.prompts import QUIT_ACTION, UNDO, UNDO_ACTION, rating
         from serverless_study.textview import comes_back_text
 
         session, clock = self.session, self.env.clock
         back = {g: comes_back_text(d) for g, d in session.comes_back(question.card_id, clock()).items()}
-        wrong = False
         if question.self_rated:
             self.show("reveal", question)
             message, actions = "How well did you recall it", [rating(g, back[g]) for g in Grade]
@@ -231,31 +236,56 @@ class QuizShell:
             verdict = session.check(question, given)
             wrong = not verdict.correct
             self.show("feedback", verdict, question, given=given, back=back[Grade.AGAIN] if wrong else "")
-            if wrong:
-                message, actions = "Next", [Action((), "Continue", CONTINUE)]
-            else:
-                message, actions = "How hard was it", [rating(g, back[g]) for g in (Grade.HARD, Grade.GOOD, Grade.EASY)]
-        default = next((a for a in actions if a.value is Grade.GOOD), actions[0])
+            if wrong:  # a miss is saved at once (as Again); the prompt after it can take it back or override it
+                return self._after_miss(session.answer(question, clock(), given=given, duration_ms=duration_ms))
+            message, actions = "How hard was it", [rating(g, back[g]) for g in (Grade.HARD, Grade.GOOD, Grade.EASY)]
+        default = next(a for a in actions if a.value is Grade.GOOD)
         self.prompter.discard_typeahead()  # an Enter typed before the feedback appeared must not pass it by
         try:
             choice = self.prompter.act(message, [*actions, UNDO_ACTION, QUIT_ACTION], default=default)
         except KeyboardInterrupt:
-            self._settle(question, given, duration_ms, wrong)
+            self.unrated += 1  # a right answer left unrated is not saved: no rating is invented
             raise
         if choice is UNDO:
             self.say("Taken back: here is the question again.")
             return None, True
         if choice is None:
-            return self._settle(question, given, duration_ms, wrong), False
+            self.unrated += 1
+            return None, False
         grade = choice if isinstance(choice, Grade) else None
         return session.answer(question, clock(), given=given, grade=grade, duration_ms=duration_ms), True
 
-    def _settle(self, question: Question, given: str, duration_ms: int, wrong: bool) -> Outcome | None:
-        """The session ends at the prompt after a verdict: a miss is saved, an unrated answer is left unanswered."""
-        if wrong:
-            return self.session.answer(question, self.env.clock(), given=given, duration_ms=duration_ms)
-        self.unrated += 1
-        return None
+    def _after_miss(self, outcome: Outcome) -> tuple[Outcome | None, bool]:
+        """The prompt after a wrong answer (already saved as Again): Enter goes on, `o` says "I was right" (typed
+        answers only) and rates it, `u` takes the answer back and asks again, `q` quits."""
+        from serverless_study.prompts import CONTINUE, OVERRIDE, OVERRIDE_ACTION, QUIT_ACTION, UNDO, UNDO_ACTION, Action
+
+        session = self.session
+        actions = [Action((), "Continue", CONTINUE), *([OVERRIDE_ACTION] if session.can_override() else [])]
+        self.prompter.discard_typeahead()  # an Enter typed before the feedback appeared must not pass it by
+        choice = self.prompter.act("Next", [*actions, UNDO_ACTION, QUIT_ACTION], default=actions[0])
+        if choice is UNDO:
+            session.undo()
+            self.say("Taken back: here is the question again.")
+            return None, True
+        if choice is not OVERRIDE:
+            return outcome, choice is not None
+        return self._override(outcome)
+
+    def _override(self, outcome: Outcome) -> tuple[Outcome, bool]:
+        """Rate an answer the learner says was right; quitting here keeps the miss (no rating is invented)."""
+        from serverless_study.model import Grade
+        from serverless_study.prompts import QUIT_ACTION, rating
+        from serverless_study.textview import duration_text
+
+        intervals = self.session.scheduler.intervals(outcome.before, outcome.card.id, self.env.clock())
+        ratings = [rating(g, f"in {duration_text(intervals[g])}") for g in (Grade.HARD, Grade.GOOD, Grade.EASY)]
+        grade = self.prompter.act("How hard was it", [*ratings, QUIT_ACTION], default=ratings[1])
+        if not isinstance(grade, Grade):
+            return outcome, False
+        overridden = self.session.override(self.env.clock(), grade)
+        self.say(f"Overridden: counted as right ({overridden.grade.name.title()}); `stats --json` lists overrides.")
+        return overridden, True
 
     def _topic_title(self, question: Question) -> str:
         card = self.session.card(question.card_id)

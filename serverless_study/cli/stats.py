@@ -17,11 +17,14 @@ def stats(
         int, typer.Option("--new", metavar="N", min=0, help="New cards per day, as given to quiz.")
     ] = NEW_PER_DAY,
 ) -> None:
-    """Show progress: cards, new, learning, review, due today and mastery per topic; forecast; streak; leeches."""
+    """Show progress: cards, new, learning, review, due today and mastery per topic; forecast; streak; leeches.
+
+    Due today: reviews due before your day ends (--day-starts, 4 am local time) and cards being learned, which the
+    quiz asks when their step is due. Mastery: mean predicted recall now of the cards you have started.
+    """
     import json
 
     from serverless_study.cards import generate_cards
-    from serverless_study.cli.quiz import today_bounds
     from serverless_study.scheduler import Scheduler
     from serverless_study.stats import compute
     from serverless_study.store import Store
@@ -30,16 +33,15 @@ def stats(
     with errors_handled(env):
         topics = env.load().topics
         now = env.clock()
-        start, end = today_bounds(now)
-        with Store.in_dir(env.data_dir) as store:
+        calendar = env.calendar()
+        with Store.in_dir(env.data_dir, warn=env.warn) as store:
             figures = compute(
                 store,
                 generate_cards(topics),
                 {t.id: t for t in topics},
                 Scheduler(),
                 now=now,
-                day_start=start,
-                day_end=end,
+                calendar=calendar,
                 new_per_day=new,
             )
         if as_json:
