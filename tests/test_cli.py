@@ -66,7 +66,8 @@ def test_help_uses_the_terminal_width_and_never_splits_an_example(columns: int) 
         assert any(len(line) > 80 for line in lines)
     for example in ("serverless-study quiz --topic x-ray --limit 10", "serverless-study quiz --plain < answers.txt"):
         assert f"    {example}" in lines  # whole, on its own line
-    assert "learning cards when due, reviews due before your day ends, then new cards" in " ".join(" ".join(lines).split())
+    words = " ".join(" ".join(lines).split())
+    assert "learning cards when due, reviews due before your day ends, then new cards" in words
 
 
 def test_version(runner: CliRunner) -> None:
