@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import argparse
 import contextlib
+import importlib.util
 import os
 import random
 import shutil
@@ -195,6 +196,8 @@ class Figure:
     fresh_data: bool = False  # a new empty data directory for every run
     data_dir: Path | None = None
     memory_budget_mb: float | None = None
+    runs: int | None = None  # fewer runs for slow figures (default: --runs)
+    warm: bool = True  # run once before measuring (fills the content cache)
 
 
 def main() -> int:
@@ -299,11 +302,25 @@ def main() -> int:
             )
         )
 
+    for name in ("100k", "1M"):
+        if name in history_dirs and importlib.util.find_spec("fsrs_rs_python") is not None:
+            figures.append(
+                Figure(
+                    f"optimize --dry-run, {name} reviews",
+                    [exe, "optimize", "--dry-run"],
+                    None,
+                    data_dir=history_dirs[name],
+                    memory_budget_mb=300 if name == "1M" else None,
+                    runs=1,
+                    warm=False,
+                )
+            )
+
     rows = []
     floor_runs: list[float] = []
     for fig in figures:
-        runs = args.runs if "100k" not in fig.name else max(3, args.runs // 3)
-        if fig.data_dir is not None:  # warm it once: the cache is filled by the first use
+        runs = fig.runs or (args.runs if "100k" not in fig.name else max(3, args.runs // 3))
+        if fig.data_dir is not None and fig.warm:  # warm it once: the cache is filled by the first use
             run_once([*fig.argv[:1], "--data-dir", str(fig.data_dir), *fig.argv[1:]], scratch, env, fig.stdin)
         times, mems = [], []
         for i in range(runs):

@@ -4,20 +4,28 @@ from __future__ import annotations
 
 import math
 import random
+from collections.abc import Sequence
 from datetime import datetime, timedelta
 from typing import TYPE_CHECKING, Any
 
-from serverless_study.defaults import DEFAULT_RETENTION
+from serverless_study.defaults import (
+    DEFAULT_RETENTION,
+    LEARNING_STEPS_MINUTES,
+    LEECH_LAPSES,
+    MAXIMUM_INTERVAL,
+    RELEARNING_STEPS_MINUTES,
+)
 from serverless_study.errors import UsageError
 from serverless_study.model import CardState, Grade, Phase, utc
 
 if TYPE_CHECKING:
     import fsrs
 
+    from serverless_study.settings import Settings
+
 MIN_RETENTION, MAX_RETENTION = 0.7, 0.99
-LEARNING_STEPS = (timedelta(minutes=1), timedelta(minutes=10))
-RELEARNING_STEPS = (timedelta(minutes=10),)
-LEECH_LAPSES = 8  # Anki's default threshold; flagged again every half threshold after it
+LEARNING_STEPS = tuple(timedelta(minutes=m) for m in LEARNING_STEPS_MINUTES)
+RELEARNING_STEPS = tuple(timedelta(minutes=m) for m in RELEARNING_STEPS_MINUTES)
 
 # fsrs 6.3.2's interval fuzz (fsrs.scheduler.FUZZ_RANGES): within [start, end) days, each day adds `factor` days of
 # spread either way. We apply it ourselves with the injected generator instead of fsrs's module-global `random`.
@@ -27,11 +35,11 @@ _PHASE_OF = {1: Phase.LEARNING, 2: Phase.REVIEW, 3: Phase.RELEARNING}
 _STATE_OF = {phase: value for value, phase in _PHASE_OF.items()}
 
 
-def is_leech_lapse(before: CardState | None, after: CardState) -> bool:
-    """True when this review made the card a leech, or made it one again (at 8, 12, 16… lapses)."""
+def is_leech_lapse(before: CardState | None, after: CardState, threshold: int = LEECH_LAPSES) -> bool:
+    """True when this review made the card a leech, or made it one again (at 8, 12, 16… lapses by default)."""
     lapsed = before is not None and after.lapses > before.lapses
-    over = after.lapses - LEECH_LAPSES
-    return lapsed and over >= 0 and over % (LEECH_LAPSES // 2) == 0
+    over = after.lapses - threshold
+    return lapsed and over >= 0 and over % max(1, threshold // 2) == 0
 
 
 class Scheduler:
@@ -44,6 +52,9 @@ class Scheduler:
         fuzz_rng: random.Random | None = None,
         learning_steps: tuple[timedelta, ...] = LEARNING_STEPS,
         relearning_steps: tuple[timedelta, ...] = RELEARNING_STEPS,
+        maximum_interval: int = MAXIMUM_INTERVAL,
+        parameters: Sequence[float] | None = None,
+        leech_threshold: int = LEECH_LAPSES,
     ) -> None:
         if not MIN_RETENTION <= desired_retention <= MAX_RETENTION:
             raise UsageError(
@@ -53,14 +64,38 @@ class Scheduler:
 
         self.desired_retention = desired_retention
         self.learning_steps = tuple(learning_steps)
-        # Never fuzzed by fsrs, and never changed after this: safe to share between threads and previews.
-        self._fsrs = fsrs.Scheduler(
-            desired_retention=desired_retention,
-            learning_steps=self.learning_steps,
-            relearning_steps=tuple(relearning_steps),
-            enable_fuzzing=False,
-        )
+        self.leech_threshold = leech_threshold
+        extra = {"parameters": tuple(parameters)} if parameters is not None else {}
+        try:  # never fuzzed by fsrs, and never changed after this: safe to share between threads and previews
+            self._fsrs = fsrs.Scheduler(
+                desired_retention=desired_retention,
+                learning_steps=self.learning_steps,
+                relearning_steps=tuple(relearning_steps),
+                maximum_interval=maximum_interval,
+                enable_fuzzing=False,
+                **extra,
+            )
+        except ValueError as exc:  # fsrs checks each parameter against its bounds, one line per problem
+            lines = str(exc).splitlines()
+            first = lines[1] if len(lines) > 1 else lines[0]
+            more = f" (and {len(lines) - 2} more)" if len(lines) > 2 else ""
+            raise UsageError(
+                f"fsrs_parameters: {first}{more}; `serverless-study optimize --reset` goes back to the defaults"
+            ) from None
         self._rng = fuzz_rng
+
+    @classmethod
+    def configured(cls, settings: Settings, *, fuzz_rng: random.Random | None = None) -> Scheduler:
+        """A scheduler with the learner's settings: retention, steps, maximum interval, leech threshold, parameters."""
+        return cls(
+            settings.desired_retention,
+            fuzz_rng=fuzz_rng,
+            learning_steps=settings.learning_steps,
+            relearning_steps=settings.relearning_steps,
+            maximum_interval=settings.maximum_interval,
+            parameters=settings.fsrs_parameters,
+            leech_threshold=settings.leech_threshold,
+        )
 
     def review(self, state: CardState | None, card_id: str, grade: Grade, now: datetime) -> CardState:
         """The card's state after being rated `grade` at `now`; `state` None means a new card."""

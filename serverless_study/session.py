@@ -210,7 +210,7 @@ class Session:
         self.states[card.id] = after
         if after.phase is not Phase.REVIEW:
             self._learn(after)
-        leech = is_leech_lapse(before, after)
+        leech = is_leech_lapse(before, after, self.scheduler.leech_threshold)
         outcome = Outcome(
             card,
             question,

@@ -10,7 +10,7 @@ from typing import Any
 
 from serverless_study.days import Calendar, Day
 from serverless_study.model import Card, Phase, Topic
-from serverless_study.scheduler import LEECH_LAPSES, Scheduler
+from serverless_study.scheduler import Scheduler
 from serverless_study.store import NEW, Store, iso, parse_time
 
 FORECAST_DAYS = 7
@@ -108,7 +108,7 @@ def compute(
         if day < FORECAST_DAYS:
             forecast[day] += 1
         t["recall"] += scheduler.recall(stability, parse_time(last_review) if last_review else None, now)
-        if lapses >= LEECH_LAPSES:
+        if lapses >= scheduler.leech_threshold:
             leeches.append(Leech(card_id, card.topic_id, lapses))
     topic_stats = [
         TopicStats(

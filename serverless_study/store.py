@@ -530,6 +530,14 @@ class Store:
         with self._guard():
             return [_logged(r) for r in self._conn.execute(sql + " ORDER BY id", params)]
 
+    def ratings(self) -> Iterator[tuple[str, datetime, int]]:
+        """(card id, time, rating) of every review, card by card in the order made: read lazily, for fitting."""
+        # TODO(cram/exam): leave out cram and exam answers once the log marks them (they are not spaced reviews).
+        with self._guard():
+            rows = self._conn.execute("SELECT card_id, reviewed_at, rating FROM review_log ORDER BY card_id, id")
+            for card_id, reviewed_at, rating in rows:
+                yield card_id, parse_time(reviewed_at), int(rating)
+
     def confusions(self, limit: int | None = None) -> list[tuple[str, str, int]]:
         """(expected, confused with, times) over all wrong answers that named another term, most frequent first."""
         sql = (

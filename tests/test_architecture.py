@@ -16,6 +16,8 @@ HOMES = {
     "platformdirs": {"paths"},
     "anki": set(),
     "genanki": {"apkg"},
+    "tomllib": {"settings"},
+    "fsrs_rs_python": {"optimize"},
 }
 
 

@@ -249,7 +249,7 @@ def test_a_corrupt_database_is_an_error_and_left_alone(runner: CliRunner, data_d
 @pytest.mark.parametrize(
     ("args", "message"),
     [
-        (["--retention", "1.5"], "retention must be between"),
+        (["--retention", "1.5"], "--retention: must be between 0.7 and 0.99"),
         (["--topic", "no-such-topic"], "no topic matches 'no-such-topic'"),
         (["--limit", "-1"], "-1"),
     ],

@@ -8,7 +8,7 @@ from typing import Annotated
 import typer
 
 from serverless_study import __version__
-from serverless_study.cli import check, export, learn, quiz, stats, try_answer
+from serverless_study.cli import check, config, export, learn, optimize, quiz, stats, try_answer
 from serverless_study.cli.context import Env, examples
 from serverless_study.days import DAY_STARTS
 
@@ -56,7 +56,7 @@ def main_options(
             metavar="HOUR",
             min=0,
             max=23,
-            help=f"Hour of local time (0-23) at which your study day begins (default {DAY_STARTS}); "
+            help=f"Hour of local time (0-23) at which your study day begins (setting day_starts; {DAY_STARTS}); "
             "earlier answers count for the day before.",
         ),
     ] = None,
@@ -97,6 +97,21 @@ app.command(
         "serverless-study try x-ray/daemon-port '2000/udp' --cloze --json",
     ),
 )(try_answer.try_answer)
+app.command(
+    "config",
+    epilog=examples(
+        "serverless-study config",
+        "serverless-study config new_per_day 10",
+        'serverless-study config learning_steps "1m 10m 1h"',
+        "serverless-study config --unset new_per_day",
+    ),
+)(config.config)
+app.command(
+    "optimize",
+    epilog=examples(
+        "serverless-study optimize --dry-run", "serverless-study optimize", "serverless-study optimize --reset"
+    ),
+)(optimize.optimize)
 
 
 def main() -> None:

@@ -13,14 +13,13 @@ from typing import IO, TYPE_CHECKING, Any
 
 import typer
 
-from serverless_study.days import DAY_STARTS
-
 if TYPE_CHECKING:
     from rich.console import Console
 
     from serverless_study.days import Calendar, Day
     from serverless_study.loader import LoadResult
     from serverless_study.prompts import Prompter
+    from serverless_study.settings import Settings
 
 OK, FAILURE, USAGE, INTERRUPTED = 0, 1, 2, 130
 
@@ -41,6 +40,7 @@ class Env:
     day_starts: int | None = None  # --day-starts: the hour of local time a study day begins (None: the default)
     prompt_options: dict[str, Any] = field(default_factory=dict)  # input=/output= for prompt_toolkit in tests
     pager: Any = None  # a rich.pager.Pager for long reading; None means Rich's system pager (honours $PAGER)
+    _saved_settings: dict[str, Any] | None = field(default=None, init=False, repr=False)
 
     @property
     def stdout_isatty(self) -> bool:
@@ -66,10 +66,10 @@ class Env:
         return [shipped_content_dir(), *self.extra_content]
 
     def calendar(self) -> Calendar:
-        """Study days in the learner's zone (TZ, else /etc/localtime) starting at --day-starts."""
+        """Study days in the learner's zone (TZ, else /etc/localtime) starting at --day-starts, else the setting."""
         from serverless_study.days import Calendar, local_zone
 
-        return Calendar(local_zone(self.environ), DAY_STARTS if self.day_starts is None else self.day_starts)
+        return Calendar(local_zone(self.environ), self.settings(day_starts=self.day_starts).day_starts)
 
     def today(self, now: datetime) -> Day:
         return self.calendar().day_of(now)
@@ -82,6 +82,21 @@ class Env:
     def anki_ledger(self) -> Path:
         """When each exported Anki note last changed, so a new package updates only the notes that did."""
         return self.data_dir / "anki-package-ledger.json"
+
+    @property
+    def settings_file(self) -> Path:
+        """Saved settings (`config`), as TOML."""
+        from serverless_study.settings import SETTINGS_FILE
+
+        return self.data_dir / SETTINGS_FILE
+
+    def settings(self, **options: Any) -> Settings:
+        """The settings in force: options given (not None) over the saved file (read once) over the defaults."""
+        from serverless_study.settings import read, resolve
+
+        if self._saved_settings is None:
+            self._saved_settings = read(self.settings_file)
+        return resolve(self._saved_settings, options)
 
     def console(self) -> Console:
         from serverless_study.render import make_console

@@ -17,6 +17,7 @@ if TYPE_CHECKING:
     from serverless_study.model import Question
     from serverless_study.prompts import Prompter
     from serverless_study.session import Outcome, Session
+    from serverless_study.settings import Settings
 
 
 def quiz(
@@ -34,8 +35,16 @@ def quiz(
             help="At most N cards this session (cards being learned come back until learned).",
         ),
     ] = None,
-    new: Annotated[int, typer.Option("--new", metavar="N", min=0, help="New cards per day.")] = NEW_PER_DAY,
-    reviews: Annotated[int, typer.Option("--reviews", metavar="N", min=0, help="Reviews per day.")] = REVIEWS_PER_DAY,
+    new: Annotated[
+        int | None,
+        typer.Option("--new", metavar="N", min=0, help=f"New cards per day (setting new_per_day; {NEW_PER_DAY})."),
+    ] = None,
+    reviews: Annotated[
+        int | None,
+        typer.Option(
+            "--reviews", metavar="N", min=0, help=f"Reviews per day (setting reviews_per_day; {REVIEWS_PER_DAY})."
+        ),
+    ] = None,
     seed: Annotated[
         int | None,
         typer.Option(
@@ -50,8 +59,14 @@ def quiz(
         ),
     ] = False,
     retention: Annotated[
-        float, typer.Option("--retention", metavar="R", help="Desired retention, 0.70-0.99: higher means more reviews.")
-    ] = DEFAULT_RETENTION,
+        float | None,
+        typer.Option(
+            "--retention",
+            metavar="R",
+            help="Desired retention, 0.70-0.99: higher means more reviews "
+            f"(setting desired_retention; {DEFAULT_RETENTION}).",
+        ),
+    ] = None,
 ) -> None:
     """Answer what is due today: learning cards when due, reviews due before your day ends, then new cards (FSRS).
 
@@ -59,7 +74,9 @@ def quiz(
     """
     env = get_env(ctx)
     with errors_handled(env):
-        options = QuizOptions(topic or [], limit, new, reviews, seed, plain or not env.interactive, retention)
+        settings = env.settings(desired_retention=retention, new_per_day=new, reviews_per_day=reviews)
+        plain = plain or not env.interactive
+        options = QuizOptions(topic or [], limit, settings.new_per_day, settings.reviews_per_day, seed, plain, settings)
         code = run_quiz(env, options)
     raise typer.Exit(code)
 
@@ -100,7 +117,7 @@ class QuizOptions:
     reviews_per_day: int
     seed: int | None
     plain: bool
-    retention: float
+    settings: Settings  # retention, steps, maximum interval, leech threshold and FSRS parameters for the scheduler
 
 
 def run_quiz(env: Env, opts: QuizOptions) -> int:
@@ -116,7 +133,7 @@ def run_quiz(env: Env, opts: QuizOptions) -> int:
     topics = env.load().topics
     topic_ids = [t.id for t in select_topics(topics, opts.topics)] if opts.topics else None
     rng = random.Random(opts.seed)
-    scheduler = Scheduler(opts.retention, fuzz_rng=random.Random(rng.getrandbits(64)))
+    scheduler = Scheduler.configured(opts.settings, fuzz_rng=random.Random(rng.getrandbits(64)))
     now = env.clock()
     limits = Limits(opts.new_per_day, opts.reviews_per_day, opts.limit)
     cards, day = generate_cards(topics), env.today(now)

@@ -14,8 +14,14 @@ def stats(
     ctx: typer.Context,
     as_json: Annotated[bool, typer.Option("--json", help="Print one JSON object instead of a table.")] = False,
     new: Annotated[
-        int, typer.Option("--new", metavar="N", min=0, help="New cards per day, as given to quiz.")
-    ] = NEW_PER_DAY,
+        int | None,
+        typer.Option(
+            "--new",
+            metavar="N",
+            min=0,
+            help=f"New cards per day, as given to quiz (setting new_per_day; {NEW_PER_DAY}).",
+        ),
+    ] = None,
 ) -> None:
     """Show progress: cards, new, learning, review, due today and mastery per topic; forecast; streak; leeches.
 
@@ -31,6 +37,7 @@ def stats(
 
     env = get_env(ctx)
     with errors_handled(env):
+        settings = env.settings(new_per_day=new)
         topics = env.load().topics
         now = env.clock()
         calendar = env.calendar()
@@ -39,10 +46,10 @@ def stats(
                 store,
                 generate_cards(topics),
                 {t.id: t for t in topics},
-                Scheduler(),
+                Scheduler.configured(settings),
                 now=now,
                 calendar=calendar,
-                new_per_day=new,
+                new_per_day=settings.new_per_day,
             )
         if as_json:
             print(json.dumps(figures.to_dict(), indent=2), file=env.stdout)
