@@ -350,4 +350,6 @@ def test_the_quiz_schedules_with_the_saved_steps_and_parameters(runner: CliRunne
     mine = list(fsrs.Scheduler().parameters)
     mine[2] = 20.0  # the starting stability after Good
     assert run(runner, data_dir, "config", "fsrs_parameters", ",".join(map(str, mine))).exit_code == 0
-    assert good_interval() == "in 20 days"
+    # 20 days, moved by fsrs's interval fuzz (drawn from --seed; the preview shows what Good then gives): ±4 days.
+    shown = good_interval()
+    assert shown.startswith("in ") and shown.endswith(" days") and abs(int(shown.split()[1]) - 20) <= 4, shown
