@@ -130,6 +130,52 @@ def item_for(card: Card, topics: Mapping[str, Topic]) -> Item | None:
     return item if ok else None
 
 
+def describe(card_id: str, topics: Mapping[str, Topic]) -> str:
+    """A card named for people: "Tracing: On which port does the X-Ray daemon listen?" (the id if its content went)."""
+    topic_id, _, rest = card_id.partition("/")
+    item_id = rest.partition("/")[0]
+    topic = topics.get(topic_id)
+    item = next((i for i in topic.items if i.id == item_id), None) if topic else None
+    if topic is None or item is None:
+        return card_id
+    if isinstance(item, Fact):
+        name = item.prompt
+    elif isinstance(item, Concept):
+        name = item.term
+    else:
+        name = item.title
+    return f"{topic.title}: {name}"
+
+
+def reveals(card: Card, topics: Mapping[str, Topic]) -> tuple[str, str]:
+    """(answer, shown) as comparable keys: what the learner must produce, and the text its question and feedback show.
+
+    A session asks a card only after no earlier card's shown text contained its answer. Answers too generic to be
+    given away by a mention (column names, True/False, orders, whole definitions) are "".
+    """
+    item = item_for(card, topics)
+    if isinstance(item, Fact):
+        answer = item.answer if card.kind is CardKind.TYPED else (_cloze_gap(item) or item.answer)
+        return _key(answer), _key(" ".join((item.prompt, item.cloze, item.answer, *item.accept, item.explanation)))
+    if isinstance(item, Concept):
+        shown = " ".join((item.term, item.definition, *item.points, *item.aliases))
+        return (_key(item.term) if card.kind is CardKind.CHOICE else ""), _key(shown)
+    if isinstance(item, Sequence):
+        texts = [s.text for s in item.steps]
+        part = card_part(card)
+        answer = texts[int(part)] if card.kind is CardKind.NEXT and part.isdigit() and int(part) < len(texts) else ""
+        return _key(answer), _key(" ".join((*texts, *(s.detail for s in item.steps))))
+    if isinstance(item, Comparison):
+        row, _col = _locate_cell(item, card_part(card))
+        return "", _key(" ".join(row.cells if row else ()))
+    return "", ""
+
+
+def _cloze_gap(fact: Fact) -> str:
+    m = CLOZE_GAP.search(fact.cloze)
+    return m.group(1).strip() if m else ""
+
+
 # --- generation ---------------------------------------------------------------
 
 
@@ -305,14 +351,27 @@ def _choice_question(
         return Question(
             card.id, card.kind, prompt, answer=concept.term, accept=concept.aliases, explanation=explanation
         )
+    choices = _shuffled([concept.term, *distractors], rng)
     return Question(
         card.id,
         card.kind,
         prompt,
-        choices=_shuffled([concept.term, *distractors], rng),
+        choices=choices,
         answer=concept.term,
         explanation=explanation,
+        glosses=_definitions(choices, [topic, *related, *others]),
     )
+
+
+def _definitions(terms: tuple[str, ...], topics: list[Topic]) -> tuple[str, ...]:
+    """Each term's own definition, looked up in `topics` in order (so a wrong pick can be explained)."""
+    wanted = {_key(t) for t in terms}
+    found: dict[str, str] = {}
+    for topic in topics:
+        for c in topic.concepts:
+            if _key(c.term) in wanted:
+                found.setdefault(_key(c.term), c.definition)
+    return tuple(found.get(_key(t), "") for t in terms)
 
 
 def _column_question(card: Card, cmp: Comparison, row: Row | None, col: int | None) -> Question:
@@ -394,14 +453,22 @@ def _next_question(card: Card, seq: Sequence, i: int, rng: random.Random) -> Que
     )
     distractors = _draw(tiers, taken, rng)
     detail = seq.steps[i + 1].detail
+    choices = _shuffled([answer, *distractors], rng)
     return Question(
         card.id,
         card.kind,
         f"{seq.title}: what comes after “{current}”?",
-        choices=_shuffled([answer, *distractors], rng),
+        choices=choices,
         answer=answer,
         explanation=f"{current} → {answer}" + (f": {detail}" if detail else ""),
+        glosses=tuple(_step_place(texts, texts.index(c)) for c in choices),
     )
+
+
+def _step_place(texts: list[str], j: int) -> str:
+    """Where a step sits in its sequence: "step 4 of 6, after “Pull the image”"."""
+    where = f"step {j + 1} of {len(texts)}"
+    return f"{where}, after “{texts[j - 1]}”" if j else f"{where}, the first"
 
 
 # --- helpers ------------------------------------------------------------------

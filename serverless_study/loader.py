@@ -235,15 +235,23 @@ def select_topics(topics: list[Topic], queries: Iterable[str]) -> list[Topic]:
 
 
 def find_topic(topics: list[Topic], query: str) -> list[Topic]:
-    """Topics matching an exact id or title, else the one id that starts with it, else a fragment of id or title."""
-    q = query.strip().lower()
-    exact = [t for t in topics if t.id == q or t.title.lower() == q]
+    """Topics matching an exact id, title or alias, else the one id that starts with it, else a fragment of id or
+    title; hyphens, spaces and case do not count ("xray" finds x-ray, "Aurora" its alias)."""
+    q = _squash(query)
+    if not q:
+        return []
+    exact = [t for t in topics if q in {_squash(t.id), _squash(t.title), *map(_squash, t.aliases)}]
     if exact:
         return exact
-    prefixed = [t for t in topics if t.id.startswith(q)]
+    prefixed = [t for t in topics if _squash(t.id).startswith(q)]
     if len(prefixed) == 1:  # "ecs" means ecs-eks, though eks-ecs-anywhere also contains it
         return prefixed
-    return [t for t in topics if q in t.id or q in t.title.lower()]
+    return [t for t in topics if q in _squash(t.id) or q in _squash(t.title)]
+
+
+def _squash(name: str) -> str:
+    """A name as a learner might type it: lower case, without hyphens, spaces or underscores."""
+    return re.sub(r"[\s_-]+", "", name.casefold())
 
 
 # --- parsing ------------------------------------------------------------------
@@ -598,7 +606,7 @@ class _Validator:
             "",
             data.line,
             {"id", "title"},
-            {"summary", "related", "images", "concepts", "comparisons", "sequences", "facts", "sources"},
+            {"summary", "aliases", "related", "images", "concepts", "comparisons", "sequences", "facts", "sources"},
         )
         assert m is not None
         tid = self.text(m, "id", "", required=True, slug=True)
@@ -787,6 +795,7 @@ class _Validator:
             facts=tuple(facts),
             images=tuple(images),
             related=related,
+            aliases=self.texts(m, "aliases", ""),
             source=self.name,
             sources=self.sources(m, ""),
         )
@@ -869,6 +878,7 @@ def topic_to_dict(topic: Topic) -> dict[str, Any]:
         "title": topic.title,
         "summary": topic.summary,
         "related": list(topic.related),
+        "aliases": list(topic.aliases),
         "source": topic.source,
         "images": [[str(i.path), i.caption, i.src, i.line] for i in topic.images],
         "concepts": [
@@ -908,6 +918,7 @@ def topic_from_dict(d: dict[str, Any]) -> Topic:
         title=d["title"],
         summary=d["summary"],
         related=tuple(d["related"]),
+        aliases=tuple(d["aliases"]),
         source=d["source"],
         images=tuple(Image(Path(p), cap, src, line) for p, cap, src, line in d["images"]),
         concepts=tuple(Concept(i, t, df, tuple(p), tuple(a), loc(lc)) for i, t, df, p, a, lc in d["concepts"]),

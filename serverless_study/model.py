@@ -128,6 +128,7 @@ class Topic:
     images: tuple[Image, ...] = ()  # only images that passed the checks in images.py
     refused_images: tuple[Image, ...] = ()  # named but refused: never shown, and an export refuses the topic
     related: tuple[str, ...] = ()  # ids of topics whose terms make good distractors
+    aliases: tuple[str, ...] = ()  # other names a learner may type for the topic ("xray", "sar")
     source: str = ""  # the YAML file this came from
     sources: tuple[Source, ...] = ()  # where the topic as a whole was checked
 
@@ -188,6 +189,7 @@ class Question:
     self_rated: bool = False  # recall cards: learner rates themselves
     parts: tuple[str, ...] = ()  # a list answer's elements: the learner may type them with any separators
     ordered: bool = False  # ...and, unless this is set, in any order
+    glosses: tuple[str, ...] = ()  # what each choice means (parallel to choices; "" when nothing to add)
 
 
 @dataclass(frozen=True)

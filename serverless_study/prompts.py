@@ -2,7 +2,9 @@
 
 from __future__ import annotations
 
+import sys
 from collections.abc import Sequence
+from dataclasses import dataclass
 from typing import IO, Any, Protocol, cast
 
 from serverless_study.model import Grade
@@ -14,14 +16,55 @@ from serverless_study.sanitize import sanitized
 # that the session can tell an interruption (exit 130) from a clean quit (exit 0).
 
 
-class _Undo:
+class _Token:
+    def __init__(self, name: str) -> None:
+        self.name = name
+
     def __repr__(self) -> str:
-        return "UNDO"
+        return self.name
 
 
-UNDO = _Undo()
+_Undo = _Token
+UNDO = _Token("UNDO")  # take back an answer
+CONTINUE = _Token("CONTINUE")  # go on to the next question (after a wrong answer: the miss is saved as Again)
+OVERRIDE = _Token("OVERRIDE")  # "I was right": a typed answer judged wrong counts as right after all
 GRADE_NAMES = {Grade.AGAIN: "Again", Grade.HARD: "Hard", Grade.GOOD: "Good", Grade.EASY: "Easy"}
 GRADE_KEYS = {Grade.AGAIN: "a", Grade.HARD: "h", Grade.GOOD: "g", Grade.EASY: "e"}
+
+
+@dataclass(frozen=True)
+class Action:
+    """One entry of the prompt after a verdict: the keys that pick it at once, its name, and what the prompt returns.
+
+    The shell lists the actions it offers (ratings, continue, undo, quit); an action of a later feature (override,
+    suspend, bury) is one more entry, not another prompt.
+    """
+
+    keys: tuple[str, ...]  # single keys that pick it at once ("h", "2"); Enter picks the default action
+    label: str
+    value: object  # a Grade, CONTINUE, UNDO, or None for quit
+    note: str = ""  # e.g. when the card comes back
+    primary: bool = True  # primary actions are the choices; the others follow a separator
+
+
+def rating(grade: Grade, note: str = "") -> Action:
+    """The action that rates with `grade`, picked by its initial or its number (as in Anki: 1 Again … 4 Easy)."""
+    return Action((GRADE_KEYS[grade], str(int(grade))), GRADE_NAMES[grade], grade, note)
+
+
+UNDO_ACTION = Action(("u",), "Undo this answer", UNDO, primary=False)
+QUIT_ACTION = Action(("q",), "Quit", None, primary=False)
+OVERRIDE_ACTION = Action(("o",), "Override: I was right", OVERRIDE, primary=False)
+
+
+def _key_hint(actions: Sequence[Action], default: Action) -> str:
+    """ "Enter = Good, h/g/e or 2/3/4, u undo, q quit": the keys of every action, ratings grouped."""
+    rated = [a for a in actions if isinstance(a.value, Grade)]
+    parts = [f"Enter = {default.label}"]
+    if rated:
+        parts.append("/".join(a.keys[0] for a in rated) + " or " + "/".join(a.keys[1] for a in rated))
+    parts += [f"{a.keys[0]} {a.label.split()[0].lower().rstrip(':')}" for a in actions if a.keys and a not in rated]
+    return ", ".join(parts)
 
 
 class Prompter(Protocol):
@@ -33,8 +76,11 @@ class Prompter(Protocol):
     def text(self, message: str, *, undo: bool = False) -> str | _Undo | None:
         """A typed line ("" when the learner just presses Enter)."""
 
-    def rate(self, message: str, options: Sequence[tuple[Grade, str]], *, default: Grade = Grade.GOOD) -> Grade | None:
-        """One of the offered grades; each option carries a hint such as when the card comes back."""
+    def act(self, message: str, actions: Sequence[Action], *, default: Action) -> object:
+        """The value of the chosen action (Enter picks `default`); None when the learner quits or input ends."""
+
+    def discard_typeahead(self) -> None:
+        """Forget keys typed before now (in a terminal), so a stray Enter cannot answer the next prompt."""
 
 
 class LinePrompter:
@@ -76,27 +122,25 @@ class LinePrompter:
         return line.strip()
 
     @sanitized  # the question, choices and hints shown may come from content
-    def rate(self, message: str, options: Sequence[tuple[Grade, str]], *, default: Grade = Grade.GOOD) -> Grade | None:
-        # Numbers are the grade values (as in Anki: 1 Again … 4 Easy) and letters their initials.
-        listing = ", ".join(f"{int(g)} {GRADE_NAMES[g]}" + (f" ({when})" if when else "") for g, when in options)
-        self._say(f"{message}: {listing}.")
-        keys = "/".join(GRADE_KEYS[g] for g, _ in options)
-        hint = (
-            f"Please type {', '.join(str(int(g)) for g, _ in options)} or {keys}; Enter means "
-            f"{GRADE_NAMES[default]}; q quits."
-        )
+    def act(self, message: str, actions: Sequence[Action], *, default: Action) -> object:
+        listed = [a for a in actions if a.primary and a.keys]
+        if listed:  # ratings: "How hard was it: 2 Hard (6 min), 3 Good (10 min), 4 Easy (3 days)."
+            items = (f"{a.keys[-1]} {a.label}" + (f" ({a.note})" if a.note else "") for a in listed)
+            self._say(f"{message}: {', '.join(items)}.")
+        hint = f"Please press Enter or type one of: {_key_hint(actions, default)}."
 
-        def parse(line: str) -> Grade | bool | None:
+        def parse(line: str) -> object:
             if line == "":
-                return default
-            for grade, _when in options:
-                if line in (str(int(grade)), GRADE_KEYS[grade], GRADE_NAMES[grade].lower()):
-                    return grade
+                return default.value
+            for action in actions:
+                if line in action.keys or line == action.label.casefold():
+                    return action.value
             return False
 
-        return cast(
-            "Grade | None", self._ask(f"Rating (Enter = {GRADE_NAMES[default]}, {keys}, q to quit): ", hint, parse)
-        )
+        return self._ask(f"{'Rating' if listed else 'Next'} ({_key_hint(actions, default)}): ", hint, parse)
+
+    def discard_typeahead(self) -> None:
+        """Plain mode reads lines as they come: a script's answers are not typed ahead by accident."""
 
     def _ask(self, prompt: str, hint: str, parse: Any) -> Any:
         for attempt in range(self.retries + 1):
@@ -137,7 +181,11 @@ class QuestionaryPrompter:
     def choose(self, message: str, choices: Sequence[str], *, undo: bool = False) -> int | _Undo | None:
         import questionary
 
-        options: list[Any] = [questionary.Choice(title=c, value=i) for i, c in enumerate(choices)]
+        shortcuts = len(choices) <= 9  # questionary numbers 1-9 itself; beyond that we number the choices
+        options: list[Any] = [
+            questionary.Choice(title=c if shortcuts else f"{i + 1:>{len(str(len(choices)))}}) {c}", value=i)
+            for i, c in enumerate(choices)
+        ]
         if undo:
             options += [
                 questionary.Separator(),
@@ -146,11 +194,13 @@ class QuestionaryPrompter:
         question = questionary.select(
             message,
             choices=options,
-            use_shortcuts=len(choices) <= 9,
+            use_shortcuts=shortcuts,
             use_jk_keys=False,
             instruction="(arrows or number, Enter" + (", u undo" if undo else "") + ", Ctrl-C quit)",
             **self.app_options,
         )
+        if not shortcuts:
+            _bind_numbers(question, len(choices))
         if undo:
             _bind(question, {"u": UNDO})
         return cast("int | _Undo | None", question.unsafe_ask())
@@ -167,32 +217,92 @@ class QuestionaryPrompter:
         return answer.strip()
 
     @sanitized  # the question, choices and hints shown may come from content
-    def rate(self, message: str, options: Sequence[tuple[Grade, str]], *, default: Grade = Grade.GOOD) -> Grade | None:
+    def act(self, message: str, actions: Sequence[Action], *, default: Action) -> object:
         import questionary
 
-        choices = [
-            questionary.Choice(f"{GRADE_NAMES[g]}" + (f"  ({when})" if when else ""), value=g, shortcut_key=False)
-            for g, when in options
-        ]
-        letters = "/".join(GRADE_KEYS[g] for g, _ in options)
+        def title(a: Action) -> str:
+            return a.label + (f"  ({a.note})" if a.note else "")
+
+        options: list[Any] = [questionary.Choice(title(a), value=i, shortcut_key=False) for i, a in enumerate(actions)]
+        primary = [o for o, a in zip(options, actions, strict=True) if a.primary]
+        others = [o for o, a in zip(options, actions, strict=True) if not a.primary]
         question = questionary.select(
             message,
-            choices=choices,
-            default=next(c for c in choices if c.value == default),
-            instruction=f"(Enter = {GRADE_NAMES[default]}, or {letters})",
+            choices=[*primary, *([questionary.Separator()] if primary and others else []), *others],
+            default=options[actions.index(default)],
+            instruction=f"({_key_hint(actions, default)})",
             use_jk_keys=False,
             **self.app_options,
         )
-        _bind(question, {GRADE_KEYS[g]: g for g, _ in options})
-        return cast("Grade | None", question.unsafe_ask())
+        _bind(question, {key: i for i, a in enumerate(actions) for key in a.keys}, echo=True)
+        return actions[cast("int", question.unsafe_ask())].value
+
+    def discard_typeahead(self) -> None:
+        """Drop keys typed while the feedback was shown: the kernel's input queue and prompt_toolkit's type-ahead.
+
+        Only for a real terminal: tests' pipe input is all "typed ahead" and is meant for the prompts that follow.
+        """
+        import os
+
+        from prompt_toolkit.input import create_input
+        from prompt_toolkit.input.typeahead import clear_typeahead
+
+        given = self.app_options.get("input")
+        fileno = getattr(given, "fileno", None) if given is not None else sys.stdin.fileno
+        try:
+            fd = fileno() if fileno is not None else -1
+        except (OSError, ValueError):
+            return
+        if fd < 0 or not os.isatty(fd):
+            return
+        import termios
+
+        termios.tcflush(fd, termios.TCIFLUSH)
+        clear_typeahead(given if given is not None else create_input())
 
 
-def _bind(question: Any, keys: dict[str, Any]) -> None:
-    """Keys that answer a select at once (the select's own bindings only move its pointer)."""
+def _bind(question: Any, keys: dict[str, Any], *, echo: bool = False) -> None:
+    """Keys that answer a select at once (the select's own bindings only move its pointer).
+
+    With `echo` the values are choice indexes: the key also points at that choice and marks the select answered, so
+    the line left on screen names what was picked ("How hard was it Hard (6 min)"), as Enter would.
+    """
     from prompt_toolkit.key_binding import KeyBindings, merge_key_bindings
+    from questionary.prompts.common import InquirerControl
+
+    app = question.application
+    control = next((c for c in app.layout.find_all_controls() if isinstance(c, InquirerControl)), None)
+
+    def pick(event: Any, value: Any) -> None:
+        if echo and control is not None:
+            control.pointed_at = next(i for i, c in enumerate(control.choices) if c.value == value)
+            control.is_answered = True
+        event.app.exit(result=value)
 
     extra = KeyBindings()
     for key, value in keys.items():
-        extra.add(key, eager=True)(lambda event, value=value: event.app.exit(result=value))
+        extra.add(key, eager=True)(lambda event, value=value: pick(event, value))
+    app.key_bindings = merge_key_bindings([app.key_bindings, extra])
+
+
+def _bind_numbers(question: Any, count: int) -> None:
+    """Digits point at the choice with that number ("1" then "3" points at 13); Enter picks it, as with 1-9."""
+    from prompt_toolkit.key_binding import KeyBindings, merge_key_bindings
+    from questionary.prompts.common import InquirerControl
+
     app = question.application
+    control = next(c for c in app.layout.find_all_controls() if isinstance(c, InquirerControl))
+    typed = [""]
+
+    def digit(event: Any) -> None:
+        number = typed[0] + event.key_sequence[0].data
+        if not 1 <= int(number) <= count:  # too big to extend: start a new number with this digit
+            number = event.key_sequence[0].data
+        if 1 <= int(number) <= count:
+            typed[0] = number
+            control.pointed_at = next(i for i, c in enumerate(control.choices) if c.value == int(number) - 1)
+
+    extra = KeyBindings()
+    for d in "0123456789":
+        extra.add(d, eager=True)(digit)
     app.key_bindings = merge_key_bindings([app.key_bindings, extra])

@@ -66,7 +66,7 @@ def topic_view(topic: Topic) -> RenderableType:
         parts.pop()
     return Panel(
         Group(*parts),
-        title=Text(topic.title, style="bold"),
+        title=Text(topic.title, style="bold", overflow="ellipsis"),  # a cut title ends with "…"
         subtitle=Text(topic.id),
         title_align="left",
         subtitle_align="right",
@@ -81,7 +81,8 @@ def _heading(title: str) -> RenderableType:
 
 def _concept(c: Concept) -> RenderableType:
     body: list[RenderableType] = [Text(c.definition)]
-    body += [Text.assemble("• ", p) for p in c.points]
+    if c.points:
+        body.append(_hanging([(Text("•"), Text(p)) for p in c.points]))
     if c.aliases:
         body.append(Text("Also called: " + ", ".join(c.aliases), style="dim"))
     if c.note:
@@ -105,13 +106,23 @@ def comparison_table(c: Comparison) -> Table:
 
 @sanitized
 def sequence_view(s: Sequence) -> RenderableType:
-    lines: list[RenderableType] = []
+    rows = []
     for n, step in enumerate(s.steps, 1):
-        line = Text.assemble((f"{n:>2}. ", "bold"), (step.text, "bold"))
+        line = Text(step.text, style="bold")
         if step.detail:
-            line.append(f" — {step.detail}")
-        lines.append(Padding(line, (0, 0, 0, 0)))
-    return Group(*lines)
+            line.append(f" — {step.detail}", style="not bold")
+        rows.append((Text(f"{n:>2}.", style="bold"), line))
+    return _hanging(rows)
+
+
+def _hanging(rows: list[tuple[Text, Text]]) -> Table:
+    """Marked lines ("•", " 3.") whose wrapped lines stay indented under their text, not under the mark."""
+    grid = Table.grid(padding=(0, 1))
+    grid.add_column(no_wrap=True)
+    grid.add_column()
+    for mark, text in rows:
+        grid.add_row(mark, text)
+    return grid
 
 
 def _fact(f: Fact) -> RenderableType:
@@ -129,15 +140,19 @@ def _note(note: str) -> Text:
 
 @sanitized
 def topics_table(topics: list[Topic]) -> Table:
+    """Title with the id to type beneath it, so the title gets the room a long id column used to take."""
     table = Table(box=box.SIMPLE_HEAVY, header_style="bold", pad_edge=False)
-    table.add_column("id", style="cyan", no_wrap=True)
-    table.add_column("title")
+    table.add_column("topic (id)", ratio=1)
     for name in ("concepts", "tables", "sequences", "facts"):
-        table.add_column(name, justify="right")
+        table.add_column(name, justify="right", no_wrap=True)
     for t in topics:
         c = t.counts()
         table.add_row(
-            Text(t.id), Text(t.title), str(c["concepts"]), str(c["comparisons"]), str(c["sequences"]), str(c["facts"])
+            Text.assemble(t.title, "\n", (t.id, "cyan")),
+            str(c["concepts"]),
+            str(c["comparisons"]),
+            str(c["sequences"]),
+            str(c["facts"]),
         )
     return table
 
@@ -145,7 +160,7 @@ def topics_table(topics: list[Topic]) -> Table:
 # --- quiz and stats -----------------------------------------------------------------------------------------------
 # Rich forms for terminals; their plain-text twins for line mode are in textview.py.
 
-from serverless_study.textview import _percent, _stats_lines, progress_text, when_text  # noqa: E402
+from serverless_study.textview import _percent, _stats_lines, pick_text, progress_text, unrated_text, when_text  # noqa: E402
 
 if TYPE_CHECKING:
     from datetime import datetime
@@ -170,7 +185,7 @@ def question_view(q: Question, p: Progress, topic_title: str) -> RenderableType:
 
 
 @sanitized
-def feedback_view(verdict: Verdict, q: Question) -> RenderableType:
+def feedback_view(verdict: Verdict, q: Question, given: str = "", back: str = "") -> RenderableType:
     if verdict.correct:
         head = Text.assemble(("✔ Correct", "bold green"), *(("  ", (verdict.note, "yellow")) if verdict.note else ()))
     else:
@@ -178,8 +193,12 @@ def feedback_view(verdict: Verdict, q: Question) -> RenderableType:
     parts: list[RenderableType] = [head]
     if not verdict.correct:
         parts += [Text(line, style="yellow") for line in (verdict.note, verdict.mix_up()) if line]
+        if not verdict.mix_up() and pick_text(q, given):  # a wrong choice: what the pick means
+            parts.append(Text(pick_text(q, given), style="yellow"))
     if q.explanation:
         parts.append(Text(q.explanation, style="dim"))
+    if back:
+        parts.append(Text(f"This card comes back {back}."))
     return Group(*parts)
 
 
@@ -216,7 +235,9 @@ def item_view(item: Item) -> RenderableType:
 
 
 @sanitized
-def summary_view(rows: list[TopicSummary], now: datetime, *, interrupted: bool = False) -> RenderableType:
+def summary_view(
+    rows: list[TopicSummary], now: datetime, *, interrupted: bool = False, unrated: int = 0
+) -> RenderableType:
     title = "Session interrupted: answers so far" if interrupted else "Session summary"
     table = Table(title=Text(title, style="bold"), box=box.SIMPLE_HEAVY, header_style="bold", pad_edge=False)
     table.add_column("Topic")
@@ -233,7 +254,7 @@ def summary_view(rows: list[TopicSummary], now: datetime, *, interrupted: bool =
             "",
             end_section=True,
         )
-    return table
+    return Group(table, Text(unrated_text(unrated), style="yellow")) if unrated else table
 
 
 @sanitized

@@ -134,8 +134,19 @@ class Scheduler:
         return float((1 + factor * elapsed / stability) ** decay)
 
     def intervals(self, state: CardState | None, card_id: str, now: datetime) -> dict[Grade, timedelta]:
-        """How long until the card is due again for each grade, ignoring fuzz: for showing on rating buttons."""
-        return {g: self._review(state, card_id, g, now, fuzz=None).due - utc(now) for g in Grade}
+        """How long until the card is due again for each grade, as the next `review` will schedule it.
+
+        Fuzz included: each preview draws from a copy of the generator, so the interval a rating shows is the one
+        it gives (when this is the next review scheduled), and the generator itself is left untouched.
+        """
+        return {g: self._review(state, card_id, g, now, fuzz=self._peek()).due - utc(now) for g in Grade}
+
+    def _peek(self) -> random.Random | None:
+        if self._rng is None:
+            return None
+        copy = random.Random()
+        copy.setstate(self._rng.getstate())
+        return copy
 
 
 def fuzzed_interval(interval: timedelta, rng: random.Random, maximum_days: int) -> timedelta:

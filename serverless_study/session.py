@@ -2,14 +2,16 @@
 
 from __future__ import annotations
 
+import collections
 import heapq
+import itertools
 import random
-from collections.abc import Collection, Iterable, Mapping
+from collections.abc import Collection, Iterable, Iterator, Mapping
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 
 from serverless_study.answers import Reason, Verdict, Vocabulary, check_answer
-from serverless_study.cards import card_part, item_for, make_question
+from serverless_study.cards import card_part, item_for, make_question, reveals
 from serverless_study.days import Day
 from serverless_study.defaults import NEW_PER_DAY, REVIEWS_PER_DAY
 from serverless_study.errors import UsageError
@@ -56,6 +58,7 @@ class Progress:
     new: int
     learning: int
     review: int
+    new_total: int = 0  # new cards this session set out to introduce: a fixed denominator for "12 of 20 new"
 
 
 @dataclass
@@ -93,6 +96,7 @@ class Session:
     history: list[_Shown] = field(default_factory=list)  # answered questions, for undo and the summary
     pending: _Shown | None = None
     prepared: dict[str, Question] = field(default_factory=dict)  # questions put back by undo, asked as they were
+    new_total: int = 0  # new cards queued when the session started
     held_back: int = 0  # due reviews not asked today because a sibling card was practised today
     _vocabulary: Vocabulary | None = None  # the content's terms, built on first marking
     confusions: dict[str, list[str]] = field(default_factory=dict)  # name → terms the learner confused it with
@@ -129,7 +133,8 @@ class Session:
         for state in queue.learning:
             session._learn(state)
         session.states.update((s.card_id, s) for s in queue.reviews)
-        session.main = queue.main
+        session.main = interleave(queue.main, chosen, topics)
+        session.new_total = sum(1 for cid in queue.main if cid not in session.states)
         session.held_back = queue.held_back
         for expected, confused, _times in store.confusions():
             session.confusions.setdefault(expected.casefold(), []).append(confused)
@@ -299,6 +304,15 @@ class Session:
 
     # --- reporting ---------------------------------------------------------------
 
+    def comes_back(self, card_id: str, now: datetime) -> dict[Grade, timedelta | None]:
+        """When each rating would bring the card back; None when it comes back in this session.
+
+        A card due within the learn-ahead window is asked again before the session ends, often sooner than its
+        step (as soon as nothing else is left), so showing "10 min" would not be what happens.
+        """
+        intervals = self.scheduler.intervals(self.states.get(card_id), card_id, now)
+        return {g: (None if due <= self.learn_ahead else due) for g, due in intervals.items()}
+
     @property
     def can_undo(self) -> bool:
         return bool(self.history)
@@ -316,7 +330,7 @@ class Session:
         review = sum(1 for cid in queued if cid in self.states and self.states[cid].phase is Phase.REVIEW)
         learning = len(self.learning) + len(queued) - new - review
         position = self.answered + (1 if self.pending else 0)
-        return Progress(position, self.answered + new + learning + review, new, learning, review)
+        return Progress(position, self.answered + new + learning + review, new, learning, review, self.new_total)
 
     def summary(self) -> list[TopicSummary]:
         """Per topic, in content order: answers given, how many were right, and when its cards come back."""
@@ -361,7 +375,7 @@ def build_queue(
 
     Learning and relearning cards are asked when due (the learn-ahead lets the session show one early); reviews are
     due on their due day, so every review due before `day` ends is asked today. Reviews come from an ordered,
-    limited query on the due index; new cards are the first unstarted ones in content order. Only one card of a
+    limited query on the due index; new cards are unstarted ones taking turns by topic and kind. Only one card of a
     concept, fact, sequence or table row is asked a day, across sessions: siblings of a card answered today wait.
     """
     by_id = {c.id: c for c in cards}
@@ -398,15 +412,113 @@ def build_queue(
     started = store.started_ids() if new_room else set()
     queued = {s.card_id for s in reviews}
     new: list[str] = []
-    for card in by_id.values():  # content order: topics and items as written
+    # Topics take turns (in content order), and within a topic its kinds of item do.
+    unstarted = (c for c in by_id.values() if c.id not in started and c.id not in queued) if new_room else ()
+    for card in _round_robin(unstarted):
         if len(new) >= new_room:
             break
-        if card.id not in started and card.id not in queued and fresh(card.id):
+        if fresh(card.id):
             new.append(card.id)
 
     review_ids = [s.card_id for s in reviews]
     rng.shuffle(review_ids)
     return Queue(_spread(review_ids, new), learning, reviews, held_back)
+
+
+_ITEM_GROUP = {  # the kind of content item a card comes from: new cards take turns by it within a topic
+    CardKind.CHOICE: 0,
+    CardKind.RECALL: 0,
+    CardKind.COLUMN: 1,
+    CardKind.TRUE_FALSE: 1,
+    CardKind.NEXT: 2,
+    CardKind.ORDER: 2,
+    CardKind.TYPED: 3,
+    CardKind.CLOZE: 3,
+}
+MAX_RUN = 3  # at most this many questions of one kind in a row, when the session has others to offer
+
+
+def _round_robin(cards: Iterable[Card]) -> Iterator[Card]:
+    """Cards taking turns by topic (topics in content order), and within a topic by item kind.
+
+    Each topic starts its turns at a different kind (the n-th topic at kind n), so a day's first new cards are not
+    all the first concept of every topic.
+    """
+    by_topic: dict[str, list[list[Card]]] = {}
+    for card in cards:
+        by_topic.setdefault(card.topic_id, [[], [], [], []])[_ITEM_GROUP[card.kind]].append(card)
+
+    def turns(n: int, groups: list[list[Card]]) -> Iterator[Card]:
+        rotated = groups[n % 4 :] + groups[: n % 4]
+        return (c for turn in itertools.zip_longest(*rotated) for c in turn if c is not None)
+
+    per_topic = [turns(n, groups) for n, groups in enumerate(by_topic.values())]
+    for turn in itertools.zip_longest(*per_topic):
+        yield from (c for c in turn if c is not None)
+
+
+def interleave(card_ids: list[str], cards: Mapping[str, Card], topics: Mapping[str, Topic]) -> list[str]:
+    """The session's order: as given, except that no card comes after one whose text gives its answer away, and
+    no kind comes more than MAX_RUN times in a row when something else can come instead.
+
+    Greedy: at each place, the first remaining card that gives nothing away that is still to come (preferring a
+    change of kind once a run is MAX_RUN long); cycles and single-kind sessions fall back to the given order.
+    """
+    texts = {cid: reveals(cards[cid], topics) for cid in card_ids}
+    gives: dict[str, set[str]] = {cid: set() for cid in card_ids}  # cid -> ids whose answer its text shows
+    answers = [(cid, answer) for cid, (answer, _shown) in texts.items() if len(answer) >= 3]
+    for cid, (_answer, shown) in texts.items():
+        for other, answer in answers:
+            if other != cid and f" {answer} " in f" {shown} ":
+                gives[cid].add(other)
+    remaining, left, out, run = list(card_ids), set(card_ids), list[str](), 0
+    kinds_left = collections.Counter(cards[cid].kind for cid in card_ids)
+    while remaining:
+        last = cards[out[-1]].kind if out else None
+        vary = run >= MAX_RUN and len(kinds_left) > (1 if last in kinds_left else 0)
+        pick = next(
+            (c for c in remaining if not gives[c] & left and not (vary and cards[c].kind is last)),
+            next((c for c in remaining if not gives[c] & left), remaining[0]),
+        )
+        run = run + 1 if cards[pick].kind is last else 1
+        out.append(pick)
+        remaining.remove(pick)
+        left.discard(pick)
+        kinds_left[cards[pick].kind] -= 1
+        if not kinds_left[cards[pick].kind]:
+            del kinds_left[cards[pick].kind]
+    return out
+
+
+@dataclass(frozen=True)
+class Waiting:
+    """Why a session has nothing to ask: the cards a limit holds back (0 when that limit is not the reason)."""
+
+    new: int  # unstarted cards held back because today's new cards are used
+    new_per_day: int
+    reviews: int  # due reviews held back because today's reviews are done
+    reviews_per_day: int
+    session_limit: bool  # --limit 0
+
+
+def waiting(
+    store: Store,
+    cards: Iterable[Card],
+    *,
+    now: datetime,
+    day: Day,
+    limits: Limits = Limits(),
+    topic_ids: Collection[str] | None = None,
+) -> Waiting:
+    """What the daily limits hold back at `now`, so an empty session can say which limit stopped it."""
+    ids = {c.id for c in cards if topic_ids is None or c.topic_id in topic_ids}
+    done = store.counts_since(day.start)
+    new = reviews = 0
+    if done.get(NEW, 0) >= limits.new_per_day:
+        new = len(ids - store.started_ids())
+    if done.get("review", 0) >= limits.reviews_per_day:
+        reviews = len(store.due(day.end, review=True, topics=topic_ids, keep=lambda cid: cid in ids))
+    return Waiting(new, limits.new_per_day, reviews, limits.reviews_per_day, limits.session == 0)
 
 
 def _sibling_key(card: Card) -> str:

@@ -15,7 +15,7 @@ if TYPE_CHECKING:
 
     from serverless_study.answers import Verdict
     from serverless_study.model import Question
-    from serverless_study.session import Outcome, Progress, TopicSummary
+    from serverless_study.session import Outcome, Progress, TopicSummary, Waiting
     from serverless_study.stats import Stats
 
 
@@ -117,24 +117,64 @@ def when_text(moment: datetime | None, now: datetime) -> str:
 
 @sanitized
 def progress_text(p: Progress) -> str:
-    return f"{p.position} of {p.total} · {p.new} new, {p.learning} learning, {p.review} to review left"
+    """What is left, with totals that do not move: "12 of 20 new · 5 learning · 30 reviews left"."""
+    new = f"{p.new} of {p.new_total} new" if p.new_total else f"{p.new} new"
+    return f"{new} · {p.learning} learning · {p.review} review{'s' if p.review != 1 else ''} left"
+
+
+@sanitized
+def nothing_to_ask_text(held: Waiting) -> str:
+    """Why a quiz asks nothing, naming the limit and the option that raises it."""
+    if held.session_limit:
+        return "Nothing to ask: --limit 0 asks no questions."
+    reasons = []
+    if held.new and held.new_per_day:  # --new 0 asked for none: that is no limit to explain
+        cards = "new card is" if held.new_per_day == 1 else "new cards are"
+        reasons.append(
+            f"today's {held.new_per_day} {cards} used ({held.new} more wait); "
+            f"`--new {held.new_per_day * 2 or 10}` to see more"
+        )
+    if held.reviews:
+        reasons.append(
+            f"today's {held.reviews_per_day} reviews are done ({held.reviews} more are due); "
+            f"`--reviews {held.reviews_per_day + held.reviews}` to do them"
+        )
+    if reasons:
+        return "Nothing to ask: " + "; and ".join(reasons) + "."
+    return "Nothing is due right now. Come back later, or see `serverless-study stats` for what is next."
 
 
 @sanitized
 def question_text(q: Question, p: Progress, topic_title: str) -> str:
-    return (
-        f"\nQuestion {p.position} of {p.total} ({topic_title}; {p.new} new, {p.learning} learning, "
-        f"{p.review} to review left)\n{q.prompt}"
-    )
+    return f"\nQuestion {p.position} ({topic_title}; {progress_text(p)})\n{q.prompt}"
 
 
 @sanitized
-def feedback_text(verdict: Verdict, q: Question) -> str:
+def comes_back_text(delta: timedelta | None) -> str:
+    """When a card is asked again: "again this session" (the learn-ahead) or "in 3 days"."""
+    return "again this session" if delta is None else f"in {duration_text(delta)}"
+
+
+@sanitized
+def pick_text(q: Question, given: str) -> str:
+    """What a wrong pick means ("Task: a running copy of …"), or "" when it is not a choice or has no gloss."""
+    if given not in q.choices or given == q.answer:
+        return ""
+    gloss = q.glosses[q.choices.index(given)] if len(q.glosses) == len(q.choices) else ""
+    return f"You picked {given}: {gloss}" if gloss else ""
+
+
+@sanitized
+def feedback_text(verdict: Verdict, q: Question, given: str = "", back: str = "") -> str:
     lines = [f"Correct. {verdict.note}".rstrip() if verdict.correct else f"Wrong. The answer is: {verdict.expected}"]
     if not verdict.correct:
         lines += [line for line in (verdict.note, verdict.mix_up()) if line]
+        if not verdict.mix_up() and pick_text(q, given):  # a wrong choice: what the pick means
+            lines.append(pick_text(q, given))
     if q.explanation:
         lines.append(q.explanation)
+    if back:
+        lines.append(f"This card comes back {back}.")
     return "\n".join(lines)
 
 
@@ -174,13 +214,20 @@ def item_text(item: Item) -> str:
 
 
 @sanitized
-def summary_text(rows: list[TopicSummary], now: datetime, *, interrupted: bool = False) -> str:
+def unrated_text(count: int) -> str:
+    """The right answers the learner left without a rating: they were not saved, so those cards come back."""
+    return f"{count} answer{'s' if count != 1 else ''} not rated, not saved."
+
+
+@sanitized
+def summary_text(rows: list[TopicSummary], now: datetime, *, interrupted: bool = False, unrated: int = 0) -> str:
     answered, correct = sum(r.answered for r in rows), sum(r.correct for r in rows)
     head = "Session interrupted." if interrupted else "Session over."
     lines = [f"\n{head} {answered} answered, {correct} correct."]
     lines += [
         f"{r.title}: {r.answered} answered, {r.correct} correct, next due {when_text(r.next_due, now)}." for r in rows
     ]
+    lines += [unrated_text(unrated)] if unrated else []
     return "\n".join(lines)
 
 

@@ -51,6 +51,26 @@ def test_every_command_has_help_with_an_example(runner: CliRunner) -> None:
         assert "Example" in result.output, f"{' '.join(path)} --help has no example"
 
 
+@pytest.mark.slow
+@pytest.mark.parametrize("columns", [60, 100, 140])
+def test_help_uses_the_terminal_width_and_never_splits_an_example(columns: int) -> None:
+    # A real process: CliRunner pins click's help width to 80 columns.
+    import os
+    import subprocess
+    import sys
+
+    env = {**os.environ, "COLUMNS": str(columns)}
+    command = [sys.executable, "-m", "serverless_study", "quiz", "--help"]
+    lines = subprocess.run(command, env=env, capture_output=True, text=True, check=True).stdout.splitlines()
+    assert max(len(line) for line in lines) <= columns
+    if columns > 100:  # a wide terminal gets wide help, not click's 80-column default
+        assert any(len(line) > 80 for line in lines)
+    for example in ("serverless-study quiz --topic x-ray --limit 10", "serverless-study quiz --plain < answers.txt"):
+        assert f"    {example}" in lines  # whole, on its own line
+    words = " ".join(" ".join(lines).split())
+    assert "learning cards when due, reviews due before your day ends, then new cards" in words
+
+
 def test_version(runner: CliRunner) -> None:
     result = invoke(runner, "--version")
     assert result.exit_code == 0 and result.output.startswith("serverless-study 0.")

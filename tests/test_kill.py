@@ -96,16 +96,16 @@ class Quiz:
         while True:
             new = self.wait_for_prompt(seen)
             seen += len(new)
-            if f"\nQuestion {number} of " in self.output:
+            if f"\nQuestion {number} (" in self.output:
                 return
             last = new.rsplit("\n", 1)[-1]
-            self.send("" if last.startswith("Rating") else "1" if last.startswith("Choice") else "a guess")
+            self.send("" if last.startswith(("Rating", "Next")) else "1" if last.startswith("Choice") else "a guess")
 
 
 def test_sigkill_loses_no_confirmed_answer(tmp_path: Path) -> None:
     with Quiz(tmp_path / "data", tmp_path / "home") as quiz:
         quiz.answer_until_question(13)  # twelve answers confirmed: the 13th question is on screen
-        quiz.wait_for_prompt(quiz.output.index("\nQuestion 13 of "))
+        quiz.wait_for_prompt(quiz.output.index("\nQuestion 13 ("))
         os.kill(quiz.proc.pid, signal.SIGKILL)
         assert quiz.proc.wait(timeout=10) == -signal.SIGKILL
     with Store.open(tmp_path / "data" / DB_NAME) as store:
@@ -118,7 +118,7 @@ def test_sigkill_loses_no_confirmed_answer(tmp_path: Path) -> None:
 def test_sigint_ends_with_the_summary_and_exit_130(tmp_path: Path) -> None:
     with Quiz(tmp_path / "data", tmp_path / "home") as quiz:
         quiz.answer_until_question(4)
-        quiz.wait_for_prompt(quiz.output.index("\nQuestion 4 of "))
+        quiz.wait_for_prompt(quiz.output.index("\nQuestion 4 ("))
         quiz.proc.send_signal(signal.SIGINT)
         assert quiz.proc.wait(timeout=20) == 130
         assert quiz.proc.stderr is not None

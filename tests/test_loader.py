@@ -92,8 +92,8 @@ def test_evil_pack_is_valid_and_kept_verbatim() -> None:
         (
             "broken.yaml",
             [
-                "broken/broken.yaml:3: colour: unknown key (allowed: comparisons, concepts, facts, id, images, "
-                "related, sequences, sources, summary, title)",
+                "broken/broken.yaml:3: colour: unknown key (allowed: aliases, comparisons, concepts, facts, id, "
+                "images, related, sequences, sources, summary, title)",
                 "broken/broken.yaml:10: comparisons[0].rows[0].cells: has 1 cell but the table has 2 columns",
                 "broken/broken.yaml:12: facts[0].id: duplicate id 't' (first used on line 5)",
                 "broken/broken.yaml:14: facts[0].answer: must not be empty",
@@ -221,6 +221,36 @@ def test_find_topic_prefers_a_unique_id_prefix() -> None:
     assert [t.id for t in find_topic(shipped, "ecs")] == ["ecs-eks"]
     assert [t.id for t in find_topic(shipped, "eks")] == ["ecs-eks", "eks-distro", "eks-ecs-anywhere"]  # ambiguous
     assert [t.id for t in find_topic(shipped, "aurora")] == ["aurora-serverless"]
+
+
+def test_find_topic_without_hyphens_or_by_an_alias() -> None:
+    shipped = load_topics([shipped_content_dir()]).topics
+    for query, topic_id in (
+        ("xray", "x-ray"),
+        ("X Ray", "x-ray"),
+        ("sar", "serverless-application-repository"),
+        ("eks-d", "eks-distro"),
+        ("EKSD", "eks-distro"),
+        ("aurora", "aurora-serverless"),
+        ("eventbridge", "eventbridge"),
+    ):
+        assert [t.id for t in find_topic(shipped, query)] == [topic_id], query
+    assert find_topic(shipped, " - ") == []
+
+
+def test_topic_aliases_load_and_survive_the_cache(tmp_path: Path) -> None:
+    (tmp_path / "t.yaml").write_text(
+        "id: step-functions\ntitle: AWS Step Functions\naliases: [sfn, states]\n"
+        "facts:\n  - id: f\n    prompt: Which service runs state machines?\n    answer: Step Functions\n",
+        encoding="utf-8",
+    )
+    (topic,) = load_topics([tmp_path]).topics
+    assert topic.aliases == ("sfn", "states")
+    assert topic_from_dict(json.loads(json.dumps(topic_to_dict(topic)))) == topic
+    assert [t.id for t in select_topics([topic], ["SFN"])] == ["step-functions"]
+    (tmp_path / "t.yaml").write_text("id: x\ntitle: X\naliases: sfn\nfacts: []\n", encoding="utf-8")
+    result = load_topics([tmp_path])
+    assert any("aliases" in str(p) and "expected a list of text" in str(p) for p in result.problems)
 
 
 def test_select_topics_keeps_content_order_and_explains_misses() -> None:

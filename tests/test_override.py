@@ -228,7 +228,8 @@ def test_o_after_a_wrong_typed_answer_overrides_and_stats_json_counts_it(tmp_pat
     result = quiz(data, folder, "Amazon Elastic Kubernetes Svc\no\n4\nq\n")
     assert result.exit_code == 0, result.output
     assert "Wrong. The answer is: Amazon EKS" in result.output
-    assert "Enter to go on, o if you were right" in result.output and "Overridden: counted as right" in result.output
+    assert "Next (Enter = Continue, o override, u undo, q quit): " in result.output
+    assert "Overridden: counted as right" in result.output
     with Store.in_dir(data) as store:
         assert [(r.review.grade, r.review.correct) for r in store.history()] == [(Grade.EASY, True)]
     stats = CliRunner().invoke(
@@ -269,7 +270,7 @@ def test_o_in_a_terminal_with_real_questionary_prompts(tmp_path: Path, pack: Pat
     data = tmp_path / "data"
     with Store.in_dir(data) as store, create_pipe_input() as keys:
         session = session_on(store, pack, CardKind.TYPED)
-        keys.send_text("Amazon Elastic Kubernetes Svc\r" + "o\r" + "\r" + "\x03")
+        keys.send_text("Amazon Elastic Kubernetes Svc\r" + "o" + "\r" + "\x03")  # o acts at once; Enter = Good
         code = QuizShell(
             Env(data_dir=data, stdout=out), session, QuestionaryPrompter(input=keys, output=DummyOutput()), plain=False
         ).run()

@@ -34,60 +34,86 @@ def reviews(data_dir: Path) -> list[tuple[str, Grade, str]]:
 
 
 def test_a_whole_plain_session(runner: CliRunner, data_dir: Path) -> None:
-    # Two new cards; each answered right with Enter (= Good) twice: once new, once at its 10-minute step.
-    text = "AWS X-Ray\n\nSegment\n\nAWS X-Ray\n\nSegment\n\n"
+    # Two new cards (a concept's and a fact's: kinds take turns); each answered right with Enter (= Good) twice:
+    # once new, once at its 10-minute step.
+    text = "AWS X-Ray\n\nUDP port 2000\n\nAWS X-Ray\n\nudp 2000\n\n"
     result = quiz(runner, data_dir, text, "--topic", "tracing", "--new", "2")
     assert result.exit_code == 0, result.output
     out = result.output
-    assert "Question 1 of 2 (Tracing; 2 new, 0 learning, 0 to review left)" in out
+    assert "Question 1 (Tracing; 2 of 2 new · 0 learning · 0 reviews left)" in out
+    # The new count keeps its total while cards move to learning and back: no "2 of 3", "3 of 5".
+    assert "Question 3 (Tracing; 0 of 2 new · 2 learning · 0 reviews left)" in out
     assert "Which term matches this definition?" in out and "  1. " in out
     assert out.count("Correct.") == 4
-    assert "How hard was it: 2 Hard (6 min), 3 Good (10 min), 4 Easy (" in out
+    # Learning steps within the learn-ahead say what happens: the card is asked again before the session ends.
+    assert "How hard was it: 2 Hard (again this session), 3 Good (again this session), 4 Easy (in " in out
     assert "Session over. 4 answered, 4 correct." in out
     assert "Tracing: 4 answered, 4 correct, next due in " in out
     assert "\x1b" not in out  # no colour or cursor codes when piped
     assert [(cid, g) for cid, g, _ in reviews(data_dir)] == [
         ("tracing/x-ray/choice", Grade.GOOD),
-        ("tracing/segment/choice", Grade.GOOD),
+        ("tracing/daemon-port/typed", Grade.GOOD),
         ("tracing/x-ray/choice", Grade.GOOD),
-        ("tracing/segment/choice", Grade.GOOD),
+        ("tracing/daemon-port/typed", Grade.GOOD),
     ]
     with Store.open(data_dir / DB_NAME) as store:
         assert store.state("tracing/x-ray/choice").phase is Phase.REVIEW  # type: ignore[union-attr]
     again = quiz(runner, data_dir, "", "--topic", "tracing", "--new", "2")
-    assert again.exit_code == 0 and "Nothing is due right now" in again.output
+    assert again.exit_code == 0 and "Nothing to ask: today's 2 new cards are used (" in again.output
 
 
 def test_wrong_answers_show_the_answer_and_need_no_rating(runner: CliRunner, data_dir: Path) -> None:
     result = quiz(runner, data_dir, "Segment\nq\n", "--topic", "tracing")
     assert result.exit_code == 0
     assert "Wrong. The answer is: AWS X-Ray" in result.output
+    assert "You picked Segment: The record of the work one service did" in result.output  # what the wrong pick means
     assert "AWS X-Ray: A service that collects traces" in result.output  # the explanation from the content
+    assert "This card comes back again this session." in result.output
+    assert "Next (Enter = Continue, u undo, q quit): " in result.output
     assert "Session over. 1 answered, 0 correct." in result.output
     assert reviews(data_dir) == [("tracing/x-ray/choice", Grade.AGAIN, "Segment")]
 
 
 def test_ratings_hard_and_easy(runner: CliRunner, data_dir: Path) -> None:
-    result = quiz(runner, data_dir, "AWS X-Ray\nh\nSegment\ne\nq\n", "--topic", "tracing")
+    result = quiz(runner, data_dir, "AWS X-Ray\nh\nUDP port 2000\ne\nq\n", "--topic", "tracing")
     assert result.exit_code == 0
     assert [g for _, g, _ in reviews(data_dir)] == [Grade.HARD, Grade.EASY]
 
 
 def test_typed_answers(runner: CliRunner, data_dir: Path) -> None:
-    # New cards come in content order: the three concepts, then the two typed facts.
-    text = "AWS X-Ray\n\nSegment\n\nSubsegment\n\nudp port 2000\n\nx-amzn-trace-id\n\nq\n"
+    # New cards take turns by kind of item: a concept, a fact, a concept, a fact, a concept.
+    text = "AWS X-Ray\n\nudp port 2000\n\nSegment\n\nx-amzn-trace-id\n\nq\n"
     result = quiz(runner, data_dir, text, "--topic", "tracing")
     assert result.exit_code == 0, result.output
     assert "On which port does the X-Ray daemon listen?" in result.output
     assert "Your answer (Enter if you don't know) (u to undo, q to quit): " in result.output
-    assert [(a, g) for _, g, a in reviews(data_dir)][3:] == [
+    assert [(a, g) for _, g, a in reviews(data_dir)][1::2] == [
         ("udp port 2000", Grade.GOOD),
         ("x-amzn-trace-id", Grade.GOOD),
     ]
 
 
-def test_u_undoes_the_previous_answer_and_asks_it_again(runner: CliRunner, data_dir: Path) -> None:
+def test_an_empty_line_after_a_miss_only_continues(runner: CliRunner, data_dir: Path) -> None:
+    result = quiz(runner, data_dir, "Segment\n\n\nq\n", "--topic", "tracing")
+    assert result.exit_code == 0
+    # The first Enter only continued; the second answered the next question (an empty answer: "don't know").
+    assert reviews(data_dir) == [
+        ("tracing/x-ray/choice", Grade.AGAIN, "Segment"),
+        ("tracing/daemon-port/typed", Grade.AGAIN, ""),
+    ]
+    assert result.output.count("Next (Enter = Continue, ") == 2  # (after the typed miss, o overrides too)
+
+
+def test_u_after_a_verdict_takes_that_answer_back(runner: CliRunner, data_dir: Path) -> None:
     result = quiz(runner, data_dir, "Segment\nu\nAWS X-Ray\n\nq\n", "--topic", "tracing")
+    assert result.exit_code == 0
+    assert "Taken back: here is the question again." in result.output
+    assert result.output.count("Which term matches this definition?\nA service that collects traces") == 2
+    assert reviews(data_dir) == [("tracing/x-ray/choice", Grade.GOOD, "AWS X-Ray")]
+
+
+def test_u_undoes_the_previous_answer_and_asks_it_again(runner: CliRunner, data_dir: Path) -> None:
+    result = quiz(runner, data_dir, "Segment\n\nu\nAWS X-Ray\n\nq\n", "--topic", "tracing")
     assert result.exit_code == 0
     assert "Undone: your previous answer (tracing/x-ray/choice) is forgotten; here it is again." in result.output
     assert result.output.count("Which term matches this definition?\nA service that collects traces") == 2
@@ -102,10 +128,13 @@ def test_q_and_end_of_input_end_cleanly_with_a_summary(runner: CliRunner, data_d
     assert reviews(data_dir) == []
 
 
-def test_a_right_answer_left_unrated_at_end_of_input_is_kept_as_good(runner: CliRunner, data_dir: Path) -> None:
-    result = quiz(runner, data_dir, "AWS X-Ray\n", "--topic", "tracing")
-    assert result.exit_code == 0
-    assert reviews(data_dir) == [("tracing/x-ray/choice", Grade.GOOD, "AWS X-Ray")]
+def test_a_right_answer_left_unrated_at_end_of_input_is_not_saved(runner: CliRunner, data_dir: Path) -> None:
+    for text in ("AWS X-Ray\n", "AWS X-Ray\nq\n"):
+        result = quiz(runner, data_dir, text, "--topic", "tracing")
+        assert result.exit_code == 0
+        assert "Session over. 0 answered, 0 correct." in result.output
+        assert "1 answer not rated, not saved." in result.output
+    assert reviews(data_dir) == []
 
 
 def test_input_that_fits_no_prompt_is_reasked_then_the_session_ends(runner: CliRunner, data_dir: Path) -> None:
@@ -115,11 +144,25 @@ def test_input_that_fits_no_prompt_is_reasked_then_the_session_ends(runner: CliR
     assert "ending the session" in result.output and "Session over. 0 answered" in result.output
 
 
+def test_an_empty_quiz_says_which_limit_stopped_it(runner: CliRunner, data_dir: Path) -> None:
+    from serverless_study.cards import generate_cards
+    from serverless_study.loader import load_topics
+
+    quiz(runner, data_dir, "AWS X-Ray\ne\n", "--topic", "tracing", "--new", "1")  # Easy: not back today
+    result = quiz(runner, data_dir, "", "--topic", "tracing", "--new", "1")
+    tracing = [c for c in generate_cards(load_topics([FIXTURES / "quiz"]).topics) if c.topic_id == "tracing"]
+    assert result.exit_code == 0
+    assert result.output == (
+        f"Nothing to ask: today's 1 new card is used ({len(tracing) - 1} more wait); `--new 2` to see more.\n"
+    )
+    assert "Nothing to ask: --limit 0" in quiz(runner, data_dir, "", "--limit", "0").output
+
+
 def test_limit_and_new_options(runner: CliRunner, data_dir: Path) -> None:
     result = quiz(runner, data_dir, "q\n", "--topic", "functions", "--limit", "3")
-    assert "Question 1 of 3 (Functions; 3 new" in result.output
+    assert "Question 1 (Functions; 3 of 3 new" in result.output
     result = quiz(runner, data_dir, "q\n", "--topic", "functions", "--topic", "tracing", "--new", "4")
-    assert "Question 1 of 4 (" in result.output
+    assert "of 4 new · 0 learning" in result.output and "Question 1 (" in result.output
 
 
 def test_a_recall_card_is_self_rated(runner: CliRunner, data_dir: Path) -> None:
@@ -130,7 +173,7 @@ def test_a_recall_card_is_self_rated(runner: CliRunner, data_dir: Path) -> None:
     result = quiz(runner, data_dir, "traces requests\n2\nq\n", "--topic", "tracing", "--new", "1")
     assert "What is AWS X-Ray?" in result.output
     assert "Answer:\nA service that collects traces" in result.output
-    assert "How well did you recall it: 1 Again (1 min), 2 Hard (" in result.output
+    assert "How well did you recall it: 1 Again (again this session), 2 Hard (" in result.output
     assert reviews(data_dir)[-1] == ("tracing/x-ray/recall", Grade.HARD, "traces requests")
 
 
@@ -162,12 +205,31 @@ def test_a_leech_shows_its_note(runner: CliRunner, data_dir: Path) -> None:
 
 
 def test_undo_command(runner: CliRunner, data_dir: Path) -> None:
-    quiz(runner, data_dir, "AWS X-Ray\n\nq\n", "--topic", "tracing")
-    result = runner.invoke(app, ["--data-dir", str(data_dir), "undo"], catch_exceptions=False)
-    assert result.exit_code == 0 and "Undid your answer to tracing/x-ray/choice (good," in result.output
+    quiz(runner, data_dir, "AWS X-Ray\n\nq\n", "--topic", "tracing", "--new", "1")
+    quiz(runner, data_dir, "AWS X-Ray\nh\nq\n", "--topic", "tracing", "--new", "1")
+    with Store.open(data_dir / DB_NAME) as store:
+        answered = store.history()[-1].review.reviewed_at.astimezone()
+    args = ["--data-dir", str(data_dir), "--content", QUIZ, "undo"]
+    result = runner.invoke(app, args, catch_exceptions=False)
+    assert result.exit_code == 0
+    # The question and the learner's local time, not the card id and UTC.
+    assert result.output == f"Undid your answer to “Tracing: AWS X-Ray” (Hard, answered today at {answered:%H:%M}).\n"
+    assert [g for _, g, _ in reviews(data_dir)] == [Grade.GOOD]
+    result = runner.invoke(app, args, catch_exceptions=False)
+    assert "Undid your answer to “Tracing: AWS X-Ray” (Good," in result.output
     assert reviews(data_dir) == []
     result = runner.invoke(app, ["--data-dir", str(data_dir), "undo"], catch_exceptions=False)
     assert result.exit_code == 0 and "Nothing to undo" in result.output
+
+
+def test_answer_times_are_named_in_local_time() -> None:
+    from serverless_study.cli.quiz import local_time_text
+
+    moment = datetime(2026, 11, 28, 16, 28, tzinfo=UTC)
+    local = moment.astimezone()
+    assert local_time_text(moment, moment + timedelta(minutes=5)) == f"today at {local:%H:%M}"
+    earlier = moment - timedelta(days=3)
+    assert local_time_text(earlier, moment) == f"on {earlier.astimezone():%Y-%m-%d} at {earlier.astimezone():%H:%M}"
 
 
 def test_a_corrupt_database_is_an_error_and_left_alone(runner: CliRunner, data_dir: Path) -> None:
@@ -256,8 +318,9 @@ def test_quiz_views_match_their_goldens() -> None:
         ("Segment", "AWS X-Ray", "Handler"),
         "AWS X-Ray",
         explanation="AWS X-Ray: a service that collects traces of requests.",
+        glosses=("The record of the work one service did for a request.", "", ""),
     )
-    p = Progress(3, 12, 4, 1, 6)
+    p = Progress(3, 12, 4, 1, 6, 10)
     rows = [
         TopicSummary("functions", "Functions", 5, 4, now + timedelta(minutes=10)),
         TopicSummary("tracing", "Tracing", 3, 1, now + timedelta(days=3)),
@@ -267,12 +330,16 @@ def test_quiz_views_match_their_goldens() -> None:
         rendered(v)
         for v in (
             render.question_view(q, p, "Tracing"),
-            render.feedback_view(wrong, q),
+            render.feedback_view(wrong, q, "Segment", "again this session"),
             render.summary_view(rows, now, interrupted=True),
         )
     )
     plain = "\n".join(
-        (textview.question_text(q, p, "Tracing"), textview.feedback_text(wrong, q), textview.summary_text(rows, now))
+        (
+            textview.question_text(q, p, "Tracing"),
+            textview.feedback_text(wrong, q, "Segment", "again this session"),
+            textview.summary_text(rows, now, unrated=1),
+        )
     )
     assert_golden("quiz-terminal.txt", terminal)
     assert_golden("quiz-plain.txt", plain + "\n")
@@ -299,11 +366,14 @@ class Scripted:
     def text(self, message, *, undo=False):  # type: ignore[no-untyped-def]
         return self.session.pending.question.answer
 
-    def rate(self, message, options, *, default=Grade.GOOD):  # type: ignore[no-untyped-def]
+    def act(self, message, actions, *, default):  # type: ignore[no-untyped-def]
         action = self.ratings.pop(0)
         if action == "ctrl-c":
             raise KeyboardInterrupt
         return action
+
+    def discard_typeahead(self) -> None:
+        pass
 
 
 def scripted_shell(data_dir: Path, ratings: list):  # type: ignore[no-untyped-def]
@@ -334,20 +404,21 @@ def scripted_shell(data_dir: Path, ratings: list):  # type: ignore[no-untyped-de
     return QuizShell(Env(data_dir=data_dir, stdout=out), session, Scripted(session, ratings), plain=True), store, out
 
 
-def test_ctrl_c_at_the_rating_of_a_right_answer_keeps_it_as_good(data_dir: Path) -> None:
+def test_ctrl_c_at_the_rating_of_a_right_answer_saves_no_invented_rating(data_dir: Path) -> None:
     shell, store, out = scripted_shell(data_dir, [Grade.EASY, "ctrl-c"])
     with store:
         assert shell.run() == 130
-        assert [r.review.grade for r in store.history()] == [Grade.EASY, Grade.GOOD]
-        assert "Session interrupted. 2 answered, 2 correct." in out.getvalue()
+        assert [r.review.grade for r in store.history()] == [Grade.EASY]
+        assert "Session interrupted. 1 answered, 1 correct." in out.getvalue()
+        assert "1 answer not rated, not saved." in out.getvalue()
 
 
-def test_quitting_at_a_rating_ends_the_session_with_the_answer_kept(data_dir: Path) -> None:
+def test_quitting_at_a_rating_ends_the_session_with_the_answer_unsaved(data_dir: Path) -> None:
     shell, store, out = scripted_shell(data_dir, [None])
     with store:
         assert shell.run() == 0
-        assert [r.review.grade for r in store.history()] == [Grade.GOOD]
-        assert "Session over. 1 answered, 1 correct." in out.getvalue()
+        assert list(store.history()) == []
+        assert "Session over. 0 answered, 0 correct.\n1 answer not rated, not saved." in out.getvalue()
 
 
 def test_every_view_the_quiz_shows_exists_in_both_forms() -> None:
@@ -401,4 +472,5 @@ class UndoThenQuit(Scripted):
 
         return UNDO if next(self.turns) == "u" else None
 
-    text = choose
+    def text(self, message, *, undo=False):  # type: ignore[no-untyped-def]
+        return self.choose(message, (), undo=undo)

@@ -33,8 +33,9 @@ from serverless_study.model import (
     Step,
     Topic,
 )
+from serverless_study.prompts import CONTINUE
 from serverless_study.sanitize import FORBIDDEN, char_name, clean, cleaned
-from serverless_study.session import Outcome, Progress, TopicSummary
+from serverless_study.session import Outcome, Progress, TopicSummary, Waiting
 from serverless_study.stats import Leech, Stats, TopicStats
 
 from .conftest import REPO
@@ -236,7 +237,16 @@ def view_arguments() -> dict[str, tuple[Any, ...]]:
     """Arguments for every public view, all carrying control characters and markup."""
     topic = evil_topic()
     now = datetime(2025, 1, 6, 9, tzinfo=UTC)
-    q = Question("evil/f/typed", CardKind.CHOICE, evil("question"), (evil("a"), evil("b")), evil("a"), (), evil("ex"))
+    q = Question(
+        "evil/f/typed",
+        CardKind.CHOICE,
+        evil("question"),
+        (evil("a"), evil("b")),
+        evil("a"),
+        (),
+        evil("ex"),
+        glosses=(evil("gloss a"), evil("gloss b")),
+    )
     p = Progress(1, 2, 1, 0, 1)
     verdict = Verdict(False, evil("expected"), evil(f"you typed {BAD}"))
     state = CardState("evil/f/typed", Phase.RELEARNING, 0, 1.0, 5.0, now, now, lapses=8, reps=9)
@@ -263,7 +273,9 @@ def view_arguments() -> dict[str, tuple[Any, ...]]:
         "sequence": (topic.sequences[0],),
         "item": (topic.concepts[0],),
         "question": (q, p, evil("topic")),
-        "feedback": (verdict, q),
+        "feedback": (verdict, q, evil("b"), evil("back")),
+        "pick": (q, evil("b")),
+        "verdict": (verdict, q),
         "reveal": (q,),
         "leech": (outcome,),
         "summary": (rows, now),
@@ -271,6 +283,9 @@ def view_arguments() -> dict[str, tuple[Any, ...]]:
         "duration": (timedelta(minutes=5),),
         "when": (now, now - timedelta(hours=1)),
         "progress": (p,),
+        "comes_back": (timedelta(minutes=5),),
+        "count": (2,),
+        "waiting": (Waiting(3, 20, 4, 200, False),),
     }
 
 
@@ -288,7 +303,7 @@ VIEW_ARGS = {
     "question_text": "question",
     "feedback_view": "feedback",
     "feedback_text": "feedback",
-    "verdict_text": "feedback",
+    "verdict_text": "verdict",
     "reveal_view": "reveal",
     "reveal_text": "reveal",
     "leech_view": "leech",
@@ -300,9 +315,20 @@ VIEW_ARGS = {
     "duration_text": "duration",
     "when_text": "when",
     "progress_text": "progress",
+    "pick_text": "pick",
+    "comes_back_text": "comes_back",
+    "unrated_text": "count",
+    "nothing_to_ask_text": "waiting",
 }
 NOT_VIEWS = {"make_console"}  # takes a stream, shows no content
-NO_CONTENT = {"duration_text", "when_text", "progress_text"}  # numbers only
+NO_CONTENT = {  # numbers only
+    "duration_text",
+    "when_text",
+    "progress_text",
+    "comes_back_text",
+    "unrated_text",
+    "nothing_to_ask_text",
+}
 
 
 def public_functions(module: Any) -> dict[str, Any]:
@@ -354,13 +380,14 @@ def test_the_anki_export_is_sanitised() -> None:
 
 
 def test_line_prompts_show_content_sanitised() -> None:
-    from serverless_study.prompts import LinePrompter
+    from serverless_study.prompts import Action, LinePrompter, rating
 
     out = io.StringIO()
     prompter = LinePrompter(io.StringIO("2\nanswer\x1b[2J\n3\n"), out)
     assert prompter.choose(evil("which"), [evil("a"), evil("b")]) == 1
     assert prompter.text(evil("type")) == "answer\x1b[2J"  # what the learner typed is data: kept as typed
-    assert prompter.rate(evil("rate"), [(Grade.GOOD, evil("soon"))]) == Grade.GOOD
+    good = rating(Grade.GOOD, evil("soon"))
+    assert prompter.act(evil("rate"), [good, Action(("u",), evil("undo"), None)], default=good) == Grade.GOOD
     assert FORBIDDEN.search(out.getvalue()) is None and "␛" in out.getvalue()
 
 
@@ -458,8 +485,12 @@ def test_a_typed_answer_is_stored_as_typed_and_never_printed_raw_in_a_terminal(d
         def text(self, message, *, undo=False):  # type: ignore[no-untyped-def]
             return TYPED
 
-        def rate(self, message, options, *, default=Grade.GOOD):  # type: ignore[no-untyped-def]
-            return None
+        def act(self, message, actions, *, default):  # type: ignore[no-untyped-def]
+            # Go on after a miss; quit at the first rating (a right answer), as a learner leaving would.
+            return None if any(isinstance(a.value, Grade) for a in actions) else CONTINUE
+
+        def discard_typeahead(self) -> None:
+            pass
 
     topics = load_topics([FIXTURES / "quiz"]).topics
     now = datetime.now(UTC)

@@ -15,7 +15,7 @@ from serverless_study.days import Calendar
 from serverless_study.loader import load_topics
 from serverless_study.model import Card, CardKind, CardState, Grade, Phase, Question, Review, Topic
 from serverless_study.scheduler import Scheduler
-from serverless_study.session import Limits, Session
+from serverless_study.session import Limits, Session, waiting
 from serverless_study.store import Store
 
 UTC_DAYS = Calendar(UTC, day_starts=0)  # study days from midnight to midnight UTC
@@ -91,6 +91,31 @@ def test_reviews_per_day_are_limited(store: Store) -> None:
     answer_all(s, MONDAY)
     again = start(store, MONDAY + timedelta(hours=1), limits=Limits(new_per_day=0, reviews_per_day=4))
     assert again.next_question(MONDAY + timedelta(hours=1)) is None
+
+
+def test_an_empty_session_knows_which_daily_limit_stopped_it(store: Store) -> None:
+    past = MONDAY - timedelta(days=10)
+    for card in CARDS[:12]:
+        state = CardState(card.id, Phase.REVIEW, None, 5.0, 5.0, MONDAY - timedelta(hours=1), past, 0, 3)
+        store.record(Review(card.id, past, Grade.GOOD, "", True, 0), state, previous=state, topic_id=card.topic_id)
+    limits = Limits(new_per_day=2, reviews_per_day=4)
+    answer_all(start(store, limits=limits), MONDAY, grade=Grade.EASY)
+    later = MONDAY + timedelta(hours=1)
+    assert start(store, later, limits=limits).next_question(later) is None
+    held = waiting(store, CARDS, now=later, day=UTC_DAYS.day_of(later), limits=limits)
+    assert (held.new, held.reviews) == (len(CARDS) - 12 - 2, 12 - 4)
+    assert not held.session_limit
+    other_topic = waiting(store, CARDS, now=later, day=UTC_DAYS.day_of(later), limits=limits, topic_ids=["x"])
+    assert (other_topic.new, other_topic.reviews) == (0, 0)
+    tomorrow = waiting(store, CARDS, now=later + timedelta(days=1), day=UTC_DAYS.day_of(later + timedelta(days=1)))
+    assert (tomorrow.new, tomorrow.reviews) == (0, 0)  # a new day: no limit is used up
+
+
+def test_topic_quizzes_spread_new_cards_across_the_chosen_topics(store: Store) -> None:
+    s = start(store, limits=Limits(new_per_day=4), topic_ids=["functions", "tracing"])
+    assert [s.cards[cid].topic_id for cid in s.main] == ["functions", "tracing", "functions", "tracing"]
+    everything = start(store, limits=Limits(new_per_day=4))  # all topics take turns too, in content order
+    assert [everything.cards[cid].topic_id for cid in everything.main] == ["functions", "tracing"] * 2
 
 
 def test_limit_caps_one_session(store: Store) -> None:
@@ -389,3 +414,40 @@ def test_the_queue_for_ten_thousand_cards_respects_the_daily_limits(tmp_path: Pa
         started = {c.id for c in cards[:10000]}
         assert {cid for cid in s.main if cid in started} == {cid for (cid,) in earliest}
         assert [cid for cid in s.main if cid not in started] == [c.id for c in cards[10000:10020]]
+
+
+def test_a_first_session_on_the_shipped_content_is_varied_and_gives_nothing_away(store: Store) -> None:
+    from serverless_study.cards import _key
+    from serverless_study.paths import shipped_content_dir
+
+    topics = load_topics([shipped_content_dir()]).topics
+    cards = generate_cards(topics)
+    s = Session.start(
+        store, cards, {t.id: t for t in topics}, Scheduler(), random.Random(7), now=MONDAY, day=UTC_DAYS.day_of(MONDAY)
+    )
+    new = [s.cards[cid] for cid in s.main]
+    assert len(new) == 20
+    assert len({c.topic_id for c in new}) >= 5
+    assert new[0].topic_id == topics[0].id  # topic order breaks ties
+    asked: list[Question] = []
+    now = MONDAY
+    while (q := s.next_question(now)) is not None:
+        asked.append(q)
+        s.answer(q, now, given=q.answer, grade=Grade.GOOD)
+        now += timedelta(seconds=20)
+    kinds = [q.kind for q in asked]
+    runs = [len(list(g)) for _k, g in __import__("itertools").groupby(kinds)]
+    assert max(runs) <= 3, kinds
+    assert len(set(kinds)) >= 4
+    # Before a card is first asked, no text the session showed (prompts, feedback) holds its answer. (Its learning
+    # repeats come after its own feedback, so only first showings count; orders, columns and recall are too generic.)
+    shown, seen, checked = "", set(), 0
+    for q in asked:
+        answer = _key(q.answer)
+        gradable = q.kind in (CardKind.CHOICE, CardKind.TYPED, CardKind.CLOZE, CardKind.NEXT) and len(answer) >= 3
+        if q.card_id not in seen and gradable:
+            assert f" {answer} " not in f" {shown} ", (q.card_id, q.answer)
+            checked += 1
+        seen.add(q.card_id)
+        shown += f" {_key(q.prompt)} {_key(q.explanation)} "
+    assert checked >= 10

@@ -104,7 +104,9 @@ def test_sixty_days_of_mornings(runner: CliRunner, data_dir: Path, monkeypatch: 
     # Every review was asked on its due day, never early; the only ones asked later are those held back because a
     # sibling was practised that day, one day late for each day held back.
     assert min(late_days) == 0 and late_days[0] > 1000
-    assert sum(days * n for days, n in late_days.items()) == sum(held_back.values())
+    # (Cards held back on the last morning are asked after the simulation ends, so they are not in the log.)
+    last = max(held_back)
+    assert sum(days * n for days, n in late_days.items()) == sum(held_back.values()) - held_back[last]
     # No item had two of its cards asked on one day.
     assert all(len(ids) == 1 for ids in cards_on.values())
     # Each morning asked what stats forecast the day before (held-back siblings wait, and are counted).

@@ -50,7 +50,7 @@ def test_a_review_due_later_today_is_asked_this_morning(runner: CliRunner, data_
         clock.move_to(MONDAY + timedelta(days=2))
         assert stats(runner, data_dir)["due_today"] == 1
         out = run(runner, data_dir, "quiz", "--topic", "tracing", "--new", "0", text="AWS X-Ray\n\n")
-        assert "Question 1 of 1 (Tracing; 0 new, 0 learning, 1 to review left)" in out
+        assert "Question 1 (Tracing; 0 new · 0 learning · 1 review left)" in out
         assert stats(runner, data_dir)["due_today"] == 0
 
 
@@ -68,7 +68,7 @@ def test_a_card_due_before_the_rollover_hour_waits_for_the_next_session_day(runn
         ]
     with time_machine.travel(MONDAY.replace(hour=3), tick=False):  # with the day starting at midnight, it is Monday
         out = run(runner, data_dir, "--day-starts", "0", "quiz", "--topic", "tracing", "--new", "0", text="q\n")
-        assert "1 to review left" in out
+        assert "1 review left" in out
 
 
 def test_siblings_wait_for_tomorrow_across_sessions(runner: CliRunner, data_dir: Path) -> None:
@@ -125,4 +125,4 @@ def test_due_today_on_clock_change_days(
         assert [d["due"] for d in figures["forecast"][:2]] == [today, 1 - today]
         assert figures["forecast"][0]["date"] == now.date().isoformat()
         out = run(runner, data_dir, "quiz", "--topic", "tracing", "--new", "0", text="q\n")
-        assert ("1 to review left" in out) is bool(today)
+        assert ("1 review left" in out) is bool(today)

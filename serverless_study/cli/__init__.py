@@ -9,7 +9,7 @@ import typer
 
 from serverless_study import __version__
 from serverless_study.cli import check, config, export, learn, optimize, quiz, stats, try_answer
-from serverless_study.cli.context import Env
+from serverless_study.cli.context import Env, examples
 from serverless_study.days import DAY_STARTS
 
 app = typer.Typer(
@@ -17,7 +17,8 @@ app = typer.Typer(
     help="Study AWS serverless architecture: read topics, quiz yourself with spaced repetition, export to Anki.",
     no_args_is_help=True,
     rich_markup_mode=None,
-    context_settings={"help_option_names": ["-h", "--help"]},
+    # Help fills the terminal's width (click stops at 80 columns unless told otherwise).
+    context_settings={"help_option_names": ["-h", "--help"], "max_content_width": 1000},
 )
 
 
@@ -73,33 +74,43 @@ def main_options(
     )
 
 
-app.command("topics", epilog="Example: serverless-study topics")(learn.topics)
-app.command("learn", epilog="Examples: serverless-study learn x-ray | serverless-study learn --all > notes.txt")(
+app.command("topics", epilog=examples("serverless-study topics"))(learn.topics)
+app.command("learn", epilog=examples("serverless-study learn x-ray", "serverless-study learn --all > notes.txt"))(
     learn.learn
 )
-app.command("check", epilog="Example: serverless-study check ./my-pack")(check.check)
+app.command("check", epilog=examples("serverless-study check ./my-pack"))(check.check)
 app.add_typer(export.app, name="export")
 app.command(
     "quiz",
-    epilog="Examples: serverless-study quiz | serverless-study quiz --topic x-ray --limit 10 | "
-    "serverless-study quiz --plain < answers.txt",
+    epilog=examples(
+        "serverless-study quiz",
+        "serverless-study quiz --topic x-ray --limit 10",
+        "serverless-study quiz --plain < answers.txt",
+    ),
 )(quiz.quiz)
-app.command("undo", epilog="Example: serverless-study undo")(quiz.undo)
-app.command("stats", epilog="Examples: serverless-study stats | serverless-study stats --json")(stats.stats)
+app.command("undo", epilog=examples("serverless-study undo"))(quiz.undo)
+app.command("stats", epilog=examples("serverless-study stats", "serverless-study stats --json"))(stats.stats)
 app.command(
     "try",
-    epilog="Examples: serverless-study try ecs-eks/eks-what 'Amazon ECS' | "
-    "serverless-study try x-ray/daemon-port '2000/udp' --cloze --json",
+    epilog=examples(
+        "serverless-study try ecs-eks/eks-what 'Amazon ECS'",
+        "serverless-study try x-ray/daemon-port '2000/udp' --cloze --json",
+    ),
 )(try_answer.try_answer)
 app.command(
     "config",
-    epilog="Examples: serverless-study config | serverless-study config new_per_day 10 | "
-    'serverless-study config learning_steps "1m 10m 1h" | serverless-study config --unset new_per_day',
+    epilog=examples(
+        "serverless-study config",
+        "serverless-study config new_per_day 10",
+        'serverless-study config learning_steps "1m 10m 1h"',
+        "serverless-study config --unset new_per_day",
+    ),
 )(config.config)
 app.command(
     "optimize",
-    epilog="Examples: serverless-study optimize --dry-run | serverless-study optimize | "
-    "serverless-study optimize --reset",
+    epilog=examples(
+        "serverless-study optimize --dry-run", "serverless-study optimize", "serverless-study optimize --reset"
+    ),
 )(optimize.optimize)
 
 

@@ -38,10 +38,9 @@ class Env:
     environ: Any = field(default_factory=lambda: os.environ)
     clock: Callable[[], datetime] = _utcnow
     day_starts: int | None = None  # --day-starts: the hour of local time a study day begins (None: the default)
-    prompt_options: dict[str, Any] = field(default_factory=dict)
-    _saved_settings: dict[str, Any] | None = field(
-        default=None, init=False, repr=False
-    )  # input=/output= for prompt_toolkit in tests
+    prompt_options: dict[str, Any] = field(default_factory=dict)  # input=/output= for prompt_toolkit in tests
+    pager: Any = None  # a rich.pager.Pager for long reading; None means Rich's system pager (honours $PAGER)
+    _saved_settings: dict[str, Any] | None = field(default=None, init=False, repr=False)
 
     @property
     def stdout_isatty(self) -> bool:
@@ -137,6 +136,11 @@ class Env:
             self.error("no topics could be loaded")
             raise typer.Exit(FAILURE)
         return result
+
+
+def examples(*commands: str) -> str:
+    """A help epilog with one example per line, never rewrapped (click's \\b marker keeps the paragraph as written)."""
+    return "\b\n" + ("Example:" if len(commands) == 1 else "Examples:") + "".join(f"\n  {c}" for c in commands)
 
 
 def _isatty(stream: IO[str]) -> bool:

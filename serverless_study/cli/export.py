@@ -7,7 +7,7 @@ from typing import TYPE_CHECKING, Annotated
 
 import typer
 
-from serverless_study.cli.context import errors_handled, get_env
+from serverless_study.cli.context import errors_handled, examples, get_env
 from serverless_study.defaults import DEFAULT_DECK
 
 if TYPE_CHECKING:
@@ -20,8 +20,10 @@ app = typer.Typer(
 
 @app.command(
     "anki",
-    epilog="Examples: serverless-study export anki ~/serverless.csv | "
-    "serverless-study export anki lambda.csv --topic lambda --deck AWS",
+    epilog=examples(
+        "serverless-study export anki ~/serverless.csv",
+        "serverless-study export anki lambda.csv --topic lambda --deck AWS",
+    ),
 )
 def anki(
     ctx: typer.Context,
@@ -48,8 +50,10 @@ def anki(
 
 @app.command(
     "apkg",
-    epilog="Examples: serverless-study export apkg ~/serverless.apkg | "
-    "serverless-study export apkg lambda.apkg --topic lambda --deck AWS",
+    epilog=examples(
+        "serverless-study export apkg ~/serverless.apkg",
+        "serverless-study export apkg lambda.apkg --topic lambda --deck AWS",
+    ),
 )
 def apkg(
     ctx: typer.Context,

@@ -57,11 +57,19 @@ def learn(
 def show(env: Env, topics: list[Topic]) -> None:
     """Rich panels in a terminal; plain unwrapped text when piped (no Rich import at all)."""
     if env.stdout_isatty:
+        from rich.console import Group
+
         from serverless_study.render import topic_view
 
         console = env.console()
-        for t in topics:
-            console.print(topic_view(t))
+        views = Group(*(topic_view(t) for t in topics))
+        if len(console.render_lines(views, pad=False)) <= console.height:
+            console.print(views)
+            return
+        # Longer than the screen: page it, so the top does not scroll away (colour only if the pager shows it).
+        pager_opts = f"{env.environ.get('PAGER', '')} {env.environ.get('LESS', '')}"
+        with console.pager(pager=env.pager, styles=not env.no_color and ("R" in pager_opts or "-r" in pager_opts)):
+            console.print(views)
     else:
         from serverless_study.textview import topic_text
 

@@ -12,6 +12,8 @@ from serverless_study.cli.context import INTERRUPTED, OK, Env, errors_handled, g
 from serverless_study.defaults import DEFAULT_RETENTION, NEW_PER_DAY, REVIEWS_PER_DAY
 
 if TYPE_CHECKING:
+    from datetime import datetime
+
     from serverless_study.model import Question
     from serverless_study.prompts import Prompter
     from serverless_study.session import Outcome, Session
@@ -90,11 +92,21 @@ def undo(ctx: typer.Context) -> None:
         if undone is None:
             print("Nothing to undo: no answers yet.", file=env.stdout)
             return
-        r = undone.review
+        from serverless_study.cards import describe
+
+        r, topics = undone.review, env.load(require=False).topics
         print(
-            f"Undid your answer to {r.card_id} ({r.grade.name.lower()}, {r.reviewed_at:%Y-%m-%d %H:%M} UTC).",
+            f"Undid your answer to “{describe(r.card_id, {t.id: t for t in topics})}” "
+            f"({r.grade.name.title()}, answered {local_time_text(r.reviewed_at, env.clock())}).",
             file=env.stdout,
         )
+
+
+def local_time_text(moment: datetime, now: datetime) -> str:
+    """ "today at 16:28" or "on 2026-11-27 at 09:05", in the learner's local time."""
+    local, today = moment.astimezone(), now.astimezone()
+    day = "today" if local.date() == today.date() else f"on {local:%Y-%m-%d}"
+    return f"{day} at {local:%H:%M}"
 
 
 @dataclass(frozen=True)
@@ -114,8 +126,9 @@ def run_quiz(env: Env, opts: QuizOptions) -> int:
     from serverless_study.cards import generate_cards
     from serverless_study.loader import select_topics
     from serverless_study.scheduler import Scheduler
-    from serverless_study.session import Limits, Session
+    from serverless_study.session import Limits, Session, waiting
     from serverless_study.store import Store
+    from serverless_study.textview import nothing_to_ask_text
 
     topics = env.load().topics
     topic_ids = [t.id for t in select_topics(topics, opts.topics)] if opts.topics else None
@@ -123,19 +136,24 @@ def run_quiz(env: Env, opts: QuizOptions) -> int:
     scheduler = Scheduler.configured(opts.settings, fuzz_rng=random.Random(rng.getrandbits(64)))
     now = env.clock()
     limits = Limits(opts.new_per_day, opts.reviews_per_day, opts.limit)
+    cards, day = generate_cards(topics), env.today(now)
     with Store.in_dir(env.data_dir, warn=env.warn) as store:
         session = Session.start(
             store,
-            generate_cards(topics),
+            cards,
             {t.id: t for t in topics},
             scheduler,
             rng,
             now=now,
-            day=env.today(now),
+            day=day,
             limits=limits,
             topic_ids=topic_ids,
         )
         shell = QuizShell(env, session, env.prompter(opts.plain), opts.plain)
+        if session.next_question(now) is None and not session.held_back:  # say which limit left nothing to ask
+            held = waiting(store, cards, now=now, day=day, limits=limits, topic_ids=topic_ids)
+            shell.say(nothing_to_ask_text(held))
+            return OK
         return shell.run()
 
 
@@ -144,6 +162,7 @@ class QuizShell:
 
     def __init__(self, env: Env, session: Session, prompter: Prompter, plain: bool) -> None:
         self.env, self.session, self.prompter, self.plain = env, session, prompter, plain
+        self.unrated = 0  # right answers left without a rating when the session ended: not saved
         self._console: Any = None
 
     @property
@@ -216,59 +235,74 @@ class QuizShell:
         return self.prompter.text("Your answer (Enter if you don't know)", undo=can_undo)
 
     def _grade(self, question: Question, given: str, duration_ms: int) -> tuple[Outcome | None, bool]:
-        """Mark and rate the answer, then save it; a right answer left unrated (quit, Ctrl-C) is saved as Good."""
+        """Show the verdict, then one prompt (rate, continue, undo, quit) and save the answer it settles.
+
+        A wrong answer is saved as Again whatever follows; a right one left unrated (q, Ctrl-C, end of input) is not
+        saved at all: no rating is invented, and the card stays due.
+        """
         from serverless_study.model import Grade
+        from serverless_study.prompts import QUIT_ACTION, UNDO, UNDO_ACTION, rating
+        from serverless_study.textview import comes_back_text
 
         session, clock = self.session, self.env.clock
-        card = session.card(question.card_id)
-        state = session.states.get(card.id)
+        back = {g: comes_back_text(d) for g, d in session.comes_back(question.card_id, clock()).items()}
         if question.self_rated:
             self.show("reveal", question)
-            grade = self.prompter.rate("How well did you recall it", self._options(state, card.id, list(Grade)))
-            if grade is None:
-                return None, False  # not rated, so not answered: the card stays due
-            return session.answer(question, clock(), given=given, grade=grade, duration_ms=duration_ms), True
-        verdict = session.check(question, given)
-        self.show("feedback", verdict, question)
-        if not verdict.correct:
-            outcome = session.answer(question, clock(), given=given, duration_ms=duration_ms)
-            return self._offer_override(outcome)
+            message, actions = "How well did you recall it", [rating(g, back[g]) for g in Grade]
+        else:
+            verdict = session.check(question, given)
+            wrong = not verdict.correct
+            self.show("feedback", verdict, question, given=given, back=back[Grade.AGAIN] if wrong else "")
+            if wrong:  # a miss is saved at once (as Again); the prompt after it can take it back or override it
+                return self._after_miss(session.answer(question, clock(), given=given, duration_ms=duration_ms))
+            message, actions = "How hard was it", [rating(g, back[g]) for g in (Grade.HARD, Grade.GOOD, Grade.EASY)]
+        default = next(a for a in actions if a.value is Grade.GOOD)
+        self.prompter.discard_typeahead()  # an Enter typed before the feedback appeared must not pass it by
         try:
-            grade = self.prompter.rate(
-                "How hard was it", self._options(state, card.id, [Grade.HARD, Grade.GOOD, Grade.EASY])
-            )
+            choice = self.prompter.act(message, [*actions, UNDO_ACTION, QUIT_ACTION], default=default)
         except KeyboardInterrupt:
-            session.answer(question, clock(), given=given, grade=Grade.GOOD, duration_ms=duration_ms)
+            self.unrated += 1  # a right answer left unrated is not saved: no rating is invented
             raise
-        outcome = session.answer(question, clock(), given=given, grade=grade or Grade.GOOD, duration_ms=duration_ms)
-        return outcome, grade is not None
+        if choice is UNDO:
+            self.say("Taken back: here is the question again.")
+            return None, True
+        if choice is None:
+            self.unrated += 1
+            return None, False
+        grade = choice if isinstance(choice, Grade) else None
+        return session.answer(question, clock(), given=given, grade=grade, duration_ms=duration_ms), True
 
-    def _offer_override(self, outcome: Outcome) -> tuple[Outcome, bool]:
-        """After a wrong typed answer (already saved as Again): Enter goes on, `o` says "I was right" and rates it."""
+    def _after_miss(self, outcome: Outcome) -> tuple[Outcome | None, bool]:
+        """The prompt after a wrong answer (already saved as Again): Enter goes on, `o` says "I was right" (typed
+        answers only) and rates it, `u` takes the answer back and asks again, `q` quits."""
+        from serverless_study.prompts import CONTINUE, OVERRIDE, OVERRIDE_ACTION, QUIT_ACTION, UNDO, UNDO_ACTION, Action
+
+        session = self.session
+        actions = [Action((), "Continue", CONTINUE), *([OVERRIDE_ACTION] if session.can_override() else [])]
+        self.prompter.discard_typeahead()  # an Enter typed before the feedback appeared must not pass it by
+        choice = self.prompter.act("Next", [*actions, UNDO_ACTION, QUIT_ACTION], default=actions[0])
+        if choice is UNDO:
+            session.undo()
+            self.say("Taken back: here is the question again.")
+            return None, True
+        if choice is not OVERRIDE:
+            return outcome, choice is not None
+        return self._override(outcome)
+
+    def _override(self, outcome: Outcome) -> tuple[Outcome, bool]:
+        """Rate an answer the learner says was right; quitting here keeps the miss (no rating is invented)."""
         from serverless_study.model import Grade
-
-        if not self.session.can_override():
-            return outcome, True
-        reply = self.prompter.text("Enter to go on, o if you were right")
-        if reply is None:
-            return outcome, False
-        if not isinstance(reply, str) or reply.strip().casefold() != "o":
-            return outcome, True
-        options = self._options(outcome.before, outcome.card.id, [Grade.HARD, Grade.GOOD, Grade.EASY])
-        try:
-            grade = self.prompter.rate("How hard was it", options)
-        except KeyboardInterrupt:
-            self.session.override(self.env.clock())  # as with a right answer left unrated: Good
-            raise
-        overridden = self.session.override(self.env.clock(), grade or Grade.GOOD)
-        self.say(f"Overridden: counted as right ({overridden.grade.name.title()}); `stats --json` lists overrides.")
-        return overridden, grade is not None
-
-    def _options(self, state: Any, card_id: str, grades: list[Any]) -> list[Any]:
+        from serverless_study.prompts import QUIT_ACTION, rating
         from serverless_study.textview import duration_text
 
-        intervals = self.session.scheduler.intervals(state, card_id, self.env.clock())
-        return [(g, duration_text(intervals[g])) for g in grades]
+        intervals = self.session.scheduler.intervals(outcome.before, outcome.card.id, self.env.clock())
+        ratings = [rating(g, f"in {duration_text(intervals[g])}") for g in (Grade.HARD, Grade.GOOD, Grade.EASY)]
+        grade = self.prompter.act("How hard was it", [*ratings, QUIT_ACTION], default=ratings[1])
+        if not isinstance(grade, Grade):
+            return outcome, False
+        overridden = self.session.override(self.env.clock(), grade)
+        self.say(f"Overridden: counted as right ({overridden.grade.name.title()}); `stats --json` lists overrides.")
+        return overridden, True
 
     def _topic_title(self, question: Question) -> str:
         card = self.session.card(question.card_id)
@@ -278,9 +312,13 @@ class QuizShell:
     def show_summary(self, *, interrupted: bool = False) -> None:
         rows, now = self.session.summary(), self.env.clock()
         if self.plain or rows:
-            self.show("summary", rows, now, interrupted=interrupted)
+            self.show("summary", rows, now, interrupted=interrupted, unrated=self.unrated)
         else:
             self.say("No answers this time." if not interrupted else "Interrupted before any answer.")
+            if self.unrated:
+                from serverless_study.textview import unrated_text
+
+                self.say(unrated_text(self.unrated))
 
     def show(self, view: str, *args: Any, **kwargs: Any) -> None:
         """textview's `<view>_text` in line mode, render's `<view>_view` in a terminal (Rich loads only there)."""
