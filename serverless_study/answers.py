@@ -274,6 +274,7 @@ def accept_problems(topics: Sequence[Topic], vocabulary: Vocabulary | None = Non
     for t in topics:
         rivals += [(n, f"a name of concept {t.id}/{c.id}", False) for c in t.concepts for n in (c.term, *c.aliases)]
         rivals += [(f.answer, f"the answer of fact {t.id}/{f.id}", True) for f in t.facts]
+    rivals_for = _RivalIndex([_keys(name) for name, _, _ in rivals])
     problems = []
     for t in topics:
         for i, f in enumerate(t.facts):
@@ -287,13 +288,8 @@ def accept_problems(topics: Sequence[Topic], vocabulary: Vocabulary | None = Non
             same_answer = {judge.meaning(a) for a in (f.answer, *f.accept)}  # another fact may share a right answer
             reachable = {k for a in (f.answer, *f.accept, *f.parts) for k in _keys(a)} | judge.prompt_keys
             reachable |= _VENDOR | FILLER
-            by_initial: dict[str, list[str]] = {}
-            for k in reachable:
-                by_initial.setdefault(k[:1], []).append(k)
-            for name, where, is_answer in rivals:
-                # cheap first: every word of the rival must be a word of the answers or the question's, or a slip of one
-                if not all(k in reachable or _near_any(k, by_initial.get(k[:1], ())) for k in _keys(name)):
-                    continue
+            for j in rivals_for(reachable):
+                name, where, is_answer = rivals[j]
                 if where.endswith(f" {t.id}/{f.id}") or _text_key(name) in own:
                     continue
                 meant = judge.meaning(name)
@@ -699,9 +695,51 @@ class _Judge:
         return None
 
 
-def _near_any(word: str, words: Iterable[str]) -> bool:
-    """Whether `word` is within two edits of one of `words` (which the caller picked by first letter)."""
-    return len(word) > 3 and any(abs(len(w) - len(word)) <= 2 and _osa_distance(word, w, 2) <= 2 for w in words)
+class _RivalIndex:
+    """Which rival names a fact's judge could possibly accept, found without trying every rival on every fact.
+
+    A rival can only be accepted when every word of it is a word of the fact's answers or question, or a slip of
+    one (the judge forgives slips only in long words without digits). Rivals are filed under their rarest word, so a
+    fact looks at the few rivals whose rarest word it can reach: `check` stays linear in the size of the pack.
+    """
+
+    def __init__(self, keys: Sequence[set[str]]) -> None:
+        self.keys = [frozenset(k) for k in keys]
+        counts: dict[str, int] = {}
+        for ks in self.keys:
+            for k in ks:
+                counts[k] = counts.get(k, 0) + 1
+        self.known = counts.keys()
+        self.by_anchor: dict[str, list[int]] = {}
+        self.keyless = [j for j, ks in enumerate(self.keys) if not ks]
+        for j, ks in enumerate(self.keys):
+            if ks:
+                self.by_anchor.setdefault(min(ks, key=lambda k: (counts[k], k)), []).append(j)
+        self.sloppy: dict[tuple[str, int], list[str]] = {}  # (initial, length) → words a slip could reach
+        for k in counts:
+            if len(k) > 3 and not any(c.isdigit() for c in k):
+                self.sloppy.setdefault((k[:1], len(k)), []).append(k)
+        self._slips: dict[str, frozenset[str]] = {}
+
+    def slips_of(self, word: str) -> frozenset[str]:
+        """Rival words within two edits of `word`, with its first letter (memoised: facts share most words)."""
+        found = self._slips.get(word)
+        if found is None:
+            near = (
+                k
+                for n in range(len(word) - 2, len(word) + 3)
+                for k in self.sloppy.get((word[:1], n), ())
+                if _osa_distance(k, word, 2) <= 2
+            )
+            found = self._slips[word] = frozenset(near)
+        return found
+
+    def __call__(self, reachable: set[str]) -> list[int]:
+        ok = {k for k in reachable if k in self.known}
+        for word in reachable:
+            ok |= self.slips_of(word)
+        found = {j for k in ok for j in self.by_anchor.get(k, ()) if self.keys[j] <= ok}
+        return sorted(found.union(self.keyless))
 
 
 def _has_quantity(tokens: Sequence[_Token]) -> bool:
