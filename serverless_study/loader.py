@@ -22,6 +22,7 @@ from serverless_study.model import (
     Concept,
     Fact,
     Image,
+    Layer,
     LintIgnore,
     Location,
     Row,
@@ -569,6 +570,27 @@ class _Validator:
             out.append(v.strip())
         return tuple(out)
 
+    def layers(self, im: _LineDict, path: str) -> tuple[Layer, ...]:
+        """An image's `layers:`: stacks with a title and their boxes from top to bottom, for drawing in a terminal."""
+        out: list[Layer] = []
+        if im.get("layers") is not None and not isinstance(im["layers"], _LineList):
+            self.error(
+                im.key_lines.get("layers", im.line), f"{path}.layers", f"expected a list, found {_kind(im['layers'])}"
+            )
+            return ()
+        for line, v, where in self.items(im, "layers"):
+            where = f"{path}.{where}"
+            m = self.mapping(v, where, line, {"title", "stack"}, set())
+            if m is None:
+                continue
+            title = self.text(m, "title", where, required=True)
+            stack = self.texts(m, "stack", where)
+            if "stack" in m and (m["stack"] is None or m["stack"] == []):
+                self.error(m.key_lines.get("stack", m.line), f"{where}.stack", "must not be empty")
+            if title and stack:
+                out.append(Layer(title, stack))
+        return tuple(out)
+
     def answer_parts(self, f: _LineDict, path: str) -> tuple[str, ...]:
         """A list answer's elements (`answer: [a, b]`), () for a text answer; `ordered` only goes with a list."""
         if not isinstance(f.get("answer"), _LineList):
@@ -768,10 +790,11 @@ class _Validator:
 
         images = []
         for line, v, path in self.items(m, "images"):
-            im = self.mapping(v, path, line, {"path"}, {"caption"})
+            im = self.mapping(v, path, line, {"path"}, {"caption", "layers"})
             if im is None:
                 continue
             src = self.text(im, "path", path, required=True)
+            layers = self.layers(im, path)
             if src:
                 images.append(
                     Image(
@@ -779,6 +802,7 @@ class _Validator:
                         caption=self.text(im, "caption", path),
                         src=src,
                         line=im.key_lines.get("path", line),
+                        layers=layers,
                     )
                 )
 
@@ -880,7 +904,10 @@ def topic_to_dict(topic: Topic) -> dict[str, Any]:
         "related": list(topic.related),
         "aliases": list(topic.aliases),
         "source": topic.source,
-        "images": [[str(i.path), i.caption, i.src, i.line] for i in topic.images],
+        "images": [
+            [str(i.path), i.caption, i.src, i.line, [[la.title, list(la.stack)] for la in i.layers]]
+            for i in topic.images
+        ],
         "concepts": [
             [c.id, c.term, c.definition, list(c.points), list(c.aliases), loc(c.location)] for c in topic.concepts
         ],
@@ -920,7 +947,10 @@ def topic_from_dict(d: dict[str, Any]) -> Topic:
         related=tuple(d["related"]),
         aliases=tuple(d["aliases"]),
         source=d["source"],
-        images=tuple(Image(Path(p), cap, src, line) for p, cap, src, line in d["images"]),
+        images=tuple(
+            Image(Path(p), cap, src, line, layers=tuple(Layer(t, tuple(st)) for t, st in layers))
+            for p, cap, src, line, layers in d["images"]
+        ),
         concepts=tuple(Concept(i, t, df, tuple(p), tuple(a), loc(lc)) for i, t, df, p, a, lc in d["concepts"]),
         comparisons=tuple(
             Comparison(i, t, tuple(cols), tuple(Row(ri, tuple(cells), lab) for ri, cells, lab in rows), note, loc(lc))

@@ -21,12 +21,21 @@ class Location(NamedTuple):
 
 
 @dataclass(frozen=True)
+class Layer:
+    """One stack of a layered diagram (e.g. "Containers"): its boxes from top to bottom."""
+
+    title: str
+    stack: tuple[str, ...]
+
+
+@dataclass(frozen=True)
 class Image:
     path: Path  # resolved absolute path (may not exist; `check` reports it)
     caption: str
     src: str  # the path as written in the YAML, relative to the YAML file
     line: int = 0  # where the YAML names it
     problem: str = ""  # why it was refused (then it sits in Topic.refused_images, never in Topic.images)
+    layers: tuple[Layer, ...] = ()  # the picture as stacks side by side, so a terminal can draw it
 
 
 @dataclass(frozen=True)

@@ -8,14 +8,16 @@ from __future__ import annotations
 from typing import IO, TYPE_CHECKING
 
 from rich import box
-from rich.console import Console, Group, RenderableType
+from rich.console import Console, ConsoleOptions, Group, RenderableType, RenderResult
+from rich.measure import Measurement
 from rich.padding import Padding
 from rich.panel import Panel
 from rich.rule import Rule
+from rich.segment import Segment
 from rich.table import Table
 from rich.text import Text
 
-from serverless_study.model import Comparison, Concept, Fact, Sequence, Topic
+from serverless_study.model import Comparison, Concept, Fact, Image, Sequence, Topic
 from serverless_study.sanitize import sanitized
 
 
@@ -39,6 +41,10 @@ def topic_view(topic: Topic) -> RenderableType:
     parts: list[RenderableType] = []
     if topic.summary:
         parts += [Text(topic.summary), Text("")]
+    # Diagrams right after the summary: it is the text that contrasts what they draw, and the concepts below use
+    # the layers' names, so the picture is seen before the terms that refer to it.
+    for image in topic.images:
+        parts += [diagram_view(image), Text("")]
     if topic.concepts:
         parts.append(_heading("Concepts"))
         parts += [_concept(c) for c in topic.concepts]
@@ -58,13 +64,9 @@ def topic_view(topic: Topic) -> RenderableType:
         parts.append(_heading("Key facts"))
         for fact in topic.facts:
             parts += [_fact(fact), Text("")]
-    for image in topic.images:
-        parts.append(
-            Text.assemble(("Diagram: ", "bold"), image.caption or image.src, " (", (str(image.path), "cyan"), ")")
-        )
     while parts and isinstance(parts[-1], Text) and not parts[-1].plain:
         parts.pop()
-    return Panel(
+    panel = Panel(
         Group(*parts),
         title=Text(topic.title, style="bold", overflow="ellipsis"),  # a cut title ends with "…"
         subtitle=Text(topic.id),
@@ -73,6 +75,60 @@ def topic_view(topic: Topic) -> RenderableType:
         box=box.ROUNDED,
         padding=(1, 2),
     )
+    if not topic.images:
+        return panel
+    # The files' paths go below the panel, each on a line of its own that is never wrapped or cut (a panel would cut
+    # it at its border), so it can be copied whole; print with crop=False.
+    return Group(panel, *(Unbroken(str(image.path), "cyan") for image in topic.images))
+
+
+@sanitized
+def diagram_view(image: Image) -> RenderableType:
+    """An image as the terminal can show it: its layers drawn as stacked boxes (if the content gives them), its caption
+    and where the picture is; the file's path itself is an `Unbroken` line below the topic."""
+    caption = Text.assemble(("Diagram: ", "bold"), image.caption or image.src, (" (its file is named below)", "dim"))
+    if not image.layers:
+        return caption
+    stacks = []
+    for layer in image.layers:
+        table = Table(box=box.SQUARE, show_lines=True, header_style="bold", expand=False)
+        table.add_column(Text(layer.title), overflow="fold")
+        for item in layer.stack:
+            table.add_row(Text(item))
+        stacks.append(table)
+    return Group(_SideBySide(stacks), caption)
+
+
+class _SideBySide:
+    """Renderables in a row when they fit the width without wrapping, else one under another (narrow terminals)."""
+
+    def __init__(self, items: list[Table]) -> None:
+        self.items = items
+
+    def __rich_console__(self, console: Console, options: ConsoleOptions) -> RenderResult:
+        gap = 2
+        unbounded = options.update(width=10_000)  # Measurement.get clamps to the width it is given
+        wanted = sum(Measurement.get(console, unbounded, t).maximum for t in self.items) + gap * (len(self.items) - 1)
+        if wanted > options.max_width:
+            yield Group(*self.items)
+            return
+        row = Table.grid(padding=(0, gap))
+        for _ in self.items:
+            row.add_column(no_wrap=True)
+        row.add_row(*self.items)
+        yield row
+
+
+class Unbroken:
+    """One line of text that is never wrapped or cut, whatever the width (a path to copy); the terminal may fold it."""
+
+    def __init__(self, text: str, style: str = "") -> None:
+        self.text = text
+        self.style = style
+
+    def __rich_console__(self, console: Console, options: ConsoleOptions) -> RenderResult:
+        yield Segment(self.text, console.get_style(self.style) if self.style else None)
+        yield Segment.line()
 
 
 def _heading(title: str) -> RenderableType:

@@ -7,7 +7,7 @@ from __future__ import annotations
 
 from typing import TYPE_CHECKING
 
-from serverless_study.model import Comparison, Concept, Fact, Item, Sequence, Topic
+from serverless_study.model import Comparison, Concept, Fact, Image, Item, Layer, Sequence, Topic
 from serverless_study.sanitize import sanitized
 
 if TYPE_CHECKING:
@@ -26,6 +26,8 @@ def topic_text(topic: Topic) -> str:
     out = [title, "=" * len(title), ""]
     if topic.summary:
         out += [topic.summary, ""]
+    for image in topic.images:  # right after the summary, as in the terminal view (render.topic_view says why)
+        out += [*image_lines(image), ""]
 
     def heading(text: str) -> None:
         out.extend([text, "-" * len(text)])
@@ -43,11 +45,38 @@ def topic_text(topic: Topic) -> str:
         heading("Key facts")
         for f in topic.facts:
             out += [*item_lines(f), ""]
-    for image in topic.images:
-        out.append(f"Diagram: {image.caption or image.src} ({image.path})")
     while out and not out[-1]:
         out.pop()
     return "\n".join(out) + "\n"
+
+
+@sanitized
+def image_lines(image: Image, width: int = 80) -> list[str]:
+    """A diagram as plain lines: its layers as boxes (side by side when they fit `width`), caption, then its path
+    alone on a line (never wrapped: plain text is not)."""
+    return [*diagram_lines(image.layers, width), f"Diagram: {image.caption or image.src}", str(image.path)]
+
+
+def diagram_lines(layers: tuple[Layer, ...], width: int = 80) -> list[str]:
+    """Stacks of boxes, top to bottom, each under its title; the stacks side by side when they fit in `width`."""
+    blocks = [_stack_lines(layer) for layer in layers]
+    if not blocks:
+        return []
+    gap = "  "
+    if sum(len(b[0]) for b in blocks) + len(gap) * (len(blocks) - 1) > width:
+        return [line for n, b in enumerate(blocks) for line in ([""] if n else []) + b]
+    height = max(len(b) for b in blocks)
+    padded = [b + [" " * len(b[0])] * (height - len(b)) for b in blocks]
+    return [gap.join(row).rstrip() for row in zip(*padded, strict=True)]
+
+
+def _stack_lines(layer: Layer) -> list[str]:
+    inner = max(len(text) for text in (layer.title, *layer.stack))
+    rule = "─" * (inner + 2)
+    lines = [f" {layer.title:<{inner}}  ", f"┌{rule}┐"]
+    for n, text in enumerate(layer.stack):
+        lines += ([f"├{rule}┤"] if n else []) + [f"│ {text:<{inner}} │"]
+    return [*lines, f"└{rule}┘"]
 
 
 @sanitized

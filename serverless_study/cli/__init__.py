@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import dataclasses
 from pathlib import Path
 from typing import Annotated
 
@@ -69,8 +70,13 @@ def main_options(
 
     from serverless_study.paths import data_dir as resolve_data_dir
 
-    ctx.obj = Env(
-        data_dir=resolve_data_dir(data_dir, os.environ), extra_content=list(content or []), day_starts=day_starts
+    # A test may hand in an Env (`obj=`) with its own streams, pager or launcher: the options still apply to it.
+    given = ctx.obj if isinstance(ctx.obj, Env) else Env(data_dir=Path())
+    ctx.obj = dataclasses.replace(
+        given,
+        data_dir=resolve_data_dir(data_dir, os.environ),
+        extra_content=list(content or []),
+        day_starts=day_starts,
     )
 
 

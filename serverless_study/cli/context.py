@@ -40,6 +40,7 @@ class Env:
     day_starts: int | None = None  # --day-starts: the hour of local time a study day begins (None: the default)
     prompt_options: dict[str, Any] = field(default_factory=dict)  # input=/output= for prompt_toolkit in tests
     pager: Any = None  # a rich.pager.Pager for long reading; None means Rich's system pager (honours $PAGER)
+    launch: Callable[[str], Any] = typer.launch  # opens a file in the system's viewer (`learn --open`)
     _saved_settings: dict[str, Any] | None = field(default=None, init=False, repr=False)
 
     @property

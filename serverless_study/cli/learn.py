@@ -33,13 +33,29 @@ def learn(
         str | None, typer.Argument(metavar="TOPIC", help="Topic id or part of its title, e.g. x-ray or fargate.")
     ] = None,
     all_: Annotated[bool, typer.Option("--all", help="Print every topic.")] = False,
+    open_: Annotated[
+        bool, typer.Option("--open", help="Also open the topic's diagrams in the system's image viewer.")
+    ] = False,
 ) -> None:
     """Read a topic: concepts, comparison tables, ordered steps and key facts."""
     from serverless_study.loader import select_topics
 
     env = get_env(ctx)
     topics = env.load().topics
-    if all_:
+    if open_:
+        if topic is None or all_:
+            env.error("--open needs one TOPIC (and no --all), e.g. learn containers --open")
+            raise typer.Exit(USAGE)
+        with errors_handled(env):
+            chosen = select_topics(topics, [topic])
+        images = [image.path for t in chosen for image in t.images]  # only images that passed the loader's checks
+        if not images:
+            env.error(f"topic {', '.join(t.id for t in chosen)} has no diagram to open")
+            raise typer.Exit(USAGE)
+        for path in images:
+            env.launch(str(path))
+        show(env, chosen)
+    elif all_:
         show(env, topics)
     elif topic is not None:
         with errors_handled(env):
@@ -63,13 +79,14 @@ def show(env: Env, topics: list[Topic]) -> None:
 
         console = env.console()
         views = Group(*(topic_view(t) for t in topics))
+        # crop=False: a diagram's file path is one line that must not be cut (panels keep to the width themselves).
         if len(console.render_lines(views, pad=False)) <= console.height:
-            console.print(views)
+            console.print(views, crop=False)
             return
         # Longer than the screen: page it, so the top does not scroll away (colour only if the pager shows it).
         pager_opts = f"{env.environ.get('PAGER', '')} {env.environ.get('LESS', '')}"
         with console.pager(pager=env.pager, styles=not env.no_color and ("R" in pager_opts or "-r" in pager_opts)):
-            console.print(views)
+            console.print(views, crop=False)
     else:
         from serverless_study.textview import topic_text
 
