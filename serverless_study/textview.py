@@ -57,6 +57,7 @@ def image_lines(image: Image, width: int = 80) -> list[str]:
     return [*diagram_lines(image.layers, width), f"Diagram: {image.caption or image.src}", str(image.path)]
 
 
+@sanitized
 def diagram_lines(layers: tuple[Layer, ...], width: int = 80) -> list[str]:
     """Stacks of boxes, top to bottom, each under its title; the stacks side by side when they fit in `width`."""
     blocks = [_stack_lines(layer) for layer in layers]

@@ -26,6 +26,7 @@ from serverless_study.model import (
     Fact,
     Grade,
     Image,
+    Layer,
     Phase,
     Question,
     Row,
@@ -228,7 +229,14 @@ def evil_topic() -> Topic:
         ),
         sequences=(Sequence("s", evil("steps"), (Step(evil("one"), evil("detail")), Step(evil("two")))),),
         facts=(Fact("f", evil("prompt"), evil("answer"), (evil("accept"),), evil("why"), f"A {{{{gap{BAD}}}}} here"),),
-        images=(Image(Path(f"/pack/pic{BAD}.svg"), evil("caption"), evil("src")),),
+        images=(
+            Image(
+                Path(f"/pack/pic{BAD}.svg"),
+                evil("caption"),
+                evil("src"),
+                layers=(Layer(evil("stack title"), (evil("top"), evil("bottom"))),),
+            ),
+        ),
         source="evil.yaml",
     )
 
@@ -269,6 +277,8 @@ def view_arguments() -> dict[str, tuple[Any, ...]]:
     return {
         "topic": (topic,),
         "topics": ([topic],),
+        "image": (topic.images[0],),
+        "layers": (topic.images[0].layers,),
         "comparison": (topic.comparisons[0],),
         "sequence": (topic.sequences[0],),
         "item": (topic.concepts[0],),
@@ -299,6 +309,9 @@ VIEW_ARGS = {
     "item_view": "item",
     "item_text": "item",
     "item_lines": "item",
+    "diagram_view": "image",
+    "image_lines": "image",
+    "diagram_lines": "layers",
     "question_view": "question",
     "question_text": "question",
     "feedback_view": "feedback",
