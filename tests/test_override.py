@@ -5,6 +5,7 @@ from __future__ import annotations
 import json
 import random
 import sqlite3
+from collections.abc import Iterator
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
@@ -153,8 +154,13 @@ def test_a_replacing_record_is_one_transaction_and_never_updates_the_log(tmp_pat
 # --- session -----------------------------------------------------------------------------------------------------
 
 
-def test_a_wrong_answer_records_the_term_it_named(pack: Path) -> None:
-    store = Store.open(":memory:")
+@pytest.fixture
+def store() -> Iterator[Store]:
+    with Store.open(":memory:") as opened:
+        yield opened
+
+
+def test_a_wrong_answer_records_the_term_it_named(pack: Path, store: Store) -> None:
     session = session_on(store, pack, CardKind.TYPED)
     q = typed_question(session)
     outcome = session.answer(q, MONDAY, given="Amazon ECS")
@@ -162,8 +168,7 @@ def test_a_wrong_answer_records_the_term_it_named(pack: Path) -> None:
     assert store.confusions() == [("Amazon EKS", "Amazon ECS", 1)]
 
 
-def test_override_turns_a_wrong_answer_into_good_and_undo_still_works(pack: Path) -> None:
-    store = Store.open(":memory:")
+def test_override_turns_a_wrong_answer_into_good_and_undo_still_works(pack: Path, store: Store) -> None:
     session = session_on(store, pack, CardKind.TYPED)
     q = typed_question(session)
     wrong = session.answer(q, MONDAY, given="the Amazon Elastic Kubernetes Svc")
@@ -179,8 +184,7 @@ def test_override_turns_a_wrong_answer_into_good_and_undo_still_works(pack: Path
     assert session.next_question(MONDAY) == q  # asked again, as after any undo
 
 
-def test_only_wrong_typed_answers_can_be_overridden(pack: Path) -> None:
-    store = Store.open(":memory:")
+def test_only_wrong_typed_answers_can_be_overridden(pack: Path, store: Store) -> None:
     session = session_on(store, pack, CardKind.CHOICE)
     q = session.next_question(MONDAY)
     assert q is not None
@@ -190,8 +194,7 @@ def test_only_wrong_typed_answers_can_be_overridden(pack: Path) -> None:
         session.override(MONDAY)
 
 
-def test_multiple_choice_prefers_the_learners_own_confusions(pack: Path) -> None:
-    store = Store.open(":memory:")
+def test_multiple_choice_prefers_the_learners_own_confusions(pack: Path, store: Store) -> None:
     store.record(
         review("mix/eks-what/typed"),
         state("mix/eks-what/typed"),
