@@ -13,6 +13,11 @@ from serverless_study.defaults import DEFAULT_DECK
 if TYPE_CHECKING:
     from serverless_study.apkg import Written
 
+TopicsOption = Annotated[
+    list[str] | None, typer.Option("--topic", help="Export only this topic id (repeatable; default: all).")
+]
+DeckOption = Annotated[str, typer.Option("--deck", help="Parent deck; each topic becomes a subdeck of it.")]
+
 app = typer.Typer(
     help="Take the content elsewhere: export it for other study tools.", no_args_is_help=True, rich_markup_mode=None
 )
@@ -28,12 +33,8 @@ app = typer.Typer(
 def anki(
     ctx: typer.Context,
     path: Annotated[Path, typer.Argument(metavar="PATH.csv", help="The file to write; its images go beside it.")],
-    topic: Annotated[
-        list[str] | None, typer.Option("--topic", help="Export only this topic id (repeatable; default: all).")
-    ] = None,
-    deck: Annotated[
-        str, typer.Option("--deck", help="Parent deck; each topic becomes a subdeck of it.")
-    ] = DEFAULT_DECK,
+    topic: TopicsOption = None,
+    deck: DeckOption = DEFAULT_DECK,
 ) -> None:
     """Write every note worth having as an Anki CSV (File > Import); re-importing a newer export updates notes."""
     from serverless_study.anki import build_export, write_export
@@ -58,22 +59,19 @@ def anki(
 def apkg(
     ctx: typer.Context,
     path: Annotated[Path, typer.Argument(metavar="PATH.apkg", help="The package to write; the images go inside.")],
-    topic: Annotated[
-        list[str] | None, typer.Option("--topic", help="Export only this topic id (repeatable; default: all).")
-    ] = None,
-    deck: Annotated[
-        str, typer.Option("--deck", help="Parent deck; each topic becomes a subdeck of it.")
-    ] = DEFAULT_DECK,
+    topic: TopicsOption = None,
+    deck: DeckOption = DEFAULT_DECK,
 ) -> None:
     """Write an Anki package with its own note types and images; importing a newer one updates changed notes."""
     from serverless_study.apkg import build_package, write_package
     from serverless_study.loader import select_topics
+    from serverless_study.sanitize import clean
 
     env = get_env(ctx)
     with errors_handled(env):
         package = build_package(select_topics(env.load().topics, topic or []), deck=deck)
         written = write_package(package, path, env.anki_ledger, env.clock())
-        print(package_summary(written, path), file=env.stdout)
+        print(clean(package_summary(written, path)), file=env.stdout)
 
 
 def package_summary(w: Written, path: Path) -> str:
