@@ -14,6 +14,7 @@ from serverless_study.model import CardKind, CardState, Grade, Phase, Review
 from serverless_study.store import DB_NAME, Store
 
 from .conftest import FIXTURES
+from .sessions import tracing_session
 
 UTC_DAYS = Calendar(UTC, day_starts=0)  # study days from midnight to midnight UTC
 QUIZ = str(FIXTURES / "quiz")
@@ -263,34 +264,19 @@ def test_bad_options_are_usage_errors(runner: CliRunner, data_dir: Path, args: l
 def test_terminal_mode_drives_real_questionary_prompts(data_dir: Path) -> None:
     """The terminal shell with questionary reading keys from a pipe: answer, rate with Enter, then Ctrl-C."""
     import io
-    import random
 
     from prompt_toolkit.input import create_pipe_input
     from prompt_toolkit.output import DummyOutput
 
-    from serverless_study.cards import generate_cards
     from serverless_study.cli.context import Env
     from serverless_study.cli.quiz import QuizShell
-    from serverless_study.loader import load_topics
     from serverless_study.prompts import QuestionaryPrompter
-    from serverless_study.scheduler import Scheduler
-    from serverless_study.session import Session
 
-    topics = load_topics([FIXTURES / "quiz"]).topics
     now = datetime.now(UTC)
     out = io.StringIO()
     env = Env(data_dir=data_dir, stdout=out)
     with Store.open(data_dir / DB_NAME) as store, create_pipe_input() as keys:
-        session = Session.start(
-            store,
-            generate_cards(topics),
-            {t.id: t for t in topics},
-            Scheduler(),
-            random.Random(1),
-            now=now,
-            day=UTC_DAYS.day_of(now),
-            topic_ids=["tracing"],
-        )
+        session = tracing_session(store, now, UTC_DAYS)
         first = session.next_question(now)
         assert first is not None
         keys.send_text(str(first.choices.index(first.answer) + 1) + "\r" + "\r" + "\x03")
@@ -378,28 +364,13 @@ class Scripted:
 
 def scripted_shell(data_dir: Path, ratings: list):  # type: ignore[no-untyped-def]
     import io
-    import random
 
-    from serverless_study.cards import generate_cards
     from serverless_study.cli.context import Env
     from serverless_study.cli.quiz import QuizShell
-    from serverless_study.loader import load_topics
-    from serverless_study.scheduler import Scheduler
-    from serverless_study.session import Session
 
-    topics = load_topics([FIXTURES / "quiz"]).topics
     now = datetime.now(UTC)
     store = Store.open(data_dir / DB_NAME)
-    session = Session.start(
-        store,
-        generate_cards(topics),
-        {t.id: t for t in topics},
-        Scheduler(),
-        random.Random(1),
-        now=now,
-        day=UTC_DAYS.day_of(now),
-        topic_ids=["tracing"],
-    )
+    session = tracing_session(store, now, UTC_DAYS)
     out = io.StringIO()
     return QuizShell(Env(data_dir=data_dir, stdout=out), session, Scripted(session, ratings), plain=True), store, out
 

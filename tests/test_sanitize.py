@@ -41,6 +41,7 @@ from serverless_study.stats import Leech, Stats, TopicStats
 
 from .conftest import REPO
 from .golden import render as render_rich
+from .sessions import tracing_session
 
 # One of each class: C0 (ESC, BEL), DEL, C1 (CSI, NEL), bidi override and isolate.
 BAD = "\x1b]0;PWNED\x07\x1b[2J\x7f\x9b\x85\u202e\u2066"
@@ -475,16 +476,11 @@ def test_a_typed_answer_is_stored_as_typed_and_never_printed_raw_in_line_mode(ru
 
 
 def test_a_typed_answer_is_stored_as_typed_and_never_printed_raw_in_a_terminal(data_dir: Path) -> None:
-    import random
 
-    from serverless_study.cards import generate_cards
     from serverless_study.cli.context import Env
     from serverless_study.cli.quiz import QuizShell
-    from serverless_study.scheduler import Scheduler
-    from serverless_study.session import Session
     from serverless_study.store import DB_NAME, Store
 
-    from .conftest import FIXTURES
     from .test_render import FakeTerminal
 
     class Typist:
@@ -505,20 +501,10 @@ def test_a_typed_answer_is_stored_as_typed_and_never_printed_raw_in_a_terminal(d
         def discard_typeahead(self) -> None:
             pass
 
-    topics = load_topics([FIXTURES / "quiz"]).topics
     now = datetime.now(UTC)
     out = FakeTerminal()
     with Store.open(data_dir / DB_NAME) as store:
-        session = Session.start(
-            store,
-            generate_cards(topics),
-            {t.id: t for t in topics},
-            Scheduler(),
-            random.Random(1),
-            now=now,
-            day=Calendar(UTC, 0).day_of(now),
-            topic_ids=["tracing"],
-        )
+        session = tracing_session(store, now, Calendar(UTC, 0))
         shell = QuizShell(Env(data_dir=data_dir, stdout=out), session, Typist(), plain=False)  # type: ignore[arg-type]
         shell.run()
         typed = [r.review.answer for r in store.history() if r.review.card_id.endswith("/typed")]
