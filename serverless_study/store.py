@@ -21,7 +21,7 @@ NEW = "new"  # review_log.phase of a card's first review
 
 # The latest schema, created whole on a new database. Times are UTC ISO-8601 with microseconds
 # ("2025-01-31T09:00:00.000000+00:00"): fixed width, so text order is time order.
-SCHEMA_VERSION = 3
+SCHEMA_VERSION = 4
 _APPEND_ONLY = """CREATE TRIGGER review_log_append_only BEFORE UPDATE ON review_log
     BEGIN SELECT RAISE(ABORT, 'review_log is append-only'); END"""
 # v3: what the judge noticed about an answer, one row per review that has something to say (deleted with it).
@@ -32,6 +32,43 @@ _MARKING = """CREATE TABLE review_marking (
         confused_with  TEXT,  -- the term of the content the learner's wrong answer named instead
         overridden     INTEGER NOT NULL DEFAULT 0  -- judged wrong, but the learner said "I was right" (o)
     )"""
+# v4: how each answer was asked and what the scheduler predicted for it; held cards; practice exams.
+_V4_LOG = (
+    # 'cram' answers (quiz --cram, --from-exam) leave the schedule alone and stay out of retention and fitting.
+    "ALTER TABLE review_log ADD COLUMN mode TEXT NOT NULL DEFAULT 'scheduled' CHECK (mode IN ('scheduled', 'cram'))",
+    # The card's retrievability when it was answered (0–1): calibration without replaying the history.
+    # NULL for a card's first review and for reviews saved before v4.
+    "ALTER TABLE review_log ADD COLUMN retrievability REAL",
+)
+_V4_HOLD = """CREATE TABLE card_hold (
+        card_id  TEXT PRIMARY KEY,  -- a card that may never have been reviewed (no card_state row)
+        hold     TEXT NOT NULL CHECK (hold IN ('suspended', 'buried')),
+        until    TEXT,  -- buried: when the learner's next day starts (UTC); NULL for suspended
+        held_at  TEXT NOT NULL
+    )"""
+_V4_EXAM = (
+    """CREATE TABLE exam (
+        id          INTEGER PRIMARY KEY,
+        started_at  TEXT NOT NULL,
+        finished_at TEXT,  -- NULL while it runs (or if the process died)
+        outcome     TEXT NOT NULL DEFAULT 'running'
+                    CHECK (outcome IN ('running', 'submitted', 'timed_out', 'incomplete')),
+        settings    TEXT NOT NULL,  -- JSON: questions, minutes, pass mark, topics, seed
+        predicted   REAL  -- the expected score (0–1) the scheduler predicted before it started
+    )""",
+    """CREATE TABLE exam_answer (
+        exam_id    INTEGER NOT NULL REFERENCES exam (id),
+        position   INTEGER NOT NULL,  -- question number, from 1
+        card_id    TEXT NOT NULL,
+        topic_id   TEXT NOT NULL,
+        answer     TEXT,  -- NULL: not answered
+        correct    INTEGER,  -- NULL: not answered
+        flagged    INTEGER NOT NULL DEFAULT 0,
+        predicted  REAL,  -- this card's predicted chance of a right answer
+        PRIMARY KEY (exam_id, position)
+    )""",
+)
+_V4 = (*_V4_LOG, _V4_HOLD, *_V4_EXAM)
 SCHEMA = (
     """CREATE TABLE card_state (
         card_id      TEXT PRIMARY KEY,
@@ -63,6 +100,7 @@ SCHEMA = (
     _APPEND_ONLY,
     _MARKING,
     "CREATE INDEX review_marking_card ON review_marking (card_id)",
+    *_V4,  # the review_log columns are added as the migration adds them, so both spell the table the same way
 )
 
 # MIGRATIONS[v] upgrades a database at user_version v to v + 1.
@@ -113,6 +151,7 @@ MIGRATIONS: dict[int, tuple[str, ...]] = {
         _APPEND_ONLY,
     ),
     2: (_MARKING, "CREATE INDEX review_marking_card ON review_marking (card_id)"),
+    3: _V4,
 }
 
 _LOG_COLUMNS = "id, card_id, reviewed_at, rating, answer, correct, duration_ms, phase, previous"
@@ -531,10 +570,12 @@ class Store:
             return [_logged(r) for r in self._conn.execute(sql + " ORDER BY id", params)]
 
     def ratings(self) -> Iterator[tuple[str, datetime, int]]:
-        """(card id, time, rating) of every review, card by card in the order made: read lazily, for fitting."""
-        # TODO(cram/exam): leave out cram and exam answers once the log marks them (they are not spaced reviews).
+        """(card id, time, rating) of every scheduled review, card by card in the order made: read lazily, for fitting."""
+        # Cram answers are not spaced reviews (exam answers are not in the log at all).
         with self._guard():
-            rows = self._conn.execute("SELECT card_id, reviewed_at, rating FROM review_log ORDER BY card_id, id")
+            rows = self._conn.execute(
+                "SELECT card_id, reviewed_at, rating FROM review_log WHERE mode = 'scheduled' ORDER BY card_id, id"
+            )
             for card_id, reviewed_at, rating in rows:
                 yield card_id, parse_time(reviewed_at), int(rating)
 

@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import json
 import random
-import sqlite3
 from collections.abc import Iterator
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
@@ -20,7 +19,7 @@ from serverless_study.loader import load_topics
 from serverless_study.model import CardKind, CardState, Grade, Phase, Review
 from serverless_study.scheduler import Scheduler
 from serverless_study.session import Session
-from serverless_study.store import _MARKING, DB_NAME, SCHEMA, SCHEMA_VERSION, Marking, Store
+from serverless_study.store import DB_NAME, Marking, Store
 
 MONDAY = datetime(2025, 1, 6, 9, 0, tzinfo=UTC)
 UTC_DAYS = Calendar(UTC, day_starts=0)  # study days from midnight to midnight UTC
@@ -95,24 +94,6 @@ def review(card_id: str, grade: Grade = Grade.AGAIN) -> Review:
 
 def state(card_id: str, phase: Phase = Phase.LEARNING) -> CardState:
     return CardState(card_id, phase, 0, 1.0, 5.0, MONDAY + timedelta(minutes=1), MONDAY, 0, 1)
-
-
-def test_a_v2_database_gains_the_marking_table_and_keeps_its_reviews(tmp_path: Path) -> None:
-    path = tmp_path / DB_NAME
-    conn = sqlite3.connect(path)
-    for statement in SCHEMA:
-        if _MARKING not in statement and "review_marking" not in statement:
-            conn.execute(statement)
-    conn.execute(
-        "INSERT INTO review_log (card_id, reviewed_at, rating, answer, correct, duration_ms, phase)"
-        " VALUES ('t/a/typed', '2025-01-06T09:00:00.000000+00:00', 3, 'x', 1, 5, 'new')"
-    )
-    conn.execute("PRAGMA user_version = 2")
-    conn.commit()
-    conn.close()
-    with Store.open(path) as store:
-        assert store.schema_version == SCHEMA_VERSION == 3
-        assert len(store.history()) == 1 and store.confusions() == [] and store.override_counts() == {}
 
 
 def test_confusions_are_counted_and_undo_takes_them_back(tmp_path: Path) -> None:
