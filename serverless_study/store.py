@@ -36,7 +36,7 @@ _MARKING = """CREATE TABLE review_marking (
 _V4_LOG = (
     # 'cram' answers (quiz --cram, --from-exam) leave the schedule alone and stay out of retention and fitting.
     "ALTER TABLE review_log ADD COLUMN mode TEXT NOT NULL DEFAULT 'scheduled' CHECK (mode IN ('scheduled', 'cram'))",
-    # The card's retrievability when it was answered (0–1): calibration without replaying the history.
+    # The card's retrievability when it was answered (0 to 1): calibration without replaying the history.
     # NULL for a card's first review and for reviews saved before v4.
     "ALTER TABLE review_log ADD COLUMN retrievability REAL",
 )
@@ -54,7 +54,7 @@ _V4_EXAM = (
         outcome     TEXT NOT NULL DEFAULT 'running'
                     CHECK (outcome IN ('running', 'submitted', 'timed_out', 'incomplete')),
         settings    TEXT NOT NULL,  -- JSON: questions, minutes, pass mark, topics, seed
-        predicted   REAL  -- the expected score (0–1) the scheduler predicted before it started
+        predicted   REAL  -- the expected score (0 to 1) the scheduler predicted before it started
     )""",
     """CREATE TABLE exam_answer (
         exam_id    INTEGER NOT NULL REFERENCES exam (id),
