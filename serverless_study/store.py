@@ -570,7 +570,7 @@ class Store:
             return [_logged(r) for r in self._conn.execute(sql + " ORDER BY id", params)]
 
     def ratings(self) -> Iterator[tuple[str, datetime, int]]:
-        """(card id, time, rating) of every scheduled review, card by card in the order made: read lazily, for fitting."""
+        """(card id, time, rating) of every scheduled review, card by card in order: read lazily, for fitting."""
         # Cram answers are not spaced reviews (exam answers are not in the log at all).
         with self._guard():
             rows = self._conn.execute(
