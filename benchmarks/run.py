@@ -109,9 +109,9 @@ def write_pack(folder: Path, files: int, facts_per_file: int = 100) -> Path:
             lines += [
                 f"  - id: f{f:03d}",
                 f"    prompt: What is the value recorded for item {f} of synthetic topic {t}?",
-                f"    answer: value {t}-{f}",
-                f'    accept: ["v{t}-{f}"]',
-                f"    explanation: Item {f} of synthetic topic {t} records the value {t}-{f}.",
+                f"    answer: value {t}x{f}",  # not {t}-{f}: "value 1-10" and "value 11-0" are the same letters
+                f'    accept: ["v{t}x{f}"]',
+                f"    explanation: Item {f} of synthetic topic {t} records the value {t}x{f}.",
             ]
         (folder / f"{t:04d}.yaml").write_text("\n".join(lines) + "\n", encoding="utf-8")
     return folder

@@ -6,6 +6,7 @@ import enum
 import functools
 import re
 import unicodedata
+from collections import Counter
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
 from fractions import Fraction
@@ -20,8 +21,9 @@ _PUNCT = re.compile(r"[^\w\s]|_")
 _SPACE = re.compile(r"\s+")
 _ARTICLE = re.compile(r"^(?:the|an|a) (?=\S)")
 _DIGITS = re.compile(r"\d+")
+_NUMBER = re.compile(r"\d+(?:\.\d+)?")
 _ORDER = re.compile(r"\d+(?:\s*[,\s]\s*\d+)*")
-_TOKEN = re.compile(r"(\d+(?:\.\d+)?)|([^\W\d_][^\W_]*)|(%)")
+_TOKEN = re.compile(r"\d+(?:\.\d+)?|[^\W\d_][^\W_]*|%")
 _LIST_SEPARATOR = re.compile(r"\s*(?:[,;/&+\n]|\band\b|\bor\b)\s*", re.IGNORECASE)
 
 # Words that carry no answer: articles and the "it is" of a full sentence.
@@ -263,50 +265,126 @@ def fact_question(topic_id: str, fact: Fact) -> Question:
     )
 
 
-def accept_problems(topics: Sequence[Topic], vocabulary: Vocabulary | None = None) -> list[ContentError]:
+def accept_problems(topics: Sequence[Topic]) -> list[ContentError]:
     """Facts whose answer or accept entries would also accept another item's answer or a concept's name.
 
     Names of the concept the answer itself names (or, failing that, its accept entries name) are allowed, and so
     is another fact's answer that is the same as this one.
     """
-    vocab = vocabulary or Vocabulary.from_topics(topics)
-    rivals: list[tuple[str, str, bool]] = []  # (name, where it comes from, is a fact's answer)
-    for t in topics:
-        rivals += [(n, f"a name of concept {t.id}/{c.id}", False) for c in t.concepts for n in (c.term, *c.aliases)]
-        rivals += [(f.answer, f"the answer of fact {t.id}/{f.id}", True) for f in t.facts]
-    rivals_for = _RivalIndex([_keys(name) for name, _, _ in rivals])
-    problems = []
-    for t in topics:
-        for i, f in enumerate(t.facts):
-            question = fact_question(t.id, f)
-            judge = _Judge(question, vocab)
+    return _AcceptGuard(topics).problems()
 
-            answer_keys = {_text_key(f.answer), judge.core_key(f.answer)}
-            own = vocab.names_of_same_concept_any(answer_keys) or vocab.names_of_same_concept_any(
-                {_text_key(a) for a in f.accept}
-            )
-            same_answer = {judge.meaning(a) for a in (f.answer, *f.accept)}  # another fact may share a right answer
-            reachable = {k for a in (f.answer, *f.accept, *f.parts) for k in _keys(a)} | judge.prompt_keys
-            reachable |= _VENDOR | FILLER
-            for j in rivals_for(reachable):
-                name, where, is_answer = rivals[j]
-                if where.endswith(f" {t.id}/{f.id}") or _text_key(name) in own:
-                    continue
-                meant = judge.meaning(name)
-                if meant == judge.meaning(f.answer) or (is_answer and meant in same_answer):
-                    continue
-                if judge.judge(name).correct:
-                    line = f.location.line if f.location else 0
-                    message = f"accepts {name!r}, {where}: make the answer or accept entries stricter"
-                    problems.append(ContentError(t.source, message, line, f"facts[{i}]"))
-    return problems
+
+class _Rival(NamedTuple):
+    """A name a fact's judge must not accept: a concept's term or alias, or another fact's answer."""
+
+    name: str
+    where: str  # "a name of concept t/c", "the answer of fact t/f"
+    path: str  # "t/c", "t/f": a fact's own answer is no rival of it
+    is_answer: bool
+
+
+class _AcceptGuard:
+    """Tries each rival name on a fact only when the fact's judge could accept it: `check` stays linear.
+
+    Every rival is a term of the vocabulary, and the judge refuses a term that is not the answer: it accepts a rival
+    only when its words, or its letters with the spaces taken out, are an answer's or accept entry's, or when it names
+    the same concept. So a single answer needs one dictionary look-up per answer and accept entry. A list answer is
+    judged element by element, with slips forgiven: it looks rivals up in a `_ListRivals` index.
+    """
+
+    def __init__(self, topics: Sequence[Topic]) -> None:
+        self.topics = topics
+        self.vocabulary = Vocabulary.from_topics(topics)  # holds every rival name: see the class docstring
+        self.rivals: list[_Rival] = []
+        for t in topics:
+            for c in t.concepts:
+                path = f"{t.id}/{c.id}"
+                self.rivals += [_Rival(n, f"a name of concept {path}", path, False) for n in (c.term, *c.aliases)]
+            self.rivals += [
+                _Rival(f.answer, f"the answer of fact {t.id}/{f.id}", f"{t.id}/{f.id}", True) for f in t.facts
+            ]
+        self.by_letters: dict[str, list[int]] = {}
+        for j, r in enumerate(self.rivals):
+            self.by_letters.setdefault(_letters(_text_key(r.name)), []).append(j)
+        self._lists: _ListRivals | None = None
+
+    def problems(self, *, every_rival: bool = False) -> list[ContentError]:
+        """With `every_rival`, each fact is tried against every rival (slow: the reference the tests compare with)."""
+        return [
+            p for t in self.topics for i, f in enumerate(t.facts) for p in self._fact_problems(t, i, f, every_rival)
+        ]
+
+    def _fact_problems(self, t: Topic, i: int, f: Fact, every_rival: bool) -> list[ContentError]:
+        path = f"{t.id}/{f.id}"
+        judge = _Judge(fact_question(t.id, f), self.vocabulary) if f.parts or every_rival else None
+        if every_rival:
+            found: Iterable[int] = range(len(self.rivals))
+        elif judge is not None:
+            found = self._list_rivals()(judge)
+        else:
+            found = self._named_like(f)
+        found = [j for j in found if self.rivals[j].path != path]
+        if not found:
+            return []
+        judge = judge or _Judge(fact_question(t.id, f), self.vocabulary)
+        answer_keys = {_text_key(f.answer), judge.core_key(f.answer)}
+        vocab = self.vocabulary
+        own = vocab.names_of_same_concept_any(answer_keys) or vocab.names_of_same_concept_any(
+            {_text_key(a) for a in f.accept}
+        )
+        same_answer = {judge.meaning(a) for a in (f.answer, *f.accept)}  # another fact may share a right answer
+        answer_meaning = judge.meaning(f.answer)
+        accepted: dict[str, object] = {}  # rival name → its meaning when the judge accepts it, else _REFUSED
+        problems = []
+        for j in found:
+            name, where, _, is_answer = self.rivals[j]
+            if name not in accepted:
+                accepted[name] = _meaning_if_accepted(judge, name, own, answer_meaning)
+            meant = accepted[name]
+            if meant is _REFUSED or (is_answer and meant in same_answer):
+                continue
+            line = f.location.line if f.location else 0
+            message = f"accepts {name!r}, {where}: make the answer or accept entries stricter"
+            problems.append(ContentError(t.source, message, line, f"facts[{i}]"))
+        return problems
+
+    def _named_like(self, f: Fact) -> list[int]:
+        """Rivals a single answer's judge may accept: the same letters as an answer or accept entry, or a name of the
+        concept one of them names."""
+        keys = {_text_key(x) for x in (f.answer, *f.accept)}
+        keys |= self.vocabulary.names_of_same_concept_any(keys)
+        return sorted({j for k in keys for j in self.by_letters.get(_letters(k), ())})
+
+    def _list_rivals(self) -> _ListRivals:
+        if self._lists is None:
+            self._lists = _ListRivals([r.name for r in self.rivals], self.vocabulary)
+        return self._lists
+
+
+_REFUSED = object()
+
+
+def _meaning_if_accepted(judge: _Judge, name: str, own: set[str], answer_meaning: object) -> object:
+    """What a rival name means to the fact's judge if the judge accepts it, else _REFUSED.
+
+    A name of the concept the answer names is no rival, nor a name that says what the answer says.
+    """
+    if _text_key(name) in own:
+        return _REFUSED
+    meant = judge.meaning(name)
+    return meant if meant != answer_meaning and judge.judge(name).correct else _REFUSED
+
+
+def _letters(key: str) -> str:
+    """A phrase key without its spaces: texts with equal phrase keys or equal `_joined` keys have equal letters."""
+    return key.replace(" ", "")
 
 
 # --- tokens -----------------------------------------------------------------------------------------------------------
 
 
 def _words(text: str) -> list[str]:
-    return [m.group(0) for m in _TOKEN.finditer(unicodedata.normalize("NFKC", text).casefold())]
+    return _TOKEN.findall(unicodedata.normalize("NFKC", text).casefold())
 
 
 def _singular(word: str) -> str:
@@ -329,16 +407,12 @@ def _key_of(word: str) -> str:
 def _tokens(text: str) -> tuple[_Token, ...]:
     """Words of `text` with numbers spelled out or not, units joined to their number, and case noted."""
     s = _QUOTES.sub("", unicodedata.normalize("NFKC", text))
-    s = _THOUSANDS.sub("", s)
-    raw = [m.group(0) for m in _TOKEN.finditer(s)]
+    raw = _TOKEN.findall(_THOUSANDS.sub("", s))
     out: list[_Token] = []
     i = 0
     while i < len(raw):
-        word = raw[i].casefold()
-        strict = any(ch.isupper() for ch in raw[i][1:]) or any(ch.isdigit() for ch in word)
-        number = _NUMBER_WORDS.get(word, word if _is_number(word) else None)
-        if number is not None:
-            value = Fraction(str(number))
+        token, value = _read(raw[i])
+        if value is not None:
             nxt = _unit_spelling(raw[i + 1].casefold()) if i + 1 < len(raw) else ""
             after = raw[i + 2].casefold() if i + 2 < len(raw) else ""
             if nxt in _SECONDS:
@@ -353,17 +427,30 @@ def _tokens(text: str) -> tuple[_Token, ...]:
                 out.append(_quantity(f"{value} %"))
                 i += 3 if nxt == "per" else 2
                 continue
-            out.append(_Token(str(value), str(value), True))
-            i += 1
-            continue
-        out.append(_Token(word, _singular(word), strict))
+        out.append(token)
         i += 1
     return tuple(out)
+
+
+@functools.lru_cache(maxsize=65536)
+def _read(raw: str) -> tuple[_Token, Fraction | None]:
+    """One word as written: its token, and its value if it is a number (typed or spelled; a unit may follow).
+
+    Memoised: a pack has far fewer distinct words than words.
+    """
+    word = raw.casefold()
+    number = _NUMBER_WORDS.get(word, word if _is_number(word) else None)
+    if number is not None:
+        value = Fraction(str(number))
+        return _Token(str(value), str(value), True), value
+    strict = any(ch.isupper() for ch in raw[1:]) or any(ch.isdigit() for ch in word)
+    return _Token(word, _singular(word), strict), None
 
 
 _SPELLED_UNITS = tuple(u for u in (*_SECONDS, *_SIZES) if len(u) >= 6)
 
 
+@functools.lru_cache(maxsize=4096)
 def _unit_spelling(word: str) -> str:
     """The unit a word after a number spells, forgiving one slip in a spelled-out unit ("secodns", "minuets")."""
     if word in _SECONDS or word in _SIZES or len(word) < 6:
@@ -379,11 +466,7 @@ def _quantity(text: str) -> _Token:
 
 
 def _is_number(word: str) -> bool:
-    return bool(re.fullmatch(r"\d+(?:\.\d+)?", word))
-
-
-def _keys(text: str) -> set[str]:
-    return {t.key for t in _tokens(text)}
+    return bool(_NUMBER.fullmatch(word))
 
 
 def _content(tokens: Sequence[_Token]) -> list[_Token]:
@@ -695,51 +778,67 @@ class _Judge:
         return None
 
 
-class _RivalIndex:
-    """Which rival names a fact's judge could possibly accept, found without trying every rival on every fact.
+class _ListRivals:
+    """Which rival names a list answer's judge could accept, found without trying every rival on every fact.
 
-    A rival can only be accepted when every word of it is a word of the fact's answers or question, or a slip of
-    one (the judge forgives slips only in long words without digits). Rivals are filed under their rarest word, so a
-    fact looks at the few rivals whose rarest word it can reach: `check` stays linear in the size of the pack.
+    The judge splits a typed list into elements and pairs each with an expected element: by equal letters, or token
+    by token, where a token may be an expected word or a slip of one, a word of the question, a vendor name or
+    filler. So a rival is tried only when each word of each of its elements is one of those, or belongs to an element
+    with an expected element's letters. Rivals are filed under their rarest word: a fact looks at the few filed
+    under a word it allows.
     """
 
-    def __init__(self, keys: Sequence[set[str]]) -> None:
-        self.keys = [frozenset(k) for k in keys]
-        counts: dict[str, int] = {}
-        for ks in self.keys:
-            for k in ks:
-                counts[k] = counts.get(k, 0) + 1
-        self.known = counts.keys()
+    def __init__(self, names: Sequence[str], vocabulary: Vocabulary) -> None:
+        self.keys: list[frozenset[str]] = []
+        self.words_by_letters: dict[str, set[str]] = {}  # an element's letters → the words of such elements
+        sloppy: set[_Token] = set()  # tokens the judge may take for a slip: neither strict nor a word of the content
+        for name in names:
+            words: set[str] = set()
+            for element in split_list(name):
+                tokens = _content(_tokens(element))
+                words.update(t.key for t in tokens)
+                self.words_by_letters.setdefault(_joined(tokens), set()).update(t.key for t in tokens)
+                sloppy.update(
+                    t
+                    for t in tokens
+                    if not t.strict and t.key not in vocabulary.words and t.word not in vocabulary.words
+                )
+            self.keys.append(frozenset(words))
+        counts = Counter(k for ks in self.keys for k in ks)
         self.by_anchor: dict[str, list[int]] = {}
-        self.keyless = [j for j, ks in enumerate(self.keys) if not ks]
-        for j, ks in enumerate(self.keys):
-            if ks:
-                self.by_anchor.setdefault(min(ks, key=lambda k: (counts[k], k)), []).append(j)
-        self.sloppy: dict[tuple[str, int], list[str]] = {}  # (initial, length) → words a slip could reach
-        for k in counts:
-            if len(k) > 3 and not any(c.isdigit() for c in k):
-                self.sloppy.setdefault((k[:1], len(k)), []).append(k)
-        self._slips: dict[str, frozenset[str]] = {}
+        for j, ks in enumerate(self.keys):  # a rival without words files under "", which every fact allows
+            self.by_anchor.setdefault(min(ks, key=lambda k: (counts[k], k), default=""), []).append(j)
+        self.shapes: dict[tuple[str, int, bool], list[_Token]] = {}  # (initial, length, of the word) → tokens
+        for t in sloppy:
+            self.shapes.setdefault((t.key[:1], len(t.key), False), []).append(t)
+            self.shapes.setdefault((t.key[:1], len(t.word), True), []).append(t)
+        self._slips: dict[_Token, set[str]] = {}
 
-    def slips_of(self, word: str) -> frozenset[str]:
-        """Rival words within two edits of `word`, with its first letter (memoised: facts share most words)."""
-        found = self._slips.get(word)
+    def __call__(self, judge: _Judge) -> list[int]:
+        q = judge.question
+        lists = [list(q.parts)] + [split_list(t) for t in _unique_texts((q.answer, *q.accept))]
+        texts = {*(e for cand in lists for e in cand), *(" ".join(cand) for cand in lists)}
+        expected = [_content(_tokens(x)) for x in texts]
+        allowed = {t.key for tokens in expected for t in tokens} | judge.prompt_keys | _VENDOR | FILLER | {""}
+        for tokens in expected:
+            allowed |= self.words_by_letters.get(_joined(tokens), set())
+            for t in tokens:
+                allowed |= self.slips_of(t)
+        return sorted(j for k in allowed for j in self.by_anchor.get(k, ()) if self.keys[j] <= allowed)
+
+    def slips_of(self, expected: _Token) -> set[str]:
+        """Words of rivals within two edits of `expected` (as typed or singular), with its initial; memoised."""
+        found = self._slips.get(expected)
         if found is None:
-            near = (
-                k
-                for n in range(len(word) - 2, len(word) + 3)
-                for k in self.sloppy.get((word[:1], n), ())
-                if _osa_distance(k, word, 2) <= 2
-            )
-            found = self._slips[word] = frozenset(near)
+            found = set()
+            if not expected.strict and len(expected.key) > 3:
+                for text, of_word in ((expected.key, False), (expected.word, True)):
+                    for n in range(len(text) - 2, len(text) + 3):
+                        for t in self.shapes.get((expected.key[:1], n, of_word), ()):
+                            if _osa_distance(t.word if of_word else t.key, text, 2) <= 2:
+                                found.add(t.key)
+            self._slips[expected] = found
         return found
-
-    def __call__(self, reachable: set[str]) -> list[int]:
-        ok = {k for k in reachable if k in self.known}
-        for word in reachable:
-            ok |= self.slips_of(word)
-        found = {j for k in ok for j in self.by_anchor.get(k, ()) if self.keys[j] <= ok}
-        return sorted(found.union(self.keyless))
 
 
 def _has_quantity(tokens: Sequence[_Token]) -> bool:

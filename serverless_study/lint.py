@@ -6,6 +6,7 @@ breaks a lint on purpose says so with `lint-ignore: [{code, reason}]`.
 
 from __future__ import annotations
 
+import functools
 import re
 from collections import Counter
 from collections.abc import Iterable, Iterator
@@ -147,16 +148,15 @@ def _name_words(c: Concept) -> set[str]:
 
 
 def _definition_names_term(c: Concept, distinctive: set[str]) -> Iterator[tuple[str, str]]:
-    definition = _words(c.definition)
     for name in (c.term, *c.aliases):
-        if _has_phrase(definition, _words(name)):
+        if _has_phrase(c.definition, name):
             yield "SS101", f"the definition of {_q(c.term)} names it ({_q(name)})"
             return
     spelled = next((a for a in _acronyms(c) if _spells_out(c.definition, a)), None)
     if spelled:
         yield "SS101", f"the definition of {_q(c.term)} spells out {_q(spelled)}"
         return
-    shared = sorted(distinctive & {_stem(w) for w in definition})
+    shared = sorted(distinctive.intersection(_stems(c.definition)))
     if shared:
         yield "SS101", f"the definition of {_q(c.term)} contains {_q(shared[0])}, a word of its term"
 
@@ -177,9 +177,9 @@ def _spells_out(text: str, acronym: str) -> bool:
 
 
 def _accept_repeats(f: Fact) -> Iterator[tuple[str, str]]:
-    seen = {normalise(f.answer): "the answer"}
+    seen = {_normal(f.answer): "the answer"}
     for entry in f.accept:
-        key = normalise(entry)
+        key = _normal(entry)
         if key in seen:
             yield "SS103", f"accept entry {_q(entry)} repeats {seen[key]}"
         else:
@@ -189,18 +189,18 @@ def _accept_repeats(f: Fact) -> Iterator[tuple[str, str]]:
 def _long_answer(f: Fact) -> Iterator[tuple[str, str]]:
     if getattr(f, "parts", ()):  # a list answer (answer: [a, b, c]) is marked part by part
         return
-    n = len(normalise(f.answer).split())
+    n = len(_words(f.answer))
     if n > MAX_TYPED_WORDS:
         yield "SS105", f"the answer has {n} words: too long to type; shorten it or make it a list"
 
 
 def _cell_names_column(cmp: Comparison) -> Iterator[tuple[str, str]]:
     column_words = [_content_words(c) for c in cmp.columns]
+    # A column's own words: those no other column's name has.
+    names = [w.difference(*(o for j, o in enumerate(column_words) if j != i)) for i, w in enumerate(column_words)]
     for row in cmp.rows:
         for i, cell in enumerate(row.cells):
-            others = set().union(*(w for j, w in enumerate(column_words) if j != i), set())
-            names = column_words[i] - others
-            hit = sorted(names & {_stem(w) for w in _words(cell)})
+            hit = sorted(names[i].intersection(_stems(cell)))
             if cell and hit:
                 yield "SS102", f"row {_q(row.id)}: the {_q(cmp.columns[i])} cell names its column ({_q(hit[0])})"
 
@@ -208,11 +208,11 @@ def _cell_names_column(cmp: Comparison) -> Iterator[tuple[str, str]]:
 def _true_false_twins(cmp: Comparison) -> Iterator[tuple[str, str]]:
     for row in cmp.rows:
         cells = [c for c in row.cells if c]
-        if len({normalise(c) for c in cells}) < 2:
+        if len({_normal(c) for c in cells}) < 2:
             continue  # no true/false card is made from this row
         for i, a in enumerate(cells):
             for b in cells[i + 1 :]:
-                na, nb = normalise(a), normalise(b)
+                na, nb = _normal(a), _normal(b)
                 if na == nb:
                     continue
                 if SequenceMatcher(None, na, nb).ratio() >= SIMILAR_CELLS:
@@ -222,7 +222,7 @@ def _true_false_twins(cmp: Comparison) -> Iterator[tuple[str, str]]:
 
 
 def _title_orders_steps(seq: Sequence) -> Iterator[tuple[str, str]]:
-    title = [_stem(w) for w in _words(seq.title)]
+    title = list(_stems(seq.title))
     positions = []
     for step in seq.steps:
         words = [_stem(w) for w in _words(step.text) if w not in _STOP]
@@ -256,14 +256,15 @@ def _prompt_texts(item: Item) -> list[tuple[str, str]]:
 
 def _pair_findings(topic: Topic, by_id: dict[str, Topic]) -> Iterator[Finding]:
     # The topic's own name and the terms it defines are its vocabulary: they appear in prompts by necessity.
-    vocabulary = [_words(x) for x in (topic.title, topic.id.replace("-", " "))]
+    vocabulary = [topic.title, topic.id.replace("-", " ")]
     # Not aliases: an alias ("EKS-D", "K8s") is what a short-name fact asks for, so it must not leak into prompts.
-    vocabulary += [_words(c.term) for c in topic.concepts]
-    aliases = {normalise(a) for c in topic.concepts for a in c.aliases}
-    vocabulary += [_words(col) for cmp in topic.comparisons for col in cmp.columns if normalise(col) not in aliases]
+    vocabulary += [c.term for c in topic.concepts]
+    aliases = {_normal(a) for c in topic.concepts for a in c.aliases}
+    vocabulary += [col for cmp in topic.comparisons for col in cmp.columns if _normal(col) not in aliases]
+    said = _phrases(vocabulary)
     # Table and sequence titles are headings and their cells are taught, not asked: only facts and concepts count.
     prompts = [
-        (item, what, [_stem(w) for w in _words(text)])
+        (item, what, _stems(text))
         for item in topic.items
         if isinstance(item, Fact | Concept)
         for what, text in _prompt_texts(item)
@@ -273,12 +274,11 @@ def _pair_findings(topic: Topic, by_id: dict[str, Topic]) -> Iterator[Finding]:
         for s in stems:
             index.setdefault(s, set()).add(i)
     for fact in topic.facts:
-        answer = _words(fact.answer)
-        if not _content_words(fact.answer) or any(_has_phrase(v, answer) for v in vocabulary):
+        target = _stems(fact.answer)
+        if not _content_words(fact.answer) or target in said:
             continue  # "yes" or "the" give nothing away; nor does "Lambda" in the Lambda topic
-        if _has_phrase(_words(fact.prompt), answer):
+        if _has_phrase(fact.prompt, fact.answer):
             continue  # "Fargate or Lambda?": the prompt itself offers the answer, so no other prompt gives it away
-        target = [_stem(w) for w in answer]
         candidates = set.intersection(*(index.get(s, set()) for s in target))
         reported: set[str] = set()
         for i in sorted(candidates):
@@ -326,8 +326,14 @@ def _apply_ignores(topic: Topic, findings: list[Finding]) -> list[Finding]:
 # --- text helpers -------------------------------------------------------------------------------------------------
 
 
+@functools.lru_cache(maxsize=8192)
+def _normal(text: str) -> str:
+    """`normalise`, memoised: several lints read each text."""
+    return normalise(text)
+
+
 def _words(text: str) -> list[str]:
-    return normalise(text).split()
+    return _normal(text).split()
 
 
 def _stem(word: str) -> str:
@@ -335,20 +341,35 @@ def _stem(word: str) -> str:
     return word[:-1] if len(word) > 3 and word.endswith("s") and not word.endswith("ss") else word
 
 
-def _content_words(text: str) -> set[str]:
-    return {_stem(w) for w in _words(text) if w not in _STOP and len(w) > 1}
+@functools.lru_cache(maxsize=8192)
+def _stems(text: str) -> tuple[str, ...]:
+    return tuple(_stem(w) for w in _words(text))
 
 
-def _has_phrase(words: list[str], phrase: list[str]) -> bool:
-    return _has_stems([_stem(w) for w in words], [_stem(w) for w in phrase])
+@functools.lru_cache(maxsize=8192)
+def _content_words(text: str) -> frozenset[str]:
+    return frozenset(_stem(w) for w in _words(text) if w not in _STOP and len(w) > 1)
 
 
-def _has_stems(stems: list[str], target: list[str]) -> bool:
+def _has_phrase(text: str, phrase: str) -> bool:
+    return _has_stems(_stems(text), _stems(phrase))
+
+
+def _has_stems(stems: tuple[str, ...], target: tuple[str, ...]) -> bool:
     n = len(target)
     return n > 0 and any(stems[i : i + n] == target for i in range(len(stems) - n + 1))
 
 
-def _jaccard(a: set[str], b: set[str]) -> float:
+def _phrases(texts: Iterable[str]) -> set[tuple[str, ...]]:
+    """Every run of words of each text, as stems: `_has_phrase(text, p)` for one of `texts` is `_stems(p) in` it."""
+    out: set[tuple[str, ...]] = set()
+    for text in texts:
+        stems = _stems(text)
+        out.update(stems[i:j] for i in range(len(stems)) for j in range(i + 1, len(stems) + 1))
+    return out
+
+
+def _jaccard(a: frozenset[str], b: frozenset[str]) -> float:
     return len(a & b) / len(a | b) if a and b else 0.0
 
 

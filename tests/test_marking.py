@@ -14,13 +14,14 @@ from serverless_study.answers import (
     FILLER,
     Reason,
     Vocabulary,
+    _AcceptGuard,
     accept_problems,
     check_answer,
     fact_question,
     split_list,
 )
 from serverless_study.loader import load_topics, parse_text
-from serverless_study.model import Fact, Topic
+from serverless_study.model import Concept, Fact, Location, Topic
 from serverless_study.paths import shipped_content_dir
 
 from .marking_table import HOLDOUT, TABLE, judge_table, read_table, table_topics
@@ -99,6 +100,67 @@ def test_an_accept_entry_naming_another_concept_is_a_problem_at_file_and_line() 
     found = [str(p) for p in accept_problems([topic])]
     assert found[0].startswith("planted.yaml:13: facts[0]: accepts 'Amazon ECS', a name of concept planted/ecs")
     assert all(s.startswith("planted.yaml:13: facts[0]:") for s in found)
+
+
+def test_an_answer_with_the_same_letters_as_another_facts_answer_is_a_problem() -> None:
+    # "value 1 10" and "value 11 0" are the same letters once the spaces go: the judge accepts either for both.
+    facts = (
+        Fact("first", "Which value is written first?", "value 1-10", location=Location("t.yaml", 4)),
+        Fact("second", "Which value is written second?", "value 11-0", location=Location("t.yaml", 7)),
+    )
+    found = [str(p) for p in accept_problems([Topic("t", "T", facts=facts, source="t.yaml")])]
+    assert found == [
+        "t.yaml:4: facts[0]: accepts 'value 11-0', the answer of fact t/second: make the answer or accept entries "
+        "stricter",
+        "t.yaml:7: facts[1]: accepts 'value 1-10', the answer of fact t/first: make the answer or accept entries "
+        "stricter",
+    ]
+
+
+# Words that meet in the judge's every rule: spacing ("Cloud Watch"), slips ("premsies", "nod"), plurals, units,
+# numbers, acronyms, vendor names, filler, list separators ("and", "or") and the question's own words.
+GUARD_WORDS = (  # noqa: SIM905
+    "Lambda Cloud Watch CloudWatch EKS ECS Amazon AWS Fargate node nod nodes premises premsies policies policiess "
+    "queue queues service Step Functions x-ray X-Ray Yes 3 14 31 4 5 minutes 300 seconds five GB and or the of"
+).split()
+
+
+def _texts(words: list[str]) -> st.SearchStrategy[str]:
+    joins = st.sampled_from([" ", "-", "", ", "])
+    return st.tuples(st.lists(st.sampled_from(words), min_size=1, max_size=3), joins).map(lambda t: t[1].join(t[0]))
+
+
+@st.composite
+def _fact(draw: st.DrawFn, text: st.SearchStrategy[str], n: int) -> Fact:
+    parts = draw(st.lists(text, min_size=2, max_size=3)) if draw(st.booleans()) else []
+    answer = ", ".join(parts) if parts else draw(text)
+    accept = draw(st.lists(text, max_size=2))
+    return Fact(f"f{n}", draw(text) + "?", answer, tuple(accept), parts=tuple(parts))
+
+
+@st.composite
+def _topic(draw: st.DrawFn, text: st.SearchStrategy[str], n: int) -> Topic:
+    concepts = tuple(
+        Concept(f"c{i}", draw(text), draw(text), aliases=tuple(draw(st.lists(text, max_size=2))))
+        for i in range(draw(st.integers(0, 3)))
+    )
+    facts = tuple(draw(_fact(text, i)) for i in range(draw(st.integers(1, 5))))
+    return Topic(f"t{n}", draw(text), concepts=concepts, facts=facts, source=f"t{n}.yaml")
+
+
+@st.composite
+def _pack(draw: st.DrawFn) -> list[Topic]:
+    """One to three topics whose texts come from a few of GUARD_WORDS, so that names meet often."""
+    text = _texts(draw(st.lists(st.sampled_from(GUARD_WORDS), min_size=2, max_size=8, unique=True)))
+    return [draw(_topic(text, i)) for i in range(draw(st.integers(1, 3)))]
+
+
+@settings(deadline=None, max_examples=300, suppress_health_check=[HealthCheck.too_slow])
+@given(_pack())
+def test_the_accept_guard_finds_what_trying_every_rival_on_every_fact_finds(topics: list[Topic]) -> None:
+    """The guard tries on each fact only the rivals its judge could accept; trying them all must find no more."""
+    every = [str(p) for p in _AcceptGuard(topics).problems(every_rival=True)]
+    assert [str(p) for p in accept_problems(topics)] == every
 
 
 # --- properties ---------------------------------------------------------------------------------------------------
