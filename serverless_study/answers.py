@@ -166,24 +166,27 @@ class Vocabulary:
     def from_topics(cls, topics: Iterable[Topic]) -> Vocabulary:
         v = cls()
         for t in topics:
-            v.words.update(_key_of(w) for w in re.split(r"[-_]", t.id) if w)
-            v.words.update(_key_of(w) for w in _words(t.title) if len(w) > 3)
-            for c in t.concepts:
-                about = _first_clause(c.definition)
-                keys = v.concept_names.setdefault(f"{t.id}/{c.id}", set())
-                term = Term(c.term, TermKind.CONCEPT, t.id, t.title, about, f"{t.id}/{c.id}")
-                for name in (c.term, *c.aliases):
-                    keys.add(v._add(term, name))
-            for cmp in t.comparisons:
-                for col in cmp.columns:
-                    v._add(Term(col, TermKind.COLUMN, t.id, t.title, cmp.title))
-            for f in t.facts:
-                v._add(Term(f.answer, TermKind.FACT, t.id, t.title, f.prompt))
-                for a in (*f.accept, *f.parts):
-                    tokens = _tokens(a)
-                    if len(tokens) == 1:
-                        v.words.add(tokens[0].key)
+            v.add_topic(t)
         return v
+
+    def add_topic(self, t: Topic) -> None:
+        self.words.update(_key_of(w) for w in re.split(r"[-_]", t.id) if w)
+        self.words.update(_key_of(w) for w in _words(t.title) if len(w) > 3)
+        for c in t.concepts:
+            about = _first_clause(c.definition)
+            keys = self.concept_names.setdefault(f"{t.id}/{c.id}", set())
+            term = Term(c.term, TermKind.CONCEPT, t.id, t.title, about, f"{t.id}/{c.id}")
+            for name in (c.term, *c.aliases):
+                keys.add(self._add(term, name))
+        for cmp in t.comparisons:
+            for col in cmp.columns:
+                self._add(Term(col, TermKind.COLUMN, t.id, t.title, cmp.title))
+        for f in t.facts:
+            self._add(Term(f.answer, TermKind.FACT, t.id, t.title, f.prompt))
+            for a in (*f.accept, *f.parts):
+                tokens = _tokens(a)
+                if len(tokens) == 1:
+                    self.words.add(tokens[0].key)
 
     def _add(self, term: Term, name: str = "") -> str:
         key = _text_key(name or term.name)
@@ -294,27 +297,35 @@ class _AcceptGuard:
 
     def __init__(self, topics: Sequence[Topic]) -> None:
         self.topics = topics
-        self.vocabulary = Vocabulary.from_topics(topics)  # holds every rival name: see the class docstring
+        self.vocabulary = Vocabulary()  # it holds every rival name: see the class docstring
         self.rivals: list[_Rival] = []
-        for t in topics:
-            for c in t.concepts:
-                path = f"{t.id}/{c.id}"
-                self.rivals += [_Rival(n, f"a name of concept {path}", path, False) for n in (c.term, *c.aliases)]
-            self.rivals += [
-                _Rival(f.answer, f"the answer of fact {t.id}/{f.id}", f"{t.id}/{f.id}", True) for f in t.facts
-            ]
         self.by_letters: dict[str, list[int]] = {}
-        for j, r in enumerate(self.rivals):
-            self.by_letters.setdefault(_letters(_text_key(r.name)), []).append(j)
+        self.fact_keys: list[list[str]] = []  # per fact, in content order: the phrase keys of its right answers
+        for t in topics:
+            self.vocabulary.add_topic(t)
+            # Keyed right after the vocabulary read them: their tokens are still memoised.
+            for c in t.concepts:
+                for name in (c.term, *c.aliases):
+                    self._file(_Rival(name, f"a name of concept {t.id}/{c.id}", f"{t.id}/{c.id}", False))
+            for f in t.facts:
+                self._file(_Rival(f.answer, f"the answer of fact {t.id}/{f.id}", f"{t.id}/{f.id}", True))
+                self.fact_keys.append([_text_key(x) for x in (f.answer, *f.accept)])
         self._lists: _ListRivals | None = None
+
+    def _file(self, rival: _Rival) -> None:
+        self.by_letters.setdefault(_letters(_text_key(rival.name)), []).append(len(self.rivals))
+        self.rivals.append(rival)
 
     def problems(self, *, every_rival: bool = False) -> list[ContentError]:
         """With `every_rival`, each fact is tried against every rival (slow: the reference the tests compare with)."""
+        facts = [(t, i, f) for t in self.topics for i, f in enumerate(t.facts)]
         return [
-            p for t in self.topics for i, f in enumerate(t.facts) for p in self._fact_problems(t, i, f, every_rival)
+            p
+            for (t, i, f), keys in zip(facts, self.fact_keys, strict=True)
+            for p in self._fact_problems(t, i, f, keys, every_rival)
         ]
 
-    def _fact_problems(self, t: Topic, i: int, f: Fact, every_rival: bool) -> list[ContentError]:
+    def _fact_problems(self, t: Topic, i: int, f: Fact, keys: list[str], every_rival: bool) -> list[ContentError]:
         path = f"{t.id}/{f.id}"
         judge = _Judge(fact_question(t.id, f), self.vocabulary) if f.parts or every_rival else None
         if every_rival:
@@ -322,12 +333,12 @@ class _AcceptGuard:
         elif judge is not None:
             found = self._list_rivals()(judge)
         else:
-            found = self._named_like(f)
+            found = self._named_like(keys)
         found = [j for j in found if self.rivals[j].path != path]
         if not found:
             return []
         judge = judge or _Judge(fact_question(t.id, f), self.vocabulary)
-        answer_keys = {_text_key(f.answer), judge.core_key(f.answer)}
+        answer_keys = {keys[0], judge.core_key(f.answer)}
         vocab = self.vocabulary
         own = vocab.names_of_same_concept_any(answer_keys) or vocab.names_of_same_concept_any(
             {_text_key(a) for a in f.accept}
@@ -348,12 +359,11 @@ class _AcceptGuard:
             problems.append(ContentError(t.source, message, line, f"facts[{i}]"))
         return problems
 
-    def _named_like(self, f: Fact) -> list[int]:
-        """Rivals a single answer's judge may accept: the same letters as an answer or accept entry, or a name of the
-        concept one of them names."""
-        keys = {_text_key(x) for x in (f.answer, *f.accept)}
-        keys |= self.vocabulary.names_of_same_concept_any(keys)
-        return sorted({j for k in keys for j in self.by_letters.get(_letters(k), ())})
+    def _named_like(self, keys: list[str]) -> list[int]:
+        """Rivals a single answer's judge may accept: the same letters as its answer or an accept entry (`keys`), or a
+        name of the concept one of them names."""
+        names = self.vocabulary.names_of_same_concept_any(keys).union(keys)
+        return sorted({j for k in names for j in self.by_letters.get(_letters(k), ())})
 
     def _list_rivals(self) -> _ListRivals:
         if self._lists is None:
@@ -443,7 +453,7 @@ def _read(raw: str) -> tuple[_Token, Fraction | None]:
     if number is not None:
         value = Fraction(str(number))
         return _Token(str(value), str(value), True), value
-    strict = any(ch.isupper() for ch in raw[1:]) or any(ch.isdigit() for ch in word)
+    strict = any(map(str.isupper, raw[1:])) or any(map(str.isdigit, word))
     return _Token(word, _singular(word), strict), None
 
 
@@ -476,7 +486,7 @@ def _content(tokens: Sequence[_Token]) -> list[_Token]:
 
 
 def _phrase_key(tokens: Sequence[_Token]) -> str:
-    return " ".join(t.key for t in _content(tokens))
+    return " ".join([t.key for t in _content(tokens)])
 
 
 @functools.lru_cache(maxsize=8192)
