@@ -18,7 +18,7 @@ from serverless_study.model import CardKind, Fact, Question, Topic
 _QUOTES = re.compile(r"['\"`‘’“”´]")
 _THOUSANDS = re.compile(r"(?<=\d)[,_](?=\d{3}(?!\d))")
 _PUNCT = re.compile(r"[^\w\s]|_")
-_SPACE = re.compile(r"\s+")
+_ASCII_PUNCT = {i: " " for i in range(128) if _PUNCT.match(chr(i))}
 _ARTICLE = re.compile(r"^(?:the|an|a) (?=\S)")
 _DIGITS = re.compile(r"\d+")
 _NUMBER = re.compile(r"\d+(?:\.\d+)?")
@@ -218,17 +218,19 @@ class Vocabulary:
 
 def normalise(text: str) -> str:
     """Lower-case words separated by single spaces: quotes dropped, punctuation and a leading article ignored."""
-    s = unicodedata.normalize("NFKC", text).casefold()
-    s = _QUOTES.sub("", s)
-    s = _THOUSANDS.sub("", s)  # "10,240" and "10240" are the same number
-    s = _PUNCT.sub(" ", s)
-    s = _SPACE.sub(" ", s).strip()
-    return _ARTICLE.sub("", s)
+    s = _no_thousands(_QUOTES.sub("", unicodedata.normalize("NFKC", text).casefold()))
+    s = s.translate(_ASCII_PUNCT) if s.isascii() else _PUNCT.sub(" ", s)  # the table is the regex, only faster
+    return _ARTICLE.sub("", " ".join(s.split()))  # str.split's whitespace is the regex \s
+
+
+def _no_thousands(text: str) -> str:
+    """ "10,240" and "10240" are the same number."""
+    return _THOUSANDS.sub("", text) if "," in text or "_" in text else text
 
 
 def split_list(text: str) -> list[str]:
     """The elements of a typed list: separated by , ; / & + "and" "or" or new lines; empty pieces dropped."""
-    text = _THOUSANDS.sub("", unicodedata.normalize("NFKC", text))
+    text = _no_thousands(unicodedata.normalize("NFKC", text))
     return [p.strip() for p in _LIST_SEPARATOR.split(text) if p.strip() and normalise(p)]
 
 
@@ -417,7 +419,7 @@ def _key_of(word: str) -> str:
 def _tokens(text: str) -> tuple[_Token, ...]:
     """Words of `text` with numbers spelled out or not, units joined to their number, and case noted."""
     s = _QUOTES.sub("", unicodedata.normalize("NFKC", text))
-    raw = _TOKEN.findall(_THOUSANDS.sub("", s))
+    raw = _TOKEN.findall(_no_thousands(s))
     out: list[_Token] = []
     i = 0
     while i < len(raw):

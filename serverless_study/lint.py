@@ -255,6 +255,12 @@ def _prompt_texts(item: Item) -> list[tuple[str, str]]:
 
 
 def _pair_findings(topic: Topic, by_id: dict[str, Topic]) -> Iterator[Finding]:
+    yield from _giveaways(topic)
+    yield from _alike_definitions(topic, by_id)
+
+
+def _giveaways(topic: Topic) -> Iterator[Finding]:
+    """SS104: prompts and definitions that contain another fact's answer."""
     # The topic's own name and the terms it defines are its vocabulary: they appear in prompts by necessity.
     vocabulary = [topic.title, topic.id.replace("-", " ")]
     # Not aliases: an alias ("EKS-D", "K8s") is what a short-name fact asks for, so it must not leak into prompts.
@@ -263,22 +269,15 @@ def _pair_findings(topic: Topic, by_id: dict[str, Topic]) -> Iterator[Finding]:
     vocabulary += [col for cmp in topic.comparisons for col in cmp.columns if _normal(col) not in aliases]
     said = _phrases(vocabulary)
     # Table and sequence titles are headings and their cells are taught, not asked: only facts and concepts count.
-    prompts = [
-        (item, what, _stems(text))
-        for item in topic.items
-        if isinstance(item, Fact | Concept)
-        for what, text in _prompt_texts(item)
-    ]
-    index: dict[str, set[int]] = {}
+    asked: tuple[Concept | Fact, ...] = (*topic.concepts, *topic.facts)
+    prompts = [(item, what, _stems(text)) for item in asked for what, text in _prompt_texts(item)]
+    targets = [(fact, _stems(fact.answer)) for fact in topic.facts if _gives_away(fact, said)]
+    wanted = set().union(*(target for _, target in targets))
+    index: dict[str, set[int]] = {}  # a word of some answer → the prompts that have it
     for i, (_, _, stems) in enumerate(prompts):
-        for s in stems:
+        for s in wanted.intersection(stems):
             index.setdefault(s, set()).add(i)
-    for fact in topic.facts:
-        target = _stems(fact.answer)
-        if not _content_words(fact.answer) or target in said:
-            continue  # "yes" or "the" give nothing away; nor does "Lambda" in the Lambda topic
-        if _has_phrase(fact.prompt, fact.answer):
-            continue  # "Fargate or Lambda?": the prompt itself offers the answer, so no other prompt gives it away
+    for fact, target in targets:
         candidates = set.intersection(*(index.get(s, set()) for s in target))
         reported: set[str] = set()
         for i in sorted(candidates):
@@ -289,6 +288,19 @@ def _pair_findings(topic: Topic, by_id: dict[str, Topic]) -> Iterator[Finding]:
             yield from _Reporter(topic, other).all(
                 [("SS104", f"{what} gives away the answer of {_q(fact.id)} ({_q(fact.answer)})")]
             )
+
+
+def _gives_away(fact: Fact, said: set[tuple[str, ...]]) -> bool:
+    """True if the fact's answer could give it away in another prompt: it says something the topic's own vocabulary
+    (`said`, see `_phrases`) does not, and the fact's own prompt does not offer it."""
+    if not _content_words(fact.answer) or _stems(fact.answer) in said:
+        return False  # "yes" or "the" give nothing away; nor does "Lambda" in the Lambda topic
+    # "Fargate or Lambda?": the prompt itself offers the answer, so no other prompt gives it away
+    return not _has_phrase(fact.prompt, fact.answer)
+
+
+def _alike_definitions(topic: Topic, by_id: dict[str, Topic]) -> Iterator[Finding]:
+    """SS108: concepts of the topic, or of a related topic, defined in nearly the same words."""
     peers = [c for r in topic.related if r in by_id and r != topic.id for c in by_id[r].concepts]
     for i, a in enumerate(topic.concepts):
         for b in [*topic.concepts[i + 1 :], *peers]:
@@ -343,7 +355,7 @@ def _stem(word: str) -> str:
 
 @functools.lru_cache(maxsize=8192)
 def _stems(text: str) -> tuple[str, ...]:
-    return tuple(_stem(w) for w in _words(text))
+    return tuple(map(_stem, _words(text)))
 
 
 @functools.lru_cache(maxsize=8192)
@@ -356,8 +368,9 @@ def _has_phrase(text: str, phrase: str) -> bool:
 
 
 def _has_stems(stems: tuple[str, ...], target: tuple[str, ...]) -> bool:
+    """True if `target` is a run of `stems` (and not empty)."""
     n = len(target)
-    return n > 0 and any(stems[i : i + n] == target for i in range(len(stems) - n + 1))
+    return n > 0 and any(stems[i : i + n] == target for i, s in enumerate(stems) if s == target[0])
 
 
 def _phrases(texts: Iterable[str]) -> set[tuple[str, ...]]:
