@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import gc
 from pathlib import Path
 
 import pytest
@@ -151,6 +152,17 @@ def test_check_broken_fixture_lists_each_problem(runner: CliRunner) -> None:
     assert all(line.startswith(str(FIXTURES / "broken")) for line in lines)
     assert "19 problems" in result.stderr
     assert "Traceback" not in result.output
+
+
+@pytest.mark.parametrize("enabled", [True, False])
+def test_check_leaves_the_cycle_collector_as_it_found_it(runner: CliRunner, enabled: bool) -> None:
+    # check pauses it while it reads and lints a pack, also when the pack has problems (exit 1)
+    (gc.enable if enabled else gc.disable)()
+    try:
+        assert invoke(runner, "check", str(FIXTURES / "broken")).exit_code == 1
+        assert gc.isenabled() is enabled
+    finally:
+        gc.enable()
 
 
 def test_check_missing_folder(runner: CliRunner, tmp_path: Path) -> None:
