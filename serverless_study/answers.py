@@ -227,6 +227,50 @@ def split_list(text: str) -> list[str]:
     return [p.strip() for p in _LIST_SEPARATOR.split(text) if p.strip() and normalise(p)]
 
 
+# --- give-aways: an answer found in text shown earlier -------------------------------------------------------------
+
+
+def answer_words(answer: str) -> str:
+    """An answer as the judge reads it (word keys, filler and vendor names dropped), to look for in shown text;
+    "" when too short to be given away by a mention ("2", "no")."""
+    words = " ".join(_giveaway_keys(answer))
+    return words if len(words) >= 3 else ""
+
+
+def shown_words(text: str) -> str:
+    """Shown text read the same way, padded so `gives_away` matches whole words only."""
+    return f" {' '.join(_giveaway_keys(text))} "
+
+
+def gives_away(shown: str, words: str) -> bool:
+    """Whether `shown` (from `shown_words`) says the answer `words` (from `answer_words`)."""
+    return bool(words) and f" {words} " in shown
+
+
+def mask_answers(text: str, answers: Iterable[str]) -> str:
+    """`text` with each run of words that says one of `answers` (from `answer_words`) replaced by "…"."""
+    words = [m for m in re.finditer(r"\S+", text)]
+    flat = [(key, n) for n, m in enumerate(words) for key in _giveaway_keys(m.group(0))]
+    keys = [key for key, _n in flat]
+    hidden: set[int] = set()
+    for answer in filter(None, answers):
+        wanted = answer.split(" ")
+        for i in range(len(keys) - len(wanted) + 1):
+            if keys[i : i + len(wanted)] == wanted:
+                hidden.update(range(flat[i][1], flat[i + len(wanted) - 1][1] + 1))
+    out: list[str] = []
+    for n, m in enumerate(words):
+        if n not in hidden:
+            out.append(m.group(0))
+        elif n - 1 not in hidden:
+            out.append("…")
+    return " ".join(out)
+
+
+def _giveaway_keys(text: str) -> list[str]:
+    return [t.key for t in _tokens(text) if t.word not in FILLER and t.word not in _VENDOR]
+
+
 def check_answer(question: Question, given: str, vocabulary: Vocabulary | None = None) -> Verdict:
     """Mark `given` against the question; choices compare exactly, typed answers by token (see `_Judge`).
 

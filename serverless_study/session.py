@@ -10,7 +10,16 @@ from collections.abc import Collection, Iterable, Iterator, Mapping
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 
-from serverless_study.answers import Reason, Verdict, Vocabulary, check_answer
+from serverless_study.answers import (
+    Reason,
+    Verdict,
+    Vocabulary,
+    answer_words,
+    check_answer,
+    gives_away,
+    mask_answers,
+    shown_words,
+)
 from serverless_study.cards import card_part, item_for, make_question, reveals
 from serverless_study.days import Day
 from serverless_study.defaults import NEW_PER_DAY, REVIEWS_PER_DAY
@@ -98,8 +107,11 @@ class Session:
     prepared: dict[str, Question] = field(default_factory=dict)  # questions put back by undo, asked as they were
     new_total: int = 0  # new cards queued when the session started
     held_back: int = 0  # due reviews not asked today because a sibling card was practised today
+    share_used: dict[str, int] = field(default_factory=dict)  # chosen topic → its share of today's new cards, used
     _vocabulary: Vocabulary | None = None  # the content's terms, built on first marking
     confusions: dict[str, list[str]] = field(default_factory=dict)  # name → terms the learner confused it with
+    answers: dict[str, str] = field(default_factory=dict)  # queued card id → its answer as `answer_words` reads it
+    shown: set[str] = field(default_factory=set)  # cards whose question this session has shown
 
     @classmethod
     def start(
@@ -129,6 +141,7 @@ class Session:
             rng=rng,
             learn_ahead=learn_ahead,
             topic_ids=wanted,
+            topics=topics,
         )
         for state in queue.learning:
             session._learn(state)
@@ -136,6 +149,9 @@ class Session:
         session.main = interleave(queue.main, chosen, topics)
         session.new_total = sum(1 for cid in queue.main if cid not in session.states)
         session.held_back = queue.held_back
+        session.share_used = queue.share_used
+        queued = (*session.main, *(s.card_id for s in queue.learning))
+        session.answers = {cid: answer_words(reveals(chosen[cid], topics)[0]) for cid in queued}
         for expected, confused, _times in store.confusions():
             session.confusions.setdefault(expected.casefold(), []).append(confused)
             session.confusions.setdefault(confused.casefold(), []).append(expected)
@@ -150,10 +166,32 @@ class Session:
             if card_id is None:
                 return None
             question = self.prepared.pop(card_id, None) or make_question(
-                self.cards[card_id], self.topics, self.rng, confusions=self.confusions
+                self.cards[card_id], self.topics, self.rng, confusions=self.confusions, avoid=self._gives_away
             )
             self.pending = _Shown(question, source)
+            self.shown.add(card_id)
         return self.pending.question
+
+    def _to_come(self) -> list[str]:
+        """The answers of the cards this session has still to show for the first time."""
+        return [words for cid, words in self.answers.items() if words and cid not in self.shown]
+
+    def _gives_away(self, text: str) -> bool:
+        """Whether `text` says the answer of a card this session has still to show (so it should not be shown)."""
+        said = shown_words(text)
+        return any(gives_away(said, words) for words in self._to_come())
+
+    def title(self, question: Question) -> str:
+        """The topic title above a question, with its answer and those still to come masked ("Computing with AWS …").
+
+        "Topic 4" (its place in the content) when masking would leave no word that says anything.
+        """
+        card = self.cards[question.card_id]
+        topic = self.topics.get(card.topic_id)
+        if topic is None:
+            return card.topic_id
+        hide = [answer_words(question.answer), *self._to_come()]
+        return topic_title(topic, list(self.topics).index(topic.id) + 1, hide)
 
     def _pick(self, now: datetime) -> tuple[str, str | None]:
         if self.learning and self.learning[0][0] <= now:
@@ -358,6 +396,7 @@ class Queue:
     learning: list[CardState]  # cards between learning steps, due within the learn-ahead window
     reviews: list[CardState]  # states of the review cards in `main`
     held_back: int = 0  # due reviews left for tomorrow because a sibling card was already practised today
+    share_used: dict[str, int] = field(default_factory=dict)  # chosen topic → its share of today's new cards, used up
 
 
 def build_queue(
@@ -370,6 +409,7 @@ def build_queue(
     limits: Limits = Limits(),
     learn_ahead: timedelta = LEARN_AHEAD,
     topic_ids: Collection[str] | None = None,
+    topics: Mapping[str, Topic] | None = None,
 ) -> Queue:
     """What a session at `now` asks: learning cards, reviews left under today's limit, then new cards.
 
@@ -377,6 +417,8 @@ def build_queue(
     due on their due day, so every review due before `day` ends is asked today. Reviews come from an ordered,
     limited query on the due index; new cards are unstarted ones taking turns by topic and kind. Only one card of a
     concept, fact, sequence or table row is asked a day, across sessions: siblings of a card answered today wait.
+    With `topic_ids`, each chosen topic gets its share of the day's new cards (`new_shares`). A new card is left out
+    when it and a card already queued would each give the other's answer away (given `topics`, the content).
     """
     by_id = {c.id: c for c in cards}
     done_today = store.counts_since(day.start)
@@ -409,20 +451,80 @@ def build_queue(
     cap -= len(reviews)
 
     new_room = min(cap, max(0, limits.new_per_day - done_today.get(NEW, 0)))
-    started = store.started_ids() if new_room else set()
-    queued = {s.card_id for s in reviews}
     new: list[str] = []
-    # Topics take turns (in content order), and within a topic its kinds of item do.
-    unstarted = (c for c in by_id.values() if c.id not in started and c.id not in queued) if new_room else ()
-    for card in _round_robin(unstarted):
-        if len(new) >= new_room:
-            break
-        if fresh(card.id):
-            new.append(card.id)
+    share_used: dict[str, int] = {}
+    if new_room:
+        started = store.started_ids()
+        queued = {s.card_id for s in reviews}
+        unstarted = [c for c in by_id.values() if c.id not in started and c.id not in queued]
+        rooms = None
+        if topic_ids is not None:  # the chosen topics share the day's new cards
+            rooms, share_used = _topic_rooms(unstarted, taken, store.introduced_since(day.start), limits.new_per_day)
+        clash = _Clash(topics, [by_id[s.card_id] for s in (*learning, *reviews)])
+        # Topics take turns (in content order), and within a topic its kinds of item do.
+        for card in _round_robin(unstarted):
+            if len(new) >= new_room:
+                break
+            if rooms is not None and rooms.get(card.topic_id, 0) <= 0:
+                continue
+            if _sibling_key(card) not in taken and not clash(card) and fresh(card.id):
+                new.append(card.id)
+                if rooms is not None:
+                    rooms[card.topic_id] -= 1
 
     review_ids = [s.card_id for s in reviews]
     rng.shuffle(review_ids)
-    return Queue(_spread(review_ids, new), learning, reviews, held_back)
+    return Queue(_spread(review_ids, new), learning, reviews, held_back, share_used)
+
+
+class _Clash:
+    """Whether a new card and a card already queued would each give the other's answer away (so no order helps)."""
+
+    def __init__(self, topics: Mapping[str, Topic] | None, queued: Iterable[Card]) -> None:
+        self.topics = topics
+        self.queued = [exposure(c, topics) for c in queued] if topics is not None else []
+
+    def __call__(self, card: Card) -> bool:
+        if self.topics is None:
+            return False
+        words, shown = exposure(card, self.topics)
+        if any(gives_away(shown, w) and gives_away(s, words) for w, s in self.queued):
+            return True
+        self.queued.append((words, shown))
+        return False
+
+
+def new_shares(limit: int, wanted: Mapping[str, int]) -> dict[str, int]:
+    """The day's `limit` of new cards shared among topics that could use `wanted[t]` each: equal parts, what one
+    topic cannot use going to those that can, a remainder to the first topics (in the given order)."""
+    shares = dict.fromkeys(wanted, 0)
+    hungry, left = [t for t, n in wanted.items() if n > 0], limit
+    while hungry and left > 0:
+        part, extra = divmod(left, len(hungry))
+        sated = [t for t in hungry if wanted[t] - shares[t] <= part]
+        for t in sated:
+            left -= wanted[t] - shares[t]
+            shares[t] = wanted[t]
+        if not sated:
+            for n, t in enumerate(hungry):
+                shares[t] += part + (1 if n < extra else 0)
+            left = 0
+        hungry = [t for t in hungry if t not in sated]
+    return shares
+
+
+def _topic_rooms(
+    unstarted: list[Card], taken: set[str], introduced: Mapping[str, int], limit: int
+) -> tuple[dict[str, int], dict[str, int]]:
+    """(new cards each topic may still introduce today, share of each topic whose share is used up)."""
+    left: dict[str, set[str]] = {}
+    for card in unstarted:
+        if _sibling_key(card) not in taken:
+            left.setdefault(card.topic_id, set()).add(_sibling_key(card))
+    wanted = {t: introduced.get(t, 0) + len(keys) for t, keys in left.items()}
+    shares = new_shares(limit, wanted)
+    rooms = {t: shares[t] - introduced.get(t, 0) for t in wanted}
+    return rooms, {t: shares[t] for t, room in rooms.items() if room <= 0}
 
 
 _ITEM_GROUP = {  # the kind of content item a card comes from: new cards take turns by it within a topic
@@ -464,12 +566,12 @@ def interleave(card_ids: list[str], cards: Mapping[str, Card], topics: Mapping[s
     Greedy: at each place, the first remaining card that gives nothing away that is still to come (preferring a
     change of kind once a run is MAX_RUN long); cycles and single-kind sessions fall back to the given order.
     """
-    texts = {cid: reveals(cards[cid], topics) for cid in card_ids}
+    seen = {cid: exposure(cards[cid], topics) for cid in card_ids}
     gives: dict[str, set[str]] = {cid: set() for cid in card_ids}  # cid -> ids whose answer its text shows
-    answers = [(cid, answer) for cid, (answer, _shown) in texts.items() if len(answer) >= 3]
-    for cid, (_answer, shown) in texts.items():
-        for other, answer in answers:
-            if other != cid and f" {answer} " in f" {shown} ":
+    answers = [(cid, words) for cid, (words, _shown) in seen.items() if words]
+    for cid, (_words, shown) in seen.items():
+        for other, words in answers:
+            if other != cid and gives_away(shown, words):
                 gives[cid].add(other)
     remaining, left, out, run = list(card_ids), set(card_ids), list[str](), 0
     kinds_left = collections.Counter(cards[cid].kind for cid in card_ids)
@@ -488,6 +590,28 @@ def interleave(card_ids: list[str], cards: Mapping[str, Card], topics: Mapping[s
         if not kinds_left[cards[pick].kind]:
             del kinds_left[cards[pick].kind]
     return out
+
+
+def exposure(card: Card, topics: Mapping[str, Topic]) -> tuple[str, str]:
+    """(answer, shown) as `answer_words` and `shown_words` read them: what the card asks for, and what its question,
+    its feedback and the topic title above it show when it is first asked."""
+    answer, texts = reveals(card, topics)
+    words = answer_words(answer)
+    topic = topics.get(card.topic_id)
+    title = topic_title(topic, 0, [words]) if topic else ""
+    return words, "".join(shown_words(text) for text in (*texts, title))
+
+
+def topic_title(topic: Topic, number: int, hide: Collection[str]) -> str:
+    """A topic's title with the words that say one of the answers `hide` masked; "Topic N" when nothing is left."""
+    said = shown_words(topic.title)
+    if not any(gives_away(said, words) for words in hide):
+        return topic.title
+    title = mask_answers(topic.title, hide)
+    said = shown_words(title)
+    if not said.strip() or any(gives_away(said, words) for words in hide):
+        return f"Topic {number}"
+    return title
 
 
 @dataclass(frozen=True)
