@@ -159,6 +159,16 @@ def test_an_empty_quiz_says_which_limit_stopped_it(runner: CliRunner, data_dir: 
     assert "Nothing to ask: --limit 0" in quiz(runner, data_dir, "", "--limit", "0").output
 
 
+def test_a_topic_quiz_says_when_a_topics_share_of_new_cards_is_used(runner: CliRunner, data_dir: Path) -> None:
+    quiz(runner, data_dir, "AWS X-Ray\ne\n", "--topic", "tracing", "--new", "2")  # one tracing card, rated Easy
+    result = quiz(runner, data_dir, "q\n", "--topic", "tracing", "--topic", "functions", "--new", "2")
+    assert result.exit_code == 0
+    assert "Tracing: its share of today's new cards (1 card) is used; the other chosen topics get the rest." in (
+        result.output
+    )
+    assert "Question 1 (Functions; 1 of 1 new" in result.output
+
+
 def test_limit_and_new_options(runner: CliRunner, data_dir: Path) -> None:
     result = quiz(runner, data_dir, "q\n", "--topic", "functions", "--limit", "3")
     assert "Question 1 (Functions; 3 of 3 new" in result.output

@@ -538,9 +538,7 @@ def test_distractors_never_give_away_a_card_still_to_come(store: Store) -> None:
     q = s.next_question(MONDAY)
     assert q is not None and q.card_id == "tracing/x-ray/choice"
     assert not {"Segment", "Subsegment"} & set(q.choices)
-    s.answer(q, MONDAY, given=q.answer)
-    later = [s.next_question(MONDAY)]
-    assert later
+    assert len(q.choices) == 4  # other terms took their places
 
 
 def test_a_new_card_that_would_give_away_a_queued_one_and_be_given_away_by_it_waits(store: Store) -> None:
