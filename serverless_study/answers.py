@@ -247,26 +247,6 @@ def gives_away(shown: str, words: str) -> bool:
     return bool(words) and f" {words} " in shown
 
 
-def mask_answers(text: str, answers: Iterable[str]) -> str:
-    """`text` with each run of words that says one of `answers` (from `answer_words`) replaced by "…"."""
-    words = [m for m in re.finditer(r"\S+", text)]
-    flat = [(key, n) for n, m in enumerate(words) for key in _giveaway_keys(m.group(0))]
-    keys = [key for key, _n in flat]
-    hidden: set[int] = set()
-    for answer in filter(None, answers):
-        wanted = answer.split(" ")
-        for i in range(len(keys) - len(wanted) + 1):
-            if keys[i : i + len(wanted)] == wanted:
-                hidden.update(range(flat[i][1], flat[i + len(wanted) - 1][1] + 1))
-    out: list[str] = []
-    for n, m in enumerate(words):
-        if n not in hidden:
-            out.append(m.group(0))
-        elif n - 1 not in hidden:
-            out.append("…")
-    return " ".join(out)
-
-
 def _giveaway_keys(text: str) -> list[str]:
     return [t.key for t in _tokens(text) if t.word not in FILLER and t.word not in _VENDOR]
 

@@ -17,7 +17,6 @@ from serverless_study.answers import (
     answer_words,
     check_answer,
     gives_away,
-    mask_answers,
     shown_words,
 )
 from serverless_study.cards import card_part, item_for, make_question, reveals
@@ -182,10 +181,9 @@ class Session:
         return any(gives_away(said, words) for words in self._to_come())
 
     def title(self, question: Question) -> str:
-        """The topic title above a question, with its answer and those still to come masked ("Computing with AWS …").
-
-        "Topic 4" (its place in the content) when masking would leave no word that says anything.
-        """
+        """The topic title above a question; "Topic 2" (its place in the content) instead when the title says its
+        answer or the answer of a card still to come ("Computing with AWS Lambda" above "which service runs code
+        without servers?")."""
         card = self.cards[question.card_id]
         topic = self.topics.get(card.topic_id)
         if topic is None:
@@ -603,15 +601,9 @@ def exposure(card: Card, topics: Mapping[str, Topic]) -> tuple[str, str]:
 
 
 def topic_title(topic: Topic, number: int, hide: Collection[str]) -> str:
-    """A topic's title with the words that say one of the answers `hide` masked; "Topic N" when nothing is left."""
+    """A topic's title, or "Topic N" (its place in the content) when the title says one of the answers `hide`."""
     said = shown_words(topic.title)
-    if not any(gives_away(said, words) for words in hide):
-        return topic.title
-    title = mask_answers(topic.title, hide)
-    said = shown_words(title)
-    if not said.strip() or any(gives_away(said, words) for words in hide):
-        return f"Topic {number}"
-    return title
+    return f"Topic {number}" if any(gives_away(said, words) for words in hide) else topic.title
 
 
 @dataclass(frozen=True)
