@@ -188,7 +188,7 @@ class Session:
         topic = self.topics.get(card.topic_id)
         if topic is None:
             return card.topic_id
-        hide = [answer_words(question.answer), *self._to_come()]
+        hide = [answer_words(reveals(card, self.topics)[0]), *self._to_come()]  # a column name may show
         return topic_title(topic, list(self.topics).index(topic.id) + 1, hide)
 
     def _pick(self, now: datetime) -> tuple[str, str | None]:
@@ -265,12 +265,15 @@ class Session:
         return outcome
 
     def can_override(self) -> bool:
-        """Whether the last answer was typed (or a cloze) and judged wrong: the only kind one may override."""
+        """Whether the last answer was typed (or a cloze) and judged wrong: the only kind one may override (an empty
+        answer, "don't know", has nothing to stand by)."""
         if not self.history or self.history[-1].outcome is None:
             return False
         outcome = self.history[-1].outcome
         q = outcome.question
-        return not outcome.verdict.correct and q.kind in (CardKind.TYPED, CardKind.CLOZE)
+        return (
+            not outcome.verdict.correct and q.kind in (CardKind.TYPED, CardKind.CLOZE) and bool(outcome.given.strip())
+        )
 
     def override(self, now: datetime, grade: Grade = Grade.GOOD) -> Outcome:
         """Turn the last answer, judged wrong, into a right one rated `grade`; the wrong review is replaced (in one

@@ -484,7 +484,7 @@ def test_a_first_session_on_the_shipped_content_is_varied_and_gives_nothing_away
         # Before a card is first asked, no text the session showed holds its answer, nor does the title above it.
         # (Its learning repeats come after its own feedback, so only first showings count.)
         words = answer_words(q.answer) if q.kind in GRADABLE else ""
-        assert not gives_away(shown_words(title), answer_words(q.answer)), (title, q.answer)
+        assert not gives_away(shown_words(title), words), (title, q.answer)
         if q.card_id not in seen and words:
             assert not gives_away(shown, words), (q.card_id, q.answer)
             checked += 1
@@ -505,7 +505,7 @@ def test_no_card_of_the_shipped_content_has_its_answer_in_the_title_above_it(sto
     cards = generate_cards(SHIPPED)
     s = Session(store, Scheduler(), {c.id: c for c in cards}, SHIPPED_MAP, random.Random(1))
     masked = 0
-    for card in cards:
+    for card in (c for c in cards if c.kind in GRADABLE):  # a column's or true/false's answer is in its prompt
         q = make_question(card, SHIPPED_MAP, random.Random(1))
         title = s.title(q)
         assert not gives_away(shown_words(title), answer_words(q.answer)), (card.id, title)
