@@ -24,7 +24,11 @@ def quiz(
     ctx: typer.Context,
     topic: Annotated[
         list[str] | None,
-        typer.Option("--topic", metavar="ID", help="Only this topic (id or part of its title). Repeatable."),
+        typer.Option(
+            "--topic",
+            metavar="ID",
+            help="Only this topic (id, alias or part of its title). Repeatable: the topics share today's new cards.",
+        ),
     ] = None,
     limit: Annotated[
         int | None,
