@@ -216,7 +216,15 @@ def topics_table(topics: list[Topic]) -> Table:
 # --- quiz and stats -----------------------------------------------------------------------------------------------
 # Rich forms for terminals; their plain-text twins for line mode are in textview.py.
 
-from serverless_study.textview import _percent, _stats_lines, pick_text, progress_text, unrated_text, when_text  # noqa: E402
+from serverless_study.textview import (  # noqa: E402
+    _percent,
+    _stats_lines,
+    leech_suspended_text,
+    pick_text,
+    progress_text,
+    unrated_text,
+    when_text,
+)
 
 if TYPE_CHECKING:
     from datetime import datetime
@@ -269,10 +277,13 @@ def reveal_view(q: Question) -> RenderableType:
 @sanitized
 def leech_view(outcome: Outcome) -> RenderableType:
     head = Text(
-        f"Leech: you have forgotten this card {outcome.after.lapses} times. Read its note again:", style="bold yellow"
+        f"Leech: you have forgotten this card {outcome.lapses} times. Read its note again:", style="bold yellow"
     )
     body = item_view(outcome.item) if outcome.item is not None else Text("(its content is gone)")
-    return Panel(Group(head, Text(""), body), box=box.ROUNDED, border_style="yellow")
+    parts = [head, Text(""), body]
+    if outcome.suspended:
+        parts += [Text(""), Text(leech_suspended_text(outcome.card.id), style="bold")]
+    return Panel(Group(*parts), box=box.ROUNDED, border_style="yellow")
 
 
 @sanitized

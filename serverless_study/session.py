@@ -15,9 +15,10 @@ from serverless_study.cards import card_part, item_for, make_question, reveals
 from serverless_study.days import Day
 from serverless_study.defaults import NEW_PER_DAY, REVIEWS_PER_DAY
 from serverless_study.errors import UsageError
+from serverless_study.holds import LeechAction, bury_until
 from serverless_study.model import Card, CardKind, CardState, Grade, Item, Phase, Question, Review, Topic
 from serverless_study.scheduler import Scheduler, is_leech_lapse
-from serverless_study.store import NEW, Marking, Store
+from serverless_study.store import NEW, Hold, HoldKind, Marking, Store
 
 LEARN_AHEAD = timedelta(minutes=20)  # as Anki: show a learning card early rather than make the learner wait
 
@@ -45,10 +46,15 @@ class Outcome:
     verdict: Verdict
     grade: Grade
     before: CardState | None
-    after: CardState
+    after: CardState | None  # None only for a never-reviewed card answered in cram (its schedule is not started)
     leech: bool  # this miss made the card a leech (at 8 lapses, then every 4 more)
     item: Item | None  # the card's content, shown with a leech so the learner can relearn it
     review_id: int
+    suspended: bool = False  # the card became a leech and `leech_action = "suspend"` suspended it
+
+    @property
+    def lapses(self) -> int:
+        return self.after.lapses if self.after is not None else 0
 
 
 @dataclass(frozen=True)
@@ -77,6 +83,17 @@ class _Shown:
     outcome: Outcome | None = None
 
 
+@dataclass(frozen=True)
+class Held:
+    """A suspend or bury made during the session (`s`, `b`), kept so that `u` can take it back."""
+
+    card: Card
+    kind: HoldKind
+    previous: Hold | None  # the card's hold before (None: it was not held)
+    unsaved: _Shown | None  # the question, when its right answer was left unrated (not saved): asked again on undo
+    dropped: tuple[tuple[datetime, str], ...]  # the card's learning steps in this session, restored on undo
+
+
 @dataclass
 class Session:
     """One sitting: a queue of due reviews and new cards within the day's limits, plus cards being learned.
@@ -97,6 +114,9 @@ class Session:
     pending: _Shown | None = None
     prepared: dict[str, Question] = field(default_factory=dict)  # questions put back by undo, asked as they were
     new_total: int = 0  # new cards queued when the session started
+    day: Day | None = None  # the study day the session started in: a bury lasts until it ends
+    leech_action: LeechAction = LeechAction.LIST
+    actions: list[_Shown | Held] = field(default_factory=list)  # answers and holds, in order: what `u` takes back
     held_back: int = 0  # due reviews not asked today because a sibling card was practised today
     _vocabulary: Vocabulary | None = None  # the content's terms, built on first marking
     confusions: dict[str, list[str]] = field(default_factory=dict)  # name → terms the learner confused it with
@@ -115,11 +135,15 @@ class Session:
         limits: Limits = Limits(),
         topic_ids: Iterable[str] | None = None,
         learn_ahead: timedelta = LEARN_AHEAD,
+        leech_action: LeechAction = LeechAction.LIST,
     ) -> Session:
-        """Queue what is due on the study `day` at `now`: learning cards, reviews under today's limit, new cards."""
+        """Queue what is due on the study `day` at `now`: learning cards, reviews under today's limit, new cards.
+
+        Suspended and buried cards are never asked.
+        """
         wanted = set(topic_ids) if topic_ids is not None else None
-        chosen = {c.id: c for c in cards if wanted is None or c.topic_id in wanted}
-        session = cls(store, scheduler, chosen, topics, rng, learn_ahead)
+        chosen = askable(store, cards, now=now, topic_ids=wanted)
+        session = cls(store, scheduler, chosen, topics, rng, learn_ahead, day=day, leech_action=leech_action)
         queue = build_queue(
             store,
             chosen.values(),
@@ -136,10 +160,13 @@ class Session:
         session.main = interleave(queue.main, chosen, topics)
         session.new_total = sum(1 for cid in queue.main if cid not in session.states)
         session.held_back = queue.held_back
-        for expected, confused, _times in store.confusions():
-            session.confusions.setdefault(expected.casefold(), []).append(confused)
-            session.confusions.setdefault(confused.casefold(), []).append(expected)
+        session._read_confusions()
         return session
+
+    def _read_confusions(self) -> None:
+        for expected, confused, _times in self.store.confusions():
+            self.confusions.setdefault(expected.casefold(), []).append(confused)
+            self.confusions.setdefault(confused.casefold(), []).append(expected)
 
     # --- asking ------------------------------------------------------------------
 
@@ -197,36 +224,58 @@ class Session:
             grade = Grade.AGAIN if not correct else (grade or Grade.GOOD)
         review = Review(card.id, now, grade, given, correct, max(0, int(duration_ms)))
         confused = verdict.confused_with if not correct else None
+        marking = Marking(question.answer, confused.name) if confused else None
+        review_id, before, after = self._save(card, review, marking)
+        self._settle(card.id, after, correct, now)
+        leech = after is not None and is_leech_lapse(before, after, self.scheduler.leech_threshold)
+        suspended = leech and self.leech_action is LeechAction.SUSPEND
+        if suspended:
+            self.store.hold([card.id], HoldKind.SUSPENDED, now=now)
+            self._drop(card.id)
+        item = item_for(card, self.topics) if leech else None
+        outcome = Outcome(card, question, given, verdict, grade, before, after, leech, item, review_id, suspended)
+        shown.outcome = outcome
+        self.history.append(shown)
+        self.actions.append(shown)
+        self.pending = None
+        return outcome
+
+    def _save(
+        self, card: Card, review: Review, marking: Marking | None
+    ) -> tuple[int, CardState | None, CardState | None]:
+        """Save an answer: (review id, the card's state before, after)."""
         # Scheduled from the state stored at the moment of saving, not the one cached when the question was asked:
         # another terminal may have answered (or undone) this card meanwhile.
         saved = self.store.record_answer(
             review,
-            lambda stored: self.scheduler.review(stored, card.id, grade, now),
+            lambda stored: self.scheduler.review(stored, card.id, review.grade, review.reviewed_at),
             topic_id=card.topic_id,
             content_hash=card.content_hash,
-            marking=Marking(question.answer, confused.name) if confused else None,
+            marking=marking,
         )
-        before, after, review_id = saved.before, saved.after, saved.id
-        self.states[card.id] = after
+        return saved.id, saved.before, saved.after
+
+    def _resave(self, old: Outcome, review: Review, marking: Marking) -> tuple[int, CardState | None]:
+        """Replace the last answer (an override) in one transaction: (review id, the card's state after)."""
+        after = self.scheduler.review(old.before, old.card.id, review.grade, review.reviewed_at)
+        review_id = self.store.record(
+            review,
+            after,
+            previous=old.before,
+            topic_id=old.card.topic_id,
+            content_hash=old.card.content_hash,
+            marking=marking,
+            replaces=old.review_id,
+        )
+        return review_id, after
+
+    def _settle(self, card_id: str, after: CardState | None, correct: bool, now: datetime) -> None:
+        """Where an answered card goes: back to this session while it is being learned."""
+        if after is None:
+            return
+        self.states[card_id] = after
         if after.phase is not Phase.REVIEW:
             self._learn(after)
-        leech = is_leech_lapse(before, after, self.scheduler.leech_threshold)
-        outcome = Outcome(
-            card,
-            question,
-            given,
-            verdict,
-            grade,
-            before,
-            after,
-            leech,
-            item_for(card, self.topics) if leech else None,
-            review_id,
-        )
-        shown.outcome = outcome
-        self.history.append(shown)
-        self.pending = None
-        return outcome
 
     def can_override(self) -> bool:
         """Whether the last answer was typed (or a cloze) and judged wrong: the only kind one may override."""
@@ -246,38 +295,34 @@ class Session:
         old = shown.outcome
         assert old is not None
         card, question = old.card, old.question
-        after = self.scheduler.review(old.before, card.id, grade, now)
         review = Review(card.id, now, grade, old.given, True, 0)
-        review_id = self.store.record(
-            review,
-            after,
-            previous=old.before,
-            topic_id=card.topic_id,
-            content_hash=card.content_hash,
-            marking=Marking(question.answer, None, overridden=True),
-            replaces=old.review_id,
-        )
-        self.learning = [(due, cid) for due, cid in self.learning if cid != card.id]
-        heapq.heapify(self.learning)
-        self.states[card.id] = after
-        if after.phase is not Phase.REVIEW:
-            self._learn(after)
+        review_id, after = self._resave(old, review, Marking(question.answer, None, overridden=True))
+        self._drop(card.id)
+        self._settle(card.id, after, True, now)
         verdict = Verdict(True, question.answer, "you said you were right", Reason.OVERRIDDEN)
         outcome = Outcome(card, question, old.given, verdict, grade, old.before, after, False, None, review_id)
         shown.outcome = outcome
         return outcome
 
-    def undo(self) -> Outcome | None:
-        """Take back the last answer of this session: its review is deleted and the card asked again."""
-        if not self.history:
+    def undo(self) -> Outcome | Held | None:
+        """Take back the session's last action: an answer (its review is deleted and the card asked again), or a
+        suspend or bury (the card's hold is as it was, and the card back where it was in the session)."""
+        if not self.actions:
             return None
-        last = self.history[-1]
+        last = self.actions[-1]
+        if isinstance(last, Held):
+            return self._unhold(last)
+        return self._unanswer(last)
+
+    def _unanswer(self, last: _Shown) -> Outcome:
         assert last.outcome is not None
         self.store.undo(last.outcome.review_id)
+        if last.outcome.suspended:  # the leech's suspension goes with the answer that made it
+            self.store.restore_hold(last.outcome.card.id, None)
+        self.actions.pop()
         self.history.pop()
         card_id = last.question.card_id
-        self.learning = [(due, cid) for due, cid in self.learning if cid != card_id]
-        heapq.heapify(self.learning)
+        self._drop(card_id)
         if last.outcome.before is None:
             self.states.pop(card_id, None)
         else:
@@ -288,6 +333,41 @@ class Session:
             self._put_back(self.pending)
         self.pending = _Shown(last.question, last.source)
         return last.outcome
+
+    def hold(self, card_id: str, kind: HoldKind, now: datetime) -> Held:
+        """Suspend or bury the card just answered (`s`, `b`), at once; it is not asked again in this session.
+
+        After a right answer left unrated the answer is not saved (no rating is invented); undo asks it again.
+        """
+        card = self.cards[card_id]
+        previous = self.store.holds(now, [card_id]).get(card_id)
+        until = bury_until(self.day) if kind is HoldKind.BURIED and self.day is not None else None
+        self.store.hold([card_id], kind, now=now, until=until)
+        unsaved = self.pending if self.pending is not None and self.pending.question.card_id == card_id else None
+        if unsaved is not None:
+            self.pending = None
+        held = Held(card, kind, previous, unsaved, self._drop(card_id))
+        self.actions.append(held)
+        return held
+
+    def _unhold(self, held: Held) -> Held:
+        self.store.restore_hold(held.card.id, held.previous)
+        self.actions.pop()
+        for step in held.dropped:
+            heapq.heappush(self.learning, step)
+        if held.unsaved is not None:
+            if self.pending is not None:
+                self._put_back(self.pending)
+            self.pending = held.unsaved
+        return held
+
+    def _drop(self, card_id: str) -> tuple[tuple[datetime, str], ...]:
+        """Take the card's learning steps out of this session; the steps taken out."""
+        dropped = tuple(step for step in self.learning if step[1] == card_id)
+        if dropped:
+            self.learning = [step for step in self.learning if step[1] != card_id]
+            heapq.heapify(self.learning)
+        return dropped
 
     def _put_back(self, shown: _Shown) -> None:
         card_id = shown.question.card_id
@@ -315,7 +395,7 @@ class Session:
 
     @property
     def can_undo(self) -> bool:
-        return bool(self.history)
+        return bool(self.actions)
 
     @property
     def answered(self) -> int:
@@ -343,7 +423,8 @@ class Session:
             tally = out.setdefault(card.topic_id, TopicSummary(card.topic_id, topic.title if topic else card.topic_id))
             tally.answered += 1
             tally.correct += int(shown.outcome.grade is not Grade.AGAIN)
-            latest[card.id] = shown.outcome.after
+            if shown.outcome.after is not None:
+                latest[card.id] = shown.outcome.after
         for card_id, state in latest.items():
             tally = out[self.cards[card_id].topic_id]
             if tally.next_due is None or state.due < tally.next_due:
@@ -511,7 +592,7 @@ def waiting(
     topic_ids: Collection[str] | None = None,
 ) -> Waiting:
     """What the daily limits hold back at `now`, so an empty session can say which limit stopped it."""
-    ids = {c.id for c in cards if topic_ids is None or c.topic_id in topic_ids}
+    ids = set(askable(store, cards, now=now, topic_ids=topic_ids))
     done = store.counts_since(day.start)
     new = reviews = 0
     if done.get(NEW, 0) >= limits.new_per_day:
@@ -519,6 +600,14 @@ def waiting(
     if done.get("review", 0) >= limits.reviews_per_day:
         reviews = len(store.due(day.end, review=True, topics=topic_ids, keep=lambda cid: cid in ids))
     return Waiting(new, limits.new_per_day, reviews, limits.reviews_per_day, limits.session == 0)
+
+
+def askable(
+    store: Store, cards: Iterable[Card], *, now: datetime, topic_ids: Collection[str] | None = None
+) -> dict[str, Card]:
+    """The cards a session may ask, by id: those of the chosen topics that are not suspended or buried at `now`."""
+    held = store.held_ids(now)
+    return {c.id: c for c in cards if (topic_ids is None or c.topic_id in topic_ids) and c.id not in held}
 
 
 def _sibling_key(card: Card) -> str:

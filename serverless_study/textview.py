@@ -234,8 +234,15 @@ def reveal_text(q: Question) -> str:
 
 @sanitized
 def leech_text(outcome: Outcome) -> str:
-    head = f"Leech: you have forgotten this card {outcome.after.lapses} times. Read its note again:"
-    return head + "\n" + (item_text(outcome.item) if outcome.item is not None else "(its content is gone)")
+    head = f"Leech: you have forgotten this card {outcome.lapses} times. Read its note again:"
+    body = item_text(outcome.item) if outcome.item is not None else "(its content is gone)"
+    return "\n".join([head, body, *([leech_suspended_text(outcome.card.id)] if outcome.suspended else [])])
+
+
+@sanitized
+def leech_suspended_text(card_id: str) -> str:
+    """Said once, when `leech_action = "suspend"` suspends a card that has just become a leech."""
+    return f"Suspended: it will not be asked again until `serverless-study unsuspend {card_id}`."
 
 
 @sanitized
