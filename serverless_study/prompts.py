@@ -9,6 +9,7 @@ from typing import IO, Any, Protocol, cast
 
 from serverless_study.model import Grade
 from serverless_study.sanitize import sanitized
+from serverless_study.store import HoldKind
 
 # --- prompts -------------------------------------------------------------------------------------------------------
 # A Prompter asks one thing at a time. None means the learner quit (q, end of input, or too many answers that fit
@@ -42,7 +43,7 @@ class Action:
 
     keys: tuple[str, ...]  # single keys that pick it at once ("h", "2"); Enter picks the default action
     label: str
-    value: object  # a Grade, CONTINUE, UNDO, or None for quit
+    value: object  # a Grade, CONTINUE, UNDO, OVERRIDE, a HoldKind (suspend, bury), or None for quit
     note: str = ""  # e.g. when the card comes back
     primary: bool = True  # primary actions are the choices; the others follow a separator
 
@@ -55,6 +56,8 @@ def rating(grade: Grade, note: str = "") -> Action:
 UNDO_ACTION = Action(("u",), "Undo this answer", UNDO, primary=False)
 QUIT_ACTION = Action(("q",), "Quit", None, primary=False)
 OVERRIDE_ACTION = Action(("o",), "Override: I was right", OVERRIDE, primary=False)
+SUSPEND_ACTION = Action(("s",), "Suspend this card", HoldKind.SUSPENDED, primary=False)
+BURY_ACTION = Action(("b",), "Bury it until tomorrow", HoldKind.BURIED, primary=False)
 
 
 def _key_hint(actions: Sequence[Action], default: Action) -> str:

@@ -6,7 +6,7 @@ import collections
 import heapq
 import itertools
 import random
-from collections.abc import Collection, Iterable, Iterator, Mapping
+from collections.abc import Collection, Iterable, Iterator, Mapping, Sequence
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 
@@ -431,6 +431,95 @@ class Session:
                 tally.next_due = state.due
         order = {tid: n for n, tid in enumerate(self.topics)}
         return sorted(out.values(), key=lambda t: order.get(t.topic_id, len(order)))
+
+
+@dataclass
+class CramSession(Session):
+    """Cards asked whether due or not: answers are logged as cram and leave every card's schedule as it was.
+
+    Nothing counts against the daily limits or holds a sibling back; a miss comes back before the session ends.
+    Build it with `CramSession.cram`.
+    """
+
+    @classmethod
+    def cram(
+        cls,
+        store: Store,
+        cards: Iterable[Card],
+        topics: Mapping[str, Topic],
+        scheduler: Scheduler,
+        rng: random.Random,
+        *,
+        now: datetime,
+        day: Day,
+        topic_ids: Iterable[str] | None = None,
+        new: int = 0,
+        limit: int | None = None,
+        only: Sequence[str] | None = None,
+        learn_ahead: timedelta = LEARN_AHEAD,
+    ) -> CramSession:
+        """Cram the studied cards of the chosen topics, weakest first when `limit` cuts them, plus up to `new` new
+        cards; or exactly the cards `only` names (an exam's misses, studied or not). Held cards are never asked."""
+        wanted = set(topic_ids) if topic_ids is not None else None
+        chosen = askable(store, cards, now=now, topic_ids=wanted)
+        session = cls(store, scheduler, chosen, topics, rng, learn_ahead, day=day)
+        session.states.update(store.states(chosen))
+        if only is not None:
+            picked = [cid for cid in dict.fromkeys(only) if cid in chosen][:limit]
+        else:
+            picked = cram_queue(session.states, chosen.values(), scheduler, now=now, rng=rng, new=new, limit=limit)
+        session.main = interleave(picked, chosen, topics)
+        session.new_total = sum(1 for cid in picked if cid not in session.states)
+        session._read_confusions()
+        return session
+
+    def _save(
+        self, card: Card, review: Review, marking: Marking | None
+    ) -> tuple[int, CardState | None, CardState | None]:
+        review_id, state = self.store.record_cram(review, marking=marking)
+        return review_id, state, state
+
+    def _resave(self, old: Outcome, review: Review, marking: Marking) -> tuple[int, CardState | None]:
+        return self.store.record_cram(review, marking=marking, replaces=old.review_id)
+
+    def _settle(self, card_id: str, after: CardState | None, correct: bool, now: datetime) -> None:
+        """A miss is asked again once the rest is done (or after the learn-ahead, if that comes first)."""
+        if not correct:
+            heapq.heappush(self.learning, (now + self.learn_ahead, card_id))
+
+    def _put_back(self, shown: _Shown) -> None:
+        self.prepared[shown.question.card_id] = shown.question
+        self.main.insert(0, shown.question.card_id)
+
+    def comes_back(self, card_id: str, now: datetime) -> dict[Grade, timedelta | None]:
+        """A miss comes back in this session; no rating changes when the card is next due."""
+        return {Grade.AGAIN: None}
+
+
+def cram_queue(
+    states: Mapping[str, CardState],
+    cards: Iterable[Card],
+    scheduler: Scheduler,
+    *,
+    now: datetime,
+    rng: random.Random,
+    new: int = 0,
+    limit: int | None = None,
+) -> list[str]:
+    """The cards a cram asks: up to `new` never-studied ones (taking turns by topic and kind, as a day's new cards
+    do), then the studied ones, those least likely to be recalled now first when `limit` leaves no room for all;
+    studied cards in a shuffled order, new ones spread among them."""
+    cards = list(cards)
+    cap = len(cards) if limit is None else limit
+    fresh = list(itertools.islice((c.id for c in _round_robin(c for c in cards if c.id not in states)), min(new, cap)))
+
+    def recall(card_id: str) -> tuple[float, str]:
+        state = states[card_id]
+        return scheduler.recall(state.stability, state.last_review, now), card_id
+
+    studied = sorted((c.id for c in cards if c.id in states), key=recall)[: cap - len(fresh)]
+    rng.shuffle(studied)
+    return _spread(studied, fresh)
 
 
 @dataclass(frozen=True)

@@ -524,6 +524,13 @@ class Store:
             ).fetchone()
         return _state(row) if row else None
 
+    def states(self, card_ids: Collection[str]) -> dict[str, CardState]:
+        """The stored states of those of `card_ids` that have been reviewed."""
+        wanted = set(card_ids)
+        with self._guard():
+            rows = self._conn.execute(f"SELECT {_STATE_COLUMNS} FROM card_state").fetchall()
+        return {row[0]: _state(row) for row in rows if row[0] in wanted}
+
     def started_ids(self) -> set[str]:
         """Ids of every card that has been reviewed at least once."""
         with self._guard():

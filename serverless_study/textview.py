@@ -15,7 +15,7 @@ if TYPE_CHECKING:
 
     from serverless_study.answers import Verdict
     from serverless_study.model import Question
-    from serverless_study.session import Outcome, Progress, TopicSummary, Waiting
+    from serverless_study.session import Held, Outcome, Progress, TopicSummary, Waiting
     from serverless_study.stats import Stats
 
 
@@ -243,6 +243,39 @@ def leech_text(outcome: Outcome) -> str:
 def leech_suspended_text(card_id: str) -> str:
     """Said once, when `leech_action = "suspend"` suspends a card that has just become a leech."""
     return f"Suspended: it will not be asked again until `serverless-study unsuspend {card_id}`."
+
+
+@sanitized
+def held_text(held: Held) -> str:
+    """What `s` or `b` just did to the card answered."""
+    from serverless_study.store import HoldKind  # here, not at the top: piped `learn` never loads sqlite3
+
+    cid = held.card.id
+    if held.kind is HoldKind.SUSPENDED:
+        text = f"Suspended {cid}: it is not asked again until `serverless-study unsuspend {cid}`"
+    else:
+        text = f"Buried {cid} until your next study day"
+    return text + ("; this answer was not rated, not saved" if held.unsaved else "") + " (u undoes)."
+
+
+@sanitized
+def unheld_text(held: Held) -> str:
+    """What `u` said after taking back a suspend or bury."""
+    again = "; here is its question again" if held.unsaved else ""
+    return f"Undone: {held.card.id} is no longer {held.kind.value}{again}."
+
+
+@sanitized
+def cram_text(cards: int, from_exam: bool, *, missed: int | None = None) -> str:
+    """The line a cram starts with (or the only one, when there is nothing to cram)."""
+    if from_exam and missed == 0:
+        return "Your last exam had no misses: nothing to drill."
+    what = "your last exam's misses" if from_exam else "cards you have studied"
+    if not cards:
+        hint = "" if from_exam else "; `--new N` adds new cards"
+        return f"Nothing to cram: no {what} can be asked (suspended and buried cards are left out){hint}."
+    count = f"{cards} card{'s' if cards != 1 else ''}"
+    return f"Cram: {count} ({what}), due or not; your schedule and daily limits are left as they are."
 
 
 @sanitized

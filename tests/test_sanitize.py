@@ -36,8 +36,9 @@ from serverless_study.model import (
 )
 from serverless_study.prompts import CONTINUE
 from serverless_study.sanitize import FORBIDDEN, char_name, clean, cleaned
-from serverless_study.session import Outcome, Progress, TopicSummary, Waiting
+from serverless_study.session import Held, Outcome, Progress, TopicSummary, Waiting
 from serverless_study.stats import Leech, Stats, TopicStats
+from serverless_study.store import HoldKind
 
 from .conftest import REPO
 from .golden import render as render_rich
@@ -260,7 +261,8 @@ def view_arguments() -> dict[str, tuple[Any, ...]]:
     verdict = Verdict(False, evil("expected"), evil(f"you typed {BAD}"))
     state = CardState("evil/f/typed", Phase.RELEARNING, 0, 1.0, 5.0, now, now, lapses=8, reps=9)
     card = Card("evil/f/typed", "evil", "f", CardKind.TYPED, "h")
-    outcome = Outcome(card, q, evil("given"), verdict, Grade.AGAIN, None, state, True, topic.facts[0], 1)
+    outcome = Outcome(card, q, evil("given"), verdict, Grade.AGAIN, None, state, True, topic.facts[0], 1, True)
+    held = Held(Card(evil("card"), "evil", "f", CardKind.TYPED, "h"), HoldKind.SUSPENDED, None, None, ())
     rows = [TopicSummary("evil", evil("title"), 1, 0, now + timedelta(days=1))]
     stats = Stats(
         [TopicStats("evil", evil("title"), 1, 0, 0, 1, 1, 0.5)],
@@ -297,6 +299,9 @@ def view_arguments() -> dict[str, tuple[Any, ...]]:
         "comes_back": (timedelta(minutes=5),),
         "count": (2,),
         "waiting": (Waiting(3, 20, 4, 200, False),),
+        "held": (held,),
+        "card_id": (evil("card"),),
+        "cram": (2, True),
     }
 
 
@@ -333,6 +338,10 @@ VIEW_ARGS = {
     "comes_back_text": "comes_back",
     "unrated_text": "count",
     "nothing_to_ask_text": "waiting",
+    "held_text": "held",
+    "unheld_text": "held",
+    "leech_suspended_text": "card_id",
+    "cram_text": "cram",
 }
 NOT_VIEWS = {"make_console"}  # takes a stream, shows no content
 NO_CONTENT = {  # numbers only
@@ -342,6 +351,7 @@ NO_CONTENT = {  # numbers only
     "comes_back_text",
     "unrated_text",
     "nothing_to_ask_text",
+    "cram_text",
 }
 
 
