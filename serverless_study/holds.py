@@ -25,7 +25,7 @@ class LeechAction(enum.Enum):
 class Named:
     """What one id on the command line named, and its cards."""
 
-    name: str
+    id: str  # the card's, item's or topic's id (a topic may have been named by an alias)
     what: str  # "card", "item" or "topic"
     card_ids: tuple[str, ...]
 
@@ -44,12 +44,12 @@ def resolve(
     for name in names:
         key = name.strip().strip("/")
         if key in by_id or key in known:
-            out.append(Named(name, "card", (key,)))
+            out.append(Named(key, "card", (key,)))
         elif key in by_item:
-            out.append(Named(name, "item", tuple(by_item[key])))
+            out.append(Named(key, "item", tuple(by_item[key])))
         elif "/" not in key and len(matches := find_topic(topics, key)) == 1:
             topic_id = matches[0].id
-            out.append(Named(name, "topic", tuple(c.id for c in cards if c.topic_id == topic_id)))
+            out.append(Named(topic_id, "topic", tuple(c.id for c in cards if c.topic_id == topic_id)))
         else:
             raise UsageError(f"{name!r}: no card, item (topic/item) or topic has this id")
     return out

@@ -14,6 +14,7 @@ if TYPE_CHECKING:
     from datetime import datetime, timedelta
 
     from serverless_study.answers import Verdict
+    from serverless_study.holds import Named
     from serverless_study.model import Question
     from serverless_study.session import Held, Outcome, Progress, TopicSummary, Waiting
     from serverless_study.stats import Stats
@@ -266,6 +267,16 @@ def unheld_text(held: Held) -> str:
 
 
 @sanitized
+def named_cards_text(named: list[Named]) -> str:
+    """ "tracing/x-ray/choice", or "3 cards (item tracing/x-ray; topic lambda)": what a suspend or bury named."""
+    count = len({cid for n in named for cid in n.card_ids})
+    if len(named) == 1 and named[0].what == "card":
+        return named[0].id
+    parts = "; ".join(n.id if n.what == "card" else f"{n.what} {n.id}" for n in named)
+    return f"{count} card{'s' if count != 1 else ''} ({parts})"
+
+
+@sanitized
 def cram_text(cards: int, from_exam: bool, *, missed: int | None = None) -> str:
     """The line a cram starts with (or the only one, when there is nothing to cram)."""
     if from_exam and missed == 0:
@@ -335,4 +346,15 @@ def _stats_lines(s: Stats) -> list[str]:
         lines.append(f"Most confused: {pairs}.")
     if s.overrides:
         lines.append(f"Overridden verdicts: {', '.join(f'{cid} ({n})' for cid, n in s.overrides.items())}.")
+    return lines + _held_lines(s)
+
+
+def _held_lines(s: Stats) -> list[str]:
+    """Suspended cards (with how to bring them back) and those buried for today."""
+    lines = []
+    if s.suspended:
+        again = "`serverless-study unsuspend ID` asks one again"
+        lines.append(f"Suspended ({len(s.suspended)}): {', '.join(s.suspended)} ({again}).")
+    if s.buried:
+        lines.append(f"Buried until tomorrow ({len(s.buried)}): {', '.join(s.buried)}.")
     return lines
