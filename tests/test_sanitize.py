@@ -16,6 +16,7 @@ import pytest
 from serverless_study import anki, render, textview
 from serverless_study.answers import Verdict
 from serverless_study.days import Calendar
+from serverless_study.holds import Named
 from serverless_study.loader import load_topics, parse_text
 from serverless_study.model import (
     Card,
@@ -302,6 +303,7 @@ def view_arguments() -> dict[str, tuple[Any, ...]]:
         "held": (held,),
         "card_id": (evil("card"),),
         "cram": (2, True),
+        "named": ([Named(evil("item"), "item", (evil("card"), evil("card2")))],),
     }
 
 
@@ -342,6 +344,7 @@ VIEW_ARGS = {
     "unheld_text": "held",
     "leech_suspended_text": "card_id",
     "cram_text": "cram",
+    "named_cards_text": "named",
 }
 NOT_VIEWS = {"make_console"}  # takes a stream, shows no content
 NO_CONTENT = {  # numbers only
