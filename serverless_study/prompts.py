@@ -192,7 +192,7 @@ class QuestionaryPrompter:
         if undo:
             options += [
                 questionary.Separator(),
-                questionary.Choice("Undo previous answer", value=UNDO, shortcut_key=False),
+                questionary.Choice("Undo the last answer, suspend or bury", value=UNDO, shortcut_key=False),
             ]
         question = questionary.select(
             message,

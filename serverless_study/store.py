@@ -45,7 +45,8 @@ _V4_HOLD = """CREATE TABLE card_hold (
         card_id  TEXT PRIMARY KEY,  -- a card that may never have been reviewed (no card_state row)
         hold     TEXT NOT NULL CHECK (hold IN ('suspended', 'buried')),
         until    TEXT,  -- buried: when the learner's next day starts (UTC); NULL for suspended
-        held_at  TEXT NOT NULL
+        held_at  TEXT NOT NULL,
+        CHECK ((hold = 'buried') = (until IS NOT NULL))
     )"""
 _V4_EXAM = (
     """CREATE TABLE exam (

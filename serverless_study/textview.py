@@ -283,8 +283,9 @@ def cram_text(cards: int, from_exam: bool, *, missed: int | None = None) -> str:
         return "Your last exam had no misses: nothing to drill."
     what = "your last exam's misses" if from_exam else "cards you have studied"
     if not cards:
+        none = "none of your last exam's misses" if from_exam else "no cards you have studied"
         hint = "" if from_exam else "; `--new N` adds new cards"
-        return f"Nothing to cram: no {what} can be asked (suspended and buried cards are left out){hint}."
+        return f"Nothing to cram: {none} can be asked (suspended and buried cards are left out){hint}."
     count = f"{cards} card{'s' if cards != 1 else ''}"
     return f"Cram: {count} ({what}), due or not; your schedule and daily limits are left as they are."
 

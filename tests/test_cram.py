@@ -235,6 +235,10 @@ def test_from_exam_without_an_exam_says_so_in_one_line_and_exits_1(data_dir: Pat
     exam(data_dir, NOW - timedelta(days=1), [("tracing/x-ray/choice", 1)])
     code, out, _ = run(data_dir, "quiz", "--from-exam")
     assert code == 0 and out == "Your last exam had no misses: nothing to drill.\n"
+    exam(data_dir, NOW - timedelta(hours=1), [("tracing/x-ray/choice", 0)])
+    run(data_dir, "suspend", "tracing/x-ray/choice")
+    code, out, _ = run(data_dir, "quiz", "--from-exam")
+    assert code == 0 and out.startswith("Nothing to cram: none of your last exam's misses can be asked (suspended")
 
 
 def test_cram_never_asks_held_cards(data_dir: Path) -> None:
