@@ -97,9 +97,9 @@ def quiz(
     with errors_handled(env):
         settings = env.settings(desired_retention=retention, new_per_day=new, reviews_per_day=reviews)
         plain = plain or not env.interactive
-        crams = Cram(from_exam, new or 0) if cram or from_exam else None
+        cramming = Cram(from_exam, new or 0) if cram or from_exam else None
         options = QuizOptions(
-            topic or [], limit, settings.new_per_day, settings.reviews_per_day, seed, plain, settings, crams
+            topic or [], limit, settings.new_per_day, settings.reviews_per_day, seed, plain, settings, cramming
         )
         code = run_quiz(env, options)
     raise typer.Exit(code)
