@@ -522,6 +522,14 @@ def cram_queue(
     return _spread(studied, fresh)
 
 
+def askable(
+    store: Store, cards: Iterable[Card], *, now: datetime, topic_ids: Collection[str] | None = None
+) -> dict[str, Card]:
+    """The cards a session may ask, by id: those of the chosen topics that are not suspended or buried at `now`."""
+    held = store.held_ids(now)
+    return {c.id: c for c in cards if (topic_ids is None or c.topic_id in topic_ids) and c.id not in held}
+
+
 @dataclass(frozen=True)
 class Queue:
     main: list[str]  # review and new card ids in the order to ask them
@@ -689,14 +697,6 @@ def waiting(
     if done.get("review", 0) >= limits.reviews_per_day:
         reviews = len(store.due(day.end, review=True, topics=topic_ids, keep=lambda cid: cid in ids))
     return Waiting(new, limits.new_per_day, reviews, limits.reviews_per_day, limits.session == 0)
-
-
-def askable(
-    store: Store, cards: Iterable[Card], *, now: datetime, topic_ids: Collection[str] | None = None
-) -> dict[str, Card]:
-    """The cards a session may ask, by id: those of the chosen topics that are not suspended or buried at `now`."""
-    held = store.held_ids(now)
-    return {c.id: c for c in cards if (topic_ids is None or c.topic_id in topic_ids) and c.id not in held}
 
 
 def _sibling_key(card: Card) -> str:

@@ -172,7 +172,8 @@ def test_bury_lasts_until_the_learners_next_day_starts(data_dir: Path) -> None:
         assert "tracing/daemon-port/typed" not in askable(store, CARDS, now=rollover - timedelta(minutes=1))
         assert "tracing/daemon-port/typed" in askable(store, CARDS, now=rollover)
         store.hold(["tracing/x-ray/choice"], HoldKind.SUSPENDED, now=NOW)
-    run(data_dir, "bury", "tracing/x-ray/choice")  # a bury never shortens a suspension
+    code, out, _ = run(data_dir, "bury", "tracing/x-ray")  # a bury never shortens a suspension
+    assert out.endswith("(on 2025-03-11 at 04:00); 1 suspended stays suspended.\n")
     assert held(data_dir, rollover + timedelta(days=30))["tracing/x-ray/choice"] is HoldKind.SUSPENDED
     with Store.open(data_dir / DB_NAME) as store:
         assert store.holds(rollover, ["tracing/x-ray/choice", "tracing/daemon-port/cloze"]).keys() == {

@@ -61,8 +61,12 @@ def bury(ctx: typer.Context, ids: Annotated[list[str], IDS]) -> None:
         now = env.clock()
         named = _resolve(env, store, ids, now)
         until = bury_until(env.today(now))
+        suspended = sum(h.kind is HoldKind.SUSPENDED for h in store.holds(now, _ids(named)).values())
         store.hold(_ids(named), HoldKind.BURIED, now=now, until=until)
-        print(f"Buried {_what(named)} until your next study day ({local_time_text(until, now)}).", file=env.stdout)
+        kept = f"; {suspended} suspended stay{'s' if suspended == 1 else ''} suspended" if suspended else ""
+        print(
+            f"Buried {_what(named)} until your next study day ({local_time_text(until, now)}){kept}.", file=env.stdout
+        )
 
 
 def _opened(env: Env) -> Store:
