@@ -393,6 +393,10 @@ class Session:
         intervals = self.scheduler.intervals(self.states.get(card_id), card_id, now)
         return {g: (None if due <= self.learn_ahead else due) for g, due in intervals.items()}
 
+    def override_intervals(self, outcome: Outcome, now: datetime) -> dict[Grade, timedelta]:
+        """When each rating of an overridden answer would bring the card back (from its state before the miss)."""
+        return self.scheduler.intervals(outcome.before, outcome.card.id, now)
+
     @property
     def can_undo(self) -> bool:
         return bool(self.actions)
@@ -494,6 +498,9 @@ class CramSession(Session):
     def comes_back(self, card_id: str, now: datetime) -> dict[Grade, timedelta | None]:
         """A miss comes back in this session; no rating changes when the card is next due."""
         return {Grade.AGAIN: None}
+
+    def override_intervals(self, outcome: Outcome, now: datetime) -> dict[Grade, timedelta]:
+        return {}  # an overridden cram answer changes no schedule either
 
 
 def cram_queue(

@@ -250,3 +250,18 @@ def test_cram_never_asks_held_cards(data_dir: Path) -> None:
         asked, _standing = answer_all(cram(store, topic_ids=["tracing"]))
         named = cram(store, only=[c.id for c in tracing])  # as --from-exam names them
     assert len(tracing) == 2 and asked == set() and named.main == []
+
+
+def test_an_override_in_cram_shows_no_schedule_and_changes_none(data_dir: Path) -> None:
+    with Store.open(data_dir / DB_NAME) as store:
+        studied(store, ["tracing/daemon-port/typed"])
+    before = card_state_bytes(data_dir)
+    code, out, _ = run(data_dir, "quiz", "--cram", "--topic", "tracing", text="the UDP one\no\n4\n")
+    assert code == 0, out
+    assert "How hard was it: 2 Hard, 3 Good, 4 Easy." in out  # no "(in 3 days)": nothing is rescheduled
+    assert card_state_bytes(data_dir) == before
+    with Store.open(data_dir / DB_NAME) as store:
+        assert [(r.mode, r.review.grade, r.review.correct) for r in store.history()][1:] == [
+            (Mode.CRAM, Grade.EASY, True)
+        ]
+        assert store.override_counts() == {"tracing/daemon-port/typed": 1}

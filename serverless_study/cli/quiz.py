@@ -413,8 +413,9 @@ class QuizShell:
         from serverless_study.prompts import QUIT_ACTION, rating
         from serverless_study.textview import duration_text
 
-        intervals = self.session.scheduler.intervals(outcome.before, outcome.card.id, self.env.clock())
-        ratings = [rating(g, f"in {duration_text(intervals[g])}") for g in (Grade.HARD, Grade.GOOD, Grade.EASY)]
+        intervals = self.session.override_intervals(outcome, self.env.clock())
+        notes = {g: f"in {duration_text(d)}" for g, d in intervals.items()}
+        ratings = [rating(g, notes.get(g, "")) for g in (Grade.HARD, Grade.GOOD, Grade.EASY)]
         grade = self.prompter.act("How hard was it", [*ratings, QUIT_ACTION], default=ratings[1])
         if not isinstance(grade, Grade):
             return outcome, False
