@@ -18,7 +18,7 @@ from serverless_study.errors import UsageError
 from serverless_study.holds import LeechAction, bury_until
 from serverless_study.model import Card, CardKind, CardState, Grade, Item, Phase, Question, Review, Topic
 from serverless_study.scheduler import Scheduler, is_leech_lapse
-from serverless_study.store import NEW, Hold, HoldKind, Marking, Store
+from serverless_study.store import NEW, Hold, HoldKind, Marking, Store, parse_time
 
 LEARN_AHEAD = timedelta(minutes=20)  # as Anki: show a learning card early rather than make the learner wait
 
@@ -408,8 +408,12 @@ class Session:
     def card(self, card_id: str) -> Card:
         return self.cards[card_id]
 
+    def _queued(self) -> list[str]:
+        """Cards still to ask, the one on screen first (learning steps apart)."""
+        return ([self.pending.question.card_id] if self.pending else []) + self.main
+
     def progress(self) -> Progress:
-        queued = ([self.pending.question.card_id] if self.pending else []) + self.main
+        queued = self._queued()
         new = sum(1 for cid in queued if cid not in self.states)
         review = sum(1 for cid in queued if cid in self.states and self.states[cid].phase is Phase.REVIEW)
         learning = len(self.learning) + len(queued) - new - review
@@ -445,6 +449,8 @@ class CramSession(Session):
     Build it with `CramSession.cram`.
     """
 
+    later: list[list[str]] = field(default_factory=list)  # the next runs of cards, put in order when reached
+
     @classmethod
     def cram(
         cls,
@@ -467,15 +473,28 @@ class CramSession(Session):
         wanted = set(topic_ids) if topic_ids is not None else None
         chosen = askable(store, cards, now=now, topic_ids=wanted)
         session = cls(store, scheduler, chosen, topics, rng, learn_ahead, day=day)
-        session.states.update(store.states(chosen))
         if only is not None:
             picked = [cid for cid in dict.fromkeys(only) if cid in chosen][:limit]
         else:
-            picked = cram_queue(session.states, chosen.values(), scheduler, now=now, rng=rng, new=new, limit=limit)
-        session.main = interleave(picked, chosen, topics)
+            recalls = {  # predicted recall now of the studied cards, from the raw rows (no state is parsed)
+                cid: scheduler.recall(stability, parse_time(last) if last else None, now)
+                for cid, _topic, _phase, _due, stability, last, _lapses in store.schedule_rows()
+                if cid in chosen
+            }
+            picked = cram_queue(recalls, chosen.values(), rng=rng, new=new, limit=limit)
+        session.states.update(store.states(picked))
+        session.later = [picked[i : i + CRAM_RUN] for i in range(0, len(picked), CRAM_RUN)]
         session.new_total = sum(1 for cid in picked if cid not in session.states)
         session._read_confusions()
         return session
+
+    def _pick(self, now: datetime) -> tuple[str, str | None]:
+        if not self.main and self.later:  # ordered run by run: `interleave` costs the square of its length
+            self.main = interleave(self.later.pop(0), self.cards, self.topics)
+        return super()._pick(now)
+
+    def _queued(self) -> list[str]:
+        return super()._queued() + [cid for run in self.later for cid in run]
 
     def _save(
         self, card: Card, review: Review, marking: Marking | None
@@ -503,28 +522,27 @@ class CramSession(Session):
         return {}  # an overridden cram answer changes no schedule either
 
 
+CRAM_RUN = 200  # cards put in order together (a daily session's size), so that a cram of thousands starts at once
+
+
 def cram_queue(
-    states: Mapping[str, CardState],
+    recalls: Mapping[str, float],
     cards: Iterable[Card],
-    scheduler: Scheduler,
     *,
-    now: datetime,
     rng: random.Random,
     new: int = 0,
     limit: int | None = None,
 ) -> list[str]:
     """The cards a cram asks: up to `new` never-studied ones (taking turns by topic and kind, as a day's new cards
-    do), then the studied ones, those least likely to be recalled now first when `limit` leaves no room for all;
-    studied cards in a shuffled order, new ones spread among them."""
+    do), then the studied ones (`recalls`: each one's predicted recall now), those least likely to be recalled first
+    when `limit` leaves no room for all; studied cards in a shuffled order, new ones spread among them."""
     cards = list(cards)
     cap = len(cards) if limit is None else limit
-    fresh = list(itertools.islice((c.id for c in _round_robin(c for c in cards if c.id not in states)), min(new, cap)))
-
-    def recall(card_id: str) -> tuple[float, str]:
-        state = states[card_id]
-        return scheduler.recall(state.stability, state.last_review, now), card_id
-
-    studied = sorted((c.id for c in cards if c.id in states), key=recall)[: cap - len(fresh)]
+    unstarted = (c for c in cards if c.id not in recalls)
+    fresh = list(itertools.islice((c.id for c in _round_robin(unstarted)), min(new, cap)))
+    studied = [c.id for c in cards if c.id in recalls]
+    if len(studied) > cap - len(fresh):
+        studied = sorted(studied, key=lambda cid: (recalls[cid], cid))[: cap - len(fresh)]
     rng.shuffle(studied)
     return _spread(studied, fresh)
 

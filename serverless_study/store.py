@@ -158,6 +158,7 @@ MIGRATIONS: dict[int, tuple[str, ...]] = {
 
 _LOG_COLUMNS = "id, card_id, reviewed_at, rating, answer, correct, duration_ms, phase, previous, mode"
 _SCORED = "('submitted', 'timed_out')"  # exam outcomes whose results were shown
+_FEW = 500  # ids looked up with one IN (...) list (SQLite allows 32766 parameters since 3.32; older ones 999)
 _STATE_COLUMNS = "card_id, phase, step, stability, difficulty, due, last_review, lapses, reps"
 
 
@@ -528,8 +529,11 @@ class Store:
     def states(self, card_ids: Collection[str]) -> dict[str, CardState]:
         """The stored states of those of `card_ids` that have been reviewed."""
         wanted = set(card_ids)
+        sql, params = f"SELECT {_STATE_COLUMNS} FROM card_state", list[str]()
+        if len(wanted) <= _FEW:  # a few: looked up by key; many: one pass over the table, filtered here
+            sql, params = sql + f" WHERE card_id IN ({', '.join('?' * len(wanted))})", list(wanted)
         with self._guard():
-            rows = self._conn.execute(f"SELECT {_STATE_COLUMNS} FROM card_state").fetchall()
+            rows = self._conn.execute(sql, params).fetchall()
         return {row[0]: _state(row) for row in rows if row[0] in wanted}
 
     def started_ids(self) -> set[str]:
@@ -701,14 +705,16 @@ class Store:
         """Holds in force at `now` (a bury lapses when its day is over), of the given cards or of all."""
         sql = "SELECT card_id, hold, until, held_at FROM card_hold WHERE (hold = 'suspended' OR until > ?)"
         params: list[Any] = [iso(now)]
-        if card_ids is not None:
-            sql += f" AND card_id IN ({', '.join('?' * len(card_ids))})"
-            params += list(card_ids)
+        wanted = set(card_ids) if card_ids is not None else None
+        if wanted is not None and len(wanted) <= _FEW:
+            sql += f" AND card_id IN ({', '.join('?' * len(wanted))})"
+            params += list(wanted)
         with self._guard():
             rows = self._conn.execute(sql + " ORDER BY card_id", params).fetchall()
         return {
             cid: Hold(cid, HoldKind(kind), parse_time(until) if until else None, parse_time(held_at))
             for cid, kind, until, held_at in rows
+            if wanted is None or cid in wanted
         }
 
     def held_ids(self, now: datetime) -> set[str]:

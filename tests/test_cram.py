@@ -10,8 +10,10 @@ from datetime import UTC, datetime, timedelta
 from pathlib import Path
 from typing import Any
 
+import pytest
 from typer.testing import CliRunner
 
+from serverless_study import session as session_module
 from serverless_study.cards import generate_cards
 from serverless_study.cli import app
 from serverless_study.cli.context import Env
@@ -123,16 +125,25 @@ def test_a_cram_miss_comes_back_until_answered_right(data_dir: Path) -> None:
 
 
 def test_cram_under_a_limit_takes_the_weakest_cards_and_new_ones_only_when_asked() -> None:
-    now = NOW
-    states = {
-        c.id: CardState(c.id, Phase.REVIEW, None, float(n + 1), 5.0, now, now - timedelta(days=10))
-        for n, c in enumerate(CARDS[:6])
-    }  # stability 1 (weakest) to 6
-    picked = cram_queue(states, CARDS, Scheduler(), now=now, rng=random.Random(1), limit=3)
+    recalls = {c.id: 0.5 + n / 20 for n, c in enumerate(CARDS[:6])}  # the first card is the weakest
+    picked = cram_queue(recalls, CARDS, rng=random.Random(1), limit=3)
     assert set(picked) == {c.id for c in CARDS[:3]}
-    with_new = cram_queue(states, CARDS, Scheduler(), now=now, rng=random.Random(1), new=2, limit=4)
-    assert len(with_new) == 4 and len(set(with_new) - set(states)) == 2
-    assert set(cram_queue(states, CARDS, Scheduler(), now=now, rng=random.Random(1))) == set(states)
+    with_new = cram_queue(recalls, CARDS, rng=random.Random(1), new=2, limit=4)
+    assert len(with_new) == 4 and len(set(with_new) - set(recalls)) == 2
+    assert set(cram_queue(recalls, CARDS, rng=random.Random(1))) == set(recalls)
+
+
+def test_a_long_cram_is_put_in_order_run_by_run_and_counted_whole(
+    data_dir: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setattr(session_module, "CRAM_RUN", 10)
+    with Store.open(data_dir / DB_NAME) as store:
+        studied(store, [c.id for c in CARDS])
+        session = cram(store)
+        assert session.main == [] and [len(run) for run in session.later] == [10, 10, 10, 3]
+        assert session.progress().total == len(CARDS)  # before any run is ordered
+        asked, standing = answer_all(session)
+    assert asked == {c.id for c in CARDS} and standing >= len(CARDS)
 
 
 def test_cram_counts_as_activity_but_not_against_limits_siblings_or_retention(data_dir: Path) -> None:

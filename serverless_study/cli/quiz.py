@@ -249,8 +249,9 @@ def run_cram(env: Env, opts: QuizOptions, store: Store, study: Study) -> int:
         only=only,
     )
     shell = QuizShell(env, session, env.prompter(opts.plain), opts.plain)
-    shell.say(cram_text(len(session.main), opts.cram.from_exam, missed=None if only is None else len(only)))
-    return shell.run() if session.main else OK
+    cards = session.progress().total
+    shell.say(cram_text(cards, opts.cram.from_exam, missed=None if only is None else len(only)))
+    return shell.run() if cards else OK
 
 
 class QuizShell:
