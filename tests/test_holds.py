@@ -317,3 +317,12 @@ def test_undo_text_names_what_was_undone() -> None:
     card = CARDS[0]
     assert undone_text(None) == "Nothing to undo."
     assert undone_text(Held(card, HoldKind.BURIED, None, None, ())) == f"Undone: {card.id} is no longer buried."
+
+
+def test_holds_of_many_cards_are_filtered_the_same_way_as_a_few(data_dir: Path) -> None:
+    ids = [f"synth/f{n:04d}/typed" for n in range(1200)]
+    with Store.open(data_dir / DB_NAME) as store:
+        store.hold(ids[::2], HoldKind.SUSPENDED, now=NOW)
+        for asked in (ids[:40], ids[:1000]):  # looked up by key, then filtered after one pass
+            assert sorted(store.holds(NOW, asked)) == sorted(set(asked) & set(ids[::2]))
+        assert store.release(ids) == 600 and store.holds(NOW) == {}
