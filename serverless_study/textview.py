@@ -355,7 +355,15 @@ def _held_lines(s: Stats) -> list[str]:
     lines = []
     if s.suspended:
         again = "`serverless-study unsuspend ID` asks one again"
-        lines.append(f"Suspended ({len(s.suspended)}): {', '.join(s.suspended)} ({again}).")
+        lines.append(f"Suspended ({len(s.suspended)}): {_some(s.suspended)} ({again}).")
     if s.buried:
-        lines.append(f"Buried until tomorrow ({len(s.buried)}): {', '.join(s.buried)}.")
+        lines.append(f"Buried until tomorrow ({len(s.buried)}): {_some(s.buried)}.")
     return lines
+
+
+HELD_LISTED = 20  # stats --json lists them all
+
+
+def _some(card_ids: list[str]) -> str:
+    more = len(card_ids) - HELD_LISTED
+    return ", ".join(card_ids[:HELD_LISTED]) + (f" and {more} more (`stats --json` lists all)" if more > 0 else "")

@@ -326,3 +326,11 @@ def test_holds_of_many_cards_are_filtered_the_same_way_as_a_few(data_dir: Path) 
         for asked in (ids[:40], ids[:1000]):  # looked up by key, then filtered after one pass
             assert sorted(store.holds(NOW, asked)) == sorted(set(asked) & set(ids[::2]))
         assert store.release(ids) == 600 and store.holds(NOW) == {}
+
+
+def test_stats_lists_at_most_twenty_held_cards_and_json_all(data_dir: Path) -> None:
+    run(data_dir, "suspend", "functions")
+    text = run(data_dir, "stats")[1]
+    functions = [c.id for c in CARDS if c.topic_id == "functions"]
+    assert f"Suspended ({len(functions)}): {', '.join(functions[:20])} and {len(functions) - 20} more" in text
+    assert json.loads(run(data_dir, "stats", "--json")[1])["suspended_cards"] == functions
