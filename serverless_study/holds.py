@@ -21,13 +21,25 @@ class LeechAction(enum.Enum):
     SUSPEND = "suspend"
 
 
+class Scope(str, enum.Enum):
+    """What an id on the command line names."""
+
+    CARD = "card"
+    ITEM = "item"  # all the cards of a concept, fact, sequence or table
+    TOPIC = "topic"  # all the cards of a topic
+
+
 @dataclass(frozen=True)
 class Named:
     """What one id on the command line named, and its cards."""
 
     id: str  # the card's, item's or topic's id (a topic may have been named by an alias)
-    what: str  # "card", "item" or "topic"
+    what: Scope
     card_ids: tuple[str, ...]
+
+    @property
+    def one_card(self) -> bool:
+        return self.what is Scope.CARD
 
 
 def resolve(
@@ -44,12 +56,12 @@ def resolve(
     for name in names:
         key = name.strip().strip("/")
         if key in by_id or key in known:
-            out.append(Named(key, "card", (key,)))
+            out.append(Named(key, Scope.CARD, (key,)))
         elif key in by_item:
-            out.append(Named(key, "item", tuple(by_item[key])))
+            out.append(Named(key, Scope.ITEM, tuple(by_item[key])))
         elif "/" not in key and len(matches := find_topic(topics, key)) == 1:
             topic_id = matches[0].id
-            out.append(Named(topic_id, "topic", tuple(c.id for c in cards if c.topic_id == topic_id)))
+            out.append(Named(topic_id, Scope.TOPIC, tuple(c.id for c in cards if c.topic_id == topic_id)))
         else:
             raise UsageError(f"{name!r}: no card, item (topic/item) or topic has this id")
     return out
@@ -66,19 +78,19 @@ def bury_until(today: Day) -> datetime:
 
 
 @dataclass(frozen=True)
-class Held:
+class HeldCards:
     """The held cards of the loaded content, for stats: suspended ones, and those buried for the rest of today."""
 
     suspended: list[str]
     buried: list[str]
 
 
-def held(store: Store, now: datetime, cards: Iterable[Card]) -> Held:
+def held(store: Store, now: datetime, cards: Iterable[Card]) -> HeldCards:
     """Held cards in content order; holds of cards whose content is gone are listed too, after them."""
     holds: dict[str, Hold] = store.holds(now)
     order = [c.id for c in cards if c.id in holds]
     order += sorted(set(holds) - set(order))
-    return Held(
+    return HeldCards(
         [cid for cid in order if holds[cid].kind is HoldKind.SUSPENDED],
         [cid for cid in order if holds[cid].kind is HoldKind.BURIED],
     )

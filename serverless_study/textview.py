@@ -270,9 +270,9 @@ def unheld_text(held: Held) -> str:
 def named_cards_text(named: list[Named]) -> str:
     """ "tracing/x-ray/choice", or "3 cards (item tracing/x-ray; topic lambda)": what a suspend or bury named."""
     count = len({cid for n in named for cid in n.card_ids})
-    if len(named) == 1 and named[0].what == "card":
+    if len(named) == 1 and named[0].one_card:
         return named[0].id
-    parts = "; ".join(n.id if n.what == "card" else f"{n.what} {n.id}" for n in named)
+    parts = "; ".join(n.id if n.one_card else f"{n.what.value} {n.id}" for n in named)
     return f"{count} card{'s' if count != 1 else ''} ({parts})"
 
 

@@ -20,7 +20,7 @@ from serverless_study.cli.context import Env
 from serverless_study.cli.quiz import QuizShell
 from serverless_study.days import Calendar
 from serverless_study.errors import UsageError
-from serverless_study.holds import LeechAction, card_ids, resolve
+from serverless_study.holds import LeechAction, Scope, card_ids, resolve
 from serverless_study.loader import load_topics
 from serverless_study.model import CardState, Grade, Phase, Question, Review
 from serverless_study.prompts import QuestionaryPrompter
@@ -85,9 +85,9 @@ def queued(store: Store, now: datetime = NOW) -> set[str]:
 def test_an_id_names_a_card_an_item_or_a_topic() -> None:
     named = resolve(["tracing/daemon-port/typed", "tracing/x-ray", "Functions"], CARDS, TOPICS)
     assert [(n.id, n.what) for n in named] == [
-        ("tracing/daemon-port/typed", "card"),
-        ("tracing/x-ray", "item"),
-        ("functions", "topic"),  # by its title, as --topic finds it
+        ("tracing/daemon-port/typed", Scope.CARD),
+        ("tracing/x-ray", Scope.ITEM),
+        ("functions", Scope.TOPIC),  # by its title, as --topic finds it
     ]
     assert named[1].card_ids == ("tracing/x-ray/choice", "tracing/x-ray/recall")
     assert card_ids(resolve(["tracing", "tracing/x-ray"], CARDS, TOPICS)) == TRACING  # each card once

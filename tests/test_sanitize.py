@@ -16,7 +16,7 @@ import pytest
 from serverless_study import anki, render, textview
 from serverless_study.answers import Verdict
 from serverless_study.days import Calendar
-from serverless_study.holds import Named
+from serverless_study.holds import Named, Scope
 from serverless_study.loader import load_topics, parse_text
 from serverless_study.model import (
     Card,
@@ -303,7 +303,7 @@ def view_arguments() -> dict[str, tuple[Any, ...]]:
         "held": (held,),
         "card_id": (evil("card"),),
         "cram": (2, True),
-        "named": ([Named(evil("item"), "item", (evil("card"), evil("card2")))],),
+        "named": ([Named(evil("item"), Scope.ITEM, (evil("card"), evil("card2")))],),
     }
 
 
