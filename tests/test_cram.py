@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import io
 import json
 import random
 import sqlite3
@@ -11,12 +10,9 @@ from pathlib import Path
 from typing import Any
 
 import pytest
-from typer.testing import CliRunner
 
 from serverless_study import session as session_module
 from serverless_study.cards import generate_cards
-from serverless_study.cli import app
-from serverless_study.cli.context import Env
 from serverless_study.days import Calendar
 from serverless_study.loader import load_topics
 from serverless_study.model import CardKind, CardState, Grade, Phase, Review
@@ -26,6 +22,7 @@ from serverless_study.stats import compute
 from serverless_study.store import DB_NAME, HoldKind, Mode, Store
 
 from .conftest import FIXTURES
+from .sessions import run_at
 
 QUIZ = str(FIXTURES / "quiz")
 NOW = datetime(2025, 3, 10, 12, tzinfo=UTC)
@@ -36,15 +33,7 @@ BY_TOPIC = {t.id: t for t in TOPICS}
 
 
 def run(data_dir: Path, *args: str, text: str = "", now: datetime = NOW) -> tuple[int, str, str]:
-    """The real command line in plain mode, with the clock at `now` and study days in UTC from 4 am."""
-    out, err = io.StringIO(), io.StringIO()
-    env = Env(
-        data_dir=Path(), stdin=io.StringIO(text), stdout=out, stderr=err, clock=lambda: now, environ={"TZ": "UTC"}
-    )
-    result = CliRunner().invoke(
-        app, ["--data-dir", str(data_dir), "--content", QUIZ, *args], obj=env, catch_exceptions=False
-    )
-    return result.exit_code, out.getvalue(), err.getvalue() + result.output
+    return run_at(now, data_dir, *args, text=text)
 
 
 def studied(store: Store, card_ids: list[str], *, now: datetime = NOW) -> None:

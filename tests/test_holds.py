@@ -12,10 +12,8 @@ from typing import Any
 import pytest
 from prompt_toolkit.input import create_pipe_input
 from prompt_toolkit.output import DummyOutput
-from typer.testing import CliRunner
 
 from serverless_study.cards import generate_cards
-from serverless_study.cli import app
 from serverless_study.cli.context import Env
 from serverless_study.cli.quiz import QuizShell
 from serverless_study.days import Calendar
@@ -30,6 +28,7 @@ from serverless_study.stats import compute
 from serverless_study.store import DB_NAME, HoldKind, Store
 
 from .conftest import FIXTURES
+from .sessions import run_at
 
 QUIZ = str(FIXTURES / "quiz")
 NOW = datetime(2025, 3, 10, 12, tzinfo=UTC)  # a Monday noon; study days start at 4 am UTC
@@ -41,18 +40,7 @@ ENTER, CTRL_C = "\r", "\x03"
 
 
 def run(data_dir: Path, *args: str, text: str = "", now: datetime = NOW) -> tuple[int, str, str]:
-    """The real command line in plain mode, with the clock at `now` and study days in UTC from 4 am."""
-    out, err = io.StringIO(), io.StringIO()
-    env = Env(
-        data_dir=Path(), stdin=io.StringIO(text), stdout=out, stderr=err, clock=lambda: now, environ={"TZ": "UTC"}
-    )
-    result = CliRunner().invoke(
-        app,
-        ["--data-dir", str(data_dir), "--content", QUIZ, "--day-starts", "4", *args],
-        obj=env,
-        catch_exceptions=False,
-    )
-    return result.exit_code, out.getvalue(), err.getvalue() + result.output
+    return run_at(now, data_dir, *args, text=text)
 
 
 def held(data_dir: Path, now: datetime = NOW) -> dict[str, HoldKind]:
