@@ -30,7 +30,6 @@ from serverless_study.store import DB_NAME, HoldKind, Store
 from .conftest import FIXTURES
 from .sessions import run_at
 
-QUIZ = str(FIXTURES / "quiz")
 NOW = datetime(2025, 3, 10, 12, tzinfo=UTC)  # a Monday noon; study days start at 4 am UTC
 DAYS = Calendar(UTC, day_starts=4)
 TOPICS = load_topics([FIXTURES / "quiz"]).topics
