@@ -84,6 +84,14 @@ def test_an_id_names_a_card_an_item_or_a_topic() -> None:
     assert gone[0].card_ids == ("old/removed/typed",)  # a held card whose content is gone can be unsuspended
 
 
+def test_a_topic_alias_names_the_topic() -> None:
+    from serverless_study.paths import shipped_content_dir
+
+    shipped = load_topics([shipped_content_dir()]).topics
+    (named,) = resolve(["xray"], generate_cards(shipped), shipped)
+    assert (named.id, named.what) == ("x-ray", Scope.TOPIC) and len(named.card_ids) > 10
+
+
 def test_an_unknown_id_is_one_line_exit_2_and_nothing_is_held(data_dir: Path) -> None:
     for command in ("suspend", "bury", "unsuspend"):
         code, out, err = run(data_dir, command, "tracing/x-ray", "tracing/nope")
