@@ -289,8 +289,8 @@ def exam_intro_text(plan: ExamPlan) -> str:
         ),
         f"Predicted score: {_percent(plan.predicted)} (your predicted recall of these cards; a card you have never "
         "reviewed counts at the chance of a guess).",
-        "No feedback until the end. f flags a question, s skips it; before you submit you can go back to flagged "
-        "and unanswered questions. q submits.",
+        "No feedback until the end. f flags a question, s (or Enter, for a typed answer) skips it; before you "
+        "submit you can go back to flagged and unanswered questions. q submits.",
     ]
     return "\n".join(lines)
 

@@ -178,18 +178,23 @@ class ExamShell:
         for q in self.exam.questions:
             if (stop := self._ask(q)) is not None:
                 return stop
+        rounds = 0
         while to_review := self.exam.to_review():
             if self.exam.expired(self.env.clock()):
                 return self._time_up()
-            if not self._review_first(to_review):
+            if not self._review_first(to_review, again=rounds > 0):
                 return Ending.SUBMITTED
+            rounds += 1
             for q in to_review:
                 if (stop := self._ask(q)) is not None:
                     return stop
         return Ending.SUBMITTED
 
-    def _review_first(self, to_review: list[ExamQuestion]) -> bool:
-        """Before submitting: go back to the flagged and unanswered questions (True), or submit (False)."""
+    def _review_first(self, to_review: list[ExamQuestion], *, again: bool) -> bool:
+        """Before submitting: go back to the flagged and unanswered questions (True), or submit (False).
+
+        Enter reviews them the first time, and submits once they have been gone over (flags stay until unflagged).
+        """
         from serverless_study.prompts import REVIEW, SUBMIT, Action
 
         flagged = sum(q.flagged for q in to_review)
@@ -201,7 +206,7 @@ class ExamShell:
         review = Action(("r",), f"Review the {len(to_review)} flagged or unanswered", REVIEW, primary=False)
         submit = Action(("q",), "Submit the exam", SUBMIT, primary=False)
         self.prompter.discard_typeahead()
-        return self.prompter.act("Next", [review, submit], default=review) is REVIEW
+        return self.prompter.act("Next", [review, submit], default=submit if again else review) is REVIEW
 
     def _ask(self, q: ExamQuestion) -> Ending | None:
         """Ask one question until it is answered or skipped; the Ending when the exam stops here."""
@@ -235,7 +240,7 @@ class ExamShell:
         if q.question.choices:
             index = self.prompter.choose("Your answer", q.question.choices, extra=extra)
             return q.question.choices[index] if isinstance(index, int) else index
-        return self.prompter.text("Your answer (Enter to skip)", extra=extra)
+        return self.prompter.text("Your answer", extra=extra)
 
     def _time_up(self, *, late: bool = False) -> Ending:
         from serverless_study.exam import Ending
