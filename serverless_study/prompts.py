@@ -32,6 +32,7 @@ FLAG = _Token("FLAG")  # exam: flag (or unflag) this question to come back to it
 SKIP = _Token("SKIP")  # exam: leave this question unanswered for now
 SUBMIT = _Token("SUBMIT")  # exam: hand it in now
 REVIEW = _Token("REVIEW")  # exam: go back to the flagged and unanswered questions
+TIMEOUT = _Token("TIMEOUT")  # a prompt given a time limit (a timed exam) ended unanswered when it ran out
 GRADE_NAMES = {Grade.AGAIN: "Again", Grade.HARD: "Hard", Grade.GOOD: "Good", Grade.EASY: "Easy"}
 GRADE_KEYS = {Grade.AGAIN: "a", Grade.HARD: "h", Grade.GOOD: "g", Grade.EASY: "e"}
 
@@ -78,14 +79,26 @@ class Prompter(Protocol):
     plain: bool
 
     def choose(
-        self, message: str, choices: Sequence[str], *, undo: bool = False, extra: Sequence[Action] = ()
+        self,
+        message: str,
+        choices: Sequence[str],
+        *,
+        undo: bool = False,
+        extra: Sequence[Action] = (),
+        timeout: float | None = None,
     ) -> int | _Token | None:
-        """The index of the chosen choice, or the value of an `extra` action picked by its key."""
+        """The index of the chosen choice, or the value of an `extra` action picked by its key.
 
-    def text(self, message: str, *, undo: bool = False, extra: Sequence[Action] = ()) -> str | _Token | None:
+        `timeout` (seconds): a terminal prompt ends with TIMEOUT when it runs out; a line prompt cannot be cut short
+        while it waits for a line, so the caller checks its clock after the answer.
+        """
+
+    def text(
+        self, message: str, *, undo: bool = False, extra: Sequence[Action] = (), timeout: float | None = None
+    ) -> str | _Token | None:
         """A typed line ("" when the learner just presses Enter), or the value of an `extra` action's key."""
 
-    def act(self, message: str, actions: Sequence[Action], *, default: Action) -> object:
+    def act(self, message: str, actions: Sequence[Action], *, default: Action, timeout: float | None = None) -> object:
         """The value of the chosen action (Enter picks `default`); None when the learner quits or input ends."""
 
     def discard_typeahead(self) -> None:
@@ -102,7 +115,13 @@ class LinePrompter:
 
     @sanitized  # the question, choices and hints shown may come from content
     def choose(
-        self, message: str, choices: Sequence[str], *, undo: bool = False, extra: Sequence[Action] = ()
+        self,
+        message: str,
+        choices: Sequence[str],
+        *,
+        undo: bool = False,
+        extra: Sequence[Action] = (),
+        timeout: float | None = None,
     ) -> int | _Token | None:
         self._say(message)
         for n, choice in enumerate(choices, 1):
@@ -127,7 +146,9 @@ class LinePrompter:
         return cast("int | _Token | None", self._ask(f"Choice ({keys}): ", hint, parse))
 
     @sanitized  # the question, choices and hints shown may come from content
-    def text(self, message: str, *, undo: bool = False, extra: Sequence[Action] = ()) -> str | _Token | None:
+    def text(
+        self, message: str, *, undo: bool = False, extra: Sequence[Action] = (), timeout: float | None = None
+    ) -> str | _Token | None:
         keys = ("u to undo, " if undo else "") + _extra_hint(extra).removeprefix(", ")
         line = self._read(f"{message} ({keys}): ")
         if line is None:
@@ -142,7 +163,7 @@ class LinePrompter:
         return line.strip()
 
     @sanitized  # the question, choices and hints shown may come from content
-    def act(self, message: str, actions: Sequence[Action], *, default: Action) -> object:
+    def act(self, message: str, actions: Sequence[Action], *, default: Action, timeout: float | None = None) -> object:
         listed = [a for a in actions if a.primary and a.keys]
         if listed:  # ratings: "How hard was it: 2 Hard (6 min), 3 Good (10 min), 4 Easy (3 days)."
             items = (f"{a.keys[-1]} {a.label}" + (f" ({a.note})" if a.note else "") for a in listed)
@@ -199,7 +220,13 @@ class QuestionaryPrompter:
 
     @sanitized  # the question, choices and hints shown may come from content
     def choose(
-        self, message: str, choices: Sequence[str], *, undo: bool = False, extra: Sequence[Action] = ()
+        self,
+        message: str,
+        choices: Sequence[str],
+        *,
+        undo: bool = False,
+        extra: Sequence[Action] = (),
+        timeout: float | None = None,
     ) -> int | _Token | None:
         import questionary
 
@@ -224,16 +251,21 @@ class QuestionaryPrompter:
         if not shortcuts:
             _bind_numbers(question, len(choices))
         _bind(question, ({"u": UNDO} if undo else {}) | _extra_keys(extra))
+        _time_limit(question, timeout)
         return cast("int | _Token | None", question.unsafe_ask())
 
     @sanitized  # the question, choices and hints shown may come from content
-    def text(self, message: str, *, undo: bool = False, extra: Sequence[Action] = ()) -> str | _Token | None:
+    def text(
+        self, message: str, *, undo: bool = False, extra: Sequence[Action] = (), timeout: float | None = None
+    ) -> str | _Token | None:
         import questionary
 
         keys = ["u undo"] * undo + [f"{a.keys[0]} {_verb(a)}" for a in extra if a.keys]
-        answer: str = questionary.text(
-            message, instruction=f"({', '.join(keys)})" if keys else None, **self.app_options
-        ).unsafe_ask()
+        question = questionary.text(message, instruction=f"({', '.join(keys)})" if keys else None, **self.app_options)
+        _time_limit(question, timeout)
+        answer: str | _Token = question.unsafe_ask()
+        if isinstance(answer, _Token):  # TIMEOUT
+            return answer
         key = answer.strip().lower()
         if key in (keyed := _extra_keys(extra)):
             return keyed[key]
@@ -242,7 +274,7 @@ class QuestionaryPrompter:
         return answer.strip()
 
     @sanitized  # the question, choices and hints shown may come from content
-    def act(self, message: str, actions: Sequence[Action], *, default: Action) -> object:
+    def act(self, message: str, actions: Sequence[Action], *, default: Action, timeout: float | None = None) -> object:
         import questionary
 
         def title(a: Action) -> str:
@@ -260,7 +292,9 @@ class QuestionaryPrompter:
             **self.app_options,
         )
         _bind(question, {key: i for i, a in enumerate(actions) for key in a.keys}, echo=True)
-        return actions[cast("int", question.unsafe_ask())].value
+        _time_limit(question, timeout)
+        picked = question.unsafe_ask()
+        return TIMEOUT if picked is TIMEOUT else actions[cast("int", picked)].value
 
     def discard_typeahead(self) -> None:
         """Drop keys typed while the feedback was shown: the kernel's input queue and prompt_toolkit's type-ahead.
@@ -284,6 +318,26 @@ class QuestionaryPrompter:
 
         termios.tcflush(fd, termios.TCIFLUSH)
         clear_typeahead(given if given is not None else create_input())
+
+
+def _time_limit(question: Any, seconds: float | None) -> None:
+    """End the prompt with TIMEOUT after `seconds` unless it is answered first (a timed exam submits itself)."""
+    if seconds is None:
+        return
+    app = question.application
+
+    def start() -> None:  # runs once the prompt's event loop is up and its result future exists
+        import asyncio
+
+        future = app.future
+
+        def expire() -> None:
+            if app.future is future and future is not None and not future.done():
+                app.exit(result=TIMEOUT)
+
+        asyncio.get_running_loop().call_later(max(0.0, seconds), expire)
+
+    app.pre_run_callables.append(start)
 
 
 def _extra_keys(extra: Sequence[Action]) -> dict[str, _Token]:

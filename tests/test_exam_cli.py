@@ -206,8 +206,10 @@ def test_stats_shows_the_last_exams_and_the_trend(data_dir: Path) -> None:
 # --- the terminal: real questionary prompts ------------------------------------------------------------------------
 
 
-def terminal_exam(data_dir: Path, keys_for, *, minutes: int = 0):  # type: ignore[no-untyped-def]
+def terminal_exam(data_dir: Path, keys_for, *, minutes: int = 0, clock=lambda: NOW):  # type: ignore[no-untyped-def]
     """Sit a 3-question tracing exam through questionary reading keys from a pipe; (code, screen, store answers)."""
+    import threading
+
     from prompt_toolkit.input import create_pipe_input
     from prompt_toolkit.output import DummyOutput
 
@@ -216,7 +218,7 @@ def terminal_exam(data_dir: Path, keys_for, *, minutes: int = 0):  # type: ignor
 
     topics = load_topics([FIXTURES / "quiz"]).topics
     out = io.StringIO()
-    env = Env(data_dir=data_dir, stdout=out, clock=lambda: NOW)
+    env = Env(data_dir=data_dir, stdout=out, clock=clock)
     with Store.open(data_dir / DB_NAME) as store, create_pipe_input() as keys:
         exam = Exam.start(
             store,
@@ -229,7 +231,12 @@ def terminal_exam(data_dir: Path, keys_for, *, minutes: int = 0):  # type: ignor
         )
         keys.send_text(keys_for(exam))
         prompter = QuestionaryPrompter(input=keys, output=DummyOutput())
-        code = ExamShell(env, exam, prompter, RichViews(env)).run()
+        watchdog = threading.Timer(20, keys.send_text, ("\x03",))  # a prompt left waiting fails the test, not hangs
+        watchdog.start()
+        try:
+            code = ExamShell(env, exam, prompter, RichViews(env)).run()
+        finally:
+            watchdog.cancel()
         saved = store.scored_exams(10)
     return code, out.getvalue(), saved, exam
 
@@ -276,3 +283,44 @@ def test_terminal_mode_ctrl_c_saves_an_incomplete_exam(data_dir: Path) -> None:
     assert code == 130
     assert "Exam interrupted: saved as incomplete (1 of 3 answered), not scored." in shown
     assert saved == [] and outcomes(data_dir) == ["incomplete"]
+
+
+def test_terminal_mode_submits_itself_when_the_time_runs_out_at_a_prompt(data_dir: Path) -> None:
+    # A millisecond before the end of a one-minute exam, no key pressed: the prompt ends and the exam is submitted.
+    almost = lambda: NOW + timedelta(seconds=59, microseconds=999_000)  # noqa: E731
+    code, shown, saved, _exam = terminal_exam(data_dir, lambda exam: "", minutes=1, clock=almost)
+    assert code == 0, shown
+    assert "Question 1 of 3 · 0:00 left" in shown
+    assert "Time is up: the exam was submitted. 0 of 3 right: 0%." in shown
+    assert [e.outcome for e in saved] == ["timed_out"]
+
+
+def test_terminal_views_match_their_golden() -> None:
+    from serverless_study import render
+    from serverless_study.exam import Ending, exam_history
+
+    from .golden import render as rendered
+
+    topics = load_topics([FIXTURES / "quiz"]).topics
+    with Store.open(":memory:") as store:
+        exam = Exam.start(
+            store,
+            generate_cards(topics),
+            {t.id: t for t in topics},
+            Scheduler(),
+            random.Random(4),
+            settings=ExamSettings(questions=5, minutes=20, topics=("functions", "tracing")),
+            now=NOW,
+        )
+        exam.answer(1, "a micro VM")
+        exam.answer(2, "TCP port 2000")
+        exam.flag(2)
+        exam.answer(4, "Lambda")
+        exam.answer(5, "Segment")
+        views = [
+            render.exam_intro_view(exam.plan()),
+            render.exam_question_view(exam.questions[1], 5, "Tracing", timedelta(minutes=12, seconds=5)),
+            render.exam_result_view(exam.finish(NOW + timedelta(minutes=9), Ending.SUBMITTED)),
+            render.exams_view(exam_history(store) * 2, UTC),
+        ]
+    assert_golden("exam-terminal.txt", "".join(rendered(v) for v in views))

@@ -174,6 +174,7 @@ class ExamShell:
     def _sit(self) -> Ending:
         """Each question in turn, then rounds over the flagged and unanswered ones; how the exam ended."""
         from serverless_study.exam import Ending
+        from serverless_study.prompts import REVIEW, TIMEOUT
 
         for q in self.exam.questions:
             if (stop := self._ask(q)) is not None:
@@ -182,7 +183,10 @@ class ExamShell:
         while to_review := self.exam.to_review():
             if self.exam.expired(self.env.clock()):
                 return self._time_up()
-            if not self._review_first(to_review, again=rounds > 0):
+            choice = self._review_first(to_review, again=rounds > 0)
+            if choice is TIMEOUT:
+                return self._time_up()
+            if choice is not REVIEW:
                 return Ending.SUBMITTED
             rounds += 1
             for q in to_review:
@@ -190,8 +194,8 @@ class ExamShell:
                     return stop
         return Ending.SUBMITTED
 
-    def _review_first(self, to_review: list[ExamQuestion], *, again: bool) -> bool:
-        """Before submitting: go back to the flagged and unanswered questions (True), or submit (False).
+    def _review_first(self, to_review: list[ExamQuestion], *, again: bool) -> object:
+        """Before submitting: go back to the flagged and unanswered questions (REVIEW), or submit.
 
         Enter reviews them the first time, and submits once they have been gone over (flags stay until unflagged).
         """
@@ -206,12 +210,13 @@ class ExamShell:
         review = Action(("r",), f"Review the {len(to_review)} flagged or unanswered", REVIEW, primary=False)
         submit = Action(("q",), "Submit the exam", SUBMIT, primary=False)
         self.prompter.discard_typeahead()
-        return self.prompter.act("Next", [review, submit], default=submit if again else review) is REVIEW
+        default = submit if again else review
+        return self.prompter.act("Next", [review, submit], default=default, timeout=self._seconds_left())
 
     def _ask(self, q: ExamQuestion) -> Ending | None:
         """Ask one question until it is answered or skipped; the Ending when the exam stops here."""
         from serverless_study.exam import Ending
-        from serverless_study.prompts import FLAG, SKIP, SUBMIT
+        from serverless_study.prompts import FLAG, SKIP, SUBMIT, TIMEOUT
 
         exam, clock = self.exam, self.env.clock
         while True:
@@ -219,6 +224,8 @@ class ExamShell:
                 return self._time_up()
             self.views.question(q, len(exam.questions), exam.title_of(q), exam.time_left(clock()))
             given = self._prompt(q)
+            if given is TIMEOUT:  # a terminal prompt ran out of time unanswered
+                return self._time_up()
             if given is None or given is SUBMIT:
                 return Ending.SUBMITTED
             if given is FLAG:
@@ -236,11 +243,16 @@ class ExamShell:
     def _prompt(self, q: ExamQuestion) -> object:
         from serverless_study.prompts import FLAG_ACTION, SKIP_ACTION, SUBMIT_ACTION
 
-        extra = (FLAG_ACTION, SKIP_ACTION, SUBMIT_ACTION)
+        extra, timeout = (FLAG_ACTION, SKIP_ACTION, SUBMIT_ACTION), self._seconds_left()
         if q.question.choices:
-            index = self.prompter.choose("Your answer", q.question.choices, extra=extra)
+            index = self.prompter.choose("Your answer", q.question.choices, extra=extra, timeout=timeout)
             return q.question.choices[index] if isinstance(index, int) else index
-        return self.prompter.text("Your answer", extra=extra)
+        return self.prompter.text("Your answer", extra=extra, timeout=timeout)
+
+    def _seconds_left(self) -> float | None:
+        """Until the exam submits itself: a terminal prompt ends then; None when untimed."""
+        left = self.exam.time_left(self.env.clock())
+        return None if left is None else left.total_seconds()
 
     def _time_up(self, *, late: bool = False) -> Ending:
         from serverless_study.exam import Ending
