@@ -278,7 +278,9 @@ def clock_text(left: timedelta | None) -> str:
 @sanitized
 def exam_intro_text(plan: ExamPlan) -> str:
     """Before the first question: what the exam is, the predicted score, and the keys."""
-    spread = ", ".join(f"{title} {n}" for title, n in plan.topics)
+    spread = (
+        ", ".join(f"{title} {n}" for title, n in plan.topics) if len(plan.topics) <= 4 else f"{len(plan.topics)} topics"
+    )
     timing = f"{plan.minutes} minutes" if plan.minutes else "untimed"
     lines = [
         f"Practice exam: {plan.questions} questions ({spread}), {timing}, pass mark {plan.pass_mark}%.",

@@ -21,11 +21,9 @@ QUESTIONS, MINUTES = 30, 45  # the defaults of serverless_study.exam, written ou
 
 def exam(
     ctx: typer.Context,
-    questions: Annotated[
-        int, typer.Option("--questions", metavar="N", help=f"Number of questions (default {QUESTIONS}).")
-    ] = QUESTIONS,
+    questions: Annotated[int, typer.Option("--questions", metavar="N", help="Number of questions.")] = QUESTIONS,
     minutes: Annotated[
-        int, typer.Option("--minutes", metavar="M", help=f"Time limit in minutes; 0 for none (default {MINUTES}).")
+        int, typer.Option("--minutes", metavar="M", help="Time limit in minutes; 0 for none.")
     ] = MINUTES,
     pass_mark: Annotated[
         int | None,
