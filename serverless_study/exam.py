@@ -150,7 +150,16 @@ class TopicScore:
 
     @property
     def score(self) -> float:
-        return self.correct / self.questions if self.questions else 0.0
+        return _share(self.correct, self.questions)
+
+
+def passes(correct: int, questions: int, pass_mark: int) -> bool:
+    """At or above the pass mark, in whole numbers: 72% of 25 questions is 18 right, not 17.99…"""
+    return correct * 100 >= pass_mark * questions
+
+
+def _share(correct: int, questions: int) -> float:
+    return correct / questions if questions else 0.0
 
 
 @dataclass(frozen=True)
@@ -189,11 +198,11 @@ class ExamResult:
 
     @property
     def score(self) -> float:
-        return self.correct / self.questions if self.questions else 0.0
+        return _share(self.correct, self.questions)
 
     @property
     def passed(self) -> bool:
-        return self.correct * 100 >= self.pass_mark * self.questions  # whole numbers: 72% of 25 is 18, not 17.99…
+        return passes(self.correct, self.questions, self.pass_mark)
 
 
 @dataclass
@@ -230,10 +239,7 @@ class Exam:
         drawn = draw(usable, topic_ids, settings.questions, rng)
         if not drawn:
             raise UsageError("no questions to ask: the chosen topics have no cards the exam can mark")
-        confusions: dict[str, list[str]] = {}
-        for expected, confused, _times in store.confusions():
-            confusions.setdefault(expected.casefold(), []).append(confused)
-            confusions.setdefault(confused.casefold(), []).append(expected)
+        confusions = store.confused_names()
         questions = []
         for position, card in enumerate(drawn, 1):
             question = make_question(card, topics, rng, confusions=confusions)
@@ -341,11 +347,11 @@ class ExamSummary:
 
     @property
     def score(self) -> float:
-        return self.correct / self.questions if self.questions else 0.0
+        return _share(self.correct, self.questions)
 
     @property
     def passed(self) -> bool:
-        return self.correct * 100 >= self.pass_mark * self.questions
+        return passes(self.correct, self.questions, self.pass_mark)
 
     def to_dict(self) -> dict[str, Any]:
         return {

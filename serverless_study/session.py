@@ -136,9 +136,7 @@ class Session:
         session.main = interleave(queue.main, chosen, topics)
         session.new_total = sum(1 for cid in queue.main if cid not in session.states)
         session.held_back = queue.held_back
-        for expected, confused, _times in store.confusions():
-            session.confusions.setdefault(expected.casefold(), []).append(confused)
-            session.confusions.setdefault(confused.casefold(), []).append(expected)
+        session.confusions = store.confused_names()
         return session
 
     # --- asking ------------------------------------------------------------------

@@ -623,6 +623,14 @@ class Store:
             rows = self._conn.execute(sql + (f" LIMIT {int(limit)}" if limit is not None else "")).fetchall()
         return [(e, c, int(n)) for e, c, n in rows]
 
+    def confused_names(self) -> dict[str, list[str]]:
+        """Case-folded name → the terms the learner confused it with, both ways: distractors for choice questions."""
+        out: dict[str, list[str]] = {}
+        for expected, confused, _times in self.confusions():
+            out.setdefault(expected.casefold(), []).append(confused)
+            out.setdefault(confused.casefold(), []).append(expected)
+        return out
+
     def override_counts(self) -> dict[str, int]:
         """Per card, how often the learner overrode a wrong verdict: where an accept list may need extending."""
         with self._guard():
