@@ -111,6 +111,33 @@ def test_an_exam_never_changes_the_schedule_or_the_review_log(data_dir: Path) ->
         assert store.reviews_total() == 1
 
 
+def test_each_answer_is_on_disk_before_the_next_question_is_read(data_dir: Path) -> None:
+    import sqlite3
+
+    seen: list[int] = []
+
+    class Watching(Typing):
+        def readline(self, size: int | None = -1) -> str:  # type: ignore[override]
+            if (data_dir / DB_NAME).exists():
+                with sqlite3.connect(data_dir / DB_NAME) as conn:
+                    seen.append(conn.execute("SELECT count(answer) FROM exam_answer").fetchone()[0])
+            return super().readline()
+
+    out = io.StringIO()
+    env = Env(data_dir=data_dir, stdin=Watching("a micro VM\nudp 2000\n1\n", Clock()), stdout=out, clock=Clock())
+    args = ["--data-dir", str(data_dir), "--content", QUIZ, "exam", *SMALL]
+    assert CliRunner().invoke(app, args, obj=env, catch_exceptions=False).exit_code == 0
+    assert seen[:4] == [0, 1, 2, 3]
+
+
+def test_small_topics_give_fewer_questions_and_say_so(data_dir: Path) -> None:
+    code, out, _err = sit(data_dir, "", "--topic", "tracing", "--questions", "40", "--minutes", "0")
+    assert code == 0
+    assert "Practice exam: 5 questions (Tracing 5), untimed, pass mark 72%." in out
+    assert "Only 5 questions can be drawn from these topics (one per item), not 40." in out
+    assert "Question 1 of 5 · untimed (Tracing)" in out
+
+
 def test_time_runs_out_on_an_injected_clock(data_dir: Path) -> None:
     # Each answer takes 25 s on a one-minute exam: two answers count, the third comes too late.
     clock = Clock(step=timedelta(seconds=25))
