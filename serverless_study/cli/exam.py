@@ -13,6 +13,7 @@ if TYPE_CHECKING:
     from datetime import timedelta
 
     from serverless_study.exam import Ending, Exam, ExamPlan, ExamQuestion, ExamResult, ExamSettings
+    from serverless_study.model import Topic
     from serverless_study.prompts import Prompter
     from serverless_study.settings import Settings
 
@@ -47,22 +48,21 @@ def exam(
     """
     env = get_env(ctx)
     with errors_handled(env):
+        import dataclasses
+
         from serverless_study.exam import ExamSettings
+        from serverless_study.loader import select_topics
 
         settings = env.settings(exam_pass_mark=pass_mark)
-        chosen = _topic_ids(env, topic or [])
-        options = ExamSettings(questions, minutes, settings.exam_pass_mark, chosen, seed)
-        code = run_exam(env, options, settings, plain=plain or not env.interactive)
+        options = ExamSettings(questions, minutes, settings.exam_pass_mark, (), seed)  # checked before loading
+        topics = env.load().topics
+        if topic:
+            options = dataclasses.replace(options, topics=tuple(t.id for t in select_topics(topics, topic)))
+        code = run_exam(env, topics, options, settings, plain=plain or not env.interactive)
     raise typer.Exit(code)
 
 
-def _topic_ids(env: Env, queries: list[str]) -> tuple[str, ...]:
-    from serverless_study.loader import select_topics
-
-    return tuple(t.id for t in select_topics(env.load().topics, queries)) if queries else ()
-
-
-def run_exam(env: Env, options: ExamSettings, settings: Settings, *, plain: bool) -> int:
+def run_exam(env: Env, topics: list[Topic], options: ExamSettings, settings: Settings, *, plain: bool) -> int:
     import random
 
     from serverless_study.cards import generate_cards
@@ -70,7 +70,6 @@ def run_exam(env: Env, options: ExamSettings, settings: Settings, *, plain: bool
     from serverless_study.scheduler import Scheduler
     from serverless_study.store import Store
 
-    topics = env.load().topics
     with Store.in_dir(env.data_dir, warn=env.warn) as store:
         sitting = Exam.start(
             store,
