@@ -289,7 +289,7 @@ def exam_intro_text(plan: ExamPlan) -> str:
             if plan.questions < plan.asked_for
             else []
         ),
-        f"Predicted score: {_percent(plan.predicted)} (your predicted recall of these cards; a card you have never "
+        f"Predicted score: {_percent(plan.predicted)} (from your reviews of these cards; one you have never "
         "reviewed counts at the chance of a guess).",
         "No feedback until the end. f flags a question, s (or Enter, for a typed answer) skips it; before you "
         "submit you can go back to flagged and unanswered questions. q submits.",
@@ -313,9 +313,11 @@ def exam_question_text(q: ExamQuestion, total: int, topic_title: str, left: time
 def _score_line(result: ExamResult) -> str:
     head = "Time is up: the exam was submitted." if result.ending.value == "timed_out" else "Exam submitted."
     verdict = "Passed" if result.passed else "Not passed"
+    points = round(result.score * 100) - round(result.predicted * 100)
+    beside = f"{abs(points)} points {'above' if points > 0 else 'below'} it" if points else "as predicted"
     return (
         f"{head} {result.correct} of {result.questions} right: {_percent(result.score)}. "
-        f"{verdict} (pass mark {result.pass_mark}%); predicted {_percent(result.predicted)}."
+        f"{verdict} (pass mark {result.pass_mark}%). Predicted {_percent(result.predicted)}: {beside}."
     )
 
 
