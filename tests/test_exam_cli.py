@@ -299,7 +299,7 @@ def test_terminal_mode_flag_review_and_submit(data_dir: Path) -> None:
     assert code == 0, shown
     assert "Question 1 of 3 · untimed · flagged" in shown
     assert "You have answered 2 of 3: 1 flagged, 1 unanswered." in shown
-    assert "Exam submitted. 3 of 3 right: 100%. Passed (pass mark 72%). Predicted 8%: 92 points" in shown
+    assert "Exam submitted. 3 of 3 right: 100%. Passed (pass mark 72%). Predicted 8%: 92" in shown
     (stored,) = saved
     assert [(a.correct, a.flagged) for a in stored.answers] == [(True, True), (True, False), (True, False)]
     assert "\x1b" not in shown  # a StringIO is no terminal: no colour codes
