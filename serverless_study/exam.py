@@ -74,16 +74,16 @@ def spread(sizes: Mapping[str, int], total: int) -> dict[str, int]:
         return dict.fromkeys(sizes, 0)
     quota = {t: total * n / whole for t, n in sizes.items()}
     out = {t: int(q) for t, q in quota.items()}
-    order = list(sizes)
-    by_remainder = sorted(order, key=lambda t: (-(quota[t] - out[t]), order.index(t)))
+    rank = {t: i for i, t in enumerate(sizes)}
+    by_remainder = sorted(sizes, key=lambda t: (-(quota[t] - out[t]), rank[t]))
     for t in by_remainder[: total - sum(out.values())]:
         out[t] += 1
     if total >= len(sizes):  # a small topic chosen beside big ones still gets a question
-        for t in order:
-            if out[t] == 0:
-                donor = max(order, key=lambda d: (out[d] - quota[d] if out[d] > 1 else -1.0, -order.index(d)))
-                out[donor] -= 1
-                out[t] += 1
+        for t in [t for t in sizes if out[t] == 0]:
+            # from the topic furthest over its share that can spare one
+            donor = max(sizes, key=lambda d: (out[d] - quota[d] if out[d] > 1 else -1.0, -rank[d]))
+            out[donor] -= 1
+            out[t] += 1
     return out
 
 
