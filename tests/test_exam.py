@@ -243,3 +243,16 @@ def test_history_lists_scored_exams_oldest_first_with_per_topic_scores(store: St
     assert sum(t["questions"] for t in data["topics"].values()) == 4
     assert sum(t["correct"] for t in data["topics"].values()) == 3
     assert len(exam_history(store, limit=1)) == 1 and exam_history(store, limit=1)[0].outcome == "timed_out"
+
+
+def test_a_missed_typed_answer_that_names_another_term_says_what_that_term_is(store: Store) -> None:
+    from serverless_study.textview import missed_text
+
+    exam = start(store, questions=5, topics=("tracing",))
+    header = next(q for q in exam.questions if q.card.id == "tracing/trace-header/typed")
+    exam.answer(header.position, "UDP port 2000")
+    (missed,) = [m for m in exam.result(Ending.SUBMITTED).missed if m.position == header.position]
+    assert missed.verdict.confused_with is not None and missed.verdict.confused_with.name == "UDP port 2000"
+    text = missed_text(missed)
+    assert "Your answer: UDP port 2000\nWrong. The answer is: X-Amzn-Trace-Id" in text
+    assert "UDP port 2000 is the answer to “On which port does the X-Ray daemon listen?” (Tracing)." in text
