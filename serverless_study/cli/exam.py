@@ -200,9 +200,12 @@ class ExamShell:
 
         flagged = sum(q.flagged for q in to_review)
         unanswered = sum(not q.answered for q in to_review)
+        from serverless_study.textview import clock_text
+
+        left = self.exam.time_left(self.env.clock())
         self.say(
             f"\nYou have answered {self.exam.answered} of {len(self.exam.questions)}: "
-            f"{flagged} flagged, {unanswered} unanswered."
+            f"{flagged} flagged, {unanswered} unanswered" + (f"; {clock_text(left)}." if left is not None else ".")
         )
         review = Action(("r",), f"Review the {len(to_review)} flagged or unanswered", REVIEW, primary=False)
         submit = Action(("q",), "Submit the exam", SUBMIT, primary=False)
