@@ -238,7 +238,11 @@ class QuestionaryPrompter:
             questionary.Choice(title=c if shortcuts else f"{i + 1:>{len(str(len(choices)))}}) {c}", value=i)
             for i, c in enumerate(choices)
         ]
-        others = [questionary.Choice("Undo the last answer, suspend or bury", value=UNDO, shortcut_key=False)] if undo else []
+        others = (
+            [questionary.Choice("Undo the last answer, suspend or bury", value=UNDO, shortcut_key=False)]
+            if undo
+            else []
+        )
         others += [questionary.Choice(a.label, value=a.value, shortcut_key=False) for a in extra]
         if others:
             options += [questionary.Separator(), *others]

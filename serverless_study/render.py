@@ -219,6 +219,7 @@ def topics_table(topics: list[Topic]) -> Table:
 from serverless_study.textview import (  # noqa: E402
     _percent,
     _stats_lines,
+    drill_text,
     leech_suspended_text,
     pick_text,
     progress_text,
@@ -390,6 +391,7 @@ def exam_result_view(result: ExamResult) -> RenderableType:
     if result.missed:
         parts.append(Text(f"Missed ({len(result.missed)})", style="bold"))
         parts += [_missed(m) for m in result.missed]
+        parts.append(Text(drill_text(len(result.missed))))
     return Group(*parts)
 
 

@@ -396,7 +396,15 @@ def exam_result_text(result: ExamResult) -> str:
         lines += ["", f"Missed ({len(result.missed)}):"]
         for m in result.missed:
             lines += ["", missed_text(m)]
+        lines += ["", drill_text(len(result.missed))]
     return "\n".join(lines)
+
+
+@sanitized
+def drill_text(missed: int) -> str:
+    """After an exam's misses: how to drill them."""
+    these = "this question" if missed == 1 else f"these {missed} questions"
+    return f"`serverless-study quiz --from-exam` drills {these} now, without changing your schedule."
 
 
 @sanitized

@@ -303,6 +303,7 @@ def view_arguments() -> dict[str, tuple[Any, ...]]:
         "held": (held,),
         "card_id": (evil("card"),),
         "cram": (2, True),
+        "drill": (2,),
         "named": ([Named(evil("item"), Scope.ITEM, (evil("card"), evil("card2")))],),
         **exam_arguments(q, card, verdict, now),
     }
@@ -363,6 +364,7 @@ VIEW_ARGS = {
     "leech_suspended_text": "card_id",
     "cram_text": "cram",
     "named_cards_text": "named",
+    "drill_text": "drill",
     "clock_text": "clock",
     "exam_intro_text": "exam_plan",
     "exam_intro_view": "exam_plan",
@@ -383,6 +385,7 @@ NO_CONTENT = {  # numbers only
     "unrated_text",
     "nothing_to_ask_text",
     "cram_text",
+    "drill_text",
     "clock_text",
     "exams_text",  # dates and numbers only
     "exams_view",
