@@ -264,3 +264,13 @@ def test_an_override_in_cram_shows_no_schedule_and_changes_none(data_dir: Path) 
             (Mode.CRAM, Grade.EASY, True)
         ]
         assert store.override_counts() == {"tracing/daemon-port/typed": 1}
+
+
+def test_options_that_change_nothing_in_a_cram_are_refused(data_dir: Path) -> None:
+    code, out, err = run(data_dir, "quiz", "--cram", "--reviews", "50")
+    assert (code, out) == (2, "")
+    assert err == "error: --reviews has no effect with --cram: a cram has no daily limit\n"
+    assert run(data_dir, "quiz", "--from-exam", "--new", "5")[2] == (
+        "error: --new has no effect with --from-exam: it drills the exam's misses, studied or not\n"
+    )
+    assert run(data_dir, "quiz", "--cram", "--retention", "0.8")[0] == 2

@@ -98,6 +98,7 @@ def quiz(
         settings = env.settings(desired_retention=retention, new_per_day=new, reviews_per_day=reviews)
         plain = plain or not env.interactive
         cramming = Cram(from_exam, new or 0) if cram or from_exam else None
+        _check_cram_options(cramming, reviews=reviews, retention=retention, new=new)
         options = QuizOptions(
             topic or [], limit, settings.new_per_day, settings.reviews_per_day, seed, plain, settings, cramming
         )
@@ -126,6 +127,21 @@ def undo(ctx: typer.Context) -> None:
             f"({r.grade.name.title()}, answered {local_time_text(r.reviewed_at, env.clock())}{cram}).",
             file=env.stdout,
         )
+
+
+def _check_cram_options(cram: Cram | None, **given: object) -> None:
+    """Options that change nothing in a cram are refused rather than silently ignored."""
+    from serverless_study.errors import UsageError
+
+    if cram is None:
+        return
+    why = {"reviews": "a cram has no daily limit", "retention": "a cram changes no schedule"}
+    if cram.from_exam:
+        why["new"] = "it drills the exam's misses, studied or not"
+    useless = [name for name in why if given[name] is not None]
+    if useless:
+        mode = "--from-exam" if cram.from_exam else "--cram"
+        raise UsageError(f"--{useless[0]} has no effect with {mode}: {why[useless[0]]}")
 
 
 def undone_text(undone: Outcome | Held | None) -> str:
