@@ -3,12 +3,14 @@
 from __future__ import annotations
 
 import bisect
+from collections import Counter
 from collections.abc import Iterable, Mapping
 from dataclasses import asdict, dataclass, field
 from datetime import datetime, timedelta
 from typing import Any
 
 from serverless_study.days import Calendar, Day
+from serverless_study.holds import held
 from serverless_study.model import Card, Phase, Topic
 from serverless_study.scheduler import Scheduler
 from serverless_study.store import NEW, Store, iso, parse_time
@@ -61,9 +63,14 @@ class Stats:
     changed: list[str] = field(default_factory=list)  # ids of cards whose content was edited since their last review
     confusions: list[Confusion] = field(default_factory=list)  # the learner's most confused pairs, most first
     overrides: dict[str, int] = field(default_factory=dict)  # card id → times a wrong verdict was overridden
+    suspended: list[str] = field(default_factory=list)  # ids of suspended cards, in content order
+    buried: list[str] = field(default_factory=list)  # ids of cards buried until the next study day
 
     def to_dict(self) -> dict[str, Any]:
         out = asdict(self)
+        for hold in ("suspended", "buried"):  # counted, and listed under <hold>_cards
+            out[f"{hold}_cards"] = out[hold]
+            out[hold] = len(out[hold])
         out["forecast"] = [{"date": d, "due": n} for d, n in self.forecast]
         for t in out["topics"]:
             t["mastery"] = None if t["mastery"] is None else round(t["mastery"], 4)
@@ -96,6 +103,8 @@ def compute(
     boundaries = [iso(day.end) for day in days]
     forecast = [0] * FORECAST_DAYS
     leeches: list[Leech] = []
+    holds = held(store, now, by_id.values())
+    suspended, buried = set(holds.suspended), set(holds.buried)
     for card_id, _topic, phase, due, stability, last_review, lapses in store.schedule_rows():
         card = by_id.get(card_id)
         if card is None:
@@ -103,19 +112,20 @@ def compute(
         t = tallies[card.topic_id]
         t["started"] += 1
         t["review" if phase == Phase.REVIEW.value else "learning"] += 1
-        day = bisect.bisect_right(boundaries, due)
+        day = _held_day(bisect.bisect_right(boundaries, due), card_id in suspended, card_id in buried)
         t["due"] += day == 0
         if day < FORECAST_DAYS:
             forecast[day] += 1
         t["recall"] += scheduler.recall(stability, parse_time(last_review) if last_review else None, now)
         if lapses >= scheduler.leech_threshold:
             leeches.append(Leech(card_id, card.topic_id, lapses))
+    suspended_new = _suspended_new(store, suspended, by_id)
     topic_stats = [
         TopicStats(
             tid,
             topics[tid].title if tid in topics else tid,
             t["cards"],
-            t["cards"] - t["started"],
+            t["cards"] - t["started"] - suspended_new[tid],
             t["learning"],
             t["review"],
             t["due"],
@@ -123,7 +133,7 @@ def compute(
         )
         for tid, t in tallies.items()
     ]
-    done = store.counts_since(today.start)
+    done = store.counts_since(today.start)  # scheduled answers: what the daily limit of new cards has used
     new_available = sum(t.new for t in topic_stats)
     recent, _correct, in_review, recalled = store.review_totals(now - timedelta(days=RECENT_DAYS))
     return Stats(
@@ -132,7 +142,7 @@ def compute(
         new_available=new_available,
         new_today=min(new_available, max(0, new_per_day - done.get(NEW, 0))),
         reviews_total=store.reviews_total(),
-        reviews_today=sum(done.values()),
+        reviews_today=store.review_totals(today.start)[0],  # cram answers count as activity
         reviews_30d=recent,
         retention_30d=recalled / in_review if in_review else None,
         streak_days=streak(store, calendar, today),
@@ -141,7 +151,22 @@ def compute(
         changed=changed_cards(store, by_id.values()),
         confusions=[Confusion(*row) for row in store.confusions(limit=CONFUSIONS_SHOWN)],
         overrides=store.override_counts(),
+        suspended=holds.suspended,
+        buried=holds.buried,
     )
+
+
+def _held_day(day: int, suspended: bool, buried: bool) -> int:
+    """The forecast day a card is asked on: never when suspended (past the forecast); when buried, not today."""
+    if suspended:
+        return FORECAST_DAYS
+    return max(day, 1) if buried else day
+
+
+def _suspended_new(store: Store, suspended: set[str], by_id: Mapping[str, Card]) -> Counter[str]:
+    """Per topic, suspended cards never studied: not new cards a quiz could introduce."""
+    unstarted = suspended - store.started_ids() if suspended else set()
+    return Counter(by_id[cid].topic_id for cid in unstarted if cid in by_id)
 
 
 def changed_cards(store: Store, cards: Iterable[Card]) -> list[str]:

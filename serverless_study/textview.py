@@ -11,11 +11,13 @@ from serverless_study.model import Comparison, Concept, Fact, Image, Item, Layer
 from serverless_study.sanitize import sanitized
 
 if TYPE_CHECKING:
-    from datetime import datetime, timedelta
+    from datetime import datetime, timedelta, tzinfo
 
     from serverless_study.answers import Verdict
+    from serverless_study.exam import ExamPlan, ExamQuestion, ExamResult, ExamSummary, Missed
+    from serverless_study.holds import Named
     from serverless_study.model import Question
-    from serverless_study.session import Outcome, Progress, TopicSummary, Waiting
+    from serverless_study.session import Held, Outcome, Progress, TopicSummary, Waiting
     from serverless_study.stats import Stats
 
 
@@ -241,8 +243,59 @@ def reveal_text(q: Question) -> str:
 
 @sanitized
 def leech_text(outcome: Outcome) -> str:
-    head = f"Leech: you have forgotten this card {outcome.after.lapses} times. Read its note again:"
-    return head + "\n" + (item_text(outcome.item) if outcome.item is not None else "(its content is gone)")
+    head = f"Leech: you have forgotten this card {outcome.lapses} times. Read its note again:"
+    body = item_text(outcome.item) if outcome.item is not None else "(its content is gone)"
+    return "\n".join([head, body, *([leech_suspended_text(outcome.card.id)] if outcome.suspended else [])])
+
+
+@sanitized
+def leech_suspended_text(card_id: str) -> str:
+    """Said once, when `leech_action = "suspend"` suspends a card that has just become a leech."""
+    return f"Suspended: it will not be asked again until `serverless-study unsuspend {card_id}`."
+
+
+@sanitized
+def held_text(held: Held) -> str:
+    """What `s` or `b` just did to the card answered."""
+    from serverless_study.store import HoldKind  # here, not at the top: piped `learn` never loads sqlite3
+
+    cid = held.card.id
+    if held.kind is HoldKind.SUSPENDED:
+        text = f"Suspended {cid}: it is not asked again until `serverless-study unsuspend {cid}`"
+    else:
+        text = f"Buried {cid} until your next study day"
+    return text + ("; this answer was not rated, not saved" if held.unsaved else "") + " (u undoes)."
+
+
+@sanitized
+def unheld_text(held: Held) -> str:
+    """What `u` said after taking back a suspend or bury."""
+    again = "; here is its question again" if held.unsaved else ""
+    return f"Undone: {held.card.id} is no longer {held.kind.value}{again}."
+
+
+@sanitized
+def named_cards_text(named: list[Named]) -> str:
+    """ "tracing/x-ray/choice", or "3 cards (item tracing/x-ray; topic lambda)": what a suspend or bury named."""
+    count = len({cid for n in named for cid in n.card_ids})
+    if len(named) == 1 and named[0].one_card:
+        return named[0].id
+    parts = "; ".join(n.id if n.one_card else f"{n.what.value} {n.id}" for n in named)
+    return f"{count} card{'s' if count != 1 else ''} ({parts})"
+
+
+@sanitized
+def cram_text(cards: int, from_exam: bool, *, missed: int | None = None) -> str:
+    """The line a cram starts with (or the only one, when there is nothing to cram)."""
+    if from_exam and missed == 0:
+        return "Your last exam had no misses: nothing to drill."
+    what = "your last exam's misses" if from_exam else "cards you have studied"
+    if not cards:
+        none = "none of your last exam's misses" if from_exam else "no cards you have studied"
+        hint = "" if from_exam else "; `--new N` adds new cards"
+        return f"Nothing to cram: {none} can be asked (suspended and buried cards are left out){hint}."
+    count = f"{cards} card{'s' if cards != 1 else ''}"
+    return f"Cram: {count} ({what}), due or not; your schedule and daily limits are left as they are."
 
 
 @sanitized
@@ -266,6 +319,123 @@ def summary_text(rows: list[TopicSummary], now: datetime, *, interrupted: bool =
     ]
     lines += [unrated_text(unrated)] if unrated else []
     return "\n".join(lines)
+
+
+# --- practice exams ----------------------------------------------------------------------------------------------
+
+
+@sanitized
+def clock_text(left: timedelta | None) -> str:
+    """Time left on an exam: "44:59 left", "1:05:00 left", or "untimed"."""
+    if left is None:
+        return "untimed"
+    seconds = int(left.total_seconds())
+    hours, rest = divmod(seconds, 3600)
+    return (f"{hours}:{rest // 60:02d}:{rest % 60:02d}" if hours else f"{rest // 60}:{rest % 60:02d}") + " left"
+
+
+@sanitized
+def exam_intro_text(plan: ExamPlan) -> str:
+    """Before the first question: what the exam is, the predicted score, and the keys."""
+    spread = (
+        ", ".join(f"{title} {n}" for title, n in plan.topics) if len(plan.topics) <= 4 else f"{len(plan.topics)} topics"
+    )
+    timing = f"{plan.minutes} minutes" if plan.minutes else "untimed"
+    lines = [
+        f"Practice exam: {plan.questions} questions ({spread}), {timing}, pass mark {plan.pass_mark}%.",
+        *(
+            [f"Only {plan.questions} questions can be drawn from these topics (one per item), not {plan.asked_for}."]
+            if plan.questions < plan.asked_for
+            else []
+        ),
+        f"Predicted score: {_percent(plan.predicted)} (from your reviews of these cards; one you have never "
+        "reviewed counts at the chance of a guess).",
+        "No feedback until the end. f flags a question, s (or Enter, for a typed answer) skips it; before you "
+        "submit you can go back to flagged and unanswered questions. q submits.",
+    ]
+    return "\n".join(lines)
+
+
+def _exam_status(q: ExamQuestion, total: int, left: timedelta | None) -> str:
+    marks = [f"Question {q.position} of {total}", clock_text(left)]
+    marks += ["flagged"] if q.flagged else []
+    return " · ".join(marks)
+
+
+@sanitized
+def exam_question_text(q: ExamQuestion, total: int, topic_title: str, left: timedelta | None) -> str:
+    """One exam question with the time left; when coming back to it, the answer given so far."""
+    given = [f"Your answer so far: {q.answer}"] if q.answer is not None else []
+    return "\n".join([f"\n{_exam_status(q, total, left)} ({topic_title})", q.question.prompt, *given])
+
+
+def _score_line(result: ExamResult) -> str:
+    head = "Time is up: the exam was submitted." if result.ending.value == "timed_out" else "Exam submitted."
+    verdict = "Passed" if result.passed else "Not passed"
+    points = round(result.score * 100) - round(result.predicted * 100)
+    beside = f"{abs(points)} points {'above' if points > 0 else 'below'} it" if points else "as predicted"
+    return (
+        f"{head} {result.correct} of {result.questions} right: {_percent(result.score)}. "
+        f"{verdict} (pass mark {result.pass_mark}%). Predicted {_percent(result.predicted)}: {beside}."
+    )
+
+
+@sanitized
+def missed_text(m: Missed) -> str:
+    """A missed question in the results: the question, the learner's answer, the right one and why."""
+    head = [f"{m.position}. {m.topic_title}: {m.question.prompt}"]
+    if m.given is None:
+        rest = [
+            f"Not answered. The answer is: {m.verdict.expected}",
+            *([m.question.explanation] * bool(m.question.explanation)),
+        ]
+    else:
+        rest = [f"Your answer: {m.given or '(empty)'}", feedback_text(m.verdict, m.question, m.given)]
+    return "\n".join([*head, *rest])
+
+
+@sanitized
+def exam_result_text(result: ExamResult) -> str:
+    """The score overall and per topic, pass or fail beside the prediction, then every missed question."""
+    lines = ["", _score_line(result)]
+    lines += [f"{t.title}: {t.correct} of {t.questions} ({_percent(t.score)})" for t in result.topics]
+    if result.missed:
+        lines += ["", f"Missed ({len(result.missed)}):"]
+        for m in result.missed:
+            lines += ["", missed_text(m)]
+        lines += ["", drill_text(len(result.missed))]
+    return "\n".join(lines)
+
+
+@sanitized
+def drill_text(missed: int) -> str:
+    """After an exam's misses: how to drill them."""
+    these = "this question" if missed == 1 else f"these {missed} questions"
+    return f"`serverless-study quiz --from-exam` drills {these} now, without changing your schedule."
+
+
+@sanitized
+def exams_text(exams: list[ExamSummary], zone: tzinfo | None = None) -> str:
+    """The last practice exams for `stats`, oldest first, and the trend: one line each."""
+    if not exams:
+        return "Practice exams: none yet (`serverless-study exam`).\n"
+    lines = [f"Practice exams (last {len(exams)}):"]
+    for e in exams:
+        when = e.started_at.astimezone(zone).strftime("%Y-%m-%d %H:%M")
+        predicted = f", predicted {_percent(e.predicted)}" if e.predicted is not None else ""
+        lines.append(
+            f"  {when}: {e.correct} of {e.questions} ({_percent(e.score)}), "
+            f"{'passed' if e.passed else 'not passed'} at {e.pass_mark}%{predicted}"
+            + (" (time ran out)" if e.outcome == "timed_out" else "")
+        )
+    if len(exams) > 1:
+        lines.append(_trend_line(exams))
+    return "\n".join(lines) + "\n"
+
+
+def _trend_line(exams: list[ExamSummary]) -> str:
+    points = round((exams[-1].score - exams[0].score) * 100)
+    return f"Trend: {' → '.join(_percent(e.score) for e in exams)} ({points:+d} points)."
 
 
 def _percent(value: float | None) -> str:
@@ -302,4 +472,23 @@ def _stats_lines(s: Stats) -> list[str]:
         lines.append(f"Most confused: {pairs}.")
     if s.overrides:
         lines.append(f"Overridden verdicts: {', '.join(f'{cid} ({n})' for cid, n in s.overrides.items())}.")
+    return lines + _held_lines(s)
+
+
+def _held_lines(s: Stats) -> list[str]:
+    """Suspended cards (with how to bring them back) and those buried for today."""
+    lines = []
+    if s.suspended:
+        again = "`serverless-study unsuspend ID` asks one again"
+        lines.append(f"Suspended ({len(s.suspended)}): {_some(s.suspended)} ({again}).")
+    if s.buried:
+        lines.append(f"Buried until tomorrow ({len(s.buried)}): {_some(s.buried)}.")
     return lines
+
+
+HELD_LISTED = 20  # stats --json lists them all
+
+
+def _some(card_ids: list[str]) -> str:
+    more = len(card_ids) - HELD_LISTED
+    return ", ".join(card_ids[:HELD_LISTED]) + (f" and {more} more (`stats --json` lists all)" if more > 0 else "")

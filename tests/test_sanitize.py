@@ -16,6 +16,7 @@ import pytest
 from serverless_study import anki, render, textview
 from serverless_study.answers import Verdict
 from serverless_study.days import Calendar
+from serverless_study.holds import Named, Scope
 from serverless_study.loader import load_topics, parse_text
 from serverless_study.model import (
     Card,
@@ -36,8 +37,9 @@ from serverless_study.model import (
 )
 from serverless_study.prompts import CONTINUE
 from serverless_study.sanitize import FORBIDDEN, char_name, clean, cleaned
-from serverless_study.session import Outcome, Progress, TopicSummary, Waiting
+from serverless_study.session import Held, Outcome, Progress, TopicSummary, Waiting
 from serverless_study.stats import Leech, Stats, TopicStats
+from serverless_study.store import HoldKind
 
 from .conftest import REPO
 from .golden import render as render_rich
@@ -260,7 +262,8 @@ def view_arguments() -> dict[str, tuple[Any, ...]]:
     verdict = Verdict(False, evil("expected"), evil(f"you typed {BAD}"))
     state = CardState("evil/f/typed", Phase.RELEARNING, 0, 1.0, 5.0, now, now, lapses=8, reps=9)
     card = Card("evil/f/typed", "evil", "f", CardKind.TYPED, "h")
-    outcome = Outcome(card, q, evil("given"), verdict, Grade.AGAIN, None, state, True, topic.facts[0], 1)
+    outcome = Outcome(card, q, evil("given"), verdict, Grade.AGAIN, None, state, True, topic.facts[0], 1, True)
+    held = Held(Card(evil("card"), "evil", "f", CardKind.TYPED, "h"), HoldKind.SUSPENDED, None, None, ())
     rows = [TopicSummary("evil", evil("title"), 1, 0, now + timedelta(days=1))]
     stats = Stats(
         [TopicStats("evil", evil("title"), 1, 0, 0, 1, 1, 0.5)],
@@ -298,6 +301,29 @@ def view_arguments() -> dict[str, tuple[Any, ...]]:
         "count": (2,),
         "waiting": (Waiting(3, 20, 4, 200, False),),
         "share": (evil("title"), 2),
+        "held": (held,),
+        "card_id": (evil("card"),),
+        "cram": (2, True),
+        "drill": (2,),
+        "named": ([Named(evil("item"), Scope.ITEM, (evil("card"), evil("card2")))],),
+        **exam_arguments(q, card, verdict, now),
+    }
+
+
+def exam_arguments(q: Question, card: Card, verdict: Verdict, now: datetime) -> dict[str, tuple[Any, ...]]:
+    from serverless_study.exam import Ending, ExamPlan, ExamQuestion, ExamResult, ExamSummary, Missed, TopicScore
+
+    asked = ExamQuestion(3, card, q, 0.5, evil("given"), verdict, flagged=True)
+    missed = [Missed(3, evil("topic"), q, evil("given"), verdict), Missed(4, evil("topic"), q, None, verdict)]
+    result = ExamResult(Ending.TIMED_OUT, 4, 1, 3, 72, 0.4, [TopicScore("evil", evil("title"), 4, 1)], missed)
+    summary = ExamSummary(now, "submitted", 4, 3, 72, 0.5, {"evil": {"questions": 4, "correct": 3}})
+    return {
+        "clock": (timedelta(minutes=5),),
+        "exam_plan": (ExamPlan(30, 4, 45, 72, [(evil("title"), 4)], 0.25),),
+        "exam_question": (asked, 30, evil("topic"), timedelta(minutes=5)),
+        "exam_result": (result,),
+        "missed": (missed[0],),
+        "exams": ([summary, summary], UTC),
     }
 
 
@@ -335,6 +361,22 @@ VIEW_ARGS = {
     "unrated_text": "count",
     "nothing_to_ask_text": "waiting",
     "share_used_text": "share",
+    "held_text": "held",
+    "unheld_text": "held",
+    "leech_suspended_text": "card_id",
+    "cram_text": "cram",
+    "named_cards_text": "named",
+    "drill_text": "drill",
+    "clock_text": "clock",
+    "exam_intro_text": "exam_plan",
+    "exam_intro_view": "exam_plan",
+    "exam_question_text": "exam_question",
+    "exam_question_view": "exam_question",
+    "exam_result_text": "exam_result",
+    "exam_result_view": "exam_result",
+    "missed_text": "missed",
+    "exams_text": "exams",
+    "exams_view": "exams",
 }
 NOT_VIEWS = {"make_console"}  # takes a stream, shows no content
 NO_CONTENT = {  # numbers only
@@ -344,6 +386,11 @@ NO_CONTENT = {  # numbers only
     "comes_back_text",
     "unrated_text",
     "nothing_to_ask_text",
+    "cram_text",
+    "drill_text",
+    "clock_text",
+    "exams_text",  # dates and numbers only
+    "exams_view",
 }
 
 
@@ -433,7 +480,17 @@ def test_error_lines_are_sanitised(tmp_path: Path) -> None:
     assert FORBIDDEN.search(err.getvalue()) is None and "error: no topic matches ␛" in err.getvalue()
 
 
-SANITISED_MODULES = ["render", "textview", "anki", "prompts", "cli/context", "cli/check", "cli/export", "cli/quiz"]
+SANITISED_MODULES = [
+    "render",
+    "textview",
+    "anki",
+    "prompts",
+    "cli/context",
+    "cli/check",
+    "cli/export",
+    "cli/quiz",
+    "cli/exam",
+]
 
 
 @pytest.mark.parametrize("module", SANITISED_MODULES)
