@@ -156,12 +156,15 @@ def write_history(data_dir: Path, pack: Path, reviews: int, now: datetime) -> No
         def rows():  # type: ignore[no-untyped-def]
             for i in range(reviews):
                 c = cards[i % len(cards)]
-                rating = 1 if rng.random() < 0.1 else 3
-                yield (c.id, iso(start + step * i), rating, "x", int(rating > 1), 4000, "review", None)
+                first = i < len(cards)  # each card's first answer: no prediction to save
+                predicted = None if first else rng.uniform(0.6, 1.0)
+                rating = 1 if rng.random() > (predicted or 0.9) else 3
+                phase = "new" if first else "review"
+                yield (c.id, iso(start + step * i), rating, "x", int(rating > 1), 4000, phase, None, predicted)
 
         conn.executemany(
-            "INSERT INTO review_log (card_id, reviewed_at, rating, answer, correct, duration_ms, phase, previous)"
-            " VALUES (?, ?, ?, ?, ?, ?, ?, ?)",
+            "INSERT INTO review_log (card_id, reviewed_at, rating, answer, correct, duration_ms, phase, previous,"
+            " retrievability) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)",
             rows(),
         )
     conn.close()

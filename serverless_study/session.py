@@ -205,6 +205,7 @@ class Session:
             topic_id=card.topic_id,
             content_hash=card.content_hash,
             marking=Marking(question.answer, confused.name) if confused else None,
+            predict=lambda stored: self.scheduler.retrievability(stored, now),
         )
         before, after, review_id = saved.before, saved.after, saved.id
         self.states[card.id] = after
@@ -247,7 +248,8 @@ class Session:
         assert old is not None
         card, question = old.card, old.question
         after = self.scheduler.review(old.before, card.id, grade, now)
-        review = Review(card.id, now, grade, old.given, True, 0)
+        predicted = self.scheduler.retrievability(old.before, now) if old.before is not None else None
+        review = Review(card.id, now, grade, old.given, True, 0, predicted)
         review_id = self.store.record(
             review,
             after,

@@ -3,17 +3,19 @@
 from __future__ import annotations
 
 import bisect
-from collections.abc import Iterable, Mapping
+from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import asdict, dataclass, field
 from datetime import datetime, timedelta
 from typing import Any
 
 from serverless_study.days import Calendar, Day
-from serverless_study.model import Card, Phase, Topic
+from serverless_study.model import Card, CardKind, Phase, Topic
 from serverless_study.scheduler import Scheduler
 from serverless_study.store import NEW, Store, iso, parse_time
 
-FORECAST_DAYS = 7
+FORECAST_DAYS = 30
+HEATMAP_WEEKS = 26
+CALIBRATION_STEP = 10  # percent of predicted recall per calibration bucket
 CONFUSIONS_SHOWN = 10
 RECENT_DAYS = 30
 MAX_STREAK_DAYS = 3660
@@ -46,6 +48,57 @@ class Confusion:
 
 
 @dataclass(frozen=True)
+class Recall:
+    """Review-phase answers and how many of them were recalled (anything but Again)."""
+
+    answers: int = 0
+    recalled: int = 0
+
+    @property
+    def share(self) -> float | None:
+        return self.recalled / self.answers if self.answers else None
+
+    def to_dict(self) -> dict[str, Any]:
+        share = self.share
+        return {"retention": None if share is None else round(share, 4), "recalled": self.recalled, "n": self.answers}
+
+
+@dataclass(frozen=True)
+class TrueRetention:
+    """Share of scheduled review-phase answers recalled over the last `days` study days, beside the desired one."""
+
+    overall: Recall
+    by_topic: dict[str, Recall]  # topic id → its answers, in content order
+    by_kind: dict[str, Recall]  # card kind ("typed", "choice"...) → its answers
+    desired: float
+    days: int = RECENT_DAYS
+
+    def to_dict(self) -> dict[str, Any]:
+        return {
+            "overall": self.overall.to_dict(),
+            "by_topic": {k: v.to_dict() for k, v in self.by_topic.items()},
+            "by_kind": {k: v.to_dict() for k, v in self.by_kind.items()},
+            "desired": self.desired,
+            "days": self.days,
+        }
+
+
+@dataclass(frozen=True)
+class Bucket:
+    """Answers whose predicted recall was in [low, high) percent (100 included in the last bucket)."""
+
+    low: int
+    high: int
+    predicted: float  # their mean predicted recall
+    actual: float  # the share of them recalled
+    n: int
+
+    @property
+    def key(self) -> str:
+        return f"{self.low / 100:.1f}-{self.high / 100:.1f}"
+
+
+@dataclass(frozen=True)
 class Stats:
     topics: list[TopicStats]
     due_today: int
@@ -54,13 +107,16 @@ class Stats:
     reviews_total: int
     reviews_today: int
     reviews_30d: int
-    retention_30d: float | None  # share of review-phase cards recalled (Again counts as forgotten)
+    retention_30d: float | None  # true retention over 30 days (the overall share of `true_retention`)
     streak_days: int
     forecast: list[tuple[str, int]] = field(default_factory=list)  # (local date, cards due that day)
     leeches: list[Leech] = field(default_factory=list)
     changed: list[str] = field(default_factory=list)  # ids of cards whose content was edited since their last review
     confusions: list[Confusion] = field(default_factory=list)  # the learner's most confused pairs, most first
     overrides: dict[str, int] = field(default_factory=dict)  # card id → times a wrong verdict was overridden
+    heatmap: list[tuple[str, int]] = field(default_factory=list)  # (study day, answers), 26 weeks from a Monday
+    true_retention: TrueRetention = field(default_factory=lambda: TrueRetention(Recall(), {}, {}, 0.9))
+    calibration: list[Bucket] = field(default_factory=list)  # predicted recall vs recalled, buckets with answers
 
     def to_dict(self) -> dict[str, Any]:
         out = asdict(self)
@@ -69,7 +125,22 @@ class Stats:
             t["mastery"] = None if t["mastery"] is None else round(t["mastery"], 4)
         if self.retention_30d is not None:
             out["retention_30d"] = round(self.retention_30d, 4)
+        out["heatmap"] = dict(self.heatmap)
+        out["true_retention"] = self.true_retention.to_dict()
+        out["calibration"] = {
+            b.key: {"predicted": round(b.predicted, 4), "actual": round(b.actual, 4), "n": b.n}
+            for b in self.calibration
+        }
         return out
+
+
+@dataclass
+class _CardFigures:
+    """What one pass over the started cards' schedule gives: per-topic tallies, the forecast and the leeches."""
+
+    topics: list[TopicStats]
+    forecast: list[tuple[str, int]]
+    leeches: list[Leech]
 
 
 def compute(
@@ -84,11 +155,55 @@ def compute(
 ) -> Stats:
     """Figures for the cards of the loaded content; reviews of cards whose content is gone count in the totals.
 
-    Days are the learner's study days (`calendar`): a card counts as due on the day its due time falls in.
+    Days are the learner's study days (`calendar`): a card counts as due on the day its due time falls in, and
+    "the last 30 days" are the 30 study days ending today.
     """
     today = calendar.day_of(now)
-    days = [calendar.named(today.date + timedelta(days=k)) for k in range(FORECAST_DAYS)]
     by_id = {c.id: c for c in cards}
+    schedule = card_figures(store, by_id, topics, scheduler, now=now, calendar=calendar, today=today)
+    done = store.counts_since(today.start)
+    new_available = sum(t.new for t in schedule.topics)
+    days = heatmap(store, calendar, today)
+    retention = true_retention(
+        store,
+        by_id,
+        topics,
+        since=calendar.named(today.date - timedelta(days=RECENT_DAYS - 1)).start,
+        desired=scheduler.desired_retention,
+    )
+    return Stats(
+        topics=schedule.topics,
+        due_today=sum(t.due for t in schedule.topics),
+        new_available=new_available,
+        new_today=min(new_available, max(0, new_per_day - done.get(NEW, 0))),
+        reviews_total=store.reviews_total(),
+        reviews_today=sum(done.values()),
+        reviews_30d=sum(n for _, n in days[-RECENT_DAYS:]),
+        retention_30d=retention.overall.share,
+        streak_days=streak(store, calendar, today, known=[n for _, n in days]),
+        forecast=schedule.forecast,
+        leeches=schedule.leeches,
+        changed=changed_cards(store, by_id.values()),
+        confusions=[Confusion(*row) for row in store.confusions(limit=CONFUSIONS_SHOWN)],
+        overrides=store.override_counts(),
+        heatmap=days,
+        true_retention=retention,
+        calibration=calibration(store),
+    )
+
+
+def card_figures(
+    store: Store,
+    by_id: Mapping[str, Card],
+    topics: Mapping[str, Topic],
+    scheduler: Scheduler,
+    *,
+    now: datetime,
+    calendar: Calendar,
+    today: Day,
+) -> _CardFigures:
+    """Per-topic counts and mastery, cards due on each of the next 30 study days, and the leeches: one pass."""
+    days = [calendar.named(today.date + timedelta(days=k)) for k in range(FORECAST_DAYS)]
     tallies: dict[str, dict[str, Any]] = {tid: _tally() for tid in topics}
     for each in by_id.values():
         tallies.setdefault(each.topic_id, _tally())["cards"] += 1
@@ -123,25 +238,69 @@ def compute(
         )
         for tid, t in tallies.items()
     ]
-    done = store.counts_since(today.start)
-    new_available = sum(t.new for t in topic_stats)
-    recent, _correct, in_review, recalled = store.review_totals(now - timedelta(days=RECENT_DAYS))
-    return Stats(
-        topics=topic_stats,
-        due_today=sum(t.due for t in topic_stats),
-        new_available=new_available,
-        new_today=min(new_available, max(0, new_per_day - done.get(NEW, 0))),
-        reviews_total=store.reviews_total(),
-        reviews_today=sum(done.values()),
-        reviews_30d=recent,
-        retention_30d=recalled / in_review if in_review else None,
-        streak_days=streak(store, calendar, today),
-        forecast=[(day.date.isoformat(), n) for day, n in zip(days, forecast, strict=True)],
-        leeches=sorted(leeches, key=lambda x: (-x.lapses, x.card_id)),
-        changed=changed_cards(store, by_id.values()),
-        confusions=[Confusion(*row) for row in store.confusions(limit=CONFUSIONS_SHOWN)],
-        overrides=store.override_counts(),
+    return _CardFigures(
+        topic_stats,
+        [(day.date.isoformat(), n) for day, n in zip(days, forecast, strict=True)],
+        sorted(leeches, key=lambda x: (-x.lapses, x.card_id)),
     )
+
+
+def _tally() -> dict[str, Any]:
+    return {"cards": 0, "started": 0, "learning": 0, "review": 0, "due": 0, "recall": 0.0}
+
+
+def heatmap(store: Store, calendar: Calendar, today: Day) -> list[tuple[str, int]]:
+    """Answers per study day, from the Monday 25 weeks before this week's through today (26 weekday columns)."""
+    first = today.date - timedelta(days=today.date.weekday() + 7 * (HEATMAP_WEEKS - 1))
+    days = [calendar.named(first + timedelta(days=k)) for k in range((today.date - first).days + 1)]
+    counts = store.review_counts((day.start, day.end) for day in days)
+    return [(day.date.isoformat(), n) for day, n in zip(days, counts, strict=True)]
+
+
+def true_retention(
+    store: Store, by_id: Mapping[str, Card], topics: Mapping[str, Topic], *, since: datetime, desired: float
+) -> TrueRetention:
+    """Scheduled review-phase answers since `since` and the share recalled, overall, per topic and per card kind.
+
+    Cram answers and the answers that introduce or relearn a card are left out: this is the retention the scheduler
+    aims at (`desired`). Cards whose content is gone count in the overall figure only.
+    """
+    # Plain [answers, recalled] pairs while adding up: this runs once per card answered in the window.
+    overall = [0, 0]
+    by_topic: dict[str, list[int]] = {}
+    by_kind: dict[CardKind, list[int]] = {}
+    for card_id, answers, recalled in store.recall_by_card(since):
+        overall[0] += answers
+        overall[1] += recalled
+        card = by_id.get(card_id)
+        if card is not None:
+            for acc in (by_topic.setdefault(card.topic_id, [0, 0]), by_kind.setdefault(card.kind, [0, 0])):
+                acc[0] += answers
+                acc[1] += recalled
+    topic_order = [*topics, *sorted(by_topic.keys() - topics.keys())]
+    return TrueRetention(
+        Recall(*overall),
+        {tid: Recall(*by_topic[tid]) for tid in topic_order if tid in by_topic},
+        {kind.value: Recall(*by_kind[kind]) for kind in CardKind if kind in by_kind},
+        desired,
+    )
+
+
+def calibration(store: Store) -> list[Bucket]:
+    """Predicted recall at answer time, in buckets of 10 points, against the share of those answers recalled.
+
+    Only answers saved with their prediction (schema v4 on) count; buckets with no answers are left out.
+    """
+    sums: dict[int, list[float]] = {}
+    for percent, answers, predicted, recalled in store.recall_tally():
+        acc = sums.setdefault(percent // CALIBRATION_STEP, [0, 0.0, 0])
+        acc[0] += answers
+        acc[1] += predicted
+        acc[2] += recalled
+    return [
+        Bucket(b * CALIBRATION_STEP, (b + 1) * CALIBRATION_STEP, predicted / n, recalled / n, int(n))
+        for b, (n, predicted, recalled) in sorted(sums.items())
+    ]
 
 
 def changed_cards(store: Store, cards: Iterable[Card]) -> list[str]:
@@ -153,14 +312,15 @@ def changed_cards(store: Store, cards: Iterable[Card]) -> list[str]:
     return [c.id for c in cards if stored.get(c.id, "") not in ("", c.content_hash)]
 
 
-def _tally() -> dict[str, Any]:
-    return {"cards": 0, "started": 0, "learning": 0, "review": 0, "due": 0, "recall": 0.0}
+def streak(store: Store, calendar: Calendar, today: Day, known: Sequence[int] = ()) -> int:
+    """Consecutive study days with a review, ending today (or yesterday, when today has none yet).
 
-
-def streak(store: Store, calendar: Calendar, today: Day) -> int:
-    """Consecutive study days with a review, ending today (or yesterday, when today has none yet)."""
+    `known` holds answers per day already counted (oldest first, ending today): those days need no query.
+    """
 
     def studied(back: int) -> bool:
+        if back < len(known):
+            return known[-1 - back] > 0
         day = calendar.named(today.date - timedelta(days=back))
         return store.any_review_between(day.start, day.end)
 

@@ -3,10 +3,11 @@
 from __future__ import annotations
 
 import contextlib
+import dataclasses
 import json
 import os
 import sqlite3
-from collections.abc import Callable, Collection, Iterator
+from collections.abc import Callable, Collection, Iterable, Iterator
 from dataclasses import dataclass
 from datetime import UTC, datetime
 from pathlib import Path
@@ -68,7 +69,32 @@ _V4_EXAM = (
         PRIMARY KEY (exam_id, position)
     )""",
 )
-_V4 = (*_V4_LOG, _V4_HOLD, *_V4_EXAM)
+# Calibration (stats) without reading every review: per whole percent of predicted recall, the scheduled
+# review-phase answers that had a prediction, kept up to date by triggers as reviews are saved and undone.
+_V4_TALLY = (
+    """CREATE TABLE recall_tally (
+        percent   INTEGER PRIMARY KEY,  -- floor(100 * retrievability), 0 to 99 (100% counts as 99)
+        answers   INTEGER NOT NULL,
+        predicted REAL NOT NULL,  -- sum of the predicted recall of those answers
+        recalled  INTEGER NOT NULL  -- how many of them were not Again
+    )""",
+    """CREATE TRIGGER recall_tally_add AFTER INSERT ON review_log
+    WHEN new.retrievability IS NOT NULL AND new.phase = 'review' AND new.mode = 'scheduled'
+    BEGIN
+        INSERT INTO recall_tally (percent, answers, predicted, recalled)
+        VALUES (min(CAST(new.retrievability * 100 AS INTEGER), 99), 1, new.retrievability, new.rating > 1)
+        ON CONFLICT (percent) DO UPDATE SET answers = answers + 1, predicted = predicted + excluded.predicted,
+            recalled = recalled + excluded.recalled;
+    END""",
+    """CREATE TRIGGER recall_tally_remove AFTER DELETE ON review_log
+    WHEN old.retrievability IS NOT NULL AND old.phase = 'review' AND old.mode = 'scheduled'
+    BEGIN
+        UPDATE recall_tally SET answers = answers - 1, predicted = predicted - old.retrievability,
+            recalled = recalled - (old.rating > 1)
+        WHERE percent = min(CAST(old.retrievability * 100 AS INTEGER), 99);
+    END""",
+)
+_V4 = (*_V4_LOG, _V4_HOLD, *_V4_EXAM, *_V4_TALLY)
 SCHEMA = (
     """CREATE TABLE card_state (
         card_id      TEXT PRIMARY KEY,
@@ -154,7 +180,7 @@ MIGRATIONS: dict[int, tuple[str, ...]] = {
     3: _V4,
 }
 
-_LOG_COLUMNS = "id, card_id, reviewed_at, rating, answer, correct, duration_ms, phase, previous"
+_LOG_COLUMNS = "id, card_id, reviewed_at, rating, answer, correct, duration_ms, phase, previous, retrievability"
 _STATE_COLUMNS = "card_id, phase, step, stability, difficulty, due, last_review, lapses, reps"
 
 
@@ -352,17 +378,21 @@ class Store:
         topic_id: str,
         content_hash: str = "",
         marking: Marking | None = None,
+        predict: Callable[[CardState], float] | None = None,
     ) -> Recorded:
         """Save an answer, scheduling it from the card's state as stored, read under the write lock.
 
         Another process (a second terminal, `undo`) may have changed the card since the question was asked: the new
-        state is computed from what is stored now, so no answer overwrites another.
+        state is computed from what is stored now, so no answer overwrites another. `predict` gives the card's
+        predicted recall from that same state, saved with the review (a first review has none).
         """
         with self._tx() as conn:
             row = conn.execute(
                 f"SELECT {_STATE_COLUMNS} FROM card_state WHERE card_id = ?", (review.card_id,)
             ).fetchone()
             before = _state(row) if row else None
+            if before is not None and predict is not None:
+                review = dataclasses.replace(review, retrievability=predict(before))
             after = schedule(before)
             rid = self._append(conn, review, after, previous=before, topic_id=topic_id, content_hash=content_hash)
             self._mark(conn, rid, review.card_id, marking)
@@ -389,8 +419,8 @@ class Store:
         content_hash: str,
     ) -> int:
         cur = conn.execute(
-            "INSERT INTO review_log (card_id, reviewed_at, rating, answer, correct, duration_ms, phase, previous)"
-            " VALUES (?, ?, ?, ?, ?, ?, ?, ?)",
+            "INSERT INTO review_log (card_id, reviewed_at, rating, answer, correct, duration_ms, phase, previous,"
+            " retrievability) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)",
             (
                 review.card_id,
                 iso(review.reviewed_at),
@@ -400,6 +430,7 @@ class Store:
                 int(review.duration_ms),
                 previous.phase.value if previous else NEW,
                 json.dumps(_state_to_dict(previous)) if previous else None,
+                review.retrievability,
             ),
         )
         Store._put_state(conn, state, topic_id, content_hash)
@@ -536,19 +567,32 @@ class Store:
             rows = self._conn.execute("SELECT card_id FROM review_log WHERE reviewed_at >= ?", (iso(start),))
             return {r[0] for r in rows}
 
-    def review_totals(self, start: datetime | None = None) -> tuple[int, int, int, int]:
-        """(reviews, correct, review-phase reviews, correct review-phase reviews) since `start` (all time if None)."""
-        sql = (
-            "SELECT count(*), coalesce(sum(correct), 0), coalesce(sum(phase = 'review'), 0),"
-            " coalesce(sum(phase = 'review' AND rating > 1), 0) FROM review_log"
-        )
-        params: list[Any] = []
-        if start is not None:
-            sql += " WHERE reviewed_at >= ?"
-            params.append(iso(start))
+    def review_counts(self, periods: Iterable[tuple[datetime, datetime]]) -> list[int]:
+        """How many answers were saved in each [start, end) period: one indexed count a period, in SQL."""
+        sql = "SELECT count(*) FROM review_log WHERE reviewed_at >= ? AND reviewed_at < ?"
         with self._guard():
-            n, correct, in_review, recalled = self._conn.execute(sql, params).fetchone()
-        return int(n), int(correct), int(in_review), int(recalled)
+            return [int(self._conn.execute(sql, (iso(a), iso(b))).fetchone()[0]) for a, b in periods]
+
+    def recall_by_card(self, start: datetime) -> list[tuple[str, int, int]]:
+        """(card id, answers, recalled) of the scheduled review-phase answers since `start`: Again is forgotten."""
+        # INDEXED BY: grouping by card_id would otherwise tempt the planner to walk the card index over every row.
+        sql = (
+            "SELECT card_id, count(*), sum(rating > 1) FROM review_log INDEXED BY review_log_time"
+            " WHERE reviewed_at >= ? AND phase = 'review' AND mode = 'scheduled' GROUP BY card_id ORDER BY card_id"
+        )
+        with self._guard():
+            return [(c, int(n), int(r)) for c, n, r in self._conn.execute(sql, (iso(start),))]
+
+    def recall_tally(self) -> list[tuple[int, int, float, int]]:
+        """(percent, answers, summed predicted recall, recalled) per whole percent of predicted recall.
+
+        The scheduled review-phase answers saved with a prediction (schema v4), tallied by triggers as they are saved.
+        """
+        with self._guard():
+            rows = self._conn.execute(
+                "SELECT percent, answers, predicted, recalled FROM recall_tally WHERE answers > 0 ORDER BY percent"
+            ).fetchall()
+        return [(int(p), int(n), float(s), int(r)) for p, n, s, r in rows]
 
     def reviews_total(self) -> int:
         with self._guard():
@@ -670,8 +714,10 @@ def _state(row: Any) -> CardState:
 
 
 def _logged(row: Any) -> LoggedReview:
-    rid, card_id, reviewed_at, rating, answer, correct, duration_ms, phase, previous = row
-    review = Review(card_id, parse_time(reviewed_at), Grade(rating), answer, bool(correct), int(duration_ms))
+    rid, card_id, reviewed_at, rating, answer, correct, duration_ms, phase, previous, retrievability = row
+    review = Review(
+        card_id, parse_time(reviewed_at), Grade(rating), answer, bool(correct), int(duration_ms), retrievability
+    )
     return LoggedReview(int(rid), review, phase, _state_from_dict(json.loads(previous)) if previous else None)
 
 

@@ -122,7 +122,7 @@ def test_counts_since_tell_new_cards_from_reviews(store: Store) -> None:
     store.record(review("t/a/typed"), state("t/a/typed", NOW), previous=state("t/a/typed", NOW), topic_id="t")
     store.record(review("t/b/typed"), state("t/b/typed", NOW), previous=None, topic_id="t")
     assert store.counts_since(NOW - timedelta(hours=1)) == {"review": 1, "new": 1}
-    assert store.review_totals() == (3, 3, 1, 1)
+    assert store.review_counts([(yesterday, NOW), (NOW, NOW + timedelta(days=1))]) == [1, 2]
     assert store.any_review_between(yesterday, NOW) and not store.any_review_between(
         NOW + timedelta(seconds=1), NOW + timedelta(days=1)
     )
