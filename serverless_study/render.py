@@ -353,11 +353,21 @@ def _topics_table(s: Stats) -> RenderableType:
         ("Review", "right"),
         ("Due today", "right"),
         ("Mastery", "right"),
+        ("Retention", "right"),  # true retention over 30 days, as in the retention section
     ):
         table.add_column(name, justify=justify)  # type: ignore[arg-type]
+    by_topic = s.true_retention.by_topic
     for t in s.topics:
+        retention = by_topic[t.id].share if t.id in by_topic else None
         table.add_row(
-            Text(t.title), str(t.cards), str(t.new), str(t.learning), str(t.review), str(t.due), _percent(t.mastery)
+            Text(t.title),
+            str(t.cards),
+            str(t.new),
+            str(t.learning),
+            str(t.review),
+            str(t.due),
+            _percent(t.mastery),
+            _percent(retention),
         )
     return table
 
@@ -451,7 +461,7 @@ def forecast_view(s: Stats) -> RenderableType:
 
 @sanitized
 def retention_view(s: Stats) -> RenderableType:
-    """True retention overall, per topic and per kind of card, beside the desired retention."""
+    """True retention overall and per kind of card, beside the desired retention (per topic: the topic table)."""
     tr = s.true_retention
     head = Text.assemble(
         ("True retention", "bold"), f", last {tr.days} days: review answers recalled (desired {_percent(tr.desired)})"
@@ -468,10 +478,7 @@ def retention_view(s: Stats) -> RenderableType:
         table.add_row(label, _percent(r.share), str(r.recalled), str(r.answers), end_section=end)
 
     row(Text("All review answers", style="bold"), tr.overall, end=True)
-    titles = {t.id: t.title for t in s.topics}
-    for i, (tid, r) in enumerate(tr.by_topic.items()):
-        row(Text(titles.get(tid, tid)), r, end=i == len(tr.by_topic) - 1)
-    for kind, r in tr.by_kind.items():
+    for kind, r in tr.by_kind.items():  # each topic's figure is in the topic table
         row(Text(KIND_NAMES.get(kind, kind), style="italic"), r)
     return Group(head, table)
 

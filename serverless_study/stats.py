@@ -277,10 +277,9 @@ def true_retention(
             for acc in (by_topic.setdefault(card.topic_id, [0, 0]), by_kind.setdefault(card.kind, [0, 0])):
                 acc[0] += answers
                 acc[1] += recalled
-    topic_order = [*topics, *sorted(by_topic.keys() - topics.keys())]
     return TrueRetention(
         Recall(*overall),
-        {tid: Recall(*by_topic[tid]) for tid in topic_order if tid in by_topic},
+        {tid: Recall(*by_topic[tid]) for tid in topics if tid in by_topic},
         {kind.value: Recall(*by_kind[kind]) for kind in CardKind if kind in by_kind},
         desired,
     )

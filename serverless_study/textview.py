@@ -268,9 +268,11 @@ def _percent(value: float | None) -> str:
 @sanitized
 def stats_text(s: Stats) -> str:
     """Every figure of the terminal's stats screen, as lines of text: one block per section."""
+    by_topic = s.true_retention.by_topic
     lines = [
         f"{t.title} ({t.id}): {t.cards} cards, {t.new} new, {t.learning} learning, {t.review} review, "
-        f"{t.due} due today, mastery {_percent(t.mastery)}"
+        f"{t.due} due today, mastery {_percent(t.mastery)}, "
+        f"retention {recall_text(by_topic[t.id]) if t.id in by_topic else '-'}"
         for t in s.topics
     ]
     blocks = [
@@ -327,21 +329,17 @@ KIND_NAMES = {  # card kinds as the learner knows them from the quiz
 
 
 def recall_text(r: Recall) -> str:
-    return f"{_percent(r.share)} ({r.recalled} of {r.answers})"
+    return f"{_percent(r.share)} ({r.recalled} of {r.answers})" if r.answers else "-"
 
 
 def retention_lines(s: Stats) -> list[str]:
+    """Overall and per kind of card; each topic's figure is on its line of the topic list."""
     tr = s.true_retention
-    titles = {t.id: t.title for t in s.topics}
-    head = (
-        f"True retention over {tr.days} days: {recall_text(tr.overall)} review answers recalled; "
-        f"desired {_percent(tr.desired)}."
-    )
     if not tr.overall.answers:
         return [f"True retention over {tr.days} days: no review answers yet; desired {_percent(tr.desired)}."]
     return [
-        head,
-        "  By topic: " + "; ".join(f"{titles.get(tid, tid)} {recall_text(r)}" for tid, r in tr.by_topic.items()),
+        f"True retention over {tr.days} days: {recall_text(tr.overall)} review answers recalled; "
+        f"desired {_percent(tr.desired)}.",
         "  By kind of card: "
         + "; ".join(f"{KIND_NAMES.get(kind, kind)} {recall_text(r)}" for kind, r in tr.by_kind.items()),
     ]
