@@ -218,14 +218,14 @@ def topics_table(topics: list[Topic]) -> Table:
 
 from serverless_study.textview import (  # noqa: E402
     KIND_NAMES,
+    _bucket_label,
+    _forecast_summary,
     _percent,
     _stats_lines,
-    bucket_label,
-    forecast_summary,
+    _weeks_of,
     pick_text,
     progress_text,
     unrated_text,
-    weeks_of,
     when_text,
 )
 
@@ -326,14 +326,17 @@ def summary_view(
 
 @sanitized
 def stats_view(s: Stats) -> RenderableType:
-    """The stats screen, one section per figure; every shade and bar comes with its numbers (NO_COLOR readable)."""
+    """The stats screen, one section per figure; every shade and bar comes with its numbers (NO_COLOR readable).
+
+    The sections are private: they are only drawn from here, on figures this has already sanitised.
+    """
     parts: list[RenderableType | None] = [
         _topics_table(s),
-        heatmap_view(s),
-        forecast_view(s),
-        retention_view(s),
-        calibration_view(s),
-        confusions_view(s),
+        _heatmap_view(s),
+        _forecast_view(s),
+        _retention_view(s),
+        _calibration_view(s),
+        _confusions_view(s),
         Group(*(Text(line) for line in _stats_lines(s))),
     ]
     spaced: list[RenderableType] = []
@@ -378,12 +381,12 @@ _WEEKDAYS = ("Mon", "Tue", "Wed", "Thu", "Fri", "Sat", "Sun")
 _MONTHS = ("Jan", "Feb", "Mar", "Apr", "May", "Jun", "Jul", "Aug", "Sep", "Oct", "Nov", "Dec")
 
 
-def shade_level(n: int, most: int) -> int:
+def _shade_level(n: int, most: int) -> int:
     """0 for no answers; else 1 to 4, each a quarter of the busiest day's answers."""
     return 0 if n <= 0 or most <= 0 else min(4, -(-4 * n // most))
 
 
-def shade_legend(most: int) -> Text:
+def _shade_legend(most: int) -> Text:
     """Each shade with the answers a day it stands for ("· 0  ░ 1-3  ▒ 4-6"); levels no count reaches are left out."""
     legend = Text.assemble((SHADES[0], _SHADE_STYLES[0]), " 0")
     for level in range(1, 5):
@@ -408,17 +411,16 @@ def _month_labels(weeks: list[list[tuple[str, int]]]) -> Text:
     return line
 
 
-@sanitized
-def heatmap_view(s: Stats) -> RenderableType:
+def _heatmap_view(s: Stats) -> RenderableType:
     """A cell a study day, weekday rows, a column a week (Monday first), month names over the weeks they begin in."""
-    weeks = weeks_of(s.heatmap)
+    weeks = _weeks_of(s.heatmap)
     most = max((n for _, n in s.heatmap), default=0)
     rows = [_month_labels(weeks)]
     for weekday in range(7):
         row = Text(f"{_WEEKDAYS[weekday]} ")
         for week in weeks:
             if weekday < len(week):
-                level = shade_level(week[weekday][1], most)
+                level = _shade_level(week[weekday][1], most)
                 row.append(SHADES[level], _SHADE_STYLES[level])
                 row.append(" ")
         rows.append(row)
@@ -427,15 +429,14 @@ def heatmap_view(s: Stats) -> RenderableType:
     head = Text.assemble(
         ("Answers per study day", "bold"), f", last {len(weeks)} weeks: {total} answers on {studied} days"
     )
-    return Group(head, *rows, Text.assemble("    ", shade_legend(most), "  answers a day"))
+    return Group(head, *rows, Text.assemble("    ", _shade_legend(most), "  answers a day"))
 
 
 _BAR_HEIGHT = 6  # rows; each row is eight steps of ▁▂▃▄▅▆▇█
 _EIGHTHS = " ▁▂▃▄▅▆▇█"
 
 
-@sanitized
-def forecast_view(s: Stats) -> RenderableType:
+def _forecast_view(s: Stats) -> RenderableType:
     """Cards due on each of the next 30 study days as vertical bars, with the scale and a date every week."""
     counts = [n for _, n in s.forecast]
     most = max(counts, default=0)
@@ -456,11 +457,10 @@ def forecast_view(s: Stats) -> RenderableType:
     dates = Text(" " * (width + 2))
     for k in range(0, len(s.forecast), 7):
         dates.append(" " * (width + 2 + 2 * k - len(dates)) + s.forecast[k][0][5:])
-    return Group(head, *rows, dates, Text(forecast_summary(s)))
+    return Group(head, *rows, dates, Text(_forecast_summary(s)))
 
 
-@sanitized
-def retention_view(s: Stats) -> RenderableType:
+def _retention_view(s: Stats) -> RenderableType:
     """True retention overall and per kind of card, beside the desired retention (per topic: the topic table)."""
     tr = s.true_retention
     head = Text.assemble(
@@ -483,8 +483,7 @@ def retention_view(s: Stats) -> RenderableType:
     return Group(head, table)
 
 
-@sanitized
-def calibration_view(s: Stats) -> RenderableType:
+def _calibration_view(s: Stats) -> RenderableType:
     """Predicted recall when answered, in buckets, against the share of those answers recalled, with counts."""
     head = Text.assemble(("Calibration", "bold"), ": predicted recall when answered vs recalled (review answers)")
     if not s.calibration:
@@ -493,12 +492,11 @@ def calibration_view(s: Stats) -> RenderableType:
     for name in ("Predicted", "Mean predicted", "Recalled", "Answers"):
         table.add_column(name, justify="right")
     for b in s.calibration:
-        table.add_row(bucket_label(b), _percent(b.predicted), _percent(b.actual), str(b.n))
+        table.add_row(_bucket_label(b), _percent(b.predicted), _percent(b.actual), str(b.n))
     return Group(head, table)
 
 
-@sanitized
-def confusions_view(s: Stats) -> RenderableType | None:
+def _confusions_view(s: Stats) -> RenderableType | None:
     """The pairs of terms the learner mixes up most: what a card wanted and what they gave instead."""
     if not s.confusions:
         return None

@@ -272,28 +272,28 @@ def stats_text(s: Stats) -> str:
     lines = [
         f"{t.title} ({t.id}): {t.cards} cards, {t.new} new, {t.learning} learning, {t.review} review, "
         f"{t.due} due today, mastery {_percent(t.mastery)}, "
-        f"retention {recall_text(by_topic[t.id]) if t.id in by_topic else '-'}"
+        f"retention {_recall_text(by_topic[t.id]) if t.id in by_topic else '-'}"
         for t in s.topics
     ]
     blocks = [
         lines,
-        heatmap_lines(s),
-        forecast_lines(s),
-        retention_lines(s),
-        calibration_lines(s),
-        confusion_lines(s),
+        _heatmap_lines(s),
+        _forecast_lines(s),
+        _retention_lines(s),
+        _calibration_lines(s),
+        _confusion_lines(s),
         _stats_lines(s),
     ]
     return "\n\n".join("\n".join(block) for block in blocks if block) + "\n"
 
 
-def weeks_of(heatmap: list[tuple[str, int]]) -> list[list[tuple[str, int]]]:
+def _weeks_of(heatmap: list[tuple[str, int]]) -> list[list[tuple[str, int]]]:
     """The heatmap's days in weeks from Monday (it starts on one); the last week ends today."""
     return [heatmap[i : i + 7] for i in range(0, len(heatmap), 7)]
 
 
-def heatmap_lines(s: Stats) -> list[str]:
-    weeks = weeks_of(s.heatmap)
+def _heatmap_lines(s: Stats) -> list[str]:
+    weeks = _weeks_of(s.heatmap)
     total = sum(n for _, n in s.heatmap)
     studied = sum(n > 0 for _, n in s.heatmap)
     width = len(str(max((n for _, n in s.heatmap), default=0)))
@@ -301,7 +301,7 @@ def heatmap_lines(s: Stats) -> list[str]:
     return [head, *(f"  {week[0][0]}: " + " ".join(f"{n:>{width}}" for _, n in week) for week in weeks)]
 
 
-def forecast_summary(s: Stats) -> str:
+def _forecast_summary(s: Stats) -> str:
     """Today's load, the week's and the month's, and the busiest day: the figures the bar chart draws."""
     counts = [n for _, n in s.forecast]
     busiest = max(s.forecast, key=lambda d: d[1], default=("", 0))
@@ -310,10 +310,10 @@ def forecast_summary(s: Stats) -> str:
     return line + (f"; busiest {busiest[0][5:]} ({busiest[1]})." if busiest[1] else ".")
 
 
-def forecast_lines(s: Stats) -> list[str]:
+def _forecast_lines(s: Stats) -> list[str]:
     days = [f"{d[5:]}: {n}" for d, n in s.forecast]
     rows = [", ".join(days[i : i + 7]) for i in range(0, len(days), 7)]
-    return [f"Due over the next {len(days)} days:", *(f"  {row}" for row in rows), forecast_summary(s)]
+    return [f"Due over the next {len(days)} days:", *(f"  {row}" for row in rows), _forecast_summary(s)]
 
 
 KIND_NAMES = {  # card kinds as the learner knows them from the quiz
@@ -328,34 +328,34 @@ KIND_NAMES = {  # card kinds as the learner knows them from the quiz
 }
 
 
-def recall_text(r: Recall) -> str:
+def _recall_text(r: Recall) -> str:
     return f"{_percent(r.share)} ({r.recalled} of {r.answers})" if r.answers else "-"
 
 
-def retention_lines(s: Stats) -> list[str]:
+def _retention_lines(s: Stats) -> list[str]:
     """Overall and per kind of card; each topic's figure is on its line of the topic list."""
     tr = s.true_retention
     if not tr.overall.answers:
         return [f"True retention over {tr.days} days: no review answers yet; desired {_percent(tr.desired)}."]
     return [
-        f"True retention over {tr.days} days: {recall_text(tr.overall)} review answers recalled; "
+        f"True retention over {tr.days} days: {_recall_text(tr.overall)} review answers recalled; "
         f"desired {_percent(tr.desired)}.",
         "  By kind of card: "
-        + "; ".join(f"{KIND_NAMES.get(kind, kind)} {recall_text(r)}" for kind, r in tr.by_kind.items()),
+        + "; ".join(f"{KIND_NAMES.get(kind, kind)} {_recall_text(r)}" for kind, r in tr.by_kind.items()),
     ]
 
 
-def bucket_label(b: Bucket) -> str:
+def _bucket_label(b: Bucket) -> str:
     return f"{b.low}-{b.high}%"
 
 
-def calibration_lines(s: Stats) -> list[str]:
+def _calibration_lines(s: Stats) -> list[str]:
     if not s.calibration:
         return ["Calibration: no review answers with a predicted recall yet."]
     return [
         "Calibration: predicted recall when answered vs the share recalled (review answers):",
         *(
-            f"  {bucket_label(b)}: predicted {_percent(b.predicted)}, recalled {_percent(b.actual)} of {b.n}"
+            f"  {_bucket_label(b)}: predicted {_percent(b.predicted)}, recalled {_percent(b.actual)} of {b.n}"
             for b in s.calibration
         ),
     ]
@@ -378,12 +378,12 @@ def _stats_lines(s: Stats) -> list[str]:
     return lines
 
 
-def times_text(n: int) -> str:
+def _times_text(n: int) -> str:
     return f"{n} time{'s' if n != 1 else ''}"
 
 
-def confusion_lines(s: Stats) -> list[str]:
+def _confusion_lines(s: Stats) -> list[str]:
     if not s.confusions:
         return []
-    pairs = ", ".join(f"{c.confused_with} for {c.expected} ({times_text(c.times)})" for c in s.confusions)
+    pairs = ", ".join(f"{c.confused_with} for {c.expected} ({_times_text(c.times)})" for c in s.confusions)
     return [f"Most confused: {pairs}."]

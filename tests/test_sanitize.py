@@ -37,7 +37,7 @@ from serverless_study.model import (
 from serverless_study.prompts import CONTINUE
 from serverless_study.sanitize import FORBIDDEN, char_name, clean, cleaned
 from serverless_study.session import Outcome, Progress, TopicSummary, Waiting
-from serverless_study.stats import Leech, Stats, TopicStats
+from serverless_study.stats import Confusion, Leech, Stats, TopicStats
 
 from .conftest import REPO
 from .golden import render as render_rich
@@ -274,6 +274,7 @@ def view_arguments() -> dict[str, tuple[Any, ...]]:
         1,
         [("2025-01-07", 1)],
         [Leech("evil/f/typed", "evil", 8)],
+        confusions=[Confusion(evil("expected"), evil("confused"), 2)],
     )
     return {
         "topic": (topic,),

@@ -21,7 +21,7 @@ from serverless_study.days import Calendar
 from serverless_study.loader import load_topics
 from serverless_study.model import CardKind, CardState, Grade, Phase, Review
 from serverless_study.paths import shipped_content_dir
-from serverless_study.render import shade_legend, shade_level, stats_view
+from serverless_study.render import _shade_legend, _shade_level, stats_view
 from serverless_study.scheduler import Scheduler
 from serverless_study.stats import Recall, calibration, compute, heatmap, true_retention
 from serverless_study.store import DB_NAME, Store
@@ -155,10 +155,10 @@ def test_calibration_buckets_predicted_recall_against_answers_recalled(store: St
 
 
 def test_shades_stand_for_quarters_of_the_busiest_day_and_the_legend_says_which() -> None:
-    assert [shade_level(n, 12) for n in (0, 1, 3, 4, 6, 7, 9, 10, 12)] == [0, 1, 1, 2, 2, 3, 3, 4, 4]
-    assert shade_legend(12).plain == "· 0  ░ 1-3  ▒ 4-6  ▓ 7-9  █ 10-12"
-    assert shade_legend(2).plain == "· 0  ▒ 1  █ 2"  # levels no whole count reaches are not offered
-    assert shade_legend(0).plain == "· 0"
+    assert [_shade_level(n, 12) for n in (0, 1, 3, 4, 6, 7, 9, 10, 12)] == [0, 1, 1, 2, 2, 3, 3, 4, 4]
+    assert _shade_legend(12).plain == "· 0  ░ 1-3  ▒ 4-6  ▓ 7-9  █ 10-12"
+    assert _shade_legend(2).plain == "· 0  ▒ 1  █ 2"  # levels no whole count reaches are not offered
+    assert _shade_legend(0).plain == "· 0"
 
 
 def test_every_card_kind_has_a_name_on_the_stats_screen() -> None:
