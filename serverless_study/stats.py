@@ -11,7 +11,7 @@ from typing import Any
 from serverless_study.days import Calendar, Day
 from serverless_study.model import Card, CardKind, Phase, Topic
 from serverless_study.scheduler import Scheduler
-from serverless_study.store import NEW, Store, iso, parse_time
+from serverless_study.store import NEW, Store, iso
 
 FORECAST_DAYS = 30
 HEATMAP_WEEKS = 26
@@ -136,11 +136,12 @@ class Stats:
 
 @dataclass
 class _CardFigures:
-    """What one pass over the started cards' schedule gives: per-topic tallies, the forecast and the leeches."""
+    """What one pass over the started cards' states gives: per-topic tallies, the forecast, leeches, content hashes."""
 
     topics: list[TopicStats]
     forecast: list[tuple[str, int]]
     leeches: list[Leech]
+    hashes: dict[str, str]  # card id → the content hash stored at its latest review (for `changed_cards`)
 
 
 def compute(
@@ -183,7 +184,7 @@ def compute(
         streak_days=streak(store, calendar, today, known=[n for _, n in days]),
         forecast=schedule.forecast,
         leeches=schedule.leeches,
-        changed=changed_cards(store, by_id.values()),
+        changed=changed_cards(store, by_id.values(), stored=schedule.hashes),
         confusions=[Confusion(*row) for row in store.confusions(limit=CONFUSIONS_SHOWN)],
         overrides=store.override_counts(),
         heatmap=days,
@@ -203,18 +204,20 @@ def card_figures(
     today: Day,
 ) -> _CardFigures:
     """Per-topic counts and mastery, cards due on each of the next 30 study days, and the leeches: one pass."""
-    days = [calendar.named(today.date + timedelta(days=k)) for k in range(FORECAST_DAYS)]
+    forecast_days = [calendar.named(today.date + timedelta(days=k)) for k in range(FORECAST_DAYS)]
     tallies: dict[str, dict[str, Any]] = {tid: _tally() for tid in topics}
     for each in by_id.values():
         tallies.setdefault(each.topic_id, _tally())["cards"] += 1
     # Day k of the forecast holds cards due before boundary k; day 0 (today) includes everything overdue.
-    boundaries = [iso(day.end) for day in days]
+    boundaries = [iso(day.end) for day in forecast_days]
     forecast = [0] * FORECAST_DAYS
     leeches: list[Leech] = []
-    for card_id, _topic, phase, due, stability, last_review, lapses in store.schedule_rows():
+    hashes: dict[str, str] = {}
+    for card_id, _topic, phase, due, stability, days, lapses, content_hash in store.schedule_rows(now):
         card = by_id.get(card_id)
         if card is None:
             continue
+        hashes[card_id] = content_hash
         t = tallies[card.topic_id]
         t["started"] += 1
         t["review" if phase == Phase.REVIEW.value else "learning"] += 1
@@ -222,7 +225,7 @@ def card_figures(
         t["due"] += day == 0
         if day < FORECAST_DAYS:
             forecast[day] += 1
-        t["recall"] += scheduler.recall(stability, parse_time(last_review) if last_review else None, now)
+        t["recall"] += scheduler.recall_after(stability, days)
         if lapses >= scheduler.leech_threshold:
             leeches.append(Leech(card_id, card.topic_id, lapses))
     topic_stats = [
@@ -240,8 +243,9 @@ def card_figures(
     ]
     return _CardFigures(
         topic_stats,
-        [(day.date.isoformat(), n) for day, n in zip(days, forecast, strict=True)],
+        [(day.date.isoformat(), n) for day, n in zip(forecast_days, forecast, strict=True)],
         sorted(leeches, key=lambda x: (-x.lapses, x.card_id)),
+        hashes,
     )
 
 
@@ -302,12 +306,14 @@ def calibration(store: Store) -> list[Bucket]:
     ]
 
 
-def changed_cards(store: Store, cards: Iterable[Card]) -> list[str]:
+def changed_cards(store: Store, cards: Iterable[Card], *, stored: Mapping[str, str] | None = None) -> list[str]:
     """Ids of started cards whose content was edited since their latest review, in content order.
 
     A card last reviewed before hashes were kept (stored hash "") is not listed: there is nothing to compare with.
+    `stored` (card id → stored hash) saves reading them again when the caller has.
     """
-    stored = store.content_hashes()
+    if stored is None:
+        stored = store.content_hashes()
     return [c.id for c in cards if stored.get(c.id, "") not in ("", c.content_hash)]
 
 

@@ -94,7 +94,27 @@ _V4_TALLY = (
         WHERE percent = min(CAST(old.retrievability * 100 AS INTEGER), 99);
     END""",
 )
-_V4 = (*_V4_LOG, _V4_HOLD, *_V4_EXAM, *_V4_TALLY)
+# The heatmap, the 30-day count and the total without walking the log: answers per UTC quarter hour (study days
+# start on a local whole hour, which is a quarter hour in UTC in every zone), kept up to date the same way.
+_QUARTER = "substr({t}, 1, 14) || printf('%02d', CAST(substr({t}, 15, 2) AS INTEGER) / 15 * 15)"
+_V4_ANSWERS = (
+    """CREATE TABLE answer_tally (
+        quarter  TEXT PRIMARY KEY,  -- '2025-01-31T09:45': answers saved from then to the next quarter hour (UTC)
+        answers  INTEGER NOT NULL
+    ) WITHOUT ROWID""",
+    f"""INSERT INTO answer_tally (quarter, answers)
+        SELECT {_QUARTER.format(t="reviewed_at")} AS q, count(*) FROM review_log GROUP BY q""",
+    f"""CREATE TRIGGER answer_tally_add AFTER INSERT ON review_log
+    BEGIN
+        INSERT INTO answer_tally (quarter, answers) VALUES ({_QUARTER.format(t="new.reviewed_at")}, 1)
+        ON CONFLICT (quarter) DO UPDATE SET answers = answers + 1;
+    END""",
+    f"""CREATE TRIGGER answer_tally_remove AFTER DELETE ON review_log
+    BEGIN
+        UPDATE answer_tally SET answers = answers - 1 WHERE quarter = {_QUARTER.format(t="old.reviewed_at")};
+    END""",
+)
+_V4 = (*_V4_LOG, _V4_HOLD, *_V4_EXAM, *_V4_TALLY, *_V4_ANSWERS)
 SCHEMA = (
     """CREATE TABLE card_state (
         card_id      TEXT PRIMARY KEY,
@@ -206,6 +226,12 @@ class LoggedReview:
 def iso(moment: datetime) -> str:
     """The stored form of a time: UTC, fixed width, sortable."""
     return utc(moment).isoformat(timespec="microseconds")
+
+
+def _quarter(moment: datetime) -> str:
+    """The answer_tally key of the quarter hour `moment` falls in (the Python twin of _QUARTER)."""
+    text = iso(moment)
+    return f"{text[:14]}{int(text[14:16]) // 15 * 15:02d}"
 
 
 def parse_time(text: str) -> datetime:
@@ -508,14 +534,18 @@ class Store:
         with self._guard():
             return dict(self._conn.execute("SELECT card_id, content_hash FROM card_state").fetchall())
 
-    def schedule_rows(self) -> list[tuple[str, str, str, str, float | None, str | None, int]]:
-        """(card_id, topic_id, phase, due, stability, last_review, lapses) of every started card, times as stored.
+    def schedule_rows(self, now: datetime) -> list[tuple[str, str, str, str, float | None, float | None, int, str]]:
+        """(card_id, topic_id, phase, due, stability, days since the last review at `now`, lapses, content hash)
+        of every started card; `due` as stored.
 
-        Raw tuples on purpose: stats reads every row, and compares the sortable time strings without parsing them.
+        Raw tuples on purpose: stats reads every row, compares the sortable time strings without parsing them, and
+        has SQLite count the days since each review.
         """
         with self._guard():
             return self._conn.execute(
-                "SELECT card_id, topic_id, phase, due, stability, last_review, lapses FROM card_state"
+                "SELECT card_id, topic_id, phase, due, stability, julianday(?) - julianday(last_review), lapses,"
+                " content_hash FROM card_state",
+                (iso(now),),
             ).fetchall()
 
     def due(
@@ -568,10 +598,13 @@ class Store:
             return {r[0] for r in rows}
 
     def review_counts(self, periods: Iterable[tuple[datetime, datetime]]) -> list[int]:
-        """How many answers were saved in each [start, end) period: one indexed count a period, in SQL."""
-        sql = "SELECT count(*) FROM review_log WHERE reviewed_at >= ? AND reviewed_at < ?"
+        """How many answers were saved in each [start, end) period, from the per-quarter-hour tally.
+
+        Exact for periods that start and end on a quarter hour, as study days do; other bounds count whole quarters.
+        """
+        sql = "SELECT coalesce(sum(answers), 0) FROM answer_tally WHERE quarter >= ? AND quarter < ?"
         with self._guard():
-            return [int(self._conn.execute(sql, (iso(a), iso(b))).fetchone()[0]) for a, b in periods]
+            return [int(self._conn.execute(sql, (_quarter(a), _quarter(b))).fetchone()[0]) for a, b in periods]
 
     def recall_by_card(self, start: datetime) -> list[tuple[str, int, int]]:
         """(card id, answers, recalled) of the scheduled review-phase answers since `start`: Again is forgotten."""
@@ -596,7 +629,7 @@ class Store:
 
     def reviews_total(self) -> int:
         with self._guard():
-            return int(self._conn.execute("SELECT count(*) FROM review_log").fetchone()[0])
+            return int(self._conn.execute("SELECT coalesce(sum(answers), 0) FROM answer_tally").fetchone()[0])
 
     def any_review_between(self, start: datetime, end: datetime) -> bool:
         with self._guard():

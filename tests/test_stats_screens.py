@@ -152,6 +152,7 @@ def test_calibration_buckets_predicted_recall_against_answers_recalled(store: St
     store.undo()  # the learning step
     store.undo()  # the 62.5% answer leaves the tally with its review
     assert [(b.low, b.n) for b in calibration(store)] == [(50, 1), (90, 3)]
+    assert store.reviews_total() == 4  # the answer tally follows undo too
 
 
 def test_shades_stand_for_quarters_of_the_busiest_day_and_the_legend_says_which() -> None:

@@ -142,7 +142,7 @@ def test_a_v1_database_is_migrated_keeping_its_history(tmp_path: Path) -> None:
         assert xray is not None and xray.phase is Phase.RELEARNING and xray.step == 0
         assert [r.review.answer for r in s.history()] == ["15 minutes", "15 min", "Handler", ""]
         assert all(r.phase is None for r in s.history())
-        assert {r[1] for r in s.schedule_rows()} == {"functions", "tracing"}
+        assert {r[1] for r in s.schedule_rows(NOW)} == {"functions", "tracing"}
         with pytest.raises(StoreError, match="before undo"):
             s.undo()  # v1 kept no previous state to go back to
         s.record(review("tracing/x-ray/recall", NOW + timedelta(days=1)), xray, previous=xray, topic_id="tracing")
