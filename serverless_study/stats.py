@@ -205,52 +205,65 @@ def card_figures(
 ) -> _CardFigures:
     """Per-topic counts and mastery, cards due on each of the next 30 study days, and the leeches: one pass."""
     forecast_days = [calendar.named(today.date + timedelta(days=k)) for k in range(FORECAST_DAYS)]
-    tallies: dict[str, dict[str, Any]] = {tid: _tally() for tid in topics}
+    tallies = {tid: _Tally() for tid in topics}
     for each in by_id.values():
-        tallies.setdefault(each.topic_id, _tally())["cards"] += 1
+        tallies.setdefault(each.topic_id, _Tally()).cards += 1
     # Day k of the forecast holds cards due before boundary k; day 0 (today) includes everything overdue.
     boundaries = [iso(day.end) for day in forecast_days]
-    forecast = [0] * FORECAST_DAYS
+    forecast = [0] * (FORECAST_DAYS + 1)  # the last slot: due later
     leeches: list[Leech] = []
     hashes: dict[str, str] = {}
+    # This loop runs once per started card: constants and methods are looked up once, before it.
+    review, recall_after, threshold, card_of = (
+        Phase.REVIEW.value,
+        scheduler.recall_after,
+        scheduler.leech_threshold,
+        by_id.get,
+    )
     for card_id, _topic, phase, due, stability, days, lapses, content_hash in store.schedule_rows(now):
-        card = by_id.get(card_id)
+        card = card_of(card_id)
         if card is None:
             continue
         hashes[card_id] = content_hash
         t = tallies[card.topic_id]
-        t["started"] += 1
-        t["review" if phase == Phase.REVIEW.value else "learning"] += 1
+        t.started += 1
+        if phase == review:
+            t.review += 1
         day = bisect.bisect_right(boundaries, due)
-        t["due"] += day == 0
-        if day < FORECAST_DAYS:
-            forecast[day] += 1
-        t["recall"] += scheduler.recall_after(stability, days)
-        if lapses >= scheduler.leech_threshold:
+        forecast[day] += 1
+        if day == 0:
+            t.due += 1
+        t.recall += recall_after(stability, days)
+        if lapses >= threshold:
             leeches.append(Leech(card_id, card.topic_id, lapses))
     topic_stats = [
         TopicStats(
             tid,
             topics[tid].title if tid in topics else tid,
-            t["cards"],
-            t["cards"] - t["started"],
-            t["learning"],
-            t["review"],
-            t["due"],
-            t["recall"] / t["started"] if t["started"] else None,
+            t.cards,
+            t.cards - t.started,
+            t.started - t.review,
+            t.review,
+            t.due,
+            t.recall / t.started if t.started else None,
         )
         for tid, t in tallies.items()
     ]
     return _CardFigures(
         topic_stats,
-        [(day.date.isoformat(), n) for day, n in zip(forecast_days, forecast, strict=True)],
+        [(day.date.isoformat(), n) for day, n in zip(forecast_days, forecast, strict=False)],
         sorted(leeches, key=lambda x: (-x.lapses, x.card_id)),
         hashes,
     )
 
 
-def _tally() -> dict[str, Any]:
-    return {"cards": 0, "started": 0, "learning": 0, "review": 0, "due": 0, "recall": 0.0}
+@dataclass(slots=True)
+class _Tally:
+    cards: int = 0
+    started: int = 0
+    review: int = 0  # the rest of the started cards are learning or relearning
+    due: int = 0
+    recall: float = 0.0
 
 
 def heatmap(store: Store, calendar: Calendar, today: Day) -> list[tuple[str, int]]:
@@ -269,20 +282,29 @@ def true_retention(
     Cram answers and the answers that introduce or relearn a card are left out: this is the retention the scheduler
     aims at (`desired`). Cards whose content is gone count in the overall figure only.
     """
-    # Plain [answers, recalled] pairs while adding up: this runs once per card answered in the window.
-    overall = [0, 0]
-    by_topic: dict[str, list[int]] = {}
-    by_kind: dict[CardKind, list[int]] = {}
+    # One pass over the cards answered in the window, adding into one [answers, recalled] pair per (topic, kind).
+    answers_all = recalled_all = 0
+    pairs: dict[tuple[str, CardKind], list[int]] = {}
+    card_of = by_id.get
     for card_id, answers, recalled in store.recall_by_card(since):
-        overall[0] += answers
-        overall[1] += recalled
-        card = by_id.get(card_id)
+        answers_all += answers
+        recalled_all += recalled
+        card = card_of(card_id)
         if card is not None:
-            for acc in (by_topic.setdefault(card.topic_id, [0, 0]), by_kind.setdefault(card.kind, [0, 0])):
+            acc = pairs.get((card.topic_id, card.kind))
+            if acc is None:
+                pairs[card.topic_id, card.kind] = [answers, recalled]
+            else:
                 acc[0] += answers
                 acc[1] += recalled
+    by_topic: dict[str, list[int]] = {}
+    by_kind: dict[CardKind, list[int]] = {}
+    for (topic_id, kind), (answers, recalled) in pairs.items():
+        for acc in (by_topic.setdefault(topic_id, [0, 0]), by_kind.setdefault(kind, [0, 0])):
+            acc[0] += answers
+            acc[1] += recalled
     return TrueRetention(
-        Recall(*overall),
+        Recall(answers_all, recalled_all),
         {tid: Recall(*by_topic[tid]) for tid in topics if tid in by_topic},
         {kind.value: Recall(*by_kind[kind]) for kind in CardKind if kind in by_kind},
         desired,

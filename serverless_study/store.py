@@ -614,7 +614,7 @@ class Store:
             " WHERE reviewed_at >= ? AND phase = 'review' AND mode = 'scheduled' GROUP BY card_id ORDER BY card_id"
         )
         with self._guard():
-            return [(c, int(n), int(r)) for c, n, r in self._conn.execute(sql, (iso(start),))]
+            return self._conn.execute(sql, (iso(start),)).fetchall()  # SQLite's count and sum are ints
 
     def recall_tally(self) -> list[tuple[int, int, float, int]]:
         """(percent, answers, summed predicted recall, recalled) per whole percent of predicted recall.
