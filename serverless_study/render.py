@@ -347,32 +347,70 @@ def stats_view(s: Stats) -> RenderableType:
 
 
 def _topics_table(s: Stats) -> RenderableType:
-    table = Table(box=box.SIMPLE_HEAVY, header_style="bold", pad_edge=False)
-    for name, justify in (
-        ("Topic", "left"),
-        ("Cards", "right"),
-        ("New", "right"),
-        ("Learning", "right"),
-        ("Review", "right"),
-        ("Due today", "right"),
-        ("Mastery", "right"),
-        ("Retention", "right"),  # true retention over 30 days, as in the retention section
-    ):
-        table.add_column(name, justify=justify)  # type: ignore[arg-type]
     by_topic = s.true_retention.by_topic
-    for t in s.topics:
-        retention = by_topic[t.id].share if t.id in by_topic else None
-        table.add_row(
-            Text(t.title),
-            str(t.cards),
-            str(t.new),
-            str(t.learning),
-            str(t.review),
-            str(t.due),
-            _percent(t.mastery),
-            _percent(retention),
+    rows: list[tuple[str, tuple[str, ...]]] = [
+        (
+            t.title,
+            (
+                str(t.cards),
+                str(t.new),
+                str(t.learning),
+                str(t.review),
+                str(t.due),
+                _percent(t.mastery),
+                _percent(by_topic[t.id].share if t.id in by_topic else None),
+            ),
         )
-    return table
+        for t in s.topics
+    ]
+    # Retention: true retention over 30 days, as in the retention section.
+    return _TitledNumbers(("Topic", "Cards", "New", "Learning", "Review", "Due\ntoday", "Mastery", "Retention"), rows)
+
+
+class _TitledNumbers:
+    """A column of titles (wrapped to the width left) and right-aligned columns of numbers, drawn line by line.
+
+    It looks like Rich's SIMPLE_HEAVY table, which measures and wraps every cell: with a hundred topics that was
+    most of the time `stats` took in a terminal.
+    """
+
+    def __init__(self, headers: tuple[str, ...], rows: list[tuple[str, tuple[str, ...]]]) -> None:
+        self.headers = headers
+        self.rows = rows
+
+    def __rich_console__(self, console: Console, options: ConsoleOptions) -> RenderResult:
+        import textwrap
+
+        from rich.cells import cell_len
+        from rich.style import Style
+
+        heads = [h.split("\n") for h in self.headers]
+        height = max(len(h) for h in heads)
+        heads = [[""] * (height - len(h)) + h for h in heads]  # headers sit on the rule
+        widths = [max(len(x) for x in col) for col in heads[1:]]
+        for _title, cells in self.rows:
+            widths = [max(w, len(c)) for w, c in zip(widths, cells, strict=True)]
+        fixed = sum(widths) + 2 * len(widths) + 2  # two spaces before each number, one space at each edge
+        longest = max(cell_len(x) for x in [*heads[0], *(title for title, _ in self.rows)])
+        title_width = max(8, min(longest, options.max_width - fixed))
+        total = title_width + fixed
+        bold = Style(bold=True)
+
+        def line(title: str, cells: list[str], style: Style | None = None) -> list[Segment]:
+            numbers = "".join(f"  {c:>{w}}" for c, w in zip(cells, widths, strict=True))
+            return [Segment(f" {title}{' ' * (title_width - cell_len(title))}{numbers} ", style), Segment.line()]
+
+        yield from [Segment(" " * total), Segment.line()]
+        for k in range(height):
+            yield from line(heads[0][k], [h[k] for h in heads[1:]], bold)
+        yield from [Segment(f" {'━' * (total - 2)} "), Segment.line()]
+        blank = [""] * len(widths)
+        for title, cells in self.rows:
+            wrapped = textwrap.wrap(title, title_width) or [""]
+            yield from line(wrapped[0], list(cells))
+            for more in wrapped[1:]:
+                yield from line(more, blank)
+        yield from [Segment(" " * total), Segment.line()]
 
 
 SHADES = "·░▒▓█"  # no answers, then four levels of activity: readable without colour
@@ -450,7 +488,8 @@ def _forecast_view(s: Stats) -> RenderableType:
         label = str(most) if level == _BAR_HEIGHT - 1 else ""
         row = Text(f"{label:>{width}} ┤" if label else f"{'':>{width}} │")
         for step in steps:
-            row.append(_EIGHTHS[max(0, min(8, step - 8 * level))], "cyan")
+            part = max(0, min(8, step - 8 * level))
+            row.append(_EIGHTHS[part], "cyan" if part else "")
             row.append(" ")
         rows.append(row)
     rows.append(Text(f"{'0':>{width}} └" + "─" * (2 * len(counts))))

@@ -233,3 +233,20 @@ def test_stats_command_prints_these_figures_as_json_or_plain_text(runner: CliRun
     s = figures(history, shipped=True)
     assert json.loads(cli(runner, history, "--json")) == s.to_dict()
     assert cli(runner, history) == stats_text(s)
+
+
+def test_long_topic_titles_wrap_beside_their_numbers_within_80_columns() -> None:
+    from serverless_study.stats import Stats, TopicStats
+
+    title = "Orchestrating containers outside AWS - EKS Anywhere and ECS Anywhere"
+    s = Stats([TopicStats("far", title, 52, 50, 1, 1, 3, 0.5)], 3, 50, 20, 2, 0, 2, None, 0)
+    lines = render(stats_view(s), width=80).splitlines()
+    assert max(len(line) for line in lines) <= 80
+    first = next(i for i, line in enumerate(lines) if line.startswith(" Orchestrating"))
+    assert lines[first].split()[-7:] == ["52", "50", "1", "1", "3", "50%", "-"]
+    words = lines[first].split()[:-7]
+    for line in lines[first + 1 :]:
+        if not line.strip():
+            break
+        words += line.split()  # the title's next lines carry no numbers
+    assert " ".join(words) == title
