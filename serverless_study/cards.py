@@ -270,6 +270,13 @@ def _next_ok(keys: list[str], i: int) -> bool:
     return keys.count(keys[i]) == 1 and _order_ok(keys)
 
 
+def sibling_key(card: Card) -> str:
+    """Cards that give each other away share a key: a concept's, fact's or sequence's cards; a table row's cards."""
+    if card.kind not in (CardKind.COLUMN, CardKind.TRUE_FALSE):
+        return f"{card.topic_id}/{card.item_id}"
+    return f"{card.topic_id}/{card.item_id}/{card_part(card).split('.')[0]}"
+
+
 def card_part(card: Card) -> str:
     """What follows "topic/item/kind/" in a card id: a table cell "row.column", a row, a step number, or ""."""
     prefix = f"{card.topic_id}/{card.item_id}/{card.kind.value}/"

@@ -25,7 +25,7 @@ from serverless_study.render import _shade_legend, _shade_level, stats_view
 from serverless_study.scheduler import Scheduler
 from serverless_study.stats import Recall, calibration, compute, heatmap, true_retention
 from serverless_study.store import DB_NAME, Store
-from serverless_study.textview import KIND_NAMES, stats_text
+from serverless_study.textview import KIND_NAMES, exams_text, stats_text
 
 from . import stats_history
 from .golden import assert_golden, render
@@ -231,8 +231,8 @@ def cli(runner: CliRunner, data: Path, *args: str) -> str:
 def test_stats_command_prints_these_figures_as_json_or_plain_text(runner: CliRunner, history: Path) -> None:
     """The command's clock, zone and rollover reach the figures: its output is the goldens' views of them."""
     s = figures(history, shipped=True)
-    assert json.loads(cli(runner, history, "--json")) == s.to_dict()
-    assert cli(runner, history) == stats_text(s)
+    assert json.loads(cli(runner, history, "--json")) == s.to_dict() | {"exams": []}
+    assert cli(runner, history) == stats_text(s) + exams_text([])
 
 
 def test_long_topic_titles_wrap_beside_their_numbers_within_80_columns() -> None:
