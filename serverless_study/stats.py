@@ -1,4 +1,5 @@
-"""Progress figures from the review database: per-topic counts, mastery, forecast, retention, streak, leeches."""
+"""Progress figures from the review database: per-topic counts and mastery, activity, forecast, true retention,
+calibration, streak, leeches and confusions; aggregated in SQL, one function per figure."""
 
 from __future__ import annotations
 
@@ -9,6 +10,7 @@ from datetime import datetime, timedelta
 from typing import Any
 
 from serverless_study.days import Calendar, Day
+from serverless_study.defaults import DEFAULT_RETENTION
 from serverless_study.model import Card, CardKind, Phase, Topic
 from serverless_study.scheduler import Scheduler
 from serverless_study.store import NEW, Store, iso
@@ -115,7 +117,7 @@ class Stats:
     confusions: list[Confusion] = field(default_factory=list)  # the learner's most confused pairs, most first
     overrides: dict[str, int] = field(default_factory=dict)  # card id → times a wrong verdict was overridden
     heatmap: list[tuple[str, int]] = field(default_factory=list)  # (study day, answers), 26 weeks from a Monday
-    true_retention: TrueRetention = field(default_factory=lambda: TrueRetention(Recall(), {}, {}, 0.9))
+    true_retention: TrueRetention = field(default_factory=lambda: TrueRetention(Recall(), {}, {}, DEFAULT_RETENTION))
     calibration: list[Bucket] = field(default_factory=list)  # predicted recall vs recalled, buckets with answers
 
     def to_dict(self) -> dict[str, Any]:
