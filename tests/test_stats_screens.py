@@ -100,6 +100,17 @@ def test_heatmap_counts_answers_per_learner_day_over_26_weeks_from_a_monday(stor
     assert s.to_dict()["heatmap"] == days and s.reviews_30d == 4
 
 
+def test_heatmap_days_start_on_the_rollover_in_a_zone_a_quarter_hour_off_utc(store: Store) -> None:
+    """Kathmandu is UTC+5:45: its 4 am is 22:15 UTC, so the answer tally's quarter hours still split days exactly."""
+    zone = ZoneInfo("Asia/Kathmandu")
+    calendar = Calendar(zone, day_starts=4)
+    answer(store, "tracing/x-ray/choice", datetime(2025, 11, 5, 3, 59, 59, tzinfo=zone))  # still the 4th
+    answer(store, "tracing/segment/choice", datetime(2025, 11, 5, 4, 0, tzinfo=zone))  # the 5th
+    answer(store, "tracing/subsegment/choice", datetime(2025, 11, 5, 4, 14, tzinfo=zone))
+    days = dict(heatmap(store, calendar, calendar.day_of(datetime(2025, 11, 5, 12, 0, tzinfo=zone))))
+    assert (days["2025-11-04"], days["2025-11-05"]) == (1, 2)
+
+
 def test_true_retention_counts_scheduled_review_answers_of_the_last_30_study_days(store: Store) -> None:
     today = NEW_YORK.day_of(WEDNESDAY)
     window = NEW_YORK.named(today.date - timedelta(days=29)).start
