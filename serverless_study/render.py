@@ -223,6 +223,8 @@ from serverless_study.textview import (  # noqa: E402
     _percent,
     _stats_lines,
     _weeks_of,
+    drill_text,
+    leech_suspended_text,
     pick_text,
     progress_text,
     unrated_text,
@@ -280,10 +282,13 @@ def reveal_view(q: Question) -> RenderableType:
 @sanitized
 def leech_view(outcome: Outcome) -> RenderableType:
     head = Text(
-        f"Leech: you have forgotten this card {outcome.after.lapses} times. Read its note again:", style="bold yellow"
+        f"Leech: you have forgotten this card {outcome.lapses} times. Read its note again:", style="bold yellow"
     )
     body = item_view(outcome.item) if outcome.item is not None else Text("(its content is gone)")
-    return Panel(Group(head, Text(""), body), box=box.ROUNDED, border_style="yellow")
+    parts = [head, Text(""), body]
+    if outcome.suspended:
+        parts += [Text(""), Text(leech_suspended_text(outcome.card.id), style="bold")]
+    return Panel(Group(*parts), box=box.ROUNDED, border_style="yellow")
 
 
 @sanitized
@@ -593,6 +598,7 @@ def exam_result_view(result: ExamResult) -> RenderableType:
     if result.missed:
         parts.append(Text(f"Missed ({len(result.missed)})", style="bold"))
         parts += [_missed(m) for m in result.missed]
+        parts.append(Text(drill_text(len(result.missed))))
     return Group(*parts)
 
 

@@ -4,13 +4,16 @@ calibration, streak, leeches and confusions; aggregated in SQL, one function per
 from __future__ import annotations
 
 import bisect
+from collections import Counter
 from collections.abc import Iterable, Mapping, Sequence
+from collections.abc import Set as AbstractSet
 from dataclasses import asdict, dataclass, field
 from datetime import datetime, timedelta
 from typing import Any
 
 from serverless_study.days import Calendar, Day
 from serverless_study.defaults import DEFAULT_RETENTION
+from serverless_study.holds import held
 from serverless_study.model import Card, CardKind, Phase, Topic
 from serverless_study.scheduler import Scheduler
 from serverless_study.store import NEW, Store, iso
@@ -119,9 +122,14 @@ class Stats:
     heatmap: list[tuple[str, int]] = field(default_factory=list)  # (study day, answers), 26 weeks from a Monday
     true_retention: TrueRetention = field(default_factory=lambda: TrueRetention(Recall(), {}, {}, DEFAULT_RETENTION))
     calibration: list[Bucket] = field(default_factory=list)  # predicted recall vs recalled, buckets with answers
+    suspended: list[str] = field(default_factory=list)  # ids of suspended cards, in content order
+    buried: list[str] = field(default_factory=list)  # ids of cards buried until the next study day
 
     def to_dict(self) -> dict[str, Any]:
         out = asdict(self)
+        for hold in ("suspended", "buried"):  # counted, and listed under <hold>_cards
+            out[f"{hold}_cards"] = out[hold]
+            out[hold] = len(out[hold])
         out["forecast"] = [{"date": d, "due": n} for d, n in self.forecast]
         for t in out["topics"]:
             t["mastery"] = None if t["mastery"] is None else round(t["mastery"], 4)
@@ -163,8 +171,19 @@ def compute(
     """
     today = calendar.day_of(now)
     by_id = {c.id: c for c in cards}
-    schedule = card_figures(store, by_id, topics, scheduler, now=now, calendar=calendar, today=today)
-    done = store.counts_since(today.start)
+    holds = held(store, now, by_id.values())
+    schedule = card_figures(
+        store,
+        by_id,
+        topics,
+        scheduler,
+        now=now,
+        calendar=calendar,
+        today=today,
+        suspended=set(holds.suspended),
+        buried=set(holds.buried),
+    )
+    done = store.counts_since(today.start)  # scheduled answers: what the daily limit of new cards has used
     new_available = sum(t.new for t in schedule.topics)
     days = heatmap(store, calendar, today)
     retention = true_retention(
@@ -180,7 +199,7 @@ def compute(
         new_available=new_available,
         new_today=min(new_available, max(0, new_per_day - done.get(NEW, 0))),
         reviews_total=store.reviews_total(),
-        reviews_today=sum(done.values()),
+        reviews_today=days[-1][1],  # every answer today, cram ones too: activity
         reviews_30d=sum(n for _, n in days[-RECENT_DAYS:]),
         retention_30d=retention.overall.share,
         streak_days=streak(store, calendar, today, known=[n for _, n in days]),
@@ -192,6 +211,8 @@ def compute(
         heatmap=days,
         true_retention=retention,
         calibration=calibration(store),
+        suspended=holds.suspended,
+        buried=holds.buried,
     )
 
 
@@ -204,8 +225,13 @@ def card_figures(
     now: datetime,
     calendar: Calendar,
     today: Day,
+    suspended: AbstractSet[str] = frozenset(),
+    buried: AbstractSet[str] = frozenset(),
 ) -> _CardFigures:
-    """Per-topic counts and mastery, cards due on each of the next 30 study days, and the leeches: one pass."""
+    """Per-topic counts and mastery, cards due on each of the next 30 study days, and the leeches: one pass.
+
+    A suspended card is never due and not new; a buried one is not due today.
+    """
     forecast_days = [calendar.named(today.date + timedelta(days=k)) for k in range(FORECAST_DAYS)]
     tallies = {tid: _Tally() for tid in topics}
     for each in by_id.values():
@@ -232,18 +258,21 @@ def card_figures(
         if phase == review:
             t.review += 1
         day = bisect.bisect_right(boundaries, due)
+        if card_id in suspended or card_id in buried:
+            day = _held_day(day, card_id in suspended, card_id in buried)
         forecast[day] += 1
         if day == 0:
             t.due += 1
         t.recall += recall_after(stability, days)
         if lapses >= threshold:
             leeches.append(Leech(card_id, card.topic_id, lapses))
+    suspended_new = _suspended_new(store, suspended, by_id)
     topic_stats = [
         TopicStats(
             tid,
             topics[tid].title if tid in topics else tid,
             t.cards,
-            t.cards - t.started,
+            t.cards - t.started - suspended_new[tid],
             t.started - t.review,
             t.review,
             t.due,
@@ -328,6 +357,19 @@ def calibration(store: Store) -> list[Bucket]:
         Bucket(b * CALIBRATION_STEP, (b + 1) * CALIBRATION_STEP, predicted / n, recalled / n, int(n))
         for b, (n, predicted, recalled) in sorted(sums.items())
     ]
+
+
+def _held_day(day: int, suspended: bool, buried: bool) -> int:
+    """The forecast day a card is asked on: never when suspended (past the forecast); when buried, not today."""
+    if suspended:
+        return FORECAST_DAYS
+    return max(day, 1) if buried else day
+
+
+def _suspended_new(store: Store, suspended: AbstractSet[str], by_id: Mapping[str, Card]) -> Counter[str]:
+    """Per topic, suspended cards never studied: not new cards a quiz could introduce."""
+    unstarted = suspended - store.started_ids() if suspended else set()
+    return Counter(by_id[cid].topic_id for cid in unstarted if cid in by_id)
 
 
 def changed_cards(store: Store, cards: Iterable[Card], *, stored: Mapping[str, str] | None = None) -> list[str]:

@@ -15,8 +15,9 @@ if TYPE_CHECKING:
 
     from serverless_study.answers import Verdict
     from serverless_study.exam import ExamPlan, ExamQuestion, ExamResult, ExamSummary, Missed
+    from serverless_study.holds import Named
     from serverless_study.model import Question
-    from serverless_study.session import Outcome, Progress, TopicSummary, Waiting
+    from serverless_study.session import Held, Outcome, Progress, TopicSummary, Waiting
     from serverless_study.stats import Bucket, Recall, Stats
 
 
@@ -235,8 +236,59 @@ def reveal_text(q: Question) -> str:
 
 @sanitized
 def leech_text(outcome: Outcome) -> str:
-    head = f"Leech: you have forgotten this card {outcome.after.lapses} times. Read its note again:"
-    return head + "\n" + (item_text(outcome.item) if outcome.item is not None else "(its content is gone)")
+    head = f"Leech: you have forgotten this card {outcome.lapses} times. Read its note again:"
+    body = item_text(outcome.item) if outcome.item is not None else "(its content is gone)"
+    return "\n".join([head, body, *([leech_suspended_text(outcome.card.id)] if outcome.suspended else [])])
+
+
+@sanitized
+def leech_suspended_text(card_id: str) -> str:
+    """Said once, when `leech_action = "suspend"` suspends a card that has just become a leech."""
+    return f"Suspended: it will not be asked again until `serverless-study unsuspend {card_id}`."
+
+
+@sanitized
+def held_text(held: Held) -> str:
+    """What `s` or `b` just did to the card answered."""
+    from serverless_study.store import HoldKind  # here, not at the top: piped `learn` never loads sqlite3
+
+    cid = held.card.id
+    if held.kind is HoldKind.SUSPENDED:
+        text = f"Suspended {cid}: it is not asked again until `serverless-study unsuspend {cid}`"
+    else:
+        text = f"Buried {cid} until your next study day"
+    return text + ("; this answer was not rated, not saved" if held.unsaved else "") + " (u undoes)."
+
+
+@sanitized
+def unheld_text(held: Held) -> str:
+    """What `u` said after taking back a suspend or bury."""
+    again = "; here is its question again" if held.unsaved else ""
+    return f"Undone: {held.card.id} is no longer {held.kind.value}{again}."
+
+
+@sanitized
+def named_cards_text(named: list[Named]) -> str:
+    """ "tracing/x-ray/choice", or "3 cards (item tracing/x-ray; topic lambda)": what a suspend or bury named."""
+    count = len({cid for n in named for cid in n.card_ids})
+    if len(named) == 1 and named[0].one_card:
+        return named[0].id
+    parts = "; ".join(n.id if n.one_card else f"{n.what.value} {n.id}" for n in named)
+    return f"{count} card{'s' if count != 1 else ''} ({parts})"
+
+
+@sanitized
+def cram_text(cards: int, from_exam: bool, *, missed: int | None = None) -> str:
+    """The line a cram starts with (or the only one, when there is nothing to cram)."""
+    if from_exam and missed == 0:
+        return "Your last exam had no misses: nothing to drill."
+    what = "your last exam's misses" if from_exam else "cards you have studied"
+    if not cards:
+        none = "none of your last exam's misses" if from_exam else "no cards you have studied"
+        hint = "" if from_exam else "; `--new N` adds new cards"
+        return f"Nothing to cram: {none} can be asked (suspended and buried cards are left out){hint}."
+    count = f"{cards} card{'s' if cards != 1 else ''}"
+    return f"Cram: {count} ({what}), due or not; your schedule and daily limits are left as they are."
 
 
 @sanitized
@@ -344,7 +396,15 @@ def exam_result_text(result: ExamResult) -> str:
         lines += ["", f"Missed ({len(result.missed)}):"]
         for m in result.missed:
             lines += ["", missed_text(m)]
+        lines += ["", drill_text(len(result.missed))]
     return "\n".join(lines)
+
+
+@sanitized
+def drill_text(missed: int) -> str:
+    """After an exam's misses: how to drill them."""
+    these = "this question" if missed == 1 else f"these {missed} questions"
+    return f"`serverless-study quiz --from-exam` drills {these} now, without changing your schedule."
 
 
 @sanitized
@@ -485,7 +545,26 @@ def _stats_lines(s: Stats) -> list[str]:
         lines.append(f"Changed since you last reviewed them ({len(s.changed)}): " + ", ".join(s.changed))
     if s.overrides:
         lines.append(f"Overridden verdicts: {', '.join(f'{cid} ({n})' for cid, n in s.overrides.items())}.")
+    return lines + _held_lines(s)
+
+
+def _held_lines(s: Stats) -> list[str]:
+    """Suspended cards (with how to bring them back) and those buried for today."""
+    lines = []
+    if s.suspended:
+        again = "`serverless-study unsuspend ID` asks one again"
+        lines.append(f"Suspended ({len(s.suspended)}): {_some(s.suspended)} ({again}).")
+    if s.buried:
+        lines.append(f"Buried until tomorrow ({len(s.buried)}): {_some(s.buried)}.")
     return lines
+
+
+HELD_LISTED = 20  # stats --json lists them all
+
+
+def _some(card_ids: list[str]) -> str:
+    more = len(card_ids) - HELD_LISTED
+    return ", ".join(card_ids[:HELD_LISTED]) + (f" and {more} more (`stats --json` lists all)" if more > 0 else "")
 
 
 def _times_text(n: int) -> str:
