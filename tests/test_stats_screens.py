@@ -3,9 +3,7 @@ terminal (80 columns), plain and JSON goldens of a simulated learner's months wi
 
 from __future__ import annotations
 
-import contextlib
 import json
-import sqlite3
 from collections.abc import Iterator
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
@@ -62,15 +60,13 @@ def answer(
 
 
 def cram(store: Store, card_id: str, when: datetime, grade: Grade, predicted: float) -> None:
-    """A review-phase answer asked in cram mode (`mode = 'cram'`), written as that mode will write it."""
-    from serverless_study.store import iso
-
-    with contextlib.closing(sqlite3.connect(store.path)) as conn, conn:
-        conn.execute(
-            "INSERT INTO review_log (card_id, reviewed_at, rating, answer, correct, duration_ms, phase, mode,"
-            " retrievability) VALUES (?, ?, ?, '', ?, 0, 'review', 'cram', ?)",
-            (card_id, iso(when), int(grade), int(grade > 1), predicted),
-        )
+    """A cram answer (`quiz --cram`) to a card in the review phase, saved with a prediction as a scheduled one is."""
+    state = CardState(card_id, Phase.REVIEW, None, 5.0, 5.0, when, when - timedelta(days=5))
+    store.record(
+        Review(card_id, when - timedelta(days=60), Grade.GOOD, "", True, 0), state, previous=None, topic_id="t"
+    )
+    _rid, before = store.record_cram(Review(card_id, when, grade, "", grade is not Grade.AGAIN, 0, predicted))
+    assert before is not None and before.phase is Phase.REVIEW  # so only its mode keeps it out
 
 
 # --- figures -------------------------------------------------------------------------------------------------------
@@ -159,6 +155,7 @@ def test_calibration_buckets_predicted_recall_against_answers_recalled(store: St
         "0.9-1.0": {"predicted": 0.9533, "actual": 0.6667, "n": 3},
     }
     store.undo()  # the cram answer: the tally never had it
+    store.undo()  # that card's first answer
     store.undo()  # the answer with no prediction
     store.undo()  # the learning step
     store.undo()  # the 62.5% answer leaves the tally with its review
