@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import collections
+import dataclasses
 import heapq
 import itertools
 import random
@@ -26,7 +27,7 @@ from serverless_study.errors import UsageError
 from serverless_study.holds import LeechAction, bury_until
 from serverless_study.model import Card, CardKind, CardState, Grade, Item, Phase, Question, Review, Topic
 from serverless_study.scheduler import Scheduler, is_leech_lapse
-from serverless_study.store import NEW, Hold, HoldKind, Marking, Store, parse_time
+from serverless_study.store import NEW, Hold, HoldKind, Marking, Store
 
 LEARN_AHEAD = timedelta(minutes=20)  # as Anki: show a learning card early rather than make the learner wait
 
@@ -283,12 +284,17 @@ class Session:
             topic_id=card.topic_id,
             content_hash=card.content_hash,
             marking=marking,
+            predict=lambda stored: self.scheduler.retrievability(stored, review.reviewed_at),
         )
         return saved.id, saved.before, saved.after
 
     def _resave(self, old: Outcome, review: Review, marking: Marking) -> tuple[int, CardState | None]:
         """Replace the last answer (an override) in one transaction: (review id, the card's state after)."""
         after = self.scheduler.review(old.before, old.card.id, review.grade, review.reviewed_at)
+        if old.before is not None:  # predicted from the same state as the answer it replaces
+            review = dataclasses.replace(
+                review, retrievability=self.scheduler.retrievability(old.before, review.reviewed_at)
+            )
         review_id = self.store.record(
             review,
             after,
@@ -511,8 +517,8 @@ class CramSession(Session):
             picked = [cid for cid in dict.fromkeys(only) if cid in chosen][:limit]
         else:
             recalls = {  # predicted recall now of the studied cards, from the raw rows (no state is parsed)
-                cid: scheduler.recall(stability, parse_time(last) if last else None, now)
-                for cid, _topic, _phase, _due, stability, last, _lapses in store.schedule_rows()
+                cid: scheduler.recall_after(stability, days)
+                for cid, _topic, _phase, _due, stability, days, _lapses, _hash in store.schedule_rows(now)
                 if cid in chosen
             }
             picked = cram_queue(recalls, chosen.values(), rng=rng, new=new, limit=limit)

@@ -3,10 +3,11 @@
 from __future__ import annotations
 
 import contextlib
+import dataclasses
 import json
 import os
 import sqlite3
-from collections.abc import Callable, Collection, Iterator, Mapping, Sequence
+from collections.abc import Callable, Collection, Iterable, Iterator, Mapping, Sequence
 from dataclasses import dataclass
 from datetime import UTC, datetime
 from enum import Enum
@@ -70,7 +71,52 @@ _V4_EXAM = (
         PRIMARY KEY (exam_id, position)
     )""",
 )
-_V4 = (*_V4_LOG, _V4_HOLD, *_V4_EXAM)
+# Calibration (stats) without reading every review: per whole percent of predicted recall, the scheduled
+# review-phase answers that had a prediction, kept up to date by triggers as reviews are saved and undone.
+_V4_TALLY = (
+    """CREATE TABLE recall_tally (
+        percent   INTEGER PRIMARY KEY,  -- floor(100 * retrievability), 0 to 99 (100% counts as 99)
+        answers   INTEGER NOT NULL,
+        predicted REAL NOT NULL,  -- sum of the predicted recall of those answers
+        recalled  INTEGER NOT NULL  -- how many of them were not Again
+    )""",
+    """CREATE TRIGGER recall_tally_add AFTER INSERT ON review_log
+    WHEN new.retrievability IS NOT NULL AND new.phase = 'review' AND new.mode = 'scheduled'
+    BEGIN
+        INSERT INTO recall_tally (percent, answers, predicted, recalled)
+        VALUES (min(CAST(new.retrievability * 100 AS INTEGER), 99), 1, new.retrievability, new.rating > 1)
+        ON CONFLICT (percent) DO UPDATE SET answers = answers + 1, predicted = predicted + excluded.predicted,
+            recalled = recalled + excluded.recalled;
+    END""",
+    """CREATE TRIGGER recall_tally_remove AFTER DELETE ON review_log
+    WHEN old.retrievability IS NOT NULL AND old.phase = 'review' AND old.mode = 'scheduled'
+    BEGIN
+        UPDATE recall_tally SET answers = answers - 1, predicted = predicted - old.retrievability,
+            recalled = recalled - (old.rating > 1)
+        WHERE percent = min(CAST(old.retrievability * 100 AS INTEGER), 99);
+    END""",
+)
+# The heatmap, the 30-day count and the total without walking the log: answers per UTC quarter hour (study days
+# start on a local whole hour, which is a quarter hour in UTC in every zone), kept up to date the same way.
+_QUARTER = "substr({t}, 1, 14) || printf('%02d', CAST(substr({t}, 15, 2) AS INTEGER) / 15 * 15)"
+_V4_ANSWERS = (
+    """CREATE TABLE answer_tally (
+        quarter  TEXT PRIMARY KEY,  -- '2025-01-31T09:45': answers saved from then to the next quarter hour (UTC)
+        answers  INTEGER NOT NULL
+    ) WITHOUT ROWID""",
+    f"""INSERT INTO answer_tally (quarter, answers)
+        SELECT {_QUARTER.format(t="reviewed_at")} AS q, count(*) FROM review_log GROUP BY q""",
+    f"""CREATE TRIGGER answer_tally_add AFTER INSERT ON review_log
+    BEGIN
+        INSERT INTO answer_tally (quarter, answers) VALUES ({_QUARTER.format(t="new.reviewed_at")}, 1)
+        ON CONFLICT (quarter) DO UPDATE SET answers = answers + 1;
+    END""",
+    f"""CREATE TRIGGER answer_tally_remove AFTER DELETE ON review_log
+    BEGIN
+        UPDATE answer_tally SET answers = answers - 1 WHERE quarter = {_QUARTER.format(t="old.reviewed_at")};
+    END""",
+)
+_V4 = (*_V4_LOG, _V4_HOLD, *_V4_EXAM, *_V4_TALLY, *_V4_ANSWERS)
 SCHEMA = (
     """CREATE TABLE card_state (
         card_id      TEXT PRIMARY KEY,
@@ -156,7 +202,7 @@ MIGRATIONS: dict[int, tuple[str, ...]] = {
     3: _V4,
 }
 
-_LOG_COLUMNS = "id, card_id, reviewed_at, rating, answer, correct, duration_ms, phase, previous, mode"
+_LOG_COLUMNS = "id, card_id, reviewed_at, rating, answer, correct, duration_ms, phase, previous, mode, retrievability"
 _FEW = 500  # ids looked up with one IN (...) list (SQLite allows 32766 parameters since 3.32; older ones 999)
 _STATE_COLUMNS = "card_id, phase, step, stability, difficulty, due, last_review, lapses, reps"
 
@@ -242,6 +288,12 @@ class Hold:
 def iso(moment: datetime) -> str:
     """The stored form of a time: UTC, fixed width, sortable."""
     return utc(moment).isoformat(timespec="microseconds")
+
+
+def _quarter(moment: datetime) -> str:
+    """The answer_tally key of the quarter hour `moment` falls in (the Python twin of _QUARTER)."""
+    text = iso(moment)
+    return f"{text[:14]}{int(text[14:16]) // 15 * 15:02d}"
 
 
 def parse_time(text: str) -> datetime:
@@ -414,17 +466,21 @@ class Store:
         topic_id: str,
         content_hash: str = "",
         marking: Marking | None = None,
+        predict: Callable[[CardState], float] | None = None,
     ) -> Recorded:
         """Save an answer, scheduling it from the card's state as stored, read under the write lock.
 
         Another process (a second terminal, `undo`) may have changed the card since the question was asked: the new
-        state is computed from what is stored now, so no answer overwrites another.
+        state is computed from what is stored now, so no answer overwrites another. `predict` gives the card's
+        predicted recall from that same state, saved with the review (a first review has none).
         """
         with self._tx() as conn:
             row = conn.execute(
                 f"SELECT {_STATE_COLUMNS} FROM card_state WHERE card_id = ?", (review.card_id,)
             ).fetchone()
             before = _state(row) if row else None
+            if before is not None and predict is not None:
+                review = dataclasses.replace(review, retrievability=predict(before))
             after = schedule(before)
             rid = self._append(conn, review, after, previous=before, topic_id=topic_id, content_hash=content_hash)
             self._mark(conn, rid, review.card_id, marking)
@@ -476,8 +532,8 @@ class Store:
     def _log(conn: sqlite3.Connection, review: Review, previous: CardState | None, *, mode: Mode) -> int:
         """Append a review_log row; a scheduled one keeps the state before it, which undo restores."""
         cur = conn.execute(
-            "INSERT INTO review_log (card_id, reviewed_at, rating, answer, correct, duration_ms, phase, previous, mode)"
-            " VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)",
+            "INSERT INTO review_log (card_id, reviewed_at, rating, answer, correct, duration_ms, phase, previous, mode,"
+            " retrievability) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
             (
                 review.card_id,
                 iso(review.reviewed_at),
@@ -488,6 +544,7 @@ class Store:
                 previous.phase.value if previous else NEW,
                 json.dumps(_state_to_dict(previous)) if previous and mode is Mode.SCHEDULED else None,
                 mode.value,
+                review.retrievability,
             ),
         )
         return int(cur.lastrowid or 0)
@@ -579,14 +636,20 @@ class Store:
         with self._guard():
             return dict(self._conn.execute("SELECT card_id, content_hash FROM card_state").fetchall())
 
-    def schedule_rows(self) -> list[tuple[str, str, str, str, float | None, str | None, int]]:
-        """(card_id, topic_id, phase, due, stability, last_review, lapses) of every started card, times as stored.
+    def schedule_rows(
+        self, now: datetime | None = None
+    ) -> list[tuple[str, str, str, str, float | None, float | None, int, str]]:
+        """(card_id, topic_id, phase, due, stability, days since the last review at `now` (None without `now`),
+        lapses, content hash) of every started card; `due` as stored.
 
-        Raw tuples on purpose: stats reads every row, and compares the sortable time strings without parsing them.
+        Raw tuples on purpose: stats reads every row, compares the sortable time strings without parsing them, and
+        has SQLite count the days since each review.
         """
         with self._guard():
             return self._conn.execute(
-                "SELECT card_id, topic_id, phase, due, stability, last_review, lapses FROM card_state"
+                "SELECT card_id, topic_id, phase, due, stability, julianday(?) - julianday(last_review), lapses,"
+                " content_hash FROM card_state",
+                (iso(now) if now is not None else None,),
             ).fetchall()
 
     def due(
@@ -652,26 +715,39 @@ class Store:
             )
             return {r[0] for r in rows}
 
-    def review_totals(self, start: datetime | None = None) -> tuple[int, int, int, int]:
-        """(answers, correct answers, review-phase reviews, correct review-phase reviews) since `start` (all time if
-        None). Answers count cram too (activity); the review-phase pair, for retention, counts scheduled reviews only.
+    def review_counts(self, periods: Iterable[tuple[datetime, datetime]]) -> list[int]:
+        """How many answers were saved in each [start, end) period, from the per-quarter-hour tally.
+
+        Exact for periods that start and end on a quarter hour, as study days do; other bounds count whole quarters.
         """
-        scheduled_review = "phase = 'review' AND mode = 'scheduled'"
-        sql = (
-            f"SELECT count(*), coalesce(sum(correct), 0), coalesce(sum({scheduled_review}), 0),"
-            f" coalesce(sum({scheduled_review} AND rating > 1), 0) FROM review_log"
-        )
-        params: list[Any] = []
-        if start is not None:
-            sql += " WHERE reviewed_at >= ?"
-            params.append(iso(start))
+        sql = "SELECT coalesce(sum(answers), 0) FROM answer_tally WHERE quarter >= ? AND quarter < ?"
         with self._guard():
-            n, correct, in_review, recalled = self._conn.execute(sql, params).fetchone()
-        return int(n), int(correct), int(in_review), int(recalled)
+            return [int(self._conn.execute(sql, (_quarter(a), _quarter(b))).fetchone()[0]) for a, b in periods]
+
+    def recall_by_card(self, start: datetime) -> list[tuple[str, int, int]]:
+        """(card id, answers, recalled) of the scheduled review-phase answers since `start`: Again is forgotten."""
+        # INDEXED BY: grouping by card_id would otherwise tempt the planner to walk the card index over every row.
+        sql = (
+            "SELECT card_id, count(*), sum(rating > 1) FROM review_log INDEXED BY review_log_time"
+            " WHERE reviewed_at >= ? AND phase = 'review' AND mode = 'scheduled' GROUP BY card_id ORDER BY card_id"
+        )
+        with self._guard():
+            return self._conn.execute(sql, (iso(start),)).fetchall()  # SQLite's count and sum are ints
+
+    def recall_tally(self) -> list[tuple[int, int, float, int]]:
+        """(percent, answers, summed predicted recall, recalled) per whole percent of predicted recall.
+
+        The scheduled review-phase answers saved with a prediction (schema v4), tallied by triggers as they are saved.
+        """
+        with self._guard():
+            rows = self._conn.execute(
+                "SELECT percent, answers, predicted, recalled FROM recall_tally WHERE answers > 0 ORDER BY percent"
+            ).fetchall()
+        return [(int(p), int(n), float(s), int(r)) for p, n, s, r in rows]
 
     def reviews_total(self) -> int:
         with self._guard():
-            return int(self._conn.execute("SELECT count(*) FROM review_log").fetchone()[0])
+            return int(self._conn.execute("SELECT coalesce(sum(answers), 0) FROM answer_tally").fetchone()[0])
 
     def any_review_between(self, start: datetime, end: datetime) -> bool:
         with self._guard():
@@ -933,8 +1009,10 @@ def _state(row: Any) -> CardState:
 
 
 def _logged(row: Any) -> LoggedReview:
-    rid, card_id, reviewed_at, rating, answer, correct, duration_ms, phase, previous, mode = row
-    review = Review(card_id, parse_time(reviewed_at), Grade(rating), answer, bool(correct), int(duration_ms))
+    rid, card_id, reviewed_at, rating, answer, correct, duration_ms, phase, previous, mode, retrievability = row
+    review = Review(
+        card_id, parse_time(reviewed_at), Grade(rating), answer, bool(correct), int(duration_ms), retrievability
+    )
     return LoggedReview(
         int(rid), review, phase, _state_from_dict(json.loads(previous)) if previous else None, Mode(mode)
     )

@@ -18,7 +18,7 @@ if TYPE_CHECKING:
     from serverless_study.holds import Named
     from serverless_study.model import Question
     from serverless_study.session import Held, Outcome, Progress, TopicSummary, Waiting
-    from serverless_study.stats import Stats
+    from serverless_study.stats import Bucket, Recall, Stats
 
 
 @sanitized
@@ -444,21 +444,104 @@ def _percent(value: float | None) -> str:
 
 @sanitized
 def stats_text(s: Stats) -> str:
+    """Every figure of the terminal's stats screen, as lines of text: one block per section."""
+    by_topic = s.true_retention.by_topic
     lines = [
         f"{t.title} ({t.id}): {t.cards} cards, {t.new} new, {t.learning} learning, {t.review} review, "
-        f"{t.due} due today, mastery {_percent(t.mastery)}"
+        f"{t.due} due today, mastery {_percent(t.mastery)}, "
+        f"retention {_recall_text(by_topic[t.id]) if t.id in by_topic else '-'}"
         for t in s.topics
     ]
-    return "\n".join([*lines, "", *_stats_lines(s)]) + "\n"
+    blocks = [
+        lines,
+        _heatmap_lines(s),
+        _forecast_lines(s),
+        _retention_lines(s),
+        _calibration_lines(s),
+        _confusion_lines(s),
+        _stats_lines(s),
+    ]
+    return "\n\n".join("\n".join(block) for block in blocks if block) + "\n"
+
+
+def _weeks_of(heatmap: list[tuple[str, int]]) -> list[list[tuple[str, int]]]:
+    """The heatmap's days in weeks from Monday (it starts on one); the last week ends today."""
+    return [heatmap[i : i + 7] for i in range(0, len(heatmap), 7)]
+
+
+def _heatmap_lines(s: Stats) -> list[str]:
+    weeks = _weeks_of(s.heatmap)
+    total = sum(n for _, n in s.heatmap)
+    studied = sum(n > 0 for _, n in s.heatmap)
+    width = len(str(max((n for _, n in s.heatmap), default=0)))
+    head = f"Answers per study day, last {len(weeks)} weeks, Monday to Sunday ({total} on {studied} days):"
+    return [head, *(f"  {week[0][0]}: " + " ".join(f"{n:>{width}}" for _, n in week) for week in weeks)]
+
+
+def _forecast_summary(s: Stats) -> str:
+    """Today's load, the week's and the month's, and the busiest day: the figures the bar chart draws."""
+    counts = [n for _, n in s.forecast]
+    busiest = max(s.forecast, key=lambda d: d[1], default=("", 0))
+    today = counts[0] if counts else 0
+    line = f"Today {today} with overdue; next 7 days {sum(counts[:7])}; {len(counts)} days {sum(counts)}"
+    return line + (f"; busiest {busiest[0][5:]} ({busiest[1]})." if busiest[1] else ".")
+
+
+def _forecast_lines(s: Stats) -> list[str]:
+    days = [f"{d[5:]}: {n}" for d, n in s.forecast]
+    rows = [", ".join(days[i : i + 7]) for i in range(0, len(days), 7)]
+    return [f"Due over the next {len(days)} days:", *(f"  {row}" for row in rows), _forecast_summary(s)]
+
+
+KIND_NAMES = {  # card kinds as the learner knows them from the quiz
+    "typed": "typed answer",
+    "cloze": "cloze gap",
+    "choice": "multiple choice",
+    "recall": "recall",
+    "column": "which column",
+    "truefalse": "true/false",
+    "order": "ordering",
+    "next": "what comes next",
+}
+
+
+def _recall_text(r: Recall) -> str:
+    return f"{_percent(r.share)} ({r.recalled} of {r.answers})" if r.answers else "-"
+
+
+def _retention_lines(s: Stats) -> list[str]:
+    """Overall and per kind of card; each topic's figure is on its line of the topic list."""
+    tr = s.true_retention
+    if not tr.overall.answers:
+        return [f"True retention over {tr.days} days: no review answers yet; desired {_percent(tr.desired)}."]
+    return [
+        f"True retention over {tr.days} days: {_recall_text(tr.overall)} review answers recalled; "
+        f"desired {_percent(tr.desired)}.",
+        "  By kind of card: "
+        + "; ".join(f"{KIND_NAMES.get(kind, kind)} {_recall_text(r)}" for kind, r in tr.by_kind.items()),
+    ]
+
+
+def _bucket_label(b: Bucket) -> str:
+    return f"{b.low}-{b.high}%"
+
+
+def _calibration_lines(s: Stats) -> list[str]:
+    if not s.calibration:
+        return ["Calibration: no review answers with a predicted recall yet."]
+    return [
+        "Calibration: predicted recall when answered vs the share recalled (review answers):",
+        *(
+            f"  {_bucket_label(b)}: predicted {_percent(b.predicted)}, recalled {_percent(b.actual)} of {b.n}"
+            for b in s.calibration
+        ),
+    ]
 
 
 def _stats_lines(s: Stats) -> list[str]:
-    forecast = ", ".join(f"{d[5:]}: {n}" for d, n in s.forecast)
     lines = [
         f"Due today: {s.due_today}; new cards available: {s.new_available} ({s.new_today} more today).",
-        f"Due over the next 7 days: {forecast}.",
-        f"Reviews: {s.reviews_today} today, {s.reviews_30d} in the last 30 days ({s.reviews_total} in all); "
-        f"retention over 30 days: {_percent(s.retention_30d)}.",
+        f"Reviews: {s.reviews_today} today, {s.reviews_30d} in the last 30 days ({s.reviews_total} in all).",
         f"Streak: {s.streak_days} day{'s' if s.streak_days != 1 else ''}.",
     ]
     if s.leeches:
@@ -467,9 +550,6 @@ def _stats_lines(s: Stats) -> list[str]:
         lines.append("Leeches: none.")
     if s.changed:
         lines.append(f"Changed since you last reviewed them ({len(s.changed)}): " + ", ".join(s.changed))
-    if s.confusions:
-        pairs = ", ".join(f"{c.confused_with} for {c.expected} ({c.times} times)" for c in s.confusions)
-        lines.append(f"Most confused: {pairs}.")
     if s.overrides:
         lines.append(f"Overridden verdicts: {', '.join(f'{cid} ({n})' for cid, n in s.overrides.items())}.")
     return lines + _held_lines(s)
@@ -492,3 +572,14 @@ HELD_LISTED = 20  # stats --json lists them all
 def _some(card_ids: list[str]) -> str:
     more = len(card_ids) - HELD_LISTED
     return ", ".join(card_ids[:HELD_LISTED]) + (f" and {more} more (`stats --json` lists all)" if more > 0 else "")
+
+
+def _times_text(n: int) -> str:
+    return f"{n} time{'s' if n != 1 else ''}"
+
+
+def _confusion_lines(s: Stats) -> list[str]:
+    if not s.confusions:
+        return []
+    pairs = ", ".join(f"{c.confused_with} for {c.expected} ({_times_text(c.times)})" for c in s.confusions)
+    return [f"Most confused: {pairs}."]

@@ -38,7 +38,7 @@ from serverless_study.model import (
 from serverless_study.prompts import CONTINUE
 from serverless_study.sanitize import FORBIDDEN, char_name, clean, cleaned
 from serverless_study.session import Held, Outcome, Progress, TopicSummary, Waiting
-from serverless_study.stats import Leech, Stats, TopicStats
+from serverless_study.stats import Confusion, Leech, Stats, TopicStats
 from serverless_study.store import HoldKind
 
 from .conftest import REPO
@@ -277,6 +277,7 @@ def view_arguments() -> dict[str, tuple[Any, ...]]:
         1,
         [("2025-01-07", 1)],
         [Leech("evil/f/typed", "evil", 8)],
+        confusions=[Confusion(evil("expected"), evil("confused"), 2)],
     )
     return {
         "topic": (topic,),
