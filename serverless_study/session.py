@@ -3,21 +3,31 @@
 from __future__ import annotations
 
 import collections
+import dataclasses
 import heapq
 import itertools
 import random
-from collections.abc import Collection, Iterable, Iterator, Mapping
+from collections.abc import Collection, Iterable, Iterator, Mapping, Sequence
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 
-from serverless_study.answers import Reason, Verdict, Vocabulary, check_answer
-from serverless_study.cards import card_part, item_for, make_question, reveals
+from serverless_study.answers import (
+    Reason,
+    Verdict,
+    Vocabulary,
+    answer_words,
+    check_answer,
+    gives_away,
+    shown_words,
+)
+from serverless_study.cards import item_for, make_question, reveals, sibling_key
 from serverless_study.days import Day
 from serverless_study.defaults import NEW_PER_DAY, REVIEWS_PER_DAY
 from serverless_study.errors import UsageError
+from serverless_study.holds import LeechAction, bury_until
 from serverless_study.model import Card, CardKind, CardState, Grade, Item, Phase, Question, Review, Topic
 from serverless_study.scheduler import Scheduler, is_leech_lapse
-from serverless_study.store import NEW, Marking, Store
+from serverless_study.store import NEW, Hold, HoldKind, Marking, Store
 
 LEARN_AHEAD = timedelta(minutes=20)  # as Anki: show a learning card early rather than make the learner wait
 
@@ -45,10 +55,15 @@ class Outcome:
     verdict: Verdict
     grade: Grade
     before: CardState | None
-    after: CardState
+    after: CardState | None  # None only for a never-reviewed card answered in cram (its schedule is not started)
     leech: bool  # this miss made the card a leech (at 8 lapses, then every 4 more)
     item: Item | None  # the card's content, shown with a leech so the learner can relearn it
     review_id: int
+    suspended: bool = False  # the card became a leech and `leech_action = "suspend"` suspended it
+
+    @property
+    def lapses(self) -> int:
+        return self.after.lapses if self.after is not None else 0
 
 
 @dataclass(frozen=True)
@@ -77,6 +92,17 @@ class _Shown:
     outcome: Outcome | None = None
 
 
+@dataclass(frozen=True)
+class Held:
+    """A suspend or bury made during the session (`s`, `b`), kept so that `u` can take it back."""
+
+    card: Card
+    kind: HoldKind
+    previous: Hold | None  # the card's hold before (None: it was not held)
+    unsaved: _Shown | None  # the question, when its right answer was left unrated (not saved): asked again on undo
+    dropped: tuple[tuple[datetime, str], ...]  # the card's learning steps in this session, restored on undo
+
+
 @dataclass
 class Session:
     """One sitting: a queue of due reviews and new cards within the day's limits, plus cards being learned.
@@ -97,9 +123,15 @@ class Session:
     pending: _Shown | None = None
     prepared: dict[str, Question] = field(default_factory=dict)  # questions put back by undo, asked as they were
     new_total: int = 0  # new cards queued when the session started
+    day: Day | None = None  # the study day the session started in: a bury lasts until it ends
+    leech_action: LeechAction = LeechAction.LIST
+    actions: list[_Shown | Held] = field(default_factory=list)  # answers and holds, in order: what `u` takes back
     held_back: int = 0  # due reviews not asked today because a sibling card was practised today
+    share_used: dict[str, int] = field(default_factory=dict)  # chosen topic → its share of today's new cards, used
     _vocabulary: Vocabulary | None = None  # the content's terms, built on first marking
     confusions: dict[str, list[str]] = field(default_factory=dict)  # name → terms the learner confused it with
+    answers: dict[str, str] = field(default_factory=dict)  # queued card id → its answer as `answer_words` reads it
+    shown: set[str] = field(default_factory=set)  # cards whose question this session has shown
 
     @classmethod
     def start(
@@ -115,11 +147,15 @@ class Session:
         limits: Limits = Limits(),
         topic_ids: Iterable[str] | None = None,
         learn_ahead: timedelta = LEARN_AHEAD,
+        leech_action: LeechAction = LeechAction.LIST,
     ) -> Session:
-        """Queue what is due on the study `day` at `now`: learning cards, reviews under today's limit, new cards."""
+        """Queue what is due on the study `day` at `now`: learning cards, reviews under today's limit, new cards.
+
+        Suspended and buried cards are never asked.
+        """
         wanted = set(topic_ids) if topic_ids is not None else None
-        chosen = {c.id: c for c in cards if wanted is None or c.topic_id in wanted}
-        session = cls(store, scheduler, chosen, topics, rng, learn_ahead)
+        chosen = askable(store, cards, now=now, topic_ids=wanted)
+        session = cls(store, scheduler, chosen, topics, rng, learn_ahead, day=day, leech_action=leech_action)
         queue = build_queue(
             store,
             chosen.values(),
@@ -129,6 +165,7 @@ class Session:
             rng=rng,
             learn_ahead=learn_ahead,
             topic_ids=wanted,
+            topics=topics,
         )
         for state in queue.learning:
             session._learn(state)
@@ -136,9 +173,10 @@ class Session:
         session.main = interleave(queue.main, chosen, topics)
         session.new_total = sum(1 for cid in queue.main if cid not in session.states)
         session.held_back = queue.held_back
-        for expected, confused, _times in store.confusions():
-            session.confusions.setdefault(expected.casefold(), []).append(confused)
-            session.confusions.setdefault(confused.casefold(), []).append(expected)
+        session.share_used = queue.share_used
+        queued = (*session.main, *(s.card_id for s in queue.learning))
+        session.answers = {cid: answer_words(reveals(chosen[cid], topics)[0]) for cid in queued}
+        session.confusions = store.confused_names()
         return session
 
     # --- asking ------------------------------------------------------------------
@@ -150,10 +188,31 @@ class Session:
             if card_id is None:
                 return None
             question = self.prepared.pop(card_id, None) or make_question(
-                self.cards[card_id], self.topics, self.rng, confusions=self.confusions
+                self.cards[card_id], self.topics, self.rng, confusions=self.confusions, avoid=self._gives_away
             )
             self.pending = _Shown(question, source)
+            self.shown.add(card_id)
         return self.pending.question
+
+    def _to_come(self) -> list[str]:
+        """The answers of the cards this session has still to show for the first time."""
+        return [words for cid, words in self.answers.items() if words and cid not in self.shown]
+
+    def _gives_away(self, text: str) -> bool:
+        """Whether `text` says the answer of a card this session has still to show (so it should not be shown)."""
+        said = shown_words(text)
+        return any(gives_away(said, words) for words in self._to_come())
+
+    def title(self, question: Question) -> str:
+        """The topic title above a question; "Topic 2" (its place in the content) instead when the title says its
+        answer or the answer of a card still to come ("Computing with AWS Lambda" above "which service runs code
+        without servers?")."""
+        card = self.cards[question.card_id]
+        topic = self.topics.get(card.topic_id)
+        if topic is None:
+            return card.topic_id
+        hide = [answer_words(reveals(card, self.topics)[0]), *self._to_come()]  # a column name may show
+        return topic_title(topic, list(self.topics).index(topic.id) + 1, hide)
 
     def _pick(self, now: datetime) -> tuple[str, str | None]:
         if self.learning and self.learning[0][0] <= now:
@@ -197,44 +256,74 @@ class Session:
             grade = Grade.AGAIN if not correct else (grade or Grade.GOOD)
         review = Review(card.id, now, grade, given, correct, max(0, int(duration_ms)))
         confused = verdict.confused_with if not correct else None
+        marking = Marking(question.answer, confused.name) if confused else None
+        review_id, before, after = self._save(card, review, marking)
+        self._settle(card.id, after, correct, now)
+        leech = after is not None and is_leech_lapse(before, after, self.scheduler.leech_threshold)
+        suspended = leech and self.leech_action is LeechAction.SUSPEND
+        if suspended:
+            self.store.hold([card.id], HoldKind.SUSPENDED, now=now)
+            self._drop(card.id)
+        item = item_for(card, self.topics) if leech else None
+        outcome = Outcome(card, question, given, verdict, grade, before, after, leech, item, review_id, suspended)
+        shown.outcome = outcome
+        self.history.append(shown)
+        self.actions.append(shown)
+        self.pending = None
+        return outcome
+
+    def _save(
+        self, card: Card, review: Review, marking: Marking | None
+    ) -> tuple[int, CardState | None, CardState | None]:
+        """Save an answer: (review id, the card's state before, after)."""
         # Scheduled from the state stored at the moment of saving, not the one cached when the question was asked:
         # another terminal may have answered (or undone) this card meanwhile.
         saved = self.store.record_answer(
             review,
-            lambda stored: self.scheduler.review(stored, card.id, grade, now),
+            lambda stored: self.scheduler.review(stored, card.id, review.grade, review.reviewed_at),
             topic_id=card.topic_id,
             content_hash=card.content_hash,
-            marking=Marking(question.answer, confused.name) if confused else None,
+            marking=marking,
+            predict=lambda stored: self.scheduler.retrievability(stored, review.reviewed_at),
         )
-        before, after, review_id = saved.before, saved.after, saved.id
-        self.states[card.id] = after
+        return saved.id, saved.before, saved.after
+
+    def _resave(self, old: Outcome, review: Review, marking: Marking) -> tuple[int, CardState | None]:
+        """Replace the last answer (an override) in one transaction: (review id, the card's state after)."""
+        after = self.scheduler.review(old.before, old.card.id, review.grade, review.reviewed_at)
+        if old.before is not None:  # predicted from the same state as the answer it replaces
+            review = dataclasses.replace(
+                review, retrievability=self.scheduler.retrievability(old.before, review.reviewed_at)
+            )
+        review_id = self.store.record(
+            review,
+            after,
+            previous=old.before,
+            topic_id=old.card.topic_id,
+            content_hash=old.card.content_hash,
+            marking=marking,
+            replaces=old.review_id,
+        )
+        return review_id, after
+
+    def _settle(self, card_id: str, after: CardState | None, correct: bool, now: datetime) -> None:
+        """Where an answered card goes: back to this session while it is being learned."""
+        if after is None:
+            return
+        self.states[card_id] = after
         if after.phase is not Phase.REVIEW:
             self._learn(after)
-        leech = is_leech_lapse(before, after, self.scheduler.leech_threshold)
-        outcome = Outcome(
-            card,
-            question,
-            given,
-            verdict,
-            grade,
-            before,
-            after,
-            leech,
-            item_for(card, self.topics) if leech else None,
-            review_id,
-        )
-        shown.outcome = outcome
-        self.history.append(shown)
-        self.pending = None
-        return outcome
 
     def can_override(self) -> bool:
-        """Whether the last answer was typed (or a cloze) and judged wrong: the only kind one may override."""
+        """Whether the last answer was typed (or a cloze) and judged wrong: the only kind one may override (an empty
+        answer, "don't know", has nothing to stand by)."""
         if not self.history or self.history[-1].outcome is None:
             return False
         outcome = self.history[-1].outcome
         q = outcome.question
-        return not outcome.verdict.correct and q.kind in (CardKind.TYPED, CardKind.CLOZE)
+        return (
+            not outcome.verdict.correct and q.kind in (CardKind.TYPED, CardKind.CLOZE) and bool(outcome.given.strip())
+        )
 
     def override(self, now: datetime, grade: Grade = Grade.GOOD) -> Outcome:
         """Turn the last answer, judged wrong, into a right one rated `grade`; the wrong review is replaced (in one
@@ -246,38 +335,34 @@ class Session:
         old = shown.outcome
         assert old is not None
         card, question = old.card, old.question
-        after = self.scheduler.review(old.before, card.id, grade, now)
         review = Review(card.id, now, grade, old.given, True, 0)
-        review_id = self.store.record(
-            review,
-            after,
-            previous=old.before,
-            topic_id=card.topic_id,
-            content_hash=card.content_hash,
-            marking=Marking(question.answer, None, overridden=True),
-            replaces=old.review_id,
-        )
-        self.learning = [(due, cid) for due, cid in self.learning if cid != card.id]
-        heapq.heapify(self.learning)
-        self.states[card.id] = after
-        if after.phase is not Phase.REVIEW:
-            self._learn(after)
+        review_id, after = self._resave(old, review, Marking(question.answer, None, overridden=True))
+        self._drop(card.id)
+        self._settle(card.id, after, True, now)
         verdict = Verdict(True, question.answer, "you said you were right", Reason.OVERRIDDEN)
         outcome = Outcome(card, question, old.given, verdict, grade, old.before, after, False, None, review_id)
         shown.outcome = outcome
         return outcome
 
-    def undo(self) -> Outcome | None:
-        """Take back the last answer of this session: its review is deleted and the card asked again."""
-        if not self.history:
+    def undo(self) -> Outcome | Held | None:
+        """Take back the session's last action: an answer (its review is deleted and the card asked again), or a
+        suspend or bury (the card's hold is as it was, and the card back where it was in the session)."""
+        if not self.actions:
             return None
-        last = self.history[-1]
+        last = self.actions[-1]
+        if isinstance(last, Held):
+            return self._unhold(last)
+        return self._unanswer(last)
+
+    def _unanswer(self, last: _Shown) -> Outcome:
         assert last.outcome is not None
         self.store.undo(last.outcome.review_id)
+        if last.outcome.suspended:  # the leech's suspension goes with the answer that made it
+            self.store.restore_hold(last.outcome.card.id, None)
+        self.actions.pop()
         self.history.pop()
         card_id = last.question.card_id
-        self.learning = [(due, cid) for due, cid in self.learning if cid != card_id]
-        heapq.heapify(self.learning)
+        self._drop(card_id)
         if last.outcome.before is None:
             self.states.pop(card_id, None)
         else:
@@ -288,6 +373,41 @@ class Session:
             self._put_back(self.pending)
         self.pending = _Shown(last.question, last.source)
         return last.outcome
+
+    def hold(self, card_id: str, kind: HoldKind, now: datetime) -> Held:
+        """Suspend or bury the card just answered (`s`, `b`), at once; it is not asked again in this session.
+
+        After a right answer left unrated the answer is not saved (no rating is invented); undo asks it again.
+        """
+        card = self.cards[card_id]
+        previous = self.store.holds(now, [card_id]).get(card_id)
+        until = bury_until(self.day) if kind is HoldKind.BURIED and self.day is not None else None
+        self.store.hold([card_id], kind, now=now, until=until)
+        unsaved = self.pending if self.pending is not None and self.pending.question.card_id == card_id else None
+        if unsaved is not None:
+            self.pending = None
+        held = Held(card, kind, previous, unsaved, self._drop(card_id))
+        self.actions.append(held)
+        return held
+
+    def _unhold(self, held: Held) -> Held:
+        self.store.restore_hold(held.card.id, held.previous)
+        self.actions.pop()
+        for step in held.dropped:
+            heapq.heappush(self.learning, step)
+        if held.unsaved is not None:
+            if self.pending is not None:
+                self._put_back(self.pending)
+            self.pending = held.unsaved
+        return held
+
+    def _drop(self, card_id: str) -> tuple[tuple[datetime, str], ...]:
+        """Take the card's learning steps out of this session; the steps taken out."""
+        dropped = tuple(step for step in self.learning if step[1] == card_id)
+        if dropped:
+            self.learning = [step for step in self.learning if step[1] != card_id]
+            heapq.heapify(self.learning)
+        return dropped
 
     def _put_back(self, shown: _Shown) -> None:
         card_id = shown.question.card_id
@@ -313,9 +433,13 @@ class Session:
         intervals = self.scheduler.intervals(self.states.get(card_id), card_id, now)
         return {g: (None if due <= self.learn_ahead else due) for g, due in intervals.items()}
 
+    def override_intervals(self, outcome: Outcome, now: datetime) -> dict[Grade, timedelta]:
+        """When each rating of an overridden answer would bring the card back (from its state before the miss)."""
+        return self.scheduler.intervals(outcome.before, outcome.card.id, now)
+
     @property
     def can_undo(self) -> bool:
-        return bool(self.history)
+        return bool(self.actions)
 
     @property
     def answered(self) -> int:
@@ -324,8 +448,12 @@ class Session:
     def card(self, card_id: str) -> Card:
         return self.cards[card_id]
 
+    def _queued(self) -> list[str]:
+        """Cards still to ask, the one on screen first (learning steps apart)."""
+        return ([self.pending.question.card_id] if self.pending else []) + self.main
+
     def progress(self) -> Progress:
-        queued = ([self.pending.question.card_id] if self.pending else []) + self.main
+        queued = self._queued()
         new = sum(1 for cid in queued if cid not in self.states)
         review = sum(1 for cid in queued if cid in self.states and self.states[cid].phase is Phase.REVIEW)
         learning = len(self.learning) + len(queued) - new - review
@@ -343,7 +471,8 @@ class Session:
             tally = out.setdefault(card.topic_id, TopicSummary(card.topic_id, topic.title if topic else card.topic_id))
             tally.answered += 1
             tally.correct += int(shown.outcome.grade is not Grade.AGAIN)
-            latest[card.id] = shown.outcome.after
+            if shown.outcome.after is not None:
+                latest[card.id] = shown.outcome.after
         for card_id, state in latest.items():
             tally = out[self.cards[card_id].topic_id]
             if tally.next_due is None or state.due < tally.next_due:
@@ -352,12 +481,127 @@ class Session:
         return sorted(out.values(), key=lambda t: order.get(t.topic_id, len(order)))
 
 
+@dataclass
+class CramSession(Session):
+    """Cards asked whether due or not: answers are logged as cram and leave every card's schedule as it was.
+
+    Nothing counts against the daily limits or holds a sibling back; a miss comes back before the session ends.
+    Build it with `CramSession.cram`.
+    """
+
+    later: list[list[str]] = field(default_factory=list)  # the next runs of cards, put in order when reached
+
+    @classmethod
+    def cram(
+        cls,
+        store: Store,
+        cards: Iterable[Card],
+        topics: Mapping[str, Topic],
+        scheduler: Scheduler,
+        rng: random.Random,
+        *,
+        now: datetime,
+        day: Day,
+        topic_ids: Iterable[str] | None = None,
+        new: int = 0,
+        limit: int | None = None,
+        only: Sequence[str] | None = None,
+        learn_ahead: timedelta = LEARN_AHEAD,
+    ) -> CramSession:
+        """Cram the studied cards of the chosen topics, weakest first when `limit` cuts them, plus up to `new` new
+        cards; or exactly the cards `only` names (an exam's misses, studied or not). Held cards are never asked."""
+        wanted = set(topic_ids) if topic_ids is not None else None
+        chosen = askable(store, cards, now=now, topic_ids=wanted)
+        session = cls(store, scheduler, chosen, topics, rng, learn_ahead, day=day)
+        if only is not None:
+            picked = [cid for cid in dict.fromkeys(only) if cid in chosen][:limit]
+        else:
+            recalls = {  # predicted recall now of the studied cards, from the raw rows (no state is parsed)
+                cid: scheduler.recall_after(stability, days)
+                for cid, _topic, _phase, _due, stability, days, _lapses, _hash in store.schedule_rows(now)
+                if cid in chosen
+            }
+            picked = cram_queue(recalls, chosen.values(), rng=rng, new=new, limit=limit)
+        session.states.update(store.states(picked))
+        session.later = [picked[i : i + CRAM_RUN] for i in range(0, len(picked), CRAM_RUN)]
+        session.new_total = sum(1 for cid in picked if cid not in session.states)
+        session.confusions = store.confused_names()
+        return session
+
+    def _pick(self, now: datetime) -> tuple[str, str | None]:
+        if not self.main and self.later:  # ordered run by run: `interleave` costs the square of its length
+            self.main = interleave(self.later.pop(0), self.cards, self.topics)
+        return super()._pick(now)
+
+    def _queued(self) -> list[str]:
+        return super()._queued() + [cid for run in self.later for cid in run]
+
+    def _save(
+        self, card: Card, review: Review, marking: Marking | None
+    ) -> tuple[int, CardState | None, CardState | None]:
+        review_id, state = self.store.record_cram(review, marking=marking)
+        return review_id, state, state
+
+    def _resave(self, old: Outcome, review: Review, marking: Marking) -> tuple[int, CardState | None]:
+        return self.store.record_cram(review, marking=marking, replaces=old.review_id)
+
+    def _settle(self, card_id: str, after: CardState | None, correct: bool, now: datetime) -> None:
+        """A miss is asked again once the rest is done (or after the learn-ahead, if that comes first)."""
+        if not correct:
+            heapq.heappush(self.learning, (now + self.learn_ahead, card_id))
+
+    def _put_back(self, shown: _Shown) -> None:
+        self.prepared[shown.question.card_id] = shown.question
+        self.main.insert(0, shown.question.card_id)
+
+    def comes_back(self, card_id: str, now: datetime) -> dict[Grade, timedelta | None]:
+        """A miss comes back in this session; no rating changes when the card is next due."""
+        return {Grade.AGAIN: None}
+
+    def override_intervals(self, outcome: Outcome, now: datetime) -> dict[Grade, timedelta]:
+        return {}  # an overridden cram answer changes no schedule either
+
+
+CRAM_RUN = 200  # cards put in order together (a daily session's size), so that a cram of thousands starts at once
+
+
+def cram_queue(
+    recalls: Mapping[str, float],
+    cards: Iterable[Card],
+    *,
+    rng: random.Random,
+    new: int = 0,
+    limit: int | None = None,
+) -> list[str]:
+    """The cards a cram asks: up to `new` never-studied ones (taking turns by topic and kind, as a day's new cards
+    do), then the studied ones (`recalls`: each one's predicted recall now), those least likely to be recalled first
+    when `limit` leaves no room for all; studied cards in a shuffled order, new ones spread among them."""
+    cards = list(cards)
+    cap = len(cards) if limit is None else limit
+    unstarted = (c for c in cards if c.id not in recalls)
+    fresh = list(itertools.islice((c.id for c in _round_robin(unstarted)), min(new, cap)))
+    studied = [c.id for c in cards if c.id in recalls]
+    if len(studied) > cap - len(fresh):
+        studied = sorted(studied, key=lambda cid: (recalls[cid], cid))[: cap - len(fresh)]
+    rng.shuffle(studied)
+    return _spread(studied, fresh)
+
+
+def askable(
+    store: Store, cards: Iterable[Card], *, now: datetime, topic_ids: Collection[str] | None = None
+) -> dict[str, Card]:
+    """The cards a session may ask, by id: those of the chosen topics that are not suspended or buried at `now`."""
+    held = store.held_ids(now)
+    return {c.id: c for c in cards if (topic_ids is None or c.topic_id in topic_ids) and c.id not in held}
+
+
 @dataclass(frozen=True)
 class Queue:
     main: list[str]  # review and new card ids in the order to ask them
     learning: list[CardState]  # cards between learning steps, due within the learn-ahead window
     reviews: list[CardState]  # states of the review cards in `main`
     held_back: int = 0  # due reviews left for tomorrow because a sibling card was already practised today
+    share_used: dict[str, int] = field(default_factory=dict)  # chosen topic → its share of today's new cards, used up
 
 
 def build_queue(
@@ -370,6 +614,7 @@ def build_queue(
     limits: Limits = Limits(),
     learn_ahead: timedelta = LEARN_AHEAD,
     topic_ids: Collection[str] | None = None,
+    topics: Mapping[str, Topic] | None = None,
 ) -> Queue:
     """What a session at `now` asks: learning cards, reviews left under today's limit, then new cards.
 
@@ -377,23 +622,25 @@ def build_queue(
     due on their due day, so every review due before `day` ends is asked today. Reviews come from an ordered,
     limited query on the due index; new cards are unstarted ones taking turns by topic and kind. Only one card of a
     concept, fact, sequence or table row is asked a day, across sessions: siblings of a card answered today wait.
+    With `topic_ids`, each chosen topic gets its share of the day's new cards (`new_shares`). A new card is left out
+    when it and a card already queued would each give the other's answer away (given `topics`, the content).
     """
     by_id = {c.id: c for c in cards}
     done_today = store.counts_since(day.start)
     cap = limits.session if limits.session is not None else len(by_id)
     # Sibling keys practised today (from the log, so every session of the day counts) or queued now.
-    taken = {_sibling_key(by_id[cid]) for cid in store.reviewed_since(day.start) if cid in by_id}
+    taken = {sibling_key(by_id[cid]) for cid in store.reviewed_since(day.start) if cid in by_id}
     held_back = 0
 
     learning = store.due(now + learn_ahead, review=False, topics=topic_ids, keep=lambda cid: cid in by_id, limit=cap)
-    taken.update(_sibling_key(by_id[s.card_id]) for s in learning)
+    taken.update(sibling_key(by_id[s.card_id]) for s in learning)
     cap -= len(learning)
 
     def fresh(card_id: str) -> bool:
         card = by_id.get(card_id)
-        if card is None or _sibling_key(card) in taken:
+        if card is None or sibling_key(card) in taken:
             return False
-        taken.add(_sibling_key(card))
+        taken.add(sibling_key(card))
         return True
 
     def fresh_review(card_id: str) -> bool:
@@ -409,20 +656,80 @@ def build_queue(
     cap -= len(reviews)
 
     new_room = min(cap, max(0, limits.new_per_day - done_today.get(NEW, 0)))
-    started = store.started_ids() if new_room else set()
-    queued = {s.card_id for s in reviews}
     new: list[str] = []
-    # Topics take turns (in content order), and within a topic its kinds of item do.
-    unstarted = (c for c in by_id.values() if c.id not in started and c.id not in queued) if new_room else ()
-    for card in _round_robin(unstarted):
-        if len(new) >= new_room:
-            break
-        if fresh(card.id):
-            new.append(card.id)
+    share_used: dict[str, int] = {}
+    if new_room:
+        started = store.started_ids()
+        queued = {s.card_id for s in reviews}
+        unstarted = [c for c in by_id.values() if c.id not in started and c.id not in queued]
+        rooms = None
+        if topic_ids is not None:  # the chosen topics share the day's new cards
+            rooms, share_used = _topic_rooms(unstarted, taken, store.introduced_since(day.start), limits.new_per_day)
+        clash = _Clash(topics, [by_id[s.card_id] for s in (*learning, *reviews)])
+        # Topics take turns (in content order), and within a topic its kinds of item do.
+        for card in _round_robin(unstarted):
+            if len(new) >= new_room:
+                break
+            if rooms is not None and rooms.get(card.topic_id, 0) <= 0:
+                continue
+            if sibling_key(card) not in taken and not clash(card) and fresh(card.id):
+                new.append(card.id)
+                if rooms is not None:
+                    rooms[card.topic_id] -= 1
 
     review_ids = [s.card_id for s in reviews]
     rng.shuffle(review_ids)
-    return Queue(_spread(review_ids, new), learning, reviews, held_back)
+    return Queue(_spread(review_ids, new), learning, reviews, held_back, share_used)
+
+
+class _Clash:
+    """Whether a new card and a card already queued would each give the other's answer away (so no order helps)."""
+
+    def __init__(self, topics: Mapping[str, Topic] | None, queued: Iterable[Card]) -> None:
+        self.topics = topics
+        self.queued = [exposure(c, topics) for c in queued] if topics is not None else []
+
+    def __call__(self, card: Card) -> bool:
+        if self.topics is None:
+            return False
+        words, shown = exposure(card, self.topics)
+        if any(gives_away(shown, w) and gives_away(s, words) for w, s in self.queued):
+            return True
+        self.queued.append((words, shown))
+        return False
+
+
+def new_shares(limit: int, wanted: Mapping[str, int]) -> dict[str, int]:
+    """The day's `limit` of new cards shared among topics that could use `wanted[t]` each: equal parts, what one
+    topic cannot use going to those that can, a remainder to the first topics (in the given order)."""
+    shares = dict.fromkeys(wanted, 0)
+    hungry, left = [t for t, n in wanted.items() if n > 0], limit
+    while hungry and left > 0:
+        part, extra = divmod(left, len(hungry))
+        sated = [t for t in hungry if wanted[t] - shares[t] <= part]
+        for t in sated:
+            left -= wanted[t] - shares[t]
+            shares[t] = wanted[t]
+        if not sated:
+            for n, t in enumerate(hungry):
+                shares[t] += part + (1 if n < extra else 0)
+            left = 0
+        hungry = [t for t in hungry if t not in sated]
+    return shares
+
+
+def _topic_rooms(
+    unstarted: list[Card], taken: set[str], introduced: Mapping[str, int], limit: int
+) -> tuple[dict[str, int], dict[str, int]]:
+    """(new cards each topic may still introduce today, share of each topic whose share is used up)."""
+    left: dict[str, set[str]] = {}
+    for card in unstarted:
+        if sibling_key(card) not in taken:
+            left.setdefault(card.topic_id, set()).add(sibling_key(card))
+    wanted = {t: introduced.get(t, 0) + len(keys) for t, keys in left.items()}
+    shares = new_shares(limit, wanted)
+    rooms = {t: shares[t] - introduced.get(t, 0) for t in wanted}
+    return rooms, {t: shares[t] for t, room in rooms.items() if room <= 0}
 
 
 _ITEM_GROUP = {  # the kind of content item a card comes from: new cards take turns by it within a topic
@@ -464,12 +771,12 @@ def interleave(card_ids: list[str], cards: Mapping[str, Card], topics: Mapping[s
     Greedy: at each place, the first remaining card that gives nothing away that is still to come (preferring a
     change of kind once a run is MAX_RUN long); cycles and single-kind sessions fall back to the given order.
     """
-    texts = {cid: reveals(cards[cid], topics) for cid in card_ids}
+    seen = {cid: exposure(cards[cid], topics) for cid in card_ids}
     gives: dict[str, set[str]] = {cid: set() for cid in card_ids}  # cid -> ids whose answer its text shows
-    answers = [(cid, answer) for cid, (answer, _shown) in texts.items() if len(answer) >= 3]
-    for cid, (_answer, shown) in texts.items():
-        for other, answer in answers:
-            if other != cid and f" {answer} " in f" {shown} ":
+    answers = [(cid, words) for cid, (words, _shown) in seen.items() if words]
+    for cid, (_words, shown) in seen.items():
+        for other, words in answers:
+            if other != cid and gives_away(shown, words):
                 gives[cid].add(other)
     remaining, left, out, run = list(card_ids), set(card_ids), list[str](), 0
     kinds_left = collections.Counter(cards[cid].kind for cid in card_ids)
@@ -488,6 +795,22 @@ def interleave(card_ids: list[str], cards: Mapping[str, Card], topics: Mapping[s
         if not kinds_left[cards[pick].kind]:
             del kinds_left[cards[pick].kind]
     return out
+
+
+def exposure(card: Card, topics: Mapping[str, Topic]) -> tuple[str, str]:
+    """(answer, shown) as `answer_words` and `shown_words` read them: what the card asks for, and what its question,
+    its feedback and the topic title above it show when it is first asked."""
+    answer, texts = reveals(card, topics)
+    words = answer_words(answer)
+    topic = topics.get(card.topic_id)
+    title = topic_title(topic, 0, [words]) if topic else ""
+    return words, "".join(shown_words(text) for text in (*texts, title))
+
+
+def topic_title(topic: Topic, number: int, hide: Collection[str]) -> str:
+    """A topic's title, or "Topic N" (its place in the content) when the title says one of the answers `hide`."""
+    said = shown_words(topic.title)
+    return f"Topic {number}" if any(gives_away(said, words) for words in hide) else topic.title
 
 
 @dataclass(frozen=True)
@@ -511,7 +834,7 @@ def waiting(
     topic_ids: Collection[str] | None = None,
 ) -> Waiting:
     """What the daily limits hold back at `now`, so an empty session can say which limit stopped it."""
-    ids = {c.id for c in cards if topic_ids is None or c.topic_id in topic_ids}
+    ids = set(askable(store, cards, now=now, topic_ids=topic_ids))
     done = store.counts_since(day.start)
     new = reviews = 0
     if done.get(NEW, 0) >= limits.new_per_day:
@@ -519,13 +842,6 @@ def waiting(
     if done.get("review", 0) >= limits.reviews_per_day:
         reviews = len(store.due(day.end, review=True, topics=topic_ids, keep=lambda cid: cid in ids))
     return Waiting(new, limits.new_per_day, reviews, limits.reviews_per_day, limits.session == 0)
-
-
-def _sibling_key(card: Card) -> str:
-    """Cards that give each other away share a key: a concept's, fact's or sequence's cards; a table row's cards."""
-    if card.kind not in (CardKind.COLUMN, CardKind.TRUE_FALSE):
-        return f"{card.topic_id}/{card.item_id}"
-    return f"{card.topic_id}/{card.item_id}/{card_part(card).split('.')[0]}"
 
 
 def _spread(reviews: list[str], new: list[str]) -> list[str]:

@@ -165,6 +165,12 @@ def test_override_turns_a_wrong_answer_into_good_and_undo_still_works(pack: Path
     assert session.next_question(MONDAY) == q  # asked again, as after any undo
 
 
+def test_an_empty_answer_cannot_be_overridden(pack: Path, store: Store) -> None:
+    session = session_on(store, pack, CardKind.TYPED)
+    session.answer(typed_question(session), MONDAY, given="  ")  # "don't know": nothing to stand by
+    assert not session.can_override()
+
+
 def test_only_wrong_typed_answers_can_be_overridden(pack: Path, store: Store) -> None:
     session = session_on(store, pack, CardKind.CHOICE)
     q = session.next_question(MONDAY)
@@ -212,7 +218,7 @@ def test_o_after_a_wrong_typed_answer_overrides_and_stats_json_counts_it(tmp_pat
     result = quiz(data, folder, "Amazon Elastic Kubernetes Svc\no\n4\nq\n")
     assert result.exit_code == 0, result.output
     assert "Wrong. The answer is: Amazon EKS" in result.output
-    assert "Next (Enter = Continue, o override, u undo, q quit): " in result.output
+    assert "Next (Enter = Continue, o override, s suspend, b bury, u undo, q quit): " in result.output
     assert "Overridden: counted as right" in result.output
     with Store.in_dir(data) as store:
         assert [(r.review.grade, r.review.correct) for r in store.history()] == [(Grade.EASY, True)]

@@ -16,6 +16,7 @@ import pytest
 from serverless_study import anki, render, textview
 from serverless_study.answers import Verdict
 from serverless_study.days import Calendar
+from serverless_study.holds import Named, Scope
 from serverless_study.loader import load_topics, parse_text
 from serverless_study.model import (
     Card,
@@ -36,8 +37,9 @@ from serverless_study.model import (
 )
 from serverless_study.prompts import CONTINUE
 from serverless_study.sanitize import FORBIDDEN, char_name, clean, cleaned
-from serverless_study.session import Outcome, Progress, TopicSummary, Waiting
-from serverless_study.stats import Leech, Stats, TopicStats
+from serverless_study.session import Held, Outcome, Progress, TopicSummary, Waiting
+from serverless_study.stats import Confusion, Leech, Stats, TopicStats
+from serverless_study.store import HoldKind
 
 from .conftest import REPO
 from .golden import render as render_rich
@@ -260,7 +262,8 @@ def view_arguments() -> dict[str, tuple[Any, ...]]:
     verdict = Verdict(False, evil("expected"), evil(f"you typed {BAD}"))
     state = CardState("evil/f/typed", Phase.RELEARNING, 0, 1.0, 5.0, now, now, lapses=8, reps=9)
     card = Card("evil/f/typed", "evil", "f", CardKind.TYPED, "h")
-    outcome = Outcome(card, q, evil("given"), verdict, Grade.AGAIN, None, state, True, topic.facts[0], 1)
+    outcome = Outcome(card, q, evil("given"), verdict, Grade.AGAIN, None, state, True, topic.facts[0], 1, True)
+    held = Held(Card(evil("card"), "evil", "f", CardKind.TYPED, "h"), HoldKind.SUSPENDED, None, None, ())
     rows = [TopicSummary("evil", evil("title"), 1, 0, now + timedelta(days=1))]
     stats = Stats(
         [TopicStats("evil", evil("title"), 1, 0, 0, 1, 1, 0.5)],
@@ -274,6 +277,7 @@ def view_arguments() -> dict[str, tuple[Any, ...]]:
         1,
         [("2025-01-07", 1)],
         [Leech("evil/f/typed", "evil", 8)],
+        confusions=[Confusion(evil("expected"), evil("confused"), 2)],
     )
     return {
         "topic": (topic,),
@@ -297,6 +301,30 @@ def view_arguments() -> dict[str, tuple[Any, ...]]:
         "comes_back": (timedelta(minutes=5),),
         "count": (2,),
         "waiting": (Waiting(3, 20, 4, 200, False),),
+        "share": (evil("title"), 2),
+        "held": (held,),
+        "card_id": (evil("card"),),
+        "cram": (2, True),
+        "drill": (2,),
+        "named": ([Named(evil("item"), Scope.ITEM, (evil("card"), evil("card2")))],),
+        **exam_arguments(q, card, verdict, now),
+    }
+
+
+def exam_arguments(q: Question, card: Card, verdict: Verdict, now: datetime) -> dict[str, tuple[Any, ...]]:
+    from serverless_study.exam import Ending, ExamPlan, ExamQuestion, ExamResult, ExamSummary, Missed, TopicScore
+
+    asked = ExamQuestion(3, card, q, 0.5, evil("given"), verdict, flagged=True)
+    missed = [Missed(3, evil("topic"), q, evil("given"), verdict), Missed(4, evil("topic"), q, None, verdict)]
+    result = ExamResult(Ending.TIMED_OUT, 4, 1, 3, 72, 0.4, [TopicScore("evil", evil("title"), 4, 1)], missed)
+    summary = ExamSummary(now, "submitted", 4, 3, 72, 0.5, {"evil": {"questions": 4, "correct": 3}})
+    return {
+        "clock": (timedelta(minutes=5),),
+        "exam_plan": (ExamPlan(30, 4, 45, 72, [(evil("title"), 4)], 0.25),),
+        "exam_question": (asked, 30, evil("topic"), timedelta(minutes=5)),
+        "exam_result": (result,),
+        "missed": (missed[0],),
+        "exams": ([summary, summary], UTC),
     }
 
 
@@ -333,6 +361,23 @@ VIEW_ARGS = {
     "comes_back_text": "comes_back",
     "unrated_text": "count",
     "nothing_to_ask_text": "waiting",
+    "share_used_text": "share",
+    "held_text": "held",
+    "unheld_text": "held",
+    "leech_suspended_text": "card_id",
+    "cram_text": "cram",
+    "named_cards_text": "named",
+    "drill_text": "drill",
+    "clock_text": "clock",
+    "exam_intro_text": "exam_plan",
+    "exam_intro_view": "exam_plan",
+    "exam_question_text": "exam_question",
+    "exam_question_view": "exam_question",
+    "exam_result_text": "exam_result",
+    "exam_result_view": "exam_result",
+    "missed_text": "missed",
+    "exams_text": "exams",
+    "exams_view": "exams",
 }
 NOT_VIEWS = {"make_console"}  # takes a stream, shows no content
 NO_CONTENT = {  # numbers only
@@ -342,6 +387,11 @@ NO_CONTENT = {  # numbers only
     "comes_back_text",
     "unrated_text",
     "nothing_to_ask_text",
+    "cram_text",
+    "drill_text",
+    "clock_text",
+    "exams_text",  # dates and numbers only
+    "exams_view",
 }
 
 
@@ -431,7 +481,17 @@ def test_error_lines_are_sanitised(tmp_path: Path) -> None:
     assert FORBIDDEN.search(err.getvalue()) is None and "error: no topic matches ␛" in err.getvalue()
 
 
-SANITISED_MODULES = ["render", "textview", "anki", "prompts", "cli/context", "cli/check", "cli/export", "cli/quiz"]
+SANITISED_MODULES = [
+    "render",
+    "textview",
+    "anki",
+    "prompts",
+    "cli/context",
+    "cli/check",
+    "cli/export",
+    "cli/quiz",
+    "cli/exam",
+]
 
 
 @pytest.mark.parametrize("module", SANITISED_MODULES)
@@ -464,8 +524,8 @@ def test_a_typed_answer_is_stored_as_typed_and_never_printed_raw_in_line_mode(ru
 
     from .conftest import FIXTURES
 
-    # Three concepts (right), then the first typed fact answered with a screen-clearing escape and markup.
-    text = f"AWS X-Ray\n\nSegment\n\nSubsegment\n\n{TYPED}\nq\n"
+    # Right, wrong, wrong; then the second typed fact answered with a screen-clearing escape and markup.
+    text = f"AWS X-Ray\n\nSegment\n\nAWS X-Ray\n\n{TYPED}\nq\n"
     args = ["--data-dir", str(data_dir), "--content", str(FIXTURES / "quiz"), "quiz", "--seed", "1"]
     result = runner.invoke(app, [*args, "--topic", "tracing"], input=text, catch_exceptions=False)
     assert result.exit_code == 0, result.output
@@ -484,12 +544,16 @@ def test_a_typed_answer_is_stored_as_typed_and_never_printed_raw_in_a_terminal(d
     from .test_render import FakeTerminal
 
     class Typist:
-        """Answers every question with TYPED (choices get their own text back, so they are marked wrong)."""
+        """Answers every question with TYPED, the first choice with a wrong option and later ones rightly."""
 
         plain = False
+        session: Any = None
+        chosen = 0
 
         def choose(self, message, choices, *, undo=False):  # type: ignore[no-untyped-def]
-            return 0
+            self.chosen += 1
+            right = self.session.pending.question.answer
+            return next(i for i, c in enumerate(choices) if (c == right) == (self.chosen > 1))
 
         def text(self, message, *, undo=False):  # type: ignore[no-untyped-def]
             return TYPED
@@ -505,7 +569,9 @@ def test_a_typed_answer_is_stored_as_typed_and_never_printed_raw_in_a_terminal(d
     out = FakeTerminal()
     with Store.open(data_dir / DB_NAME) as store:
         session = tracing_session(store, now, Calendar(UTC, 0))
-        shell = QuizShell(Env(data_dir=data_dir, stdout=out), session, Typist(), plain=False)  # type: ignore[arg-type]
+        typist = Typist()
+        typist.session = session
+        shell = QuizShell(Env(data_dir=data_dir, stdout=out), session, typist, plain=False)  # type: ignore[arg-type]
         shell.run()
         typed = [r.review.answer for r in store.history() if r.review.card_id.endswith("/typed")]
     assert typed and set(typed) == {TYPED}
