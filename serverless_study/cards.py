@@ -45,6 +45,110 @@ def generate_cards(topics: list[Topic]) -> list[Card]:
     return [card for topic in topics for card in _topic_cards(topic)]
 
 
+CardGroups = tuple[tuple[str, ...], tuple[str, ...], tuple[str, ...], tuple[str, ...]]
+
+
+def card_groups(topic: Topic) -> CardGroups:
+    """A topic's card ids in content order, split by the item they come from: concepts, tables, sequences, facts."""
+    groups: tuple[list[str], ...] = ([], [], [], [])
+    for card in _topic_cards(topic):
+        groups[_ITEM_ORDER[_ITEM_TYPE[card.kind]]].append(card.id)
+    return tuple(groups[0]), tuple(groups[1]), tuple(groups[2]), tuple(groups[3])
+
+
+_ITEM_ORDER: dict[type, int] = {Concept: 0, Comparison: 1, Sequence: 2, Fact: 3}  # the order _topic_cards makes them
+
+
+class Deck:
+    """The cards of some content by topic, known by id; a topic's Card objects are built only when asked for.
+
+    A quiz chooses what to ask from ids alone (card ids say topic, item, kind and part), so with a content index
+    behind it only the topics of the cards it asks are ever loaded.
+    """
+
+    def __init__(
+        self,
+        topic_ids: Iterable[str],
+        groups: Callable[[str], CardGroups],
+        cards: Callable[[str], Iterable[Card]],
+    ) -> None:
+        self.topic_ids = tuple(topic_ids)
+        self._known = frozenset(self.topic_ids)
+        self._groups_of, self._cards_of = groups, cards
+        self._groups: dict[str, CardGroups] = {}
+        self._ids: dict[str, frozenset[str]] = {}
+        self._built: dict[str, dict[str, Card]] = {}
+
+    @classmethod
+    def of(cls, cards: Iterable[Card]) -> Deck:
+        """A deck over cards already built (content order kept)."""
+        by_topic: dict[str, list[Card]] = {}
+        for card in cards:
+            by_topic.setdefault(card.topic_id, []).append(card)
+
+        def groups(topic_id: str) -> CardGroups:
+            out: tuple[list[str], ...] = ([], [], [], [])
+            for card in by_topic[topic_id]:
+                out[_ITEM_ORDER[_ITEM_TYPE[card.kind]]].append(card.id)
+            return tuple(out[0]), tuple(out[1]), tuple(out[2]), tuple(out[3])
+
+        return cls(list(by_topic), groups, lambda topic_id: by_topic[topic_id])
+
+    def only(self, topic_ids: Iterable[str] | None) -> Deck:
+        """The same deck limited to `topic_ids` (None: all), sharing what is built."""
+        if topic_ids is None:
+            return self
+        wanted = set(topic_ids)
+        deck = Deck([t for t in self.topic_ids if t in wanted], self._groups_of, self._cards_of)
+        deck._groups, deck._ids, deck._built = self._groups, self._ids, self._built
+        return deck
+
+    def groups(self, topic_id: str) -> CardGroups:
+        """The topic's card ids in content order by item: concepts, tables, sequences, facts."""
+        found = self._groups.get(topic_id)
+        if found is None:
+            found = self._groups[topic_id] = self._groups_of(topic_id)
+        return found
+
+    def ids(self, topic_id: str) -> frozenset[str]:
+        found = self._ids.get(topic_id)
+        if found is None:
+            found = self._ids[topic_id] = frozenset(itertools.chain(*self.groups(topic_id)))
+        return found
+
+    def __contains__(self, card_id: object) -> bool:
+        if not isinstance(card_id, str):
+            return False
+        topic_id = card_id.partition("/")[0]
+        return topic_id in self._known and card_id in self.ids(topic_id)
+
+    def __len__(self) -> int:
+        return sum(len(self.ids(t)) for t in self.topic_ids)
+
+    def __iter__(self) -> Iterator[str]:
+        """Every card id, in content order."""
+        return (cid for t in self.topic_ids for cid in itertools.chain(*self.groups(t)))
+
+    def cards(self, card_ids: Iterable[str]) -> dict[str, Card]:
+        """The cards with these ids (ids not in the deck are left out), building only their topics' cards."""
+        out: dict[str, Card] = {}
+        for cid in card_ids:
+            if cid in self:
+                topic_id = cid.partition("/")[0]
+                built = self._built.get(topic_id)
+                if built is None:
+                    built = self._built[topic_id] = {c.id: c for c in self._cards_of(topic_id)}
+                if cid in built:
+                    out[cid] = built[cid]
+        return out
+
+
+def parse_card_id(card_id: str) -> tuple[str, str, CardKind, str]:
+    """(topic id, item id, kind, part) of a card id "topic/item/kind[/part]"; ValueError if it is not one."""
+    topic_id, item_id, kind, *rest = card_id.split("/", 3)
+    return topic_id, item_id, CardKind(kind), rest[0] if rest else ""
+
+
 def make_question(
     card: Card,
     topics: Mapping[str, Topic],
@@ -335,13 +439,18 @@ def _choice_question(
 ) -> Question:
     taken = {_key(concept.term), *(_key(a) for a in concept.aliases)}
     related = [topics[r] for r in topic.related if r in topics and r != topic.id]
-    others = [t for t in topics.values() if t.id != topic.id and t.id not in topic.related]
+
+    def others() -> Iterator[Topic]:  # read only when nearer topics run short (`topics` may load them on demand)
+        return (topics[t] for t in topics if t != topic.id and t not in topic.related)
+
     mixed_up = {x.casefold() for name in (concept.term, *concept.aliases) for x in confusions.get(name.casefold(), ())}
     tiers = (
-        lambda: [c.term for t in topics.values() for c in t.concepts if c.term.casefold() in mixed_up],
+        lambda: [
+            c.term for t in (topics.values() if mixed_up else ()) for c in t.concepts if c.term.casefold() in mixed_up
+        ],
         lambda: [c.term for c in topic.concepts if c.id != concept.id],
         lambda: [c.term for t in related for c in t.concepts],
-        lambda: [c.term for t in others for c in t.concepts],
+        lambda: [c.term for t in others() for c in t.concepts],
     )
     distractors = _draw(tiers, taken, rng)
     definition = _mask(concept.definition, (concept.term, *concept.aliases))
@@ -359,18 +468,21 @@ def _choice_question(
         choices=choices,
         answer=concept.term,
         explanation=explanation,
-        glosses=_definitions(choices, [topic, *related, *others]),
+        glosses=_definitions(choices, itertools.chain([topic], related, others())),
     )
 
 
-def _definitions(terms: tuple[str, ...], topics: list[Topic]) -> tuple[str, ...]:
-    """Each term's own definition, looked up in `topics` in order (so a wrong pick can be explained)."""
+def _definitions(terms: tuple[str, ...], topics: Iterable[Topic]) -> tuple[str, ...]:
+    """Each term's own definition, looked up in `topics` in order (so a wrong pick can be explained); the search
+    stops once every term is found."""
     wanted = {_key(t) for t in terms}
     found: dict[str, str] = {}
     for topic in topics:
         for c in topic.concepts:
             if _key(c.term) in wanted:
                 found.setdefault(_key(c.term), c.definition)
+        if len(found) == len(wanted):
+            break
     return tuple(found.get(_key(t), "") for t in terms)
 
 

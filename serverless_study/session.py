@@ -6,12 +6,12 @@ import collections
 import heapq
 import itertools
 import random
-from collections.abc import Collection, Iterable, Iterator, Mapping
+from collections.abc import Callable, Collection, Iterable, Iterator, Mapping
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 
 from serverless_study.answers import Reason, Verdict, Vocabulary, check_answer
-from serverless_study.cards import card_part, item_for, make_question, reveals
+from serverless_study.cards import CardGroups, Deck, item_for, make_question, parse_card_id, reveals
 from serverless_study.days import Day
 from serverless_study.defaults import NEW_PER_DAY, REVIEWS_PER_DAY
 from serverless_study.errors import UsageError
@@ -99,13 +99,14 @@ class Session:
     new_total: int = 0  # new cards queued when the session started
     held_back: int = 0  # due reviews not asked today because a sibling card was practised today
     _vocabulary: Vocabulary | None = None  # the content's terms, built on first marking
+    vocabulary_source: Callable[[], Vocabulary] | None = None  # where they come from (None: the loaded topics)
     confusions: dict[str, list[str]] = field(default_factory=dict)  # name → terms the learner confused it with
 
     @classmethod
     def start(
         cls,
         store: Store,
-        cards: Iterable[Card],
+        cards: Iterable[Card] | Deck,
         topics: Mapping[str, Topic],
         scheduler: Scheduler,
         rng: random.Random,
@@ -115,14 +116,18 @@ class Session:
         limits: Limits = Limits(),
         topic_ids: Iterable[str] | None = None,
         learn_ahead: timedelta = LEARN_AHEAD,
+        vocabulary: Callable[[], Vocabulary] | None = None,
     ) -> Session:
-        """Queue what is due on the study `day` at `now`: learning cards, reviews under today's limit, new cards."""
+        """Queue what is due on the study `day` at `now`: learning cards, reviews under today's limit, new cards.
+
+        Only the cards queued are built (see `Deck`); `vocabulary` gives the content's terms when the first answer
+        is marked (by default they are gathered from `topics`).
+        """
         wanted = set(topic_ids) if topic_ids is not None else None
-        chosen = {c.id: c for c in cards if wanted is None or c.topic_id in wanted}
-        session = cls(store, scheduler, chosen, topics, rng, learn_ahead)
+        deck = as_deck(cards).only(wanted)
         queue = build_queue(
             store,
-            chosen.values(),
+            deck,
             now=now,
             day=day,
             limits=limits,
@@ -130,6 +135,8 @@ class Session:
             learn_ahead=learn_ahead,
             topic_ids=wanted,
         )
+        chosen = deck.cards([*(s.card_id for s in queue.learning), *queue.main])
+        session = cls(store, scheduler, chosen, topics, rng, learn_ahead, vocabulary_source=vocabulary)
         for state in queue.learning:
             session._learn(state)
         session.states.update((s.card_id, s) for s in queue.reviews)
@@ -172,7 +179,8 @@ class Session:
     def vocabulary(self) -> Vocabulary:
         """The terms of all loaded topics: a typo may never be one of them, and a mix-up with one is named."""
         if self._vocabulary is None:
-            self._vocabulary = Vocabulary.from_topics(self.topics.values())
+            source = self.vocabulary_source
+            self._vocabulary = source() if source is not None else Vocabulary.from_topics(self.topics.values())
         return self._vocabulary
 
     def answer(
@@ -362,7 +370,7 @@ class Queue:
 
 def build_queue(
     store: Store,
-    cards: Iterable[Card],
+    cards: Iterable[Card] | Deck,
     *,
     now: datetime,
     day: Day,
@@ -377,30 +385,30 @@ def build_queue(
     due on their due day, so every review due before `day` ends is asked today. Reviews come from an ordered,
     limited query on the due index; new cards are unstarted ones taking turns by topic and kind. Only one card of a
     concept, fact, sequence or table row is asked a day, across sessions: siblings of a card answered today wait.
+    Cards are known by id only (see `Deck`): choosing never builds them.
     """
-    by_id = {c.id: c for c in cards}
+    deck = as_deck(cards)
     done_today = store.counts_since(day.start)
-    cap = limits.session if limits.session is not None else len(by_id)
+    cap = limits.session if limits.session is not None else len(deck)
     # Sibling keys practised today (from the log, so every session of the day counts) or queued now.
-    taken = {_sibling_key(by_id[cid]) for cid in store.reviewed_since(day.start) if cid in by_id}
+    taken = {_sibling_key(cid) for cid in store.reviewed_since(day.start) if cid in deck}
     held_back = 0
 
-    learning = store.due(now + learn_ahead, review=False, topics=topic_ids, keep=lambda cid: cid in by_id, limit=cap)
-    taken.update(_sibling_key(by_id[s.card_id]) for s in learning)
+    learning = store.due(now + learn_ahead, review=False, topics=topic_ids, keep=deck.__contains__, limit=cap)
+    taken.update(_sibling_key(s.card_id) for s in learning)
     cap -= len(learning)
 
     def fresh(card_id: str) -> bool:
-        card = by_id.get(card_id)
-        if card is None or _sibling_key(card) in taken:
+        if card_id not in deck or _sibling_key(card_id) in taken:
             return False
-        taken.add(_sibling_key(card))
+        taken.add(_sibling_key(card_id))
         return True
 
     def fresh_review(card_id: str) -> bool:
         nonlocal held_back
         if fresh(card_id):
             return True
-        if card_id in by_id:
+        if card_id in deck:
             held_back += 1
         return False
 
@@ -413,48 +421,53 @@ def build_queue(
     queued = {s.card_id for s in reviews}
     new: list[str] = []
     # Topics take turns (in content order), and within a topic its kinds of item do.
-    unstarted = (c for c in by_id.values() if c.id not in started and c.id not in queued) if new_room else ()
-    for card in _round_robin(unstarted):
+    skip = started | queued
+    for card_id in _round_robin(deck, skip) if new_room else ():
         if len(new) >= new_room:
             break
-        if fresh(card.id):
-            new.append(card.id)
+        if fresh(card_id):
+            new.append(card_id)
 
     review_ids = [s.card_id for s in reviews]
     rng.shuffle(review_ids)
     return Queue(_spread(review_ids, new), learning, reviews, held_back)
 
 
-_ITEM_GROUP = {  # the kind of content item a card comes from: new cards take turns by it within a topic
-    CardKind.CHOICE: 0,
-    CardKind.RECALL: 0,
-    CardKind.COLUMN: 1,
-    CardKind.TRUE_FALSE: 1,
-    CardKind.NEXT: 2,
-    CardKind.ORDER: 2,
-    CardKind.TYPED: 3,
-    CardKind.CLOZE: 3,
-}
+def as_deck(cards: Iterable[Card] | Deck) -> Deck:
+    return cards if isinstance(cards, Deck) else Deck.of(cards)
+
+
 MAX_RUN = 3  # at most this many questions of one kind in a row, when the session has others to offer
 
 
-def _round_robin(cards: Iterable[Card]) -> Iterator[Card]:
-    """Cards taking turns by topic (topics in content order), and within a topic by item kind.
+def _round_robin(deck: Deck, skip: Collection[str]) -> Iterator[str]:
+    """Card ids not in `skip` taking turns by topic (topics in content order), and within a topic by item kind.
 
     Each topic starts its turns at a different kind (the n-th topic at kind n), so a day's first new cards are not
-    all the first concept of every topic.
+    all the first concept of every topic. Lazy: a topic's ids are read when its first turn comes.
     """
-    by_topic: dict[str, list[list[Card]]] = {}
-    for card in cards:
-        by_topic.setdefault(card.topic_id, [[], [], [], []])[_ITEM_GROUP[card.kind]].append(card)
 
-    def turns(n: int, groups: list[list[Card]]) -> Iterator[Card]:
-        rotated = groups[n % 4 :] + groups[: n % 4]
+    def turns(n: int, groups: CardGroups) -> Iterator[str]:
+        rotated = [(c for c in group if c not in skip) for group in groups[n % 4 :] + groups[: n % 4]]
         return (c for turn in itertools.zip_longest(*rotated) for c in turn if c is not None)
 
-    per_topic = [turns(n, groups) for n, groups in enumerate(by_topic.values())]
-    for turn in itertools.zip_longest(*per_topic):
-        yield from (c for c in turn if c is not None)
+    def unstarted() -> Iterator[CardGroups]:
+        for topic_id in deck.topic_ids:
+            groups = deck.groups(topic_id)
+            if any(c not in skip for group in groups for c in group):
+                yield groups
+
+    active: list[Iterator[str]] = []
+    for n, groups in enumerate(unstarted()):  # the first turn: every topic in order
+        active.append(turns(n, groups))
+        yield next(active[-1])
+    while active:  # then turn after turn, over the topics that still have cards
+        for it in list(active):
+            card_id = next(it, None)
+            if card_id is None:
+                active.remove(it)
+            else:
+                yield card_id
 
 
 def interleave(card_ids: list[str], cards: Mapping[str, Card], topics: Mapping[str, Topic]) -> list[str]:
@@ -503,7 +516,7 @@ class Waiting:
 
 def waiting(
     store: Store,
-    cards: Iterable[Card],
+    cards: Iterable[Card] | Deck,
     *,
     now: datetime,
     day: Day,
@@ -511,21 +524,22 @@ def waiting(
     topic_ids: Collection[str] | None = None,
 ) -> Waiting:
     """What the daily limits hold back at `now`, so an empty session can say which limit stopped it."""
-    ids = {c.id for c in cards if topic_ids is None or c.topic_id in topic_ids}
+    deck = as_deck(cards).only(topic_ids)
     done = store.counts_since(day.start)
     new = reviews = 0
     if done.get(NEW, 0) >= limits.new_per_day:
-        new = len(ids - store.started_ids())
+        new = len(deck) - sum(1 for cid in store.started_ids() if cid in deck)
     if done.get("review", 0) >= limits.reviews_per_day:
-        reviews = len(store.due(day.end, review=True, topics=topic_ids, keep=lambda cid: cid in ids))
+        reviews = len(store.due(day.end, review=True, topics=topic_ids, keep=deck.__contains__))
     return Waiting(new, limits.new_per_day, reviews, limits.reviews_per_day, limits.session == 0)
 
 
-def _sibling_key(card: Card) -> str:
+def _sibling_key(card_id: str) -> str:
     """Cards that give each other away share a key: a concept's, fact's or sequence's cards; a table row's cards."""
-    if card.kind not in (CardKind.COLUMN, CardKind.TRUE_FALSE):
-        return f"{card.topic_id}/{card.item_id}"
-    return f"{card.topic_id}/{card.item_id}/{card_part(card).split('.')[0]}"
+    topic_id, item_id, kind, part = parse_card_id(card_id)
+    if kind not in (CardKind.COLUMN, CardKind.TRUE_FALSE):
+        return f"{topic_id}/{item_id}"
+    return f"{topic_id}/{item_id}/{part.split('.')[0]}"
 
 
 def _spread(reviews: list[str], new: list[str]) -> list[str]:

@@ -94,9 +94,9 @@ def undo(ctx: typer.Context) -> None:
             return
         from serverless_study.cards import describe
 
-        r, topics = undone.review, env.load(require=False).topics
+        r, topics = undone.review, env.content(require=False).topics
         print(
-            f"Undid your answer to “{describe(r.card_id, {t.id: t for t in topics})}” "
+            f"Undid your answer to “{describe(r.card_id, topics)}” "
             f"({r.grade.name.title()}, answered {local_time_text(r.reviewed_at, env.clock())}).",
             file=env.stdout,
         )
@@ -123,31 +123,31 @@ class QuizOptions:
 def run_quiz(env: Env, opts: QuizOptions) -> int:
     import random
 
-    from serverless_study.cards import generate_cards
     from serverless_study.loader import select_topics
     from serverless_study.scheduler import Scheduler
     from serverless_study.session import Limits, Session, waiting
     from serverless_study.store import Store
     from serverless_study.textview import nothing_to_ask_text
 
-    topics = env.load().topics
-    topic_ids = [t.id for t in select_topics(topics, opts.topics)] if opts.topics else None
+    content = env.content()
+    topic_ids = [t.id for t in select_topics(content.heads, opts.topics)] if opts.topics else None
     rng = random.Random(opts.seed)
     scheduler = Scheduler.configured(opts.settings, fuzz_rng=random.Random(rng.getrandbits(64)))
     now = env.clock()
     limits = Limits(opts.new_per_day, opts.reviews_per_day, opts.limit)
-    cards, day = generate_cards(topics), env.today(now)
+    cards, day = content.deck, env.today(now)  # cards by id: only those the session asks are built
     with Store.in_dir(env.data_dir, warn=env.warn) as store:
         session = Session.start(
             store,
             cards,
-            {t.id: t for t in topics},
+            content.topics,
             scheduler,
             rng,
             now=now,
             day=day,
             limits=limits,
             topic_ids=topic_ids,
+            vocabulary=content.vocabulary,
         )
         shell = QuizShell(env, session, env.prompter(opts.plain), opts.plain)
         if session.next_question(now) is None and not session.held_back:  # say which limit left nothing to ask
