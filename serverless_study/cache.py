@@ -100,10 +100,11 @@ class ContentCache:
 
     def get_index(self, name: str, stamps: list[Stamp]) -> tuple[dict[str, Any], bytes] | None:
         """The index stored under `name` for files that still match `stamps` (same files, order, size, times and
-        inode), with its header (which identifies it); None when there is no such index.
+        inode), with what identifies its version (see `put_index`); None when there is no such index.
 
         A file changed within RACY_NS of the index being written may have changed again within the same timestamp
-        tick, so its content is hashed and compared too (as git does for "racily clean" entries).
+        tick, so its content is hashed and compared too (as git does for "racily clean" entries); once it matches,
+        the index is written again, so that later runs can trust stat for it.
         """
         entry = self.entry_path(name, ".index")
         try:
@@ -121,22 +122,28 @@ class ContentCache:
                 and header.get("name") == name
                 and isinstance(header.get("written"), int)
                 and header.get("sum") == content_hash(payload)
-                and _fresh(header.get("files"), stamps, header["written"])
             ):
                 return None
+            racy = _racy(header.get("files"), stamps, header["written"])
             value = json.loads(payload)
         except ValueError:
             return None
-        if not isinstance(value, dict):
+        if racy is None or not isinstance(value, dict):
             return None
-        self._touch(entry, used)
-        return value, head
+        if racy:
+            self._write_index(name, header["files"], payload)
+        else:
+            self._touch(entry, used)
+        return value, _version(self.code, name, header["files"], header["sum"])
 
     def put_index(self, name: str, stamps: list[Stamp], hashes: list[str], value: dict[str, Any]) -> bytes | None:
         """Store the index of the files `stamps` (stat taken before they were read; `hashes`: of the bytes read);
-        returns its header, None if it could not be written."""
+        returns what identifies this version of it (data stored for the index names it), None if not written."""
         payload = json.dumps(value, separators=(",", ":")).encode()
         files = [[*st, h] for st, h in zip(stamps, hashes, strict=True)]
+        return self._write_index(name, files, payload)
+
+    def _write_index(self, name: str, files: list[Any], payload: bytes) -> bytes | None:
         entry = self.entry_path(name, ".index")
         try:
             self.directory.mkdir(parents=True, exist_ok=True)
@@ -146,19 +153,19 @@ class ContentCache:
         try:
             # The file system's clock now, after every stamp was taken: files changed since may look unchanged.
             written = os.stat(tmp).st_mtime_ns
-            head = {"code": self.code, "name": name, "written": written, "files": files, "sum": content_hash(payload)}
-            header = json.dumps(head).encode()
+            total = content_hash(payload)
+            head = {"code": self.code, "name": name, "written": written, "files": files, "sum": total}
             with open(tmp, "wb") as fh:
-                fh.write(header + b"\n" + payload)
+                fh.write(json.dumps(head).encode() + b"\n" + payload)
             move_over(tmp, entry)
         except OSError:
             remove_quietly(tmp)
             return None
         self._stamp_mtime(entry)
-        return header
+        return _version(self.code, name, files, total)
 
     def get_shards(self, name: str, owner: bytes) -> Shards | None:
-        """The shards stored under `name` for the index whose header is `owner`; None if absent or stale."""
+        """The shards stored under `name` for the index version `owner`; None if absent or stale."""
         path = self.entry_path(name, ".vocab")
         try:
             with open(path, "rb") as fh:
@@ -176,7 +183,7 @@ class ContentCache:
         return Shards(path, start, offsets, sums)
 
     def put_shards(self, name: str, owner: bytes, shards: list[bytes]) -> None:
-        """Store `shards` under `name` for the index whose header is `owner`, each readable on its own."""
+        """Store `shards` under `name` for the index version `owner`, each readable on its own."""
         offsets = [0]
         for shard in shards:
             offsets.append(offsets[-1] + len(shard))
@@ -268,21 +275,29 @@ class Stamp(NamedTuple):
             return None
 
 
-def _fresh(recorded: Any, stamps: list[Stamp], written_ns: int) -> bool:
-    """Whether the files recorded in an index are `stamps` exactly, racy ones checked by their content hash."""
+def _racy(recorded: Any, stamps: list[Stamp], written_ns: int) -> int | None:
+    """How many files of an index had to be checked by content (changed close to `written_ns`), all matching; None
+    if the files recorded are not `stamps` exactly or a racy one's content changed."""
     if not isinstance(recorded, list) or len(recorded) != len(stamps):
-        return False
+        return None
+    racy = 0
     for row, stamp in zip(recorded, stamps, strict=True):
         if not isinstance(row, list) or len(row) != 6 or tuple(row[:5]) != stamp:
-            return False
+            return None
         if max(stamp.mtime_ns, stamp.ctime_ns) >= written_ns - RACY_NS:
             try:
                 data = Path(stamp.path).read_bytes()
             except OSError:
-                return False
+                return None
             if content_hash(data) != row[5]:
-                return False
-    return True
+                return None
+            racy += 1
+    return racy
+
+
+def _version(code: str, name: str, files: list[Any], total: str) -> bytes:
+    """What identifies one version of an index (not when it was written: settling it keeps its version)."""
+    return json.dumps([code, name, files, total]).encode()
 
 
 def relocate(topic: Topic, name: str) -> Topic:

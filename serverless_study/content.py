@@ -47,7 +47,7 @@ class Content:
         self._cache: ContentCache | None = None  # the per-file cache (loader's fingerprint)
         self._index: ContentCache | None = None  # where the index and its vocabulary live (this module's)
         self._name = ""  # the index's name: the content folders, absolute
-        self._owner: bytes | None = None  # the header of the index in use, which its vocabulary must name
+        self._owner: bytes | None = None  # the version of the index in use, which its vocabulary must name
         self._vocabulary: Vocabulary | None = None
         self._imaged: list[str] = []  # topics naming images: checked on every run
         self._deck: Deck | None = None

@@ -239,6 +239,24 @@ def test_a_change_within_the_same_timestamp_tick_is_found_by_content(tmp_path: P
     assert index.get_index("set", stamps) is None  # stamps as stat gave them before the change: same tick
 
 
+def test_an_index_settles_once_its_racy_files_match(tmp_path: Path) -> None:
+    """Files changed just before the index was written are hashed until the index is written again, not forever."""
+    pack = write_pack(tmp_path / "pack", 2)
+    index = ContentCache(tmp_path / "cache", "code")
+    files = sorted(pack.iterdir())
+    stamps = [s for s in map(Stamp.of, files) if s is not None]
+    version = index.put_index("set", stamps, [content_hash(f.read_bytes()) for f in files], {"any": 1})
+    (entry,) = (tmp_path / "cache").glob("*.index")
+    head = json.loads(entry.read_bytes().partition(b"\n")[0])
+    assert head["written"] >= max(s.ctime_ns for s in stamps)  # so both files are racy
+    head["written"] -= 10**9  # as if the index had been written a second after the files changed
+    entry.write_bytes(json.dumps(head).encode() + b"\n" + entry.read_bytes().partition(b"\n")[2])
+    found = index.get_index("set", stamps)
+    assert found is not None and found[1] == version  # the same version: data stored for it stays valid
+    settled = json.loads(entry.read_bytes().partition(b"\n")[0])["written"]
+    assert settled > head["written"]
+
+
 def test_an_index_of_other_code_is_ignored_and_rewritten(tmp_path: Path, parses: list[Path]) -> None:
     pack = write_pack(tmp_path / "pack", 3)
     cache = tmp_path / "cache"
