@@ -140,7 +140,8 @@ class ContentCache:
         """Store the index of the files `stamps` (stat taken before they were read; `hashes`: of the bytes read);
         returns what identifies this version of it (data stored for the index names it), None if not written."""
         payload = json.dumps(value, separators=(",", ":")).encode()
-        files = [[*st, h] for st, h in zip(stamps, hashes, strict=True)]
+        # file names only: the folders are in `name`, and the files are compared in order
+        files = [[os.path.basename(st.path), *st[1:], h] for st, h in zip(stamps, hashes, strict=True)]
         return self._write_index(name, files, payload)
 
     def _write_index(self, name: str, files: list[Any], payload: bytes) -> bytes | None:
@@ -282,7 +283,12 @@ def _racy(recorded: Any, stamps: list[Stamp], written_ns: int) -> int | None:
         return None
     racy = 0
     for row, stamp in zip(recorded, stamps, strict=True):
-        if not isinstance(row, list) or len(row) != 6 or tuple(row[:5]) != stamp:
+        if (
+            not isinstance(row, list)
+            or len(row) != 6
+            or row[0] != os.path.basename(stamp.path)
+            or row[1:5] != [*stamp[1:]]
+        ):
             return None
         if max(stamp.mtime_ns, stamp.ctime_ns) >= written_ns - RACY_NS:
             try:

@@ -41,8 +41,11 @@ class Content:
     def __init__(self, files: list[Path], heads: list[TopicHead], problems: list[ContentError]) -> None:
         self.files, self.heads, self.problems = files, heads, problems
         self._heads = {h.id: h for h in heads}
+        self._position = {h.id: i for i, h in enumerate(heads)}
         self._file_of: dict[str, int] = {}  # topic id → its file's position in `files`
-        self._groups: dict[str, CardGroups | list[str]] = {}  # topic id → card ids, as stored or decoded
+        self._groups: dict[str, CardGroups] = {}  # topic id → its card ids, decoded from `_cards` when first needed
+        self._cards = ""  # the index's card ids: a line per topic, as `_encode_cards` writes them
+        self._card_lines: list[str] | None = None
         self._loaded: dict[str, Topic] = {}
         self._cache: ContentCache | None = None  # the per-file cache (loader's fingerprint)
         self._index: ContentCache | None = None  # where the index and its vocabulary live (this module's)
@@ -130,18 +133,19 @@ class Content:
         """The content as the index describes it, problems named as given in this run; None if it is malformed."""
         try:
             heads, file_of = [], {}
-            groups: dict[str, CardGroups | list[str]] = {}
-            for tid, title, aliases, related, (a, b, c, d), at, cards in payload["topics"]:
+            for tid, title, aliases, related, (a, b, c, d), at in payload["topics"]:
                 heads.append(TopicHead(tid, title, tuple(aliases), tuple(related), (int(a), int(b), int(c), int(d))))
                 file_of[tid] = int(at)
-                groups[tid] = [str(x) for x in cards]
-                if not 0 <= file_of[tid] < len(files) or len(cards) != 4:
+                if not 0 <= file_of[tid] < len(files):
                     return None
+            cards = payload["cards"]
+            if not isinstance(cards, str) or cards.count("\n") != max(0, len(heads) - 1):
+                return None
             problems = missing_dirs(dirs)
             for at, message, line, key in payload["problems"]:
                 problems.append(ContentError(str(files[at]), message, line, key))
             content = cls(files, heads, problems)
-            content._file_of, content._groups = file_of, groups
+            content._file_of, content._cards = file_of, cards
             content._imaged = [tid for tid in payload["imaged"] if tid in file_of]
         except (KeyError, TypeError, ValueError, IndexError):
             return None
@@ -183,16 +187,19 @@ class Content:
         return [t for t in (self.topic(h.id) for h in self.heads) if t is not None]
 
     def _card_groups(self, topic_id: str) -> CardGroups:
-        stored = self._groups.get(topic_id)
-        if stored is None:
-            from serverless_study.cards import card_groups
+        found = self._groups.get(topic_id)
+        if found is None:
+            if self._cards:
+                if self._card_lines is None:
+                    self._card_lines = self._cards.split("\n")
+                found = _decode_cards(topic_id, self._card_lines[self._position[topic_id]])
+            else:
+                from serverless_study.cards import card_groups
 
-            topic = self.topic(topic_id)
-            return card_groups(topic) if topic is not None else ((), (), (), ())
-        if isinstance(stored, list):
-            a, b, c, d = (tuple(s.split("\n")) if s else () for s in stored)
-            stored = self._groups[topic_id] = (a, b, c, d)
-        return stored
+                topic = self.topic(topic_id)
+                found = card_groups(topic) if topic is not None else ((), (), (), ())
+            self._groups[topic_id] = found
+        return found
 
     def vocabulary(self) -> Vocabulary:
         """The terms of all the content (marking names a mix-up with any of them), read piece by piece from the
@@ -226,15 +233,29 @@ def _index_payload(files: list[Path], loaded: LoadResult) -> dict[str, Any]:
     at = {str(f): i for i, f in enumerate(files)}
     topics = []
     for t in loaded.topics:
-        head = TopicHead.of(t)
-        cards = ["\n".join(g) for g in card_groups(t)]
-        topics.append([t.id, t.title, list(t.aliases), list(t.related), list(head.item_counts), at[t.source], cards])
+        counts = list(TopicHead.of(t).item_counts)
+        topics.append([t.id, t.title, list(t.aliases), list(t.related), counts, at[t.source]])
     return {
         "topics": topics,
+        "cards": "\n".join(_encode_cards(t.id, card_groups(t)) for t in loaded.topics),
         # folders that do not exist are found again on every run; every other problem names a content file
         "problems": [[at[p.file], p.message, p.line, p.key] for p in loaded.problems if p.file in at],
         "imaged": [t.id for t in loaded.topics if t.images],
     }
+
+
+def _encode_cards(topic_id: str, groups: CardGroups) -> str:
+    """A topic's card ids on one line: groups split by "|", ids by " ", without the "topic/" they all start with
+    (ids are slugs, kinds and parts: never a space, "|" or a line break). One string for the whole index is read
+    at C speed, and a topic's line is split only when a quiz needs its cards."""
+    cut = len(topic_id) + 1
+    return "|".join(" ".join(cid[cut:] for cid in group) for group in groups)
+
+
+def _decode_cards(topic_id: str, line: str) -> CardGroups:
+    prefix = f"{topic_id}/"
+    a, b, c, d = (tuple(prefix + x for x in group.split(" ")) if group else () for group in line.split("|"))
+    return a, b, c, d
 
 
 class _LazyTopics(Mapping[str, Topic]):

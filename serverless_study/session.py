@@ -19,6 +19,7 @@ from serverless_study.model import Card, CardKind, CardState, Grade, Item, Phase
 from serverless_study.scheduler import Scheduler, is_leech_lapse
 from serverless_study.store import NEW, Marking, Store
 
+NO_CAP = 1 << 62  # no --limit: more cards than any content has (counting the deck would read every topic's ids)
 LEARN_AHEAD = timedelta(minutes=20)  # as Anki: show a learning card early rather than make the learner wait
 
 
@@ -389,7 +390,7 @@ def build_queue(
     """
     deck = as_deck(cards)
     done_today = store.counts_since(day.start)
-    cap = limits.session if limits.session is not None else len(deck)
+    cap = limits.session if limits.session is not None else NO_CAP
     # Sibling keys practised today (from the log, so every session of the day counts) or queued now.
     taken = {_sibling_key(cid) for cid in store.reviewed_since(day.start) if cid in deck}
     held_back = 0

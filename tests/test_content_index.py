@@ -300,8 +300,10 @@ def test_an_index_with_wrong_shapes_is_ignored(tmp_path: Path) -> None:
     first = Content.open([pack], cache).heads
     doctor_index(cache, payload=lambda p: {**p, "topics": [[1, 2, 3]]})
     assert Content.open([pack], cache).heads == first
-    doctor_index(cache, payload=lambda p: {**p, "topics": [[*p["topics"][0][:5], 99, p["topics"][0][6]]]})
+    doctor_index(cache, payload=lambda p: {**p, "topics": [[*row[:5], 99] for row in p["topics"]]})  # no such file
     assert Content.open([pack], cache).heads == first
+    doctor_index(cache, payload=lambda p: {**p, "cards": p["cards"].replace("\n", " ")})  # a line per topic
+    assert list(Content.open([pack], cache).deck) == [c.id for c in generate_cards(load_topics([pack]).topics)]
 
 
 def test_adding_or_removing_a_file_rebuilds_the_index(tmp_path: Path) -> None:
