@@ -306,6 +306,20 @@ def test_an_index_with_wrong_shapes_is_ignored(tmp_path: Path) -> None:
     assert list(Content.open([pack], cache).deck) == [c.id for c in generate_cards(load_topics([pack]).topics)]
 
 
+def test_an_index_unused_for_30_days_is_dropped(tmp_path: Path) -> None:
+    day, t0 = 86400.0, 1_800_000_000.0
+    a, b = write_pack(tmp_path / "a", 1), write_pack(tmp_path / "b", 1)
+    cache = tmp_path / "cache"
+    Content.open([a], cache, now=t0).vocabulary()
+    Content.open([b], cache, now=t0)
+    Content.open([b], cache, now=t0 + 20 * day)  # b in use
+    assert len(list(cache.glob("*.index"))) == 2 and len(list(cache.glob("*.vocab"))) == 1
+    Content.open([b], cache, now=t0 + 31 * day)
+    (left,) = cache.glob("*.index")
+    assert json.loads(left.read_bytes().partition(b"\n")[0])["name"] == str(b.resolve())
+    assert list(cache.glob("*.vocab")) == []
+
+
 def test_adding_or_removing_a_file_rebuilds_the_index(tmp_path: Path) -> None:
     pack = write_pack(tmp_path / "pack", 3)
     cache = tmp_path / "cache"
