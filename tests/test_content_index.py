@@ -328,7 +328,9 @@ def test_adding_or_removing_a_file_rebuilds_the_index(tmp_path: Path) -> None:
     assert [h.id for h in Content.open([pack], cache).heads] == ["t0", "t2"]
 
 
-def test_problems_are_reported_on_every_run_naming_the_files_as_given(tmp_path: Path, parses: list[Path]) -> None:
+def test_problems_are_reported_on_every_run_naming_the_files_as_given(
+    tmp_path: Path, parses: list[Path], monkeypatch: pytest.MonkeyPatch
+) -> None:
     pack = write_pack(tmp_path / "pack", 2)
     (pack / "009.yaml").write_text("id: broken\ntitle: [not text\n")
     cache = tmp_path / "cache"
@@ -338,6 +340,9 @@ def test_problems_are_reported_on_every_run_naming_the_files_as_given(tmp_path: 
     assert [str(p) for p in warm.problems] == [str(p) for p in cold.problems]
     assert len(warm.problems) == 2  # the missing folder, the broken file
     assert str(pack / "009.yaml") in str(warm.problems[1])
+    monkeypatch.chdir(tmp_path)  # the same folder named another way: the same index, the file named as given now
+    relative = Content.open([Path("pack"), Path("missing")], cache)
+    assert str(relative.problems[1]).startswith(str(Path("pack") / "009.yaml") + ":") and len(parses) == 3
 
 
 def test_images_are_checked_on_every_run(tmp_path: Path) -> None:
