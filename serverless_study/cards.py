@@ -374,6 +374,17 @@ def _next_ok(keys: list[str], i: int) -> bool:
     return keys.count(keys[i]) == 1 and _order_ok(keys)
 
 
+def sibling_key(card: Card | str) -> str:
+    """Cards that give each other away share a key: a concept's, fact's or sequence's cards; a table row's cards.
+
+    A card id is enough (it names topic, item, kind and part), so a queue can be chosen without building cards.
+    """
+    topic_id, item_id, kind, part = parse_card_id(card if isinstance(card, str) else card.id)
+    if kind not in (CardKind.COLUMN, CardKind.TRUE_FALSE):
+        return f"{topic_id}/{item_id}"
+    return f"{topic_id}/{item_id}/{part.split('.')[0]}"
+
+
 def card_part(card: Card) -> str:
     """What follows "topic/item/kind/" in a card id: a table cell "row.column", a row, a step number, or ""."""
     prefix = f"{card.topic_id}/{card.item_id}/{card.kind.value}/"

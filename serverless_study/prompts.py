@@ -28,6 +28,11 @@ _Undo = _Token
 UNDO = _Token("UNDO")  # take back an answer
 CONTINUE = _Token("CONTINUE")  # go on to the next question (after a wrong answer: the miss is saved as Again)
 OVERRIDE = _Token("OVERRIDE")  # "I was right": a typed answer judged wrong counts as right after all
+FLAG = _Token("FLAG")  # exam: flag (or unflag) this question to come back to it before submitting
+SKIP = _Token("SKIP")  # exam: leave this question unanswered for now
+SUBMIT = _Token("SUBMIT")  # exam: hand it in now
+REVIEW = _Token("REVIEW")  # exam: go back to the flagged and unanswered questions
+TIMEOUT = _Token("TIMEOUT")  # a prompt given a time limit (a timed exam) ended unanswered when it ran out
 GRADE_NAMES = {Grade.AGAIN: "Again", Grade.HARD: "Hard", Grade.GOOD: "Good", Grade.EASY: "Easy"}
 GRADE_KEYS = {Grade.AGAIN: "a", Grade.HARD: "h", Grade.GOOD: "g", Grade.EASY: "e"}
 
@@ -55,6 +60,9 @@ def rating(grade: Grade, note: str = "") -> Action:
 UNDO_ACTION = Action(("u",), "Undo this answer", UNDO, primary=False)
 QUIT_ACTION = Action(("q",), "Quit", None, primary=False)
 OVERRIDE_ACTION = Action(("o",), "Override: I was right", OVERRIDE, primary=False)
+FLAG_ACTION = Action(("f",), "Flag for review (or unflag)", FLAG, primary=False)
+SKIP_ACTION = Action(("s",), "Skip for now", SKIP, primary=False)
+SUBMIT_ACTION = Action(("q",), "Submit the exam", SUBMIT, primary=False)
 
 
 def _key_hint(actions: Sequence[Action], default: Action) -> str:
@@ -70,13 +78,27 @@ def _key_hint(actions: Sequence[Action], default: Action) -> str:
 class Prompter(Protocol):
     plain: bool
 
-    def choose(self, message: str, choices: Sequence[str], *, undo: bool = False) -> int | _Undo | None:
-        """The index of the chosen choice."""
+    def choose(
+        self,
+        message: str,
+        choices: Sequence[str],
+        *,
+        undo: bool = False,
+        extra: Sequence[Action] = (),
+        timeout: float | None = None,
+    ) -> int | _Token | None:
+        """The index of the chosen choice, or the value of an `extra` action picked by its key.
 
-    def text(self, message: str, *, undo: bool = False) -> str | _Undo | None:
-        """A typed line ("" when the learner just presses Enter)."""
+        `timeout` (seconds): a terminal prompt ends with TIMEOUT when it runs out; a line prompt cannot be cut short
+        while it waits for a line, so the caller checks its clock after the answer.
+        """
 
-    def act(self, message: str, actions: Sequence[Action], *, default: Action) -> object:
+    def text(
+        self, message: str, *, undo: bool = False, extra: Sequence[Action] = (), timeout: float | None = None
+    ) -> str | _Token | None:
+        """A typed line ("" when the learner just presses Enter), or the value of an `extra` action's key."""
+
+    def act(self, message: str, actions: Sequence[Action], *, default: Action, timeout: float | None = None) -> object:
         """The value of the chosen action (Enter picks `default`); None when the learner quits or input ends."""
 
     def discard_typeahead(self) -> None:
@@ -92,16 +114,28 @@ class LinePrompter:
         self.stdin, self.stdout, self.retries = stdin, stdout, retries
 
     @sanitized  # the question, choices and hints shown may come from content
-    def choose(self, message: str, choices: Sequence[str], *, undo: bool = False) -> int | _Undo | None:
+    def choose(
+        self,
+        message: str,
+        choices: Sequence[str],
+        *,
+        undo: bool = False,
+        extra: Sequence[Action] = (),
+        timeout: float | None = None,
+    ) -> int | _Token | None:
         self._say(message)
         for n, choice in enumerate(choices, 1):
             self._say(f"  {n}. {choice}")
-        keys = f"1-{len(choices)}" + (", u to undo" if undo else "") + ", q to quit"
-        hint = f"Please type a number from 1 to {len(choices)}" + (", u to undo" if undo else "") + " or q to quit."
+        more = (", u to undo" if undo else "") + _extra_hint(extra)
+        keys = f"1-{len(choices)}{more}"
+        head, _, last = f"Please type a number from 1 to {len(choices)}{more}".rpartition(", ")
+        hint = f"{head} or {last}."
 
-        def parse(line: str) -> int | _Undo | bool | None:
+        def parse(line: str) -> int | _Token | bool | None:
             if undo and line == "u":
                 return UNDO
+            if line in (keyed := _extra_keys(extra)):
+                return keyed[line]
             # ASCII digits only: str.isdigit() is also true of "²" and "٣", which int() then refuses or misreads
             if line.isascii() and line.isdigit() and 1 <= int(line) <= len(choices):
                 return int(line) - 1
@@ -109,20 +143,27 @@ class LinePrompter:
             texts = [c.strip().casefold() for c in choices]
             return texts.index(line) if line in texts else False
 
-        return cast("int | _Undo | None", self._ask(f"Choice ({keys}): ", hint, parse))
+        return cast("int | _Token | None", self._ask(f"Choice ({keys}): ", hint, parse))
 
     @sanitized  # the question, choices and hints shown may come from content
-    def text(self, message: str, *, undo: bool = False) -> str | _Undo | None:
-        keys = "u to undo, q to quit" if undo else "q to quit"
+    def text(
+        self, message: str, *, undo: bool = False, extra: Sequence[Action] = (), timeout: float | None = None
+    ) -> str | _Token | None:
+        keys = ("u to undo, " if undo else "") + _extra_hint(extra).removeprefix(", ")
         line = self._read(f"{message} ({keys}): ")
-        if line is None or line.strip().lower() == "q":
+        if line is None:
             return None
-        if undo and line.strip().lower() == "u":
+        key = line.strip().lower()
+        if key in (keyed := _extra_keys(extra)):
+            return keyed[key]
+        if key == "q":
+            return None
+        if undo and key == "u":
             return UNDO
         return line.strip()
 
     @sanitized  # the question, choices and hints shown may come from content
-    def act(self, message: str, actions: Sequence[Action], *, default: Action) -> object:
+    def act(self, message: str, actions: Sequence[Action], *, default: Action, timeout: float | None = None) -> object:
         listed = [a for a in actions if a.primary and a.keys]
         if listed:  # ratings: "How hard was it: 2 Hard (6 min), 3 Good (10 min), 4 Easy (3 days)."
             items = (f"{a.keys[-1]} {a.label}" + (f" ({a.note})" if a.note else "") for a in listed)
@@ -178,7 +219,15 @@ class QuestionaryPrompter:
         self.app_options = app_options
 
     @sanitized  # the question, choices and hints shown may come from content
-    def choose(self, message: str, choices: Sequence[str], *, undo: bool = False) -> int | _Undo | None:
+    def choose(
+        self,
+        message: str,
+        choices: Sequence[str],
+        *,
+        undo: bool = False,
+        extra: Sequence[Action] = (),
+        timeout: float | None = None,
+    ) -> int | _Token | None:
         import questionary
 
         shortcuts = len(choices) <= 9  # questionary numbers 1-9 itself; beyond that we number the choices
@@ -186,38 +235,46 @@ class QuestionaryPrompter:
             questionary.Choice(title=c if shortcuts else f"{i + 1:>{len(str(len(choices)))}}) {c}", value=i)
             for i, c in enumerate(choices)
         ]
-        if undo:
-            options += [
-                questionary.Separator(),
-                questionary.Choice("Undo previous answer", value=UNDO, shortcut_key=False),
-            ]
+        others = [questionary.Choice("Undo previous answer", value=UNDO, shortcut_key=False)] if undo else []
+        others += [questionary.Choice(a.label, value=a.value, shortcut_key=False) for a in extra]
+        if others:
+            options += [questionary.Separator(), *others]
+        keys = (", u undo" if undo else "") + "".join(f", {a.keys[0]} {_verb(a)}" for a in extra if a.keys)
         question = questionary.select(
             message,
             choices=options,
             use_shortcuts=shortcuts,
             use_jk_keys=False,
-            instruction="(arrows or number, Enter" + (", u undo" if undo else "") + ", Ctrl-C quit)",
+            instruction=f"(arrows or number, Enter{keys}, Ctrl-C quit)",
             **self.app_options,
         )
         if not shortcuts:
             _bind_numbers(question, len(choices))
-        if undo:
-            _bind(question, {"u": UNDO})
-        return cast("int | _Undo | None", question.unsafe_ask())
+        _bind(question, ({"u": UNDO} if undo else {}) | _extra_keys(extra))
+        _time_limit(question, timeout)
+        return cast("int | _Token | None", question.unsafe_ask())
 
     @sanitized  # the question, choices and hints shown may come from content
-    def text(self, message: str, *, undo: bool = False) -> str | _Undo | None:
+    def text(
+        self, message: str, *, undo: bool = False, extra: Sequence[Action] = (), timeout: float | None = None
+    ) -> str | _Token | None:
         import questionary
 
-        answer: str = questionary.text(
-            message, instruction="(u undo)" if undo else None, **self.app_options
-        ).unsafe_ask()
-        if undo and answer.strip().lower() == "u":
+        keys = ["u undo"] * undo + [f"{a.keys[0]} {_verb(a)}" for a in extra if a.keys]
+        question = questionary.text(message, instruction=f"({', '.join(keys)})" if keys else None, **self.app_options)
+        _time_limit(question, timeout)
+        answer: str | _Token = question.unsafe_ask()
+        if isinstance(answer, _Token):  # TIMEOUT
+            return answer
+        key = answer.strip().lower()
+        if key in (keyed := _extra_keys(extra)):
+            return keyed[key]
+        if undo and key == "u":
             return UNDO
         return answer.strip()
 
     @sanitized  # the question, choices and hints shown may come from content
-    def act(self, message: str, actions: Sequence[Action], *, default: Action) -> object:
+    def act(self, message: str, actions: Sequence[Action], *, default: Action, timeout: float | None = None) -> object:
         import questionary
 
         def title(a: Action) -> str:
@@ -235,7 +292,9 @@ class QuestionaryPrompter:
             **self.app_options,
         )
         _bind(question, {key: i for i, a in enumerate(actions) for key in a.keys}, echo=True)
-        return actions[cast("int", question.unsafe_ask())].value
+        _time_limit(question, timeout)
+        picked = question.unsafe_ask()
+        return TIMEOUT if picked is TIMEOUT else actions[cast("int", picked)].value
 
     def discard_typeahead(self) -> None:
         """Drop keys typed while the feedback was shown: the kernel's input queue and prompt_toolkit's type-ahead.
@@ -259,6 +318,44 @@ class QuestionaryPrompter:
 
         termios.tcflush(fd, termios.TCIFLUSH)
         clear_typeahead(given if given is not None else create_input())
+
+
+def _time_limit(question: Any, seconds: float | None) -> None:
+    """End the prompt with TIMEOUT after `seconds` unless it is answered first (a timed exam submits itself)."""
+    if seconds is None:
+        return
+    app = question.application
+
+    def start() -> None:  # runs once the prompt's event loop is up and its result future exists
+        import asyncio
+
+        future = app.future
+
+        def expire() -> None:
+            if app.future is future and future is not None and not future.done():
+                app.exit(result=TIMEOUT)
+
+        asyncio.get_running_loop().call_later(max(0.0, seconds), expire)
+
+    app.pre_run_callables.append(start)
+
+
+def _extra_keys(extra: Sequence[Action]) -> dict[str, _Token]:
+    """key → value of the extra actions a question prompt offers (flag, skip, submit: tokens)."""
+    return {key: cast("_Token", a.value) for a in extra for key in a.keys}
+
+
+def _verb(action: Action) -> str:
+    """ "Flag for review (or unflag)" → "flag": how a key hint names an action."""
+    return action.label.split()[0].lower().rstrip(":")
+
+
+def _extra_hint(extra: Sequence[Action]) -> str:
+    """ ", f to flag, s to skip, q to submit", with "q to quit" unless an extra action takes q."""
+    hints = [f"{a.keys[0]} to {_verb(a)}" for a in extra if a.keys]
+    if not any("q" in a.keys for a in extra):
+        hints.append("q to quit")
+    return "".join(f", {h}" for h in hints)
 
 
 def _bind(question: Any, keys: dict[str, Any], *, echo: bool = False) -> None:

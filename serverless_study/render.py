@@ -337,3 +337,88 @@ def stats_view(s: Stats) -> RenderableType:
         )
     parts: list[RenderableType] = [table, *(Text(line) for line in _stats_lines(s))]
     return Group(*parts)
+
+
+# --- practice exams -------------------------------------------------------------------------------------------------
+
+from serverless_study.textview import _exam_status, _score_line, _trend_line, exam_intro_text  # noqa: E402
+
+if TYPE_CHECKING:
+    from datetime import timedelta, tzinfo
+
+    from serverless_study.exam import ExamPlan, ExamQuestion, ExamResult, ExamSummary, Missed
+
+
+@sanitized
+def exam_intro_view(plan: ExamPlan) -> RenderableType:
+    return Panel(Text(exam_intro_text(plan)), box=box.ROUNDED, padding=(0, 1))
+
+
+@sanitized
+def exam_question_view(q: ExamQuestion, total: int, topic_title: str, left: timedelta | None) -> RenderableType:
+    body = Text(q.question.prompt)
+    if q.answer is not None:
+        body.append(f"\nYour answer so far: {q.answer}", style="dim")
+    return Panel(
+        body,
+        title=Text(topic_title, style="bold"),
+        subtitle=Text(_exam_status(q, total, left), style="yellow" if q.flagged else "dim"),
+        title_align="left",
+        subtitle_align="right",
+        box=box.ROUNDED,
+        padding=(0, 1),
+    )
+
+
+@sanitized
+def exam_result_view(result: ExamResult) -> RenderableType:
+    head = Text(_score_line(result), style="bold green" if result.passed else "bold red")
+    table = Table(box=box.SIMPLE_HEAVY, header_style="bold", pad_edge=False)
+    table.add_column("Topic")
+    table.add_column("Right", justify="right")
+    table.add_column("Questions", justify="right")
+    table.add_column("Score", justify="right")
+    for t in result.topics:
+        table.add_row(Text(t.title), str(t.correct), str(t.questions), _percent(t.score))
+    parts: list[RenderableType] = [Text(""), head, table]
+    if result.missed:
+        parts.append(Text(f"Missed ({len(result.missed)})", style="bold"))
+        parts += [_missed(m) for m in result.missed]
+    return Group(*parts)
+
+
+def _missed(m: Missed) -> RenderableType:
+    if m.given is None:
+        lines: list[RenderableType] = [
+            Text.assemble(("Not answered. ", "bold red"), "The answer is: ", (m.verdict.expected, "bold"))
+        ]
+        lines += [Text(m.question.explanation, style="dim")] if m.question.explanation else []
+    else:
+        lines = [Text(f"Your answer: {m.given or '(empty)'}"), feedback_view(m.verdict, m.question, m.given)]
+    return Panel(
+        Group(Text(m.question.prompt), Text(""), *lines),
+        title=Text(f"{m.position}. {m.topic_title}", style="bold"),
+        title_align="left",
+        box=box.ROUNDED,
+        padding=(0, 1),
+    )
+
+
+@sanitized
+def exams_view(exams: list[ExamSummary], zone: tzinfo | None = None) -> RenderableType:
+    """The last practice exams for `stats`, oldest first, and the trend."""
+    if not exams:
+        return Text("Practice exams: none yet (`serverless-study exam`).")
+    table = Table(title=Text("Practice exams", style="bold"), box=box.SIMPLE_HEAVY, header_style="bold", pad_edge=False)
+    for name in ("Started", "Right", "Score", "Pass mark", "Result", "Predicted"):
+        table.add_column(name, justify="left" if name in ("Started", "Result") else "right")
+    for e in exams:
+        table.add_row(
+            e.started_at.astimezone(zone).strftime("%Y-%m-%d %H:%M"),
+            f"{e.correct}/{e.questions}",
+            _percent(e.score),
+            f"{e.pass_mark}%",
+            Text("passed", style="green") if e.passed else Text("not passed", style="red"),
+            _percent(e.predicted),
+        )
+    return Group(table, Text(_trend_line(exams))) if len(exams) > 1 else table

@@ -11,7 +11,7 @@ from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 
 from serverless_study.answers import Reason, Verdict, Vocabulary, check_answer
-from serverless_study.cards import CardGroups, Deck, item_for, make_question, parse_card_id, reveals
+from serverless_study.cards import CardGroups, Deck, item_for, make_question, reveals, sibling_key
 from serverless_study.days import Day
 from serverless_study.defaults import NEW_PER_DAY, REVIEWS_PER_DAY
 from serverless_study.errors import UsageError
@@ -144,9 +144,7 @@ class Session:
         session.main = interleave(queue.main, chosen, topics)
         session.new_total = sum(1 for cid in queue.main if cid not in session.states)
         session.held_back = queue.held_back
-        for expected, confused, _times in store.confusions():
-            session.confusions.setdefault(expected.casefold(), []).append(confused)
-            session.confusions.setdefault(confused.casefold(), []).append(expected)
+        session.confusions = store.confused_names()
         return session
 
     # --- asking ------------------------------------------------------------------
@@ -392,17 +390,17 @@ def build_queue(
     done_today = store.counts_since(day.start)
     cap = limits.session if limits.session is not None else NO_CAP
     # Sibling keys practised today (from the log, so every session of the day counts) or queued now.
-    taken = {_sibling_key(cid) for cid in store.reviewed_since(day.start) if cid in deck}
+    taken = {sibling_key(cid) for cid in store.reviewed_since(day.start) if cid in deck}
     held_back = 0
 
     learning = store.due(now + learn_ahead, review=False, topics=topic_ids, keep=deck.__contains__, limit=cap)
-    taken.update(_sibling_key(s.card_id) for s in learning)
+    taken.update(sibling_key(s.card_id) for s in learning)
     cap -= len(learning)
 
     def fresh(card_id: str) -> bool:
-        if card_id not in deck or _sibling_key(card_id) in taken:
+        if card_id not in deck or sibling_key(card_id) in taken:
             return False
-        taken.add(_sibling_key(card_id))
+        taken.add(sibling_key(card_id))
         return True
 
     def fresh_review(card_id: str) -> bool:
@@ -533,14 +531,6 @@ def waiting(
     if done.get("review", 0) >= limits.reviews_per_day:
         reviews = len(store.due(day.end, review=True, topics=topic_ids, keep=deck.__contains__))
     return Waiting(new, limits.new_per_day, reviews, limits.reviews_per_day, limits.session == 0)
-
-
-def _sibling_key(card_id: str) -> str:
-    """Cards that give each other away share a key: a concept's, fact's or sequence's cards; a table row's cards."""
-    topic_id, item_id, kind, part = parse_card_id(card_id)
-    if kind not in (CardKind.COLUMN, CardKind.TRUE_FALSE):
-        return f"{topic_id}/{item_id}"
-    return f"{topic_id}/{item_id}/{part.split('.')[0]}"
 
 
 def _spread(reviews: list[str], new: list[str]) -> list[str]:

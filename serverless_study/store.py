@@ -6,7 +6,7 @@ import contextlib
 import json
 import os
 import sqlite3
-from collections.abc import Callable, Collection, Iterator
+from collections.abc import Callable, Collection, Iterator, Mapping, Sequence
 from dataclasses import dataclass
 from datetime import UTC, datetime
 from pathlib import Path
@@ -165,6 +165,40 @@ class Marking:
     expected: str = ""
     confused_with: str | None = None
     overridden: bool = False
+
+
+@dataclass(frozen=True)
+class ExamRow:
+    """A question of a new exam, as `start_exam` saves it."""
+
+    position: int  # from 1
+    card_id: str
+    topic_id: str
+    predicted: float  # the chance of a right answer the scheduler predicted
+
+
+@dataclass(frozen=True)
+class StoredAnswer:
+    position: int
+    card_id: str
+    topic_id: str
+    answer: str | None  # None: not answered
+    correct: bool | None  # None: not answered
+    flagged: bool
+    predicted: float | None
+
+
+@dataclass(frozen=True)
+class StoredExam:
+    id: int
+    started_at: datetime
+    outcome: str  # 'submitted' or 'timed_out' (scored), 'incomplete', 'running'
+    settings: dict[str, Any]  # as saved: questions, minutes, pass_mark, topics, seed
+    predicted: float | None
+    answers: list[StoredAnswer]
+
+
+_SCORED = "('submitted', 'timed_out')"  # outcomes whose results were shown
 
 
 @dataclass(frozen=True)
@@ -589,6 +623,14 @@ class Store:
             rows = self._conn.execute(sql + (f" LIMIT {int(limit)}" if limit is not None else "")).fetchall()
         return [(e, c, int(n)) for e, c, n in rows]
 
+    def confused_names(self) -> dict[str, list[str]]:
+        """Case-folded name → the terms the learner confused it with, both ways: distractors for choice questions."""
+        out: dict[str, list[str]] = {}
+        for expected, confused, _times in self.confusions():
+            out.setdefault(expected.casefold(), []).append(confused)
+            out.setdefault(confused.casefold(), []).append(expected)
+        return out
+
     def override_counts(self) -> dict[str, int]:
         """Per card, how often the learner overrode a wrong verdict: where an accept list may need extending."""
         with self._guard():
@@ -596,6 +638,86 @@ class Store:
                 "SELECT card_id, count(*) FROM review_marking WHERE overridden GROUP BY card_id ORDER BY card_id"
             ).fetchall()
         return {card_id: int(n) for card_id, n in rows}
+
+    # --- practice exams (never touch card_state or review_log) --------------------------------
+
+    def start_exam(
+        self, started_at: datetime, settings: Mapping[str, Any], predicted: float, questions: Sequence[ExamRow]
+    ) -> int:
+        """Save a new exam and all its questions, unanswered, in one transaction; return its id."""
+        with self._tx() as conn:
+            cur = conn.execute(
+                "INSERT INTO exam (started_at, settings, predicted) VALUES (?, ?, ?)",
+                (iso(started_at), json.dumps(dict(settings), sort_keys=True), predicted),
+            )
+            exam_id = int(cur.lastrowid or 0)
+            conn.executemany(
+                "INSERT INTO exam_answer (exam_id, position, card_id, topic_id, predicted) VALUES (?, ?, ?, ?, ?)",
+                [(exam_id, q.position, q.card_id, q.topic_id, q.predicted) for q in questions],
+            )
+            return exam_id
+
+    def save_exam_answer(self, exam_id: int, position: int, answer: str | None, correct: bool | None) -> None:
+        """One question's answer (None: not answered), committed before returning."""
+        with self._tx() as conn:
+            conn.execute(
+                "UPDATE exam_answer SET answer = ?, correct = ? WHERE exam_id = ? AND position = ?",
+                (answer, None if correct is None else int(correct), exam_id, position),
+            )
+
+    def flag_exam_question(self, exam_id: int, position: int, flagged: bool) -> None:
+        with self._tx() as conn:
+            conn.execute(
+                "UPDATE exam_answer SET flagged = ? WHERE exam_id = ? AND position = ?",
+                (int(flagged), exam_id, position),
+            )
+
+    def finish_exam(self, exam_id: int, finished_at: datetime, outcome: str) -> None:
+        """End an exam: 'submitted', 'timed_out' or 'incomplete'."""
+        with self._tx() as conn:
+            conn.execute(
+                "UPDATE exam SET finished_at = ?, outcome = ? WHERE id = ?", (iso(finished_at), outcome, exam_id)
+            )
+
+    def scored_exams(self, limit: int) -> list[StoredExam]:
+        """The latest `limit` exams that were scored (submitted or timed out), oldest first, with their answers."""
+        with self._guard():
+            heads = self._conn.execute(
+                f"SELECT id, started_at, outcome, settings, predicted FROM exam WHERE outcome IN {_SCORED}"
+                " ORDER BY started_at DESC, id DESC LIMIT ?",
+                (limit,),
+            ).fetchall()
+            out = []
+            for exam_id, started_at, outcome, settings, predicted in reversed(heads):
+                answers = self._conn.execute(
+                    "SELECT position, card_id, topic_id, answer, correct, flagged, predicted FROM exam_answer"
+                    " WHERE exam_id = ? ORDER BY position",
+                    (exam_id,),
+                ).fetchall()
+                out.append(
+                    StoredExam(
+                        int(exam_id),
+                        parse_time(started_at),
+                        outcome,
+                        json.loads(settings),
+                        predicted,
+                        [
+                            StoredAnswer(p, c, t, a, None if ok is None else bool(ok), bool(f), r)
+                            for p, c, t, a, ok, f, r in answers
+                        ],
+                    )
+                )
+        return out
+
+    def last_exam_misses(self) -> list[str]:
+        """Card ids the latest scored exam missed (answered wrong or not answered), in question order: what
+        `quiz --from-exam` drills. Empty when no exam was scored."""
+        with self._guard():
+            rows = self._conn.execute(
+                "SELECT card_id FROM exam_answer WHERE exam_id = (SELECT id FROM exam WHERE outcome IN"
+                f" {_SCORED} ORDER BY started_at DESC, id DESC LIMIT 1) AND coalesce(correct, 0) = 0 ORDER BY position"
+            ).fetchall()
+        return [r[0] for r in rows]
 
     # --- errors ------------------------------------------------------------------
 

@@ -12,9 +12,10 @@ from serverless_study.sanitize import sanitized
 
 if TYPE_CHECKING:
     from collections.abc import Iterable
-    from datetime import datetime, timedelta
+    from datetime import datetime, timedelta, tzinfo
 
     from serverless_study.answers import Verdict
+    from serverless_study.exam import ExamPlan, ExamQuestion, ExamResult, ExamSummary, Missed
     from serverless_study.model import Question, TopicHead
     from serverless_study.session import Outcome, Progress, TopicSummary, Waiting
     from serverless_study.stats import Stats
@@ -257,6 +258,115 @@ def summary_text(rows: list[TopicSummary], now: datetime, *, interrupted: bool =
     ]
     lines += [unrated_text(unrated)] if unrated else []
     return "\n".join(lines)
+
+
+# --- practice exams ----------------------------------------------------------------------------------------------
+
+
+@sanitized
+def clock_text(left: timedelta | None) -> str:
+    """Time left on an exam: "44:59 left", "1:05:00 left", or "untimed"."""
+    if left is None:
+        return "untimed"
+    seconds = int(left.total_seconds())
+    hours, rest = divmod(seconds, 3600)
+    return (f"{hours}:{rest // 60:02d}:{rest % 60:02d}" if hours else f"{rest // 60}:{rest % 60:02d}") + " left"
+
+
+@sanitized
+def exam_intro_text(plan: ExamPlan) -> str:
+    """Before the first question: what the exam is, the predicted score, and the keys."""
+    spread = (
+        ", ".join(f"{title} {n}" for title, n in plan.topics) if len(plan.topics) <= 4 else f"{len(plan.topics)} topics"
+    )
+    timing = f"{plan.minutes} minutes" if plan.minutes else "untimed"
+    lines = [
+        f"Practice exam: {plan.questions} questions ({spread}), {timing}, pass mark {plan.pass_mark}%.",
+        *(
+            [f"Only {plan.questions} questions can be drawn from these topics (one per item), not {plan.asked_for}."]
+            if plan.questions < plan.asked_for
+            else []
+        ),
+        f"Predicted score: {_percent(plan.predicted)} (from your reviews of these cards; one you have never "
+        "reviewed counts at the chance of a guess).",
+        "No feedback until the end. f flags a question, s (or Enter, for a typed answer) skips it; before you "
+        "submit you can go back to flagged and unanswered questions. q submits.",
+    ]
+    return "\n".join(lines)
+
+
+def _exam_status(q: ExamQuestion, total: int, left: timedelta | None) -> str:
+    marks = [f"Question {q.position} of {total}", clock_text(left)]
+    marks += ["flagged"] if q.flagged else []
+    return " · ".join(marks)
+
+
+@sanitized
+def exam_question_text(q: ExamQuestion, total: int, topic_title: str, left: timedelta | None) -> str:
+    """One exam question with the time left; when coming back to it, the answer given so far."""
+    given = [f"Your answer so far: {q.answer}"] if q.answer is not None else []
+    return "\n".join([f"\n{_exam_status(q, total, left)} ({topic_title})", q.question.prompt, *given])
+
+
+def _score_line(result: ExamResult) -> str:
+    head = "Time is up: the exam was submitted." if result.ending.value == "timed_out" else "Exam submitted."
+    verdict = "Passed" if result.passed else "Not passed"
+    points = round(result.score * 100) - round(result.predicted * 100)
+    beside = f"{abs(points)} points {'above' if points > 0 else 'below'} it" if points else "as predicted"
+    return (
+        f"{head} {result.correct} of {result.questions} right: {_percent(result.score)}. "
+        f"{verdict} (pass mark {result.pass_mark}%). Predicted {_percent(result.predicted)}: {beside}."
+    )
+
+
+@sanitized
+def missed_text(m: Missed) -> str:
+    """A missed question in the results: the question, the learner's answer, the right one and why."""
+    head = [f"{m.position}. {m.topic_title}: {m.question.prompt}"]
+    if m.given is None:
+        rest = [
+            f"Not answered. The answer is: {m.verdict.expected}",
+            *([m.question.explanation] * bool(m.question.explanation)),
+        ]
+    else:
+        rest = [f"Your answer: {m.given or '(empty)'}", feedback_text(m.verdict, m.question, m.given)]
+    return "\n".join([*head, *rest])
+
+
+@sanitized
+def exam_result_text(result: ExamResult) -> str:
+    """The score overall and per topic, pass or fail beside the prediction, then every missed question."""
+    lines = ["", _score_line(result)]
+    lines += [f"{t.title}: {t.correct} of {t.questions} ({_percent(t.score)})" for t in result.topics]
+    if result.missed:
+        lines += ["", f"Missed ({len(result.missed)}):"]
+        for m in result.missed:
+            lines += ["", missed_text(m)]
+    return "\n".join(lines)
+
+
+@sanitized
+def exams_text(exams: list[ExamSummary], zone: tzinfo | None = None) -> str:
+    """The last practice exams for `stats`, oldest first, and the trend: one line each."""
+    if not exams:
+        return "Practice exams: none yet (`serverless-study exam`).\n"
+    lines = [f"Practice exams (last {len(exams)}):"]
+    for e in exams:
+        when = e.started_at.astimezone(zone).strftime("%Y-%m-%d %H:%M")
+        predicted = f", predicted {_percent(e.predicted)}" if e.predicted is not None else ""
+        lines.append(
+            f"  {when}: {e.correct} of {e.questions} ({_percent(e.score)}), "
+            f"{'passed' if e.passed else 'not passed'} at {e.pass_mark}%{predicted}"
+            + (" (time ran out)" if e.outcome == "timed_out" else "")
+        )
+    if len(exams) > 1:
+        lines.append(_trend_line(exams))
+    return "\n".join(lines) + "\n"
+
+
+def _trend_line(exams: list[ExamSummary]) -> str:
+    points = round((exams[-1].score - exams[0].score) * 100)
+    return f"Trend: {' → '.join(_percent(e.score) for e in exams)} ({points:+d} points)."
 
 
 def _percent(value: float | None) -> str:

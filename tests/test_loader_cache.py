@@ -204,10 +204,12 @@ def test_unused_entries_expire_after_30_days(tmp_path: Path, parses: list[Path])
 
 BUILD = """
 import sys
+import time
 from dataclasses import replace
 from pathlib import Path
 from serverless_study.loader import load_topics
-result = load_topics([Path(sys.argv[1])], cache_dir=Path(sys.argv[2]), now=1.8e9)
+# The real clock: with a made-up one, each process's prune took the other's fresh files for month-old leftovers.
+result = load_topics([Path(sys.argv[1])], cache_dir=Path(sys.argv[2]), now=time.time())
 print(len(result.topics), len(result.problems))
 """
 

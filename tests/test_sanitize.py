@@ -297,6 +297,24 @@ def view_arguments() -> dict[str, tuple[Any, ...]]:
         "comes_back": (timedelta(minutes=5),),
         "count": (2,),
         "waiting": (Waiting(3, 20, 4, 200, False),),
+        **exam_arguments(q, card, verdict, now),
+    }
+
+
+def exam_arguments(q: Question, card: Card, verdict: Verdict, now: datetime) -> dict[str, tuple[Any, ...]]:
+    from serverless_study.exam import Ending, ExamPlan, ExamQuestion, ExamResult, ExamSummary, Missed, TopicScore
+
+    asked = ExamQuestion(3, card, q, 0.5, evil("given"), verdict, flagged=True)
+    missed = [Missed(3, evil("topic"), q, evil("given"), verdict), Missed(4, evil("topic"), q, None, verdict)]
+    result = ExamResult(Ending.TIMED_OUT, 4, 1, 3, 72, 0.4, [TopicScore("evil", evil("title"), 4, 1)], missed)
+    summary = ExamSummary(now, "submitted", 4, 3, 72, 0.5, {"evil": {"questions": 4, "correct": 3}})
+    return {
+        "clock": (timedelta(minutes=5),),
+        "exam_plan": (ExamPlan(30, 4, 45, 72, [(evil("title"), 4)], 0.25),),
+        "exam_question": (asked, 30, evil("topic"), timedelta(minutes=5)),
+        "exam_result": (result,),
+        "missed": (missed[0],),
+        "exams": ([summary, summary], UTC),
     }
 
 
@@ -333,6 +351,16 @@ VIEW_ARGS = {
     "comes_back_text": "comes_back",
     "unrated_text": "count",
     "nothing_to_ask_text": "waiting",
+    "clock_text": "clock",
+    "exam_intro_text": "exam_plan",
+    "exam_intro_view": "exam_plan",
+    "exam_question_text": "exam_question",
+    "exam_question_view": "exam_question",
+    "exam_result_text": "exam_result",
+    "exam_result_view": "exam_result",
+    "missed_text": "missed",
+    "exams_text": "exams",
+    "exams_view": "exams",
 }
 NOT_VIEWS = {"make_console"}  # takes a stream, shows no content
 NO_CONTENT = {  # numbers only
@@ -342,6 +370,9 @@ NO_CONTENT = {  # numbers only
     "comes_back_text",
     "unrated_text",
     "nothing_to_ask_text",
+    "clock_text",
+    "exams_text",  # dates and numbers only
+    "exams_view",
 }
 
 
@@ -431,7 +462,17 @@ def test_error_lines_are_sanitised(tmp_path: Path) -> None:
     assert FORBIDDEN.search(err.getvalue()) is None and "error: no topic matches ␛" in err.getvalue()
 
 
-SANITISED_MODULES = ["render", "textview", "anki", "prompts", "cli/context", "cli/check", "cli/export", "cli/quiz"]
+SANITISED_MODULES = [
+    "render",
+    "textview",
+    "anki",
+    "prompts",
+    "cli/context",
+    "cli/check",
+    "cli/export",
+    "cli/quiz",
+    "cli/exam",
+]
 
 
 @pytest.mark.parametrize("module", SANITISED_MODULES)

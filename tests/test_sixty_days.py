@@ -15,7 +15,7 @@ import time_machine
 from typer.testing import CliRunner
 
 from serverless_study import session as session_module
-from serverless_study.cards import generate_cards
+from serverless_study.cards import generate_cards, sibling_key
 from serverless_study.cli import app
 from serverless_study.cli.context import Env
 from serverless_study.days import Calendar
@@ -23,7 +23,6 @@ from serverless_study.loader import load_topics
 from serverless_study.model import Grade, Question
 from serverless_study.paths import shipped_content_dir
 from serverless_study.prompts import LinePrompter
-from serverless_study.session import _sibling_key
 from serverless_study.store import DB_NAME, Store
 
 BERLIN = ZoneInfo("Europe/Berlin")
@@ -92,7 +91,7 @@ def test_sixty_days_of_mornings(runner: CliRunner, data_dir: Path, monkeypatch: 
     for logged in log:
         r = logged.review
         day = calendar.day_of(r.reviewed_at)
-        cards_on[(day.date, _sibling_key(cards[r.card_id]))].add(r.card_id)
+        cards_on[(day.date, sibling_key(cards[r.card_id]))].add(r.card_id)
         if logged.phase == "review" and logged.previous is not None:
             due_day = calendar.day_of(logged.previous.due)
             late_days[(day.date - due_day.date).days] += 1

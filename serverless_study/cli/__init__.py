@@ -9,7 +9,7 @@ from typing import Annotated
 import typer
 
 from serverless_study import __version__
-from serverless_study.cli import check, config, export, learn, optimize, quiz, stats, try_answer
+from serverless_study.cli import check, config, exam, export, learn, optimize, quiz, stats, try_answer
 from serverless_study.cli.context import Env, examples
 from serverless_study.days import DAY_STARTS
 
@@ -95,6 +95,14 @@ app.command(
     ),
 )(quiz.quiz)
 app.command("undo", epilog=examples("serverless-study undo"))(quiz.undo)
+app.command(
+    "exam",
+    epilog=examples(
+        "serverless-study exam",
+        "serverless-study exam --questions 10 --minutes 15 --topic lambda",
+        "serverless-study exam --plain --seed 1 < answers.txt",
+    ),
+)(exam.exam)
 app.command("stats", epilog=examples("serverless-study stats", "serverless-study stats --json"))(stats.stats)
 app.command(
     "try",

@@ -31,6 +31,7 @@ def stats(
     import json
 
     from serverless_study.cards import generate_cards
+    from serverless_study.exam import exam_history
     from serverless_study.scheduler import Scheduler
     from serverless_study.stats import compute
     from serverless_study.store import Store
@@ -51,13 +52,14 @@ def stats(
                 calendar=calendar,
                 new_per_day=settings.new_per_day,
             )
+            exams = exam_history(store)
         if as_json:
-            print(json.dumps(figures.to_dict(), indent=2), file=env.stdout)
+            print(json.dumps(figures.to_dict() | {"exams": [e.to_dict() for e in exams]}, indent=2), file=env.stdout)
         elif env.stdout_isatty:
-            from serverless_study.render import stats_view
+            from serverless_study.render import exams_view, stats_view
 
-            env.console().print(stats_view(figures))
+            env.console().print(stats_view(figures), exams_view(exams, calendar.zone))
         else:
-            from serverless_study.textview import stats_text
+            from serverless_study.textview import exams_text, stats_text
 
-            env.stdout.write(stats_text(figures))
+            env.stdout.write(stats_text(figures) + exams_text(exams, calendar.zone))
