@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import contextlib
 import json
 import os
 import re
@@ -103,7 +102,10 @@ def load_unvetted(dirs: list[Path], cache_dir: Path | None, now: float | None) -
             if miss is not None:
                 pending[path] = miss
         todo.append(path)
-    for path, topic, problems in _parse_many(todo):
+    # One process: a forked second parser (removed) cost more than it saved on a shared two-core machine, and
+    # with the index and per-file entries a full parse is rare.
+    for path in todo:
+        topic, problems = parse_file(path)
         result.problems.extend(problems)
         if topic is not None:
             parsed[path] = topic
@@ -191,58 +193,6 @@ def vet_topic_images(
     if memo_file is not None and code and used != old:
         _write_cache(memo_file, used, code)
     return vetted, problems
-
-
-_PARALLEL_MIN_BYTES = 512 * 1024  # below this, a second process costs more than it saves
-
-
-def _parse_many(paths: list[Path]) -> list[tuple[Path, Topic | None, list[ContentError]]]:
-    """Parse files; with enough YAML (and fork, two cores), a forked child parses every other file.
-
-    Parsing is CPU-bound Python, so a second process is the only way to use the second core. A plain fork
-    and a pipe cost far less to start than multiprocessing; if the child fails for any reason, the parent
-    parses its share itself.
-    """
-    total = 0
-    for p in paths:
-        with contextlib.suppress(OSError):
-            total += p.stat().st_size
-    if (
-        total < _PARALLEL_MIN_BYTES
-        or len(paths) < 2
-        or (os.cpu_count() or 1) < 2
-        or not hasattr(os, "fork")
-        or os.environ.get("SERVERLESS_STUDY_SERIAL")
-    ):
-        return [(p, *parse_file(p)) for p in paths]
-    import pickle
-
-    mine, theirs = paths[0::2], paths[1::2]
-    read_end, write_end = os.pipe()
-    pid = os.fork()
-    if pid == 0:  # the child: parse its half, send it back pickled, leave without running any cleanup
-        status = 1
-        try:
-            os.close(read_end)
-            data = pickle.dumps([parse_file(p) for p in theirs], protocol=pickle.HIGHEST_PROTOCOL)
-            with os.fdopen(write_end, "wb") as pipe:
-                pipe.write(data)
-            status = 0
-        finally:
-            os._exit(status)
-    os.close(write_end)
-    done = {p: parse_file(p) for p in mine}
-    with os.fdopen(read_end, "rb") as pipe:
-        data = pipe.read()
-    _, status = os.waitpid(pid, 0)
-    try:
-        results = pickle.loads(data) if status == 0 else None
-    except Exception:
-        results = None
-    if not isinstance(results, list) or len(results) != len(theirs):
-        results = [parse_file(p) for p in theirs]
-    done.update(zip(theirs, results, strict=False))
-    return [(p, *done[p]) for p in paths]
 
 
 class _Named(Protocol):

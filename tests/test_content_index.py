@@ -48,7 +48,7 @@ def write_pack(folder: Path, topics: int, facts: int = 3) -> Path:
 
 @pytest.fixture
 def parses(monkeypatch: pytest.MonkeyPatch) -> list[Path]:
-    """Every file the loader parses in this test (serially, so nothing is parsed out of sight)."""
+    """Every file the loader parses in this test."""
     seen: list[Path] = []
     real = loader.parse_file
 
@@ -56,7 +56,6 @@ def parses(monkeypatch: pytest.MonkeyPatch) -> list[Path]:
         seen.append(path)
         return real(path)
 
-    monkeypatch.setenv("SERVERLESS_STUDY_SERIAL", "1")
     monkeypatch.setattr(loader, "parse_file", counting)
     return seen
 
@@ -374,13 +373,11 @@ print(len(content.heads), len(list(content.deck)), len(content.problems))
 def test_two_processes_building_the_index_at_once_both_succeed(tmp_path: Path, parses: list[Path]) -> None:
     pack = write_pack(tmp_path / "pack", 60)
     cache = tmp_path / "cache"
-    env = {**os.environ, "SERVERLESS_STUDY_SERIAL": "1"}
     procs = [
         subprocess.Popen(
             [sys.executable, "-c", BUILD, str(pack), str(cache)],
             stdout=subprocess.PIPE,
             stderr=subprocess.PIPE,
-            env=env,
         )
         for _ in range(2)
     ]
