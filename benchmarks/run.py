@@ -1,6 +1,6 @@
 """Start-up and scale benchmark: every figure is a ratio to a minimal Typer app measured in the same run.
 
-Usage: python benchmarks/run.py [--runs N] [--quick] [--keep DIR]
+Usage: python benchmarks/run.py [--runs N] [--quick] [--keep DIR] [--only TEXT]...
 
 It builds its own synthetic content packs (1k / 10k / 100k facts) and review histories (10k / 100k / 1M
 reviews), runs the installed `serverless-study` command from a scratch folder, and prints one table. Not part of
@@ -54,20 +54,19 @@ class Run:
     returncode: int
 
 
-def run_once(argv: list[str], cwd: Path, env: dict[str, str], stdin: bytes = b"") -> Run:
+def run_once(argv: list[str], cwd: Path, env: dict[str, str], stdin: bytes = b"", *, tty: bool = False) -> Run:
     """Run a whole process; wall time and its own peak RSS.
 
     posix_spawn (not fork) so the child's peak RSS is its own: a forked child would count this script's
-    memory too. wait4 gives that child's rusage.
+    memory too. wait4 gives that child's rusage. With `tty` its output goes to an 80x24 pseudo-terminal, read as
+    it comes (as a terminal would), so the command draws its terminal view.
     """
     exe = argv[0] if os.sep in argv[0] else shutil.which(argv[0]) or argv[0]
-    with tempfile.TemporaryFile() as err:
+    with tempfile.TemporaryFile() as err, _output(tty) as out:
         r, w = os.pipe()
-        devnull = os.open(os.devnull, os.O_WRONLY)
         start = time.perf_counter()
-        pid = _spawn(exe, argv, env, cwd, r, w, devnull, err.fileno())
+        pid = _spawn(exe, argv, env, cwd, r, w, out, err.fileno())
         os.close(r)
-        os.close(devnull)
         with contextlib.suppress(BrokenPipeError):
             os.write(w, stdin)
         os.close(w)
@@ -78,6 +77,40 @@ def run_once(argv: list[str], cwd: Path, env: dict[str, str], stdin: bytes = b""
             err.seek(0)
             sys.stderr.write(f"  ! {' '.join(argv[-4:])} exited {code}: {err.read().decode()[-400:]}\n")
     return Run(elapsed, usage.ru_maxrss / 1024, code)
+
+
+@contextlib.contextmanager
+def _output(tty: bool):  # type: ignore[no-untyped-def]
+    """The child's standard output: /dev/null, or a pseudo-terminal drained by a thread until the child is done."""
+    if not tty:
+        devnull = os.open(os.devnull, os.O_WRONLY)
+        try:
+            yield devnull
+        finally:
+            os.close(devnull)
+        return
+    import fcntl
+    import pty
+    import struct
+    import termios
+    import threading
+
+    master, slave = pty.openpty()
+    fcntl.ioctl(slave, termios.TIOCSWINSZ, struct.pack("HHHH", 24, 80, 0, 0))
+
+    def drain() -> None:
+        with contextlib.suppress(OSError):  # EIO once the child has closed its end
+            while os.read(master, 65536):
+                pass
+
+    reader = threading.Thread(target=drain, daemon=True)
+    reader.start()
+    try:
+        yield slave
+    finally:
+        os.close(slave)
+        reader.join(timeout=5)
+        os.close(master)
 
 
 def _spawn(exe: str, argv: list[str], env: dict[str, str], cwd: Path, r: int, w: int, out: int, err: int) -> int:
@@ -156,12 +189,15 @@ def write_history(data_dir: Path, pack: Path, reviews: int, now: datetime) -> No
         def rows():  # type: ignore[no-untyped-def]
             for i in range(reviews):
                 c = cards[i % len(cards)]
-                rating = 1 if rng.random() < 0.1 else 3
-                yield (c.id, iso(start + step * i), rating, "x", int(rating > 1), 4000, "review", None)
+                first = i < len(cards)  # each card's first answer: no prediction to save
+                predicted = None if first else rng.uniform(0.6, 1.0)
+                rating = 1 if rng.random() > (predicted or 0.9) else 3
+                phase = "new" if first else "review"
+                yield (c.id, iso(start + step * i), rating, "x", int(rating > 1), 4000, phase, None, predicted)
 
         conn.executemany(
-            "INSERT INTO review_log (card_id, reviewed_at, rating, answer, correct, duration_ms, phase, previous)"
-            " VALUES (?, ?, ?, ?, ?, ?, ?, ?)",
+            "INSERT INTO review_log (card_id, reviewed_at, rating, answer, correct, duration_ms, phase, previous,"
+            " retrievability) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)",
             rows(),
         )
     conn.close()
@@ -199,6 +235,7 @@ class Figure:
     runs: int | None = None  # fewer runs for slow figures (default: --runs)
     warm: bool = True  # run once before measuring (fills the content cache)
     before: list[str] | None = None  # run (untimed, same data directory) before every timed run
+    tty: bool = False  # standard output is a terminal (80 columns), not a pipe
 
 
 def main() -> int:
@@ -210,6 +247,7 @@ def main() -> int:
     # cannot inflate the children's peak memory (Linux carries the parent's high-water mark into a spawn).
     parser.add_argument("--history", nargs=4, metavar=("DATA", "PACK", "REVIEWS", "NOW"), help=argparse.SUPPRESS)
     parser.add_argument("--queue", nargs=3, metavar=("DATA", "PACK", "NOW"), help=argparse.SUPPRESS)
+    parser.add_argument("--only", metavar="TEXT", action="append", help="only the figures whose name has TEXT")
     args = parser.parse_args()
     if args.history:
         data, pack, reviews, moment = args.history
@@ -308,14 +346,16 @@ def main() -> int:
             ),
         ]
     for name, d in history_dirs.items():
-        figures.append(
-            Figure(
-                f"stats, {name} reviews",
-                [exe, "--content", str(packs["10k"]), "stats"],
-                2.0 if name == "1M" else None,
-                data_dir=d,
+        for how, extra, tty in (("piped", [], False), ("--json", ["--json"], False), ("in a terminal", [], True)):
+            figures.append(
+                Figure(
+                    f"stats {how}, {name} reviews",
+                    [exe, "--content", str(packs["10k"]), "stats", *extra],
+                    2.0 if name == "1M" else None,
+                    data_dir=d,
+                    tty=tty,
+                )
             )
-        )
 
     for name in ("100k", "1M"):
         if name in history_dirs and importlib.util.find_spec("fsrs_rs_python") is not None:
@@ -331,6 +371,8 @@ def main() -> int:
                 )
             )
 
+    if args.only:
+        figures = [fig for fig in figures if any(text in fig.name for text in args.only)]
     rows = []
     floor_runs: list[float] = []
     for fig in figures:
@@ -346,12 +388,13 @@ def main() -> int:
                 shutil.rmtree(data)
             if fig.before is not None:
                 run_once([*fig.before[:1], "--data-dir", str(data), *fig.before[1:]], scratch, env)
-            r = run_once([*fig.argv[:1], "--data-dir", str(data), *fig.argv[1:]], scratch, env, fig.stdin)
+            r = run_once([*fig.argv[:1], "--data-dir", str(data), *fig.argv[1:]], scratch, env, fig.stdin, tty=fig.tty)
             times.append(r.seconds)
             mems.append(r.max_rss_mb)
         rows.append((fig, statistics.median(times), max(mems), statistics.median(floor_runs[-runs:])))
         print(f"  measured {fig.name}", file=sys.stderr)
 
+    measure_queue = not args.only or any(text in "due queue in-process" for text in args.only)
     queue = {
         name: float(
             subprocess.run(
@@ -362,6 +405,7 @@ def main() -> int:
             ).stdout
         )
         for name, d in history_dirs.items()
+        if measure_queue
     }
 
     floor_all = statistics.median(floor_runs)

@@ -6,7 +6,7 @@ import hashlib
 import itertools
 import random
 import re
-from collections.abc import Callable, Iterable, Iterator, Mapping
+from collections.abc import Callable, Collection, Iterable, Iterator, Mapping
 
 from serverless_study.errors import UsageError
 from serverless_study.model import (
@@ -78,6 +78,7 @@ class Deck:
         self._groups: dict[str, CardGroups] = {}
         self._ids: dict[str, frozenset[str]] = {}
         self._built: dict[str, dict[str, Card]] = {}
+        self._held: frozenset[str] = frozenset()
 
     @classmethod
     def of(cls, cards: Iterable[Card]) -> Deck:
@@ -100,14 +101,26 @@ class Deck:
             return self
         wanted = set(topic_ids)
         deck = Deck([t for t in self.topic_ids if t in wanted], self._groups_of, self._cards_of)
-        deck._groups, deck._ids, deck._built = self._groups, self._ids, self._built
+        deck._groups, deck._ids, deck._built, deck._held = self._groups, self._ids, self._built, self._held
+        return deck
+
+    def without(self, card_ids: Collection[str]) -> Deck:
+        """The same deck without these cards (suspended or buried ones, say)."""
+        if not card_ids:
+            return self
+        deck = self.only(self.topic_ids)
+        deck._held = self._held | frozenset(card_ids)
+        deck._groups, deck._ids = {}, {}
         return deck
 
     def groups(self, topic_id: str) -> CardGroups:
         """The topic's card ids in content order by item: concepts, tables, sequences, facts."""
         found = self._groups.get(topic_id)
         if found is None:
-            found = self._groups[topic_id] = self._groups_of(topic_id)
+            a, b, c, d = self._groups_of(topic_id)
+            if self._held:
+                a, b, c, d = (tuple(x for x in g if x not in self._held) for g in (a, b, c, d))
+            found = self._groups[topic_id] = (a, b, c, d)
         return found
 
     def ids(self, topic_id: str) -> frozenset[str]:

@@ -238,6 +238,7 @@ class Review:
     answer: str
     correct: bool
     duration_ms: int
+    retrievability: float | None = None  # the scheduler's predicted recall when answered; None for a first review
 
 
 class Phase(str, enum.Enum):

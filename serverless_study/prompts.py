@@ -9,6 +9,7 @@ from typing import IO, Any, Protocol, cast
 
 from serverless_study.model import Grade
 from serverless_study.sanitize import sanitized
+from serverless_study.store import HoldKind
 
 # --- prompts -------------------------------------------------------------------------------------------------------
 # A Prompter asks one thing at a time. None means the learner quit (q, end of input, or too many answers that fit
@@ -47,7 +48,7 @@ class Action:
 
     keys: tuple[str, ...]  # single keys that pick it at once ("h", "2"); Enter picks the default action
     label: str
-    value: object  # a Grade, CONTINUE, UNDO, or None for quit
+    value: object  # a Grade, CONTINUE, UNDO, OVERRIDE, a HoldKind (suspend, bury), or None for quit
     note: str = ""  # e.g. when the card comes back
     primary: bool = True  # primary actions are the choices; the others follow a separator
 
@@ -60,6 +61,8 @@ def rating(grade: Grade, note: str = "") -> Action:
 UNDO_ACTION = Action(("u",), "Undo this answer", UNDO, primary=False)
 QUIT_ACTION = Action(("q",), "Quit", None, primary=False)
 OVERRIDE_ACTION = Action(("o",), "Override: I was right", OVERRIDE, primary=False)
+SUSPEND_ACTION = Action(("s",), "Suspend this card", HoldKind.SUSPENDED, primary=False)
+BURY_ACTION = Action(("b",), "Bury it until tomorrow", HoldKind.BURIED, primary=False)
 FLAG_ACTION = Action(("f",), "Flag for review (or unflag)", FLAG, primary=False)
 SKIP_ACTION = Action(("s",), "Skip for now", SKIP, primary=False)
 SUBMIT_ACTION = Action(("q",), "Submit the exam", SUBMIT, primary=False)
@@ -235,7 +238,11 @@ class QuestionaryPrompter:
             questionary.Choice(title=c if shortcuts else f"{i + 1:>{len(str(len(choices)))}}) {c}", value=i)
             for i, c in enumerate(choices)
         ]
-        others = [questionary.Choice("Undo previous answer", value=UNDO, shortcut_key=False)] if undo else []
+        others = (
+            [questionary.Choice("Undo the last answer, suspend or bury", value=UNDO, shortcut_key=False)]
+            if undo
+            else []
+        )
         others += [questionary.Choice(a.label, value=a.value, shortcut_key=False) for a in extra]
         if others:
             options += [questionary.Separator(), *others]

@@ -221,7 +221,20 @@ def topics_table(topics: Iterable[Topic | TopicHead]) -> Table:
 # --- quiz and stats -----------------------------------------------------------------------------------------------
 # Rich forms for terminals; their plain-text twins for line mode are in textview.py.
 
-from serverless_study.textview import _percent, _stats_lines, pick_text, progress_text, unrated_text, when_text  # noqa: E402
+from serverless_study.textview import (  # noqa: E402
+    KIND_NAMES,
+    _bucket_label,
+    _forecast_summary,
+    _percent,
+    _stats_lines,
+    _weeks_of,
+    drill_text,
+    leech_suspended_text,
+    pick_text,
+    progress_text,
+    unrated_text,
+    when_text,
+)
 
 if TYPE_CHECKING:
     from datetime import datetime
@@ -229,7 +242,7 @@ if TYPE_CHECKING:
     from serverless_study.answers import Verdict
     from serverless_study.model import Item, Question
     from serverless_study.session import Outcome, Progress, TopicSummary
-    from serverless_study.stats import Stats
+    from serverless_study.stats import Recall, Stats
 
 
 @sanitized
@@ -274,10 +287,13 @@ def reveal_view(q: Question) -> RenderableType:
 @sanitized
 def leech_view(outcome: Outcome) -> RenderableType:
     head = Text(
-        f"Leech: you have forgotten this card {outcome.after.lapses} times. Read its note again:", style="bold yellow"
+        f"Leech: you have forgotten this card {outcome.lapses} times. Read its note again:", style="bold yellow"
     )
     body = item_view(outcome.item) if outcome.item is not None else Text("(its content is gone)")
-    return Panel(Group(head, Text(""), body), box=box.ROUNDED, border_style="yellow")
+    parts = [head, Text(""), body]
+    if outcome.suspended:
+        parts += [Text(""), Text(leech_suspended_text(outcome.card.id), style="bold")]
+    return Panel(Group(*parts), box=box.ROUNDED, border_style="yellow")
 
 
 @sanitized
@@ -320,23 +336,226 @@ def summary_view(
 
 @sanitized
 def stats_view(s: Stats) -> RenderableType:
-    table = Table(box=box.SIMPLE_HEAVY, header_style="bold", pad_edge=False)
-    for name, justify in (
-        ("Topic", "left"),
-        ("Cards", "right"),
-        ("New", "right"),
-        ("Learning", "right"),
-        ("Review", "right"),
-        ("Due today", "right"),
-        ("Mastery", "right"),
-    ):
-        table.add_column(name, justify=justify)  # type: ignore[arg-type]
-    for t in s.topics:
-        table.add_row(
-            Text(t.title), str(t.cards), str(t.new), str(t.learning), str(t.review), str(t.due), _percent(t.mastery)
+    """The stats screen, one section per figure; every shade and bar comes with its numbers (NO_COLOR readable).
+
+    The sections are private: they are only drawn from here, on figures this has already sanitised.
+    """
+    parts: list[RenderableType | None] = [
+        _topics_table(s),
+        _heatmap_view(s),
+        _forecast_view(s),
+        _retention_view(s),
+        _calibration_view(s),
+        _confusions_view(s),
+        Group(*(Text(line) for line in _stats_lines(s))),
+    ]
+    spaced: list[RenderableType] = []
+    for part in parts:
+        if part is not None:
+            spaced += [part, Text("")]
+    return Group(*spaced[:-1])
+
+
+def _topics_table(s: Stats) -> RenderableType:
+    by_topic = s.true_retention.by_topic
+    rows: list[tuple[str, tuple[str, ...]]] = [
+        (
+            t.title,
+            (
+                str(t.cards),
+                str(t.new),
+                str(t.learning),
+                str(t.review),
+                str(t.due),
+                _percent(t.mastery),
+                _percent(by_topic[t.id].share if t.id in by_topic else None),
+            ),
         )
-    parts: list[RenderableType] = [table, *(Text(line) for line in _stats_lines(s))]
-    return Group(*parts)
+        for t in s.topics
+    ]
+    # Retention: true retention over 30 days, as in the retention section.
+    return _TitledNumbers(("Topic", "Cards", "New", "Learning", "Review", "Due\ntoday", "Mastery", "Retention"), rows)
+
+
+class _TitledNumbers:
+    """A column of titles (wrapped to the width left) and right-aligned columns of numbers, drawn line by line.
+
+    It looks like Rich's SIMPLE_HEAVY table, which measures and wraps every cell: with a hundred topics that was
+    most of the time `stats` took in a terminal.
+    """
+
+    def __init__(self, headers: tuple[str, ...], rows: list[tuple[str, tuple[str, ...]]]) -> None:
+        self.headers = headers
+        self.rows = rows
+
+    def __rich_console__(self, console: Console, options: ConsoleOptions) -> RenderResult:
+        import textwrap
+
+        from rich.cells import cell_len
+        from rich.style import Style
+
+        heads = [h.split("\n") for h in self.headers]
+        height = max(len(h) for h in heads)
+        heads = [[""] * (height - len(h)) + h for h in heads]  # headers sit on the rule
+        widths = [max(len(x) for x in col) for col in heads[1:]]
+        for _title, cells in self.rows:
+            widths = [max(w, len(c)) for w, c in zip(widths, cells, strict=True)]
+        fixed = sum(widths) + 2 * len(widths) + 2  # two spaces before each number, one space at each edge
+        longest = max(cell_len(x) for x in [*heads[0], *(title for title, _ in self.rows)])
+        title_width = max(8, min(longest, options.max_width - fixed))
+        total = title_width + fixed
+        bold = Style(bold=True)
+
+        def line(title: str, cells: list[str], style: Style | None = None) -> list[Segment]:
+            numbers = "".join(f"  {c:>{w}}" for c, w in zip(cells, widths, strict=True))
+            return [Segment(f" {title}{' ' * (title_width - cell_len(title))}{numbers} ", style), Segment.line()]
+
+        yield from [Segment(" " * total), Segment.line()]
+        for k in range(height):
+            yield from line(heads[0][k], [h[k] for h in heads[1:]], bold)
+        yield from [Segment(f" {'━' * (total - 2)} "), Segment.line()]
+        blank = [""] * len(widths)
+        for title, cells in self.rows:
+            wrapped = textwrap.wrap(title, title_width) or [""]
+            yield from line(wrapped[0], list(cells))
+            for more in wrapped[1:]:
+                yield from line(more, blank)
+        yield from [Segment(" " * total), Segment.line()]
+
+
+SHADES = "·░▒▓█"  # no answers, then four levels of activity: readable without colour
+_SHADE_STYLES = ("dim", "green", "green", "bold green", "bold bright_green")
+_WEEKDAYS = ("Mon", "Tue", "Wed", "Thu", "Fri", "Sat", "Sun")
+_MONTHS = ("Jan", "Feb", "Mar", "Apr", "May", "Jun", "Jul", "Aug", "Sep", "Oct", "Nov", "Dec")
+
+
+def _shade_level(n: int, most: int) -> int:
+    """0 for no answers; else 1 to 4, each a quarter of the busiest day's answers."""
+    return 0 if n <= 0 or most <= 0 else min(4, -(-4 * n // most))
+
+
+def _shade_legend(most: int) -> Text:
+    """Each shade with the answers a day it stands for ("· 0  ░ 1-3  ▒ 4-6"); levels no count reaches are left out."""
+    legend = Text.assemble((SHADES[0], _SHADE_STYLES[0]), " 0")
+    for level in range(1, 5):
+        low, high = (level - 1) * most // 4 + 1, level * most // 4
+        if most and low <= high:
+            legend.append("  ")
+            legend.append(SHADES[level], _SHADE_STYLES[level])
+            legend.append(f" {low}" if low == high else f" {low}-{high}")
+    return legend
+
+
+def _month_labels(weeks: list[list[tuple[str, int]]]) -> Text:
+    """Each month's name over the week its first day falls in; the first week is named too when there is room."""
+    from datetime import date
+
+    labels = [(col, date.fromisoformat(d).month) for col, week in enumerate(weeks) for d, _ in week if d[8:] == "01"]
+    if weeks and (not labels or labels[0][0] >= 2):
+        labels.insert(0, (0, date.fromisoformat(weeks[0][0][0]).month))
+    line = Text("    ")
+    for col, month in labels:
+        line.append(" " * (4 + 2 * col - len(line)) + _MONTHS[month - 1])
+    return line
+
+
+def _heatmap_view(s: Stats) -> RenderableType:
+    """A cell a study day, weekday rows, a column a week (Monday first), month names over the weeks they begin in."""
+    weeks = _weeks_of(s.heatmap)
+    most = max((n for _, n in s.heatmap), default=0)
+    rows = [_month_labels(weeks)]
+    for weekday in range(7):
+        row = Text(f"{_WEEKDAYS[weekday]} ")
+        for week in weeks:
+            if weekday < len(week):
+                level = _shade_level(week[weekday][1], most)
+                row.append(SHADES[level], _SHADE_STYLES[level])
+                row.append(" ")
+        rows.append(row)
+    total = sum(n for _, n in s.heatmap)
+    studied = sum(n > 0 for _, n in s.heatmap)
+    head = Text.assemble(
+        ("Answers per study day", "bold"), f", last {len(weeks)} weeks: {total} answers on {studied} days"
+    )
+    return Group(head, *rows, Text.assemble("    ", _shade_legend(most), "  answers a day"))
+
+
+_BAR_HEIGHT = 6  # rows; each row is eight steps of ▁▂▃▄▅▆▇█
+_EIGHTHS = " ▁▂▃▄▅▆▇█"
+
+
+def _forecast_view(s: Stats) -> RenderableType:
+    """Cards due on each of the next 30 study days as vertical bars, with the scale and a date every week."""
+    counts = [n for _, n in s.forecast]
+    most = max(counts, default=0)
+    head = Text.assemble(("Due reviews", "bold"), f", next {len(counts)} study days (today first)")
+    if most == 0:
+        return Group(head, Text("Nothing is due."))
+    steps = [0 if n == 0 else max(1, round(n * _BAR_HEIGHT * 8 / most)) for n in counts]
+    width = len(str(most))
+    rows = []
+    for level in range(_BAR_HEIGHT - 1, -1, -1):
+        label = str(most) if level == _BAR_HEIGHT - 1 else ""
+        row = Text(f"{label:>{width}} ┤" if label else f"{'':>{width}} │")
+        for step in steps:
+            part = max(0, min(8, step - 8 * level))
+            row.append(_EIGHTHS[part], "cyan" if part else "")
+            row.append(" ")
+        rows.append(row)
+    rows.append(Text(f"{'0':>{width}} └" + "─" * (2 * len(counts))))
+    dates = Text(" " * (width + 2))
+    for k in range(0, len(s.forecast), 7):
+        dates.append(" " * (width + 2 + 2 * k - len(dates)) + s.forecast[k][0][5:])
+    return Group(head, *rows, dates, Text(_forecast_summary(s)))
+
+
+def _retention_view(s: Stats) -> RenderableType:
+    """True retention overall and per kind of card, beside the desired retention (per topic: the topic table)."""
+    tr = s.true_retention
+    head = Text.assemble(
+        ("True retention", "bold"), f", last {tr.days} days: review answers recalled (desired {_percent(tr.desired)})"
+    )
+    if not tr.overall.answers:
+        return Group(head, Text("No review answers yet."))
+    table = Table(box=box.SIMPLE, header_style="bold", pad_edge=False, show_edge=False)
+    table.add_column("")
+    table.add_column("Retention", justify="right")
+    table.add_column("Recalled", justify="right")
+    table.add_column("Answers", justify="right")
+
+    def row(label: Text, r: Recall, *, end: bool = False) -> None:
+        table.add_row(label, _percent(r.share), str(r.recalled), str(r.answers), end_section=end)
+
+    row(Text("All review answers", style="bold"), tr.overall, end=True)
+    for kind, r in tr.by_kind.items():  # each topic's figure is in the topic table
+        row(Text(KIND_NAMES.get(kind, kind), style="italic"), r)
+    return Group(head, table)
+
+
+def _calibration_view(s: Stats) -> RenderableType:
+    """Predicted recall when answered, in buckets, against the share of those answers recalled, with counts."""
+    head = Text.assemble(("Calibration", "bold"), ": predicted recall when answered vs recalled (review answers)")
+    if not s.calibration:
+        return Group(head, Text("No review answers with a predicted recall yet."))
+    table = Table(box=box.SIMPLE, header_style="bold", pad_edge=False, show_edge=False)
+    for name in ("Predicted", "Mean predicted", "Recalled", "Answers"):
+        table.add_column(name, justify="right")
+    for b in s.calibration:
+        table.add_row(_bucket_label(b), _percent(b.predicted), _percent(b.actual), str(b.n))
+    return Group(head, table)
+
+
+def _confusions_view(s: Stats) -> RenderableType | None:
+    """The pairs of terms the learner mixes up most: what a card wanted and what they gave instead."""
+    if not s.confusions:
+        return None
+    table = Table(box=box.SIMPLE, header_style="bold", pad_edge=False, show_edge=False)
+    table.add_column("You answered")
+    table.add_column("for")
+    table.add_column("Times", justify="right")
+    for c in s.confusions:
+        table.add_row(Text(c.confused_with), Text(c.expected), str(c.times))
+    return Group(Text("Most confused", style="bold"), table)
 
 
 # --- practice exams -------------------------------------------------------------------------------------------------
@@ -384,6 +603,7 @@ def exam_result_view(result: ExamResult) -> RenderableType:
     if result.missed:
         parts.append(Text(f"Missed ({len(result.missed)})", style="bold"))
         parts += [_missed(m) for m in result.missed]
+        parts.append(Text(drill_text(len(result.missed))))
     return Group(*parts)
 
 

@@ -83,6 +83,9 @@ class Scheduler:
                 f"fsrs_parameters: {first}{more}; `serverless-study optimize --reset` goes back to the defaults"
             ) from None
         self._rng = fuzz_rng
+        # FSRS's forgetting curve: R(t) = (1 + factor * t / S) ** decay, with R(S) = 90%.
+        self._decay = -float(self._fsrs.parameters[20])
+        self._factor = 0.9 ** (1 / self._decay) - 1
 
     @classmethod
     def configured(cls, settings: Settings, *, fuzz_rng: random.Random | None = None) -> Scheduler:
@@ -126,12 +129,15 @@ class Scheduler:
 
         fsrs's own `get_card_retrievability` counts whole days, so a card failed an hour ago would read 100%.
         """
-        if stability is None or last_review is None or stability <= 0:
+        if last_review is None:
             return 0.0
-        decay = -float(self._fsrs.parameters[20])
-        factor = 0.9 ** (1 / decay) - 1
-        elapsed = max(0.0, (now - last_review) / timedelta(days=1))
-        return float((1 + factor * elapsed / stability) ** decay)
+        return self.recall_after(stability, (now - last_review) / timedelta(days=1))
+
+    def recall_after(self, stability: float | None, days: float | None) -> float:
+        """Predicted recall `days` (fractional) after the last review; 0 when there is none (`days` None)."""
+        if stability is None or days is None or stability <= 0:
+            return 0.0
+        return float((1 + self._factor * max(0.0, days) / stability) ** self._decay)
 
     def intervals(self, state: CardState | None, card_id: str, now: datetime) -> dict[Grade, timedelta]:
         """How long until the card is due again for each grade, as the next `review` will schedule it.

@@ -3,10 +3,11 @@
 from __future__ import annotations
 
 import collections
+import dataclasses
 import heapq
 import itertools
 import random
-from collections.abc import Callable, Collection, Iterable, Iterator, Mapping
+from collections.abc import Callable, Collection, Iterable, Iterator, Mapping, Sequence
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 
@@ -15,9 +16,10 @@ from serverless_study.cards import CardGroups, Deck, item_for, make_question, re
 from serverless_study.days import Day
 from serverless_study.defaults import NEW_PER_DAY, REVIEWS_PER_DAY
 from serverless_study.errors import UsageError
+from serverless_study.holds import LeechAction, bury_until
 from serverless_study.model import Card, CardKind, CardState, Grade, Item, Phase, Question, Review, Topic
 from serverless_study.scheduler import Scheduler, is_leech_lapse
-from serverless_study.store import NEW, Marking, Store
+from serverless_study.store import NEW, Hold, HoldKind, Marking, Store
 
 NO_CAP = 1 << 62  # no --limit: more cards than any content has (counting the deck would read every topic's ids)
 LEARN_AHEAD = timedelta(minutes=20)  # as Anki: show a learning card early rather than make the learner wait
@@ -46,10 +48,15 @@ class Outcome:
     verdict: Verdict
     grade: Grade
     before: CardState | None
-    after: CardState
+    after: CardState | None  # None only for a never-reviewed card answered in cram (its schedule is not started)
     leech: bool  # this miss made the card a leech (at 8 lapses, then every 4 more)
     item: Item | None  # the card's content, shown with a leech so the learner can relearn it
     review_id: int
+    suspended: bool = False  # the card became a leech and `leech_action = "suspend"` suspended it
+
+    @property
+    def lapses(self) -> int:
+        return self.after.lapses if self.after is not None else 0
 
 
 @dataclass(frozen=True)
@@ -78,6 +85,17 @@ class _Shown:
     outcome: Outcome | None = None
 
 
+@dataclass(frozen=True)
+class Held:
+    """A suspend or bury made during the session (`s`, `b`), kept so that `u` can take it back."""
+
+    card: Card
+    kind: HoldKind
+    previous: Hold | None  # the card's hold before (None: it was not held)
+    unsaved: _Shown | None  # the question, when its right answer was left unrated (not saved): asked again on undo
+    dropped: tuple[tuple[datetime, str], ...]  # the card's learning steps in this session, restored on undo
+
+
 @dataclass
 class Session:
     """One sitting: a queue of due reviews and new cards within the day's limits, plus cards being learned.
@@ -98,6 +116,9 @@ class Session:
     pending: _Shown | None = None
     prepared: dict[str, Question] = field(default_factory=dict)  # questions put back by undo, asked as they were
     new_total: int = 0  # new cards queued when the session started
+    day: Day | None = None  # the study day the session started in: a bury lasts until it ends
+    leech_action: LeechAction = LeechAction.LIST
+    actions: list[_Shown | Held] = field(default_factory=list)  # answers and holds, in order: what `u` takes back
     held_back: int = 0  # due reviews not asked today because a sibling card was practised today
     _vocabulary: Vocabulary | None = None  # the content's terms, built on first marking
     vocabulary_source: Callable[[], Vocabulary] | None = None  # where they come from (None: the loaded topics)
@@ -117,15 +138,16 @@ class Session:
         limits: Limits = Limits(),
         topic_ids: Iterable[str] | None = None,
         learn_ahead: timedelta = LEARN_AHEAD,
+        leech_action: LeechAction = LeechAction.LIST,
         vocabulary: Callable[[], Vocabulary] | None = None,
     ) -> Session:
         """Queue what is due on the study `day` at `now`: learning cards, reviews under today's limit, new cards.
 
-        Only the cards queued are built (see `Deck`); `vocabulary` gives the content's terms when the first answer
-        is marked (by default they are gathered from `topics`).
+        Suspended and buried cards are never asked. Only the cards queued are built (see `Deck`); `vocabulary`
+        gives the content's terms when the first answer is marked (by default they are gathered from `topics`).
         """
         wanted = set(topic_ids) if topic_ids is not None else None
-        deck = as_deck(cards).only(wanted)
+        deck = askable_deck(store, cards, now=now, topic_ids=wanted)
         queue = build_queue(
             store,
             deck,
@@ -137,7 +159,8 @@ class Session:
             topic_ids=wanted,
         )
         chosen = deck.cards([*(s.card_id for s in queue.learning), *queue.main])
-        session = cls(store, scheduler, chosen, topics, rng, learn_ahead, vocabulary_source=vocabulary)
+        session = cls(store, scheduler, chosen, topics, rng, learn_ahead, day=day, leech_action=leech_action)
+        session.vocabulary_source = vocabulary
         for state in queue.learning:
             session._learn(state)
         session.states.update((s.card_id, s) for s in queue.reviews)
@@ -204,36 +227,63 @@ class Session:
             grade = Grade.AGAIN if not correct else (grade or Grade.GOOD)
         review = Review(card.id, now, grade, given, correct, max(0, int(duration_ms)))
         confused = verdict.confused_with if not correct else None
+        marking = Marking(question.answer, confused.name) if confused else None
+        review_id, before, after = self._save(card, review, marking)
+        self._settle(card.id, after, correct, now)
+        leech = after is not None and is_leech_lapse(before, after, self.scheduler.leech_threshold)
+        suspended = leech and self.leech_action is LeechAction.SUSPEND
+        if suspended:
+            self.store.hold([card.id], HoldKind.SUSPENDED, now=now)
+            self._drop(card.id)
+        item = item_for(card, self.topics) if leech else None
+        outcome = Outcome(card, question, given, verdict, grade, before, after, leech, item, review_id, suspended)
+        shown.outcome = outcome
+        self.history.append(shown)
+        self.actions.append(shown)
+        self.pending = None
+        return outcome
+
+    def _save(
+        self, card: Card, review: Review, marking: Marking | None
+    ) -> tuple[int, CardState | None, CardState | None]:
+        """Save an answer: (review id, the card's state before, after)."""
         # Scheduled from the state stored at the moment of saving, not the one cached when the question was asked:
         # another terminal may have answered (or undone) this card meanwhile.
         saved = self.store.record_answer(
             review,
-            lambda stored: self.scheduler.review(stored, card.id, grade, now),
+            lambda stored: self.scheduler.review(stored, card.id, review.grade, review.reviewed_at),
             topic_id=card.topic_id,
             content_hash=card.content_hash,
-            marking=Marking(question.answer, confused.name) if confused else None,
+            marking=marking,
+            predict=lambda stored: self.scheduler.retrievability(stored, review.reviewed_at),
         )
-        before, after, review_id = saved.before, saved.after, saved.id
-        self.states[card.id] = after
+        return saved.id, saved.before, saved.after
+
+    def _resave(self, old: Outcome, review: Review, marking: Marking) -> tuple[int, CardState | None]:
+        """Replace the last answer (an override) in one transaction: (review id, the card's state after)."""
+        after = self.scheduler.review(old.before, old.card.id, review.grade, review.reviewed_at)
+        if old.before is not None:  # predicted from the same state as the answer it replaces
+            review = dataclasses.replace(
+                review, retrievability=self.scheduler.retrievability(old.before, review.reviewed_at)
+            )
+        review_id = self.store.record(
+            review,
+            after,
+            previous=old.before,
+            topic_id=old.card.topic_id,
+            content_hash=old.card.content_hash,
+            marking=marking,
+            replaces=old.review_id,
+        )
+        return review_id, after
+
+    def _settle(self, card_id: str, after: CardState | None, correct: bool, now: datetime) -> None:
+        """Where an answered card goes: back to this session while it is being learned."""
+        if after is None:
+            return
+        self.states[card_id] = after
         if after.phase is not Phase.REVIEW:
             self._learn(after)
-        leech = is_leech_lapse(before, after, self.scheduler.leech_threshold)
-        outcome = Outcome(
-            card,
-            question,
-            given,
-            verdict,
-            grade,
-            before,
-            after,
-            leech,
-            item_for(card, self.topics) if leech else None,
-            review_id,
-        )
-        shown.outcome = outcome
-        self.history.append(shown)
-        self.pending = None
-        return outcome
 
     def can_override(self) -> bool:
         """Whether the last answer was typed (or a cloze) and judged wrong: the only kind one may override."""
@@ -253,38 +303,34 @@ class Session:
         old = shown.outcome
         assert old is not None
         card, question = old.card, old.question
-        after = self.scheduler.review(old.before, card.id, grade, now)
         review = Review(card.id, now, grade, old.given, True, 0)
-        review_id = self.store.record(
-            review,
-            after,
-            previous=old.before,
-            topic_id=card.topic_id,
-            content_hash=card.content_hash,
-            marking=Marking(question.answer, None, overridden=True),
-            replaces=old.review_id,
-        )
-        self.learning = [(due, cid) for due, cid in self.learning if cid != card.id]
-        heapq.heapify(self.learning)
-        self.states[card.id] = after
-        if after.phase is not Phase.REVIEW:
-            self._learn(after)
+        review_id, after = self._resave(old, review, Marking(question.answer, None, overridden=True))
+        self._drop(card.id)
+        self._settle(card.id, after, True, now)
         verdict = Verdict(True, question.answer, "you said you were right", Reason.OVERRIDDEN)
         outcome = Outcome(card, question, old.given, verdict, grade, old.before, after, False, None, review_id)
         shown.outcome = outcome
         return outcome
 
-    def undo(self) -> Outcome | None:
-        """Take back the last answer of this session: its review is deleted and the card asked again."""
-        if not self.history:
+    def undo(self) -> Outcome | Held | None:
+        """Take back the session's last action: an answer (its review is deleted and the card asked again), or a
+        suspend or bury (the card's hold is as it was, and the card back where it was in the session)."""
+        if not self.actions:
             return None
-        last = self.history[-1]
+        last = self.actions[-1]
+        if isinstance(last, Held):
+            return self._unhold(last)
+        return self._unanswer(last)
+
+    def _unanswer(self, last: _Shown) -> Outcome:
         assert last.outcome is not None
         self.store.undo(last.outcome.review_id)
+        if last.outcome.suspended:  # the leech's suspension goes with the answer that made it
+            self.store.restore_hold(last.outcome.card.id, None)
+        self.actions.pop()
         self.history.pop()
         card_id = last.question.card_id
-        self.learning = [(due, cid) for due, cid in self.learning if cid != card_id]
-        heapq.heapify(self.learning)
+        self._drop(card_id)
         if last.outcome.before is None:
             self.states.pop(card_id, None)
         else:
@@ -295,6 +341,41 @@ class Session:
             self._put_back(self.pending)
         self.pending = _Shown(last.question, last.source)
         return last.outcome
+
+    def hold(self, card_id: str, kind: HoldKind, now: datetime) -> Held:
+        """Suspend or bury the card just answered (`s`, `b`), at once; it is not asked again in this session.
+
+        After a right answer left unrated the answer is not saved (no rating is invented); undo asks it again.
+        """
+        card = self.cards[card_id]
+        previous = self.store.holds(now, [card_id]).get(card_id)
+        until = bury_until(self.day) if kind is HoldKind.BURIED and self.day is not None else None
+        self.store.hold([card_id], kind, now=now, until=until)
+        unsaved = self.pending if self.pending is not None and self.pending.question.card_id == card_id else None
+        if unsaved is not None:
+            self.pending = None
+        held = Held(card, kind, previous, unsaved, self._drop(card_id))
+        self.actions.append(held)
+        return held
+
+    def _unhold(self, held: Held) -> Held:
+        self.store.restore_hold(held.card.id, held.previous)
+        self.actions.pop()
+        for step in held.dropped:
+            heapq.heappush(self.learning, step)
+        if held.unsaved is not None:
+            if self.pending is not None:
+                self._put_back(self.pending)
+            self.pending = held.unsaved
+        return held
+
+    def _drop(self, card_id: str) -> tuple[tuple[datetime, str], ...]:
+        """Take the card's learning steps out of this session; the steps taken out."""
+        dropped = tuple(step for step in self.learning if step[1] == card_id)
+        if dropped:
+            self.learning = [step for step in self.learning if step[1] != card_id]
+            heapq.heapify(self.learning)
+        return dropped
 
     def _put_back(self, shown: _Shown) -> None:
         card_id = shown.question.card_id
@@ -320,9 +401,13 @@ class Session:
         intervals = self.scheduler.intervals(self.states.get(card_id), card_id, now)
         return {g: (None if due <= self.learn_ahead else due) for g, due in intervals.items()}
 
+    def override_intervals(self, outcome: Outcome, now: datetime) -> dict[Grade, timedelta]:
+        """When each rating of an overridden answer would bring the card back (from its state before the miss)."""
+        return self.scheduler.intervals(outcome.before, outcome.card.id, now)
+
     @property
     def can_undo(self) -> bool:
-        return bool(self.history)
+        return bool(self.actions)
 
     @property
     def answered(self) -> int:
@@ -331,8 +416,12 @@ class Session:
     def card(self, card_id: str) -> Card:
         return self.cards[card_id]
 
+    def _queued(self) -> list[str]:
+        """Cards still to ask, the one on screen first (learning steps apart)."""
+        return ([self.pending.question.card_id] if self.pending else []) + self.main
+
     def progress(self) -> Progress:
-        queued = ([self.pending.question.card_id] if self.pending else []) + self.main
+        queued = self._queued()
         new = sum(1 for cid in queued if cid not in self.states)
         review = sum(1 for cid in queued if cid in self.states and self.states[cid].phase is Phase.REVIEW)
         learning = len(self.learning) + len(queued) - new - review
@@ -350,13 +439,134 @@ class Session:
             tally = out.setdefault(card.topic_id, TopicSummary(card.topic_id, topic.title if topic else card.topic_id))
             tally.answered += 1
             tally.correct += int(shown.outcome.grade is not Grade.AGAIN)
-            latest[card.id] = shown.outcome.after
+            if shown.outcome.after is not None:
+                latest[card.id] = shown.outcome.after
         for card_id, state in latest.items():
             tally = out[self.cards[card_id].topic_id]
             if tally.next_due is None or state.due < tally.next_due:
                 tally.next_due = state.due
         order = {tid: n for n, tid in enumerate(self.topics)}
         return sorted(out.values(), key=lambda t: order.get(t.topic_id, len(order)))
+
+
+@dataclass
+class CramSession(Session):
+    """Cards asked whether due or not: answers are logged as cram and leave every card's schedule as it was.
+
+    Nothing counts against the daily limits or holds a sibling back; a miss comes back before the session ends.
+    Build it with `CramSession.cram`.
+    """
+
+    later: list[list[str]] = field(default_factory=list)  # the next runs of cards, put in order when reached
+
+    @classmethod
+    def cram(
+        cls,
+        store: Store,
+        cards: Iterable[Card],
+        topics: Mapping[str, Topic],
+        scheduler: Scheduler,
+        rng: random.Random,
+        *,
+        now: datetime,
+        day: Day,
+        topic_ids: Iterable[str] | None = None,
+        new: int = 0,
+        limit: int | None = None,
+        only: Sequence[str] | None = None,
+        learn_ahead: timedelta = LEARN_AHEAD,
+    ) -> CramSession:
+        """Cram the studied cards of the chosen topics, weakest first when `limit` cuts them, plus up to `new` new
+        cards; or exactly the cards `only` names (an exam's misses, studied or not). Held cards are never asked."""
+        wanted = set(topic_ids) if topic_ids is not None else None
+        chosen = askable(store, cards, now=now, topic_ids=wanted)
+        session = cls(store, scheduler, chosen, topics, rng, learn_ahead, day=day)
+        if only is not None:
+            picked = [cid for cid in dict.fromkeys(only) if cid in chosen][:limit]
+        else:
+            recalls = {  # predicted recall now of the studied cards, from the raw rows (no state is parsed)
+                cid: scheduler.recall_after(stability, days)
+                for cid, _topic, _phase, _due, stability, days, _lapses, _hash in store.schedule_rows(now)
+                if cid in chosen
+            }
+            picked = cram_queue(recalls, chosen.values(), rng=rng, new=new, limit=limit)
+        session.states.update(store.states(picked))
+        session.later = [picked[i : i + CRAM_RUN] for i in range(0, len(picked), CRAM_RUN)]
+        session.new_total = sum(1 for cid in picked if cid not in session.states)
+        session.confusions = store.confused_names()
+        return session
+
+    def _pick(self, now: datetime) -> tuple[str, str | None]:
+        if not self.main and self.later:  # ordered run by run: `interleave` costs the square of its length
+            self.main = interleave(self.later.pop(0), self.cards, self.topics)
+        return super()._pick(now)
+
+    def _queued(self) -> list[str]:
+        return super()._queued() + [cid for run in self.later for cid in run]
+
+    def _save(
+        self, card: Card, review: Review, marking: Marking | None
+    ) -> tuple[int, CardState | None, CardState | None]:
+        review_id, state = self.store.record_cram(review, marking=marking)
+        return review_id, state, state
+
+    def _resave(self, old: Outcome, review: Review, marking: Marking) -> tuple[int, CardState | None]:
+        return self.store.record_cram(review, marking=marking, replaces=old.review_id)
+
+    def _settle(self, card_id: str, after: CardState | None, correct: bool, now: datetime) -> None:
+        """A miss is asked again once the rest is done (or after the learn-ahead, if that comes first)."""
+        if not correct:
+            heapq.heappush(self.learning, (now + self.learn_ahead, card_id))
+
+    def _put_back(self, shown: _Shown) -> None:
+        self.prepared[shown.question.card_id] = shown.question
+        self.main.insert(0, shown.question.card_id)
+
+    def comes_back(self, card_id: str, now: datetime) -> dict[Grade, timedelta | None]:
+        """A miss comes back in this session; no rating changes when the card is next due."""
+        return {Grade.AGAIN: None}
+
+    def override_intervals(self, outcome: Outcome, now: datetime) -> dict[Grade, timedelta]:
+        return {}  # an overridden cram answer changes no schedule either
+
+
+CRAM_RUN = 200  # cards put in order together (a daily session's size), so that a cram of thousands starts at once
+
+
+def cram_queue(
+    recalls: Mapping[str, float],
+    cards: Iterable[Card],
+    *,
+    rng: random.Random,
+    new: int = 0,
+    limit: int | None = None,
+) -> list[str]:
+    """The cards a cram asks: up to `new` never-studied ones (taking turns by topic and kind, as a day's new cards
+    do), then the studied ones (`recalls`: each one's predicted recall now), those least likely to be recalled first
+    when `limit` leaves no room for all; studied cards in a shuffled order, new ones spread among them."""
+    cards = list(cards)
+    cap = len(cards) if limit is None else limit
+    fresh = list(itertools.islice(_round_robin(Deck.of(cards), recalls), min(new, cap)))
+    studied = [c.id for c in cards if c.id in recalls]
+    if len(studied) > cap - len(fresh):
+        studied = sorted(studied, key=lambda cid: (recalls[cid], cid))[: cap - len(fresh)]
+    rng.shuffle(studied)
+    return _spread(studied, fresh)
+
+
+def askable_deck(
+    store: Store, cards: Iterable[Card] | Deck, *, now: datetime, topic_ids: Collection[str] | None = None
+) -> Deck:
+    """`askable` by id: the deck of the chosen topics without the cards suspended or buried at `now`."""
+    return as_deck(cards).only(topic_ids).without(store.held_ids(now))
+
+
+def askable(
+    store: Store, cards: Iterable[Card], *, now: datetime, topic_ids: Collection[str] | None = None
+) -> dict[str, Card]:
+    """The cards a session may ask, by id: those of the chosen topics that are not suspended or buried at `now`."""
+    held = store.held_ids(now)
+    return {c.id: c for c in cards if (topic_ids is None or c.topic_id in topic_ids) and c.id not in held}
 
 
 @dataclass(frozen=True)
@@ -523,7 +733,7 @@ def waiting(
     topic_ids: Collection[str] | None = None,
 ) -> Waiting:
     """What the daily limits hold back at `now`, so an empty session can say which limit stopped it."""
-    deck = as_deck(cards).only(topic_ids)
+    deck = askable_deck(store, cards, now=now, topic_ids=topic_ids)
     done = store.counts_since(day.start)
     new = reviews = 0
     if done.get(NEW, 0) >= limits.new_per_day:

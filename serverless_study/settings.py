@@ -187,8 +187,6 @@ _NOT_YET_USED: dict[str, str] = {}
 
 def not_in_effect(key: str, value: Any) -> str | None:
     """Why a saved value changes nothing yet, or None when it is in force."""
-    if key == "leech_action" and value == "suspend":
-        return "this version cannot suspend cards yet: leeches are listed by stats"
     return _NOT_YET_USED.get(key)
 
 

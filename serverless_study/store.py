@@ -3,12 +3,14 @@
 from __future__ import annotations
 
 import contextlib
+import dataclasses
 import json
 import os
 import sqlite3
-from collections.abc import Callable, Collection, Iterator, Mapping, Sequence
+from collections.abc import Callable, Collection, Iterable, Iterator, Mapping, Sequence
 from dataclasses import dataclass
 from datetime import UTC, datetime
+from enum import Enum
 from pathlib import Path
 from typing import Any, Self
 
@@ -44,7 +46,8 @@ _V4_HOLD = """CREATE TABLE card_hold (
         card_id  TEXT PRIMARY KEY,  -- a card that may never have been reviewed (no card_state row)
         hold     TEXT NOT NULL CHECK (hold IN ('suspended', 'buried')),
         until    TEXT,  -- buried: when the learner's next day starts (UTC); NULL for suspended
-        held_at  TEXT NOT NULL
+        held_at  TEXT NOT NULL,
+        CHECK ((hold = 'buried') = (until IS NOT NULL))
     )"""
 _V4_EXAM = (
     """CREATE TABLE exam (
@@ -68,7 +71,52 @@ _V4_EXAM = (
         PRIMARY KEY (exam_id, position)
     )""",
 )
-_V4 = (*_V4_LOG, _V4_HOLD, *_V4_EXAM)
+# Calibration (stats) without reading every review: per whole percent of predicted recall, the scheduled
+# review-phase answers that had a prediction, kept up to date by triggers as reviews are saved and undone.
+_V4_TALLY = (
+    """CREATE TABLE recall_tally (
+        percent   INTEGER PRIMARY KEY,  -- floor(100 * retrievability), 0 to 99 (100% counts as 99)
+        answers   INTEGER NOT NULL,
+        predicted REAL NOT NULL,  -- sum of the predicted recall of those answers
+        recalled  INTEGER NOT NULL  -- how many of them were not Again
+    )""",
+    """CREATE TRIGGER recall_tally_add AFTER INSERT ON review_log
+    WHEN new.retrievability IS NOT NULL AND new.phase = 'review' AND new.mode = 'scheduled'
+    BEGIN
+        INSERT INTO recall_tally (percent, answers, predicted, recalled)
+        VALUES (min(CAST(new.retrievability * 100 AS INTEGER), 99), 1, new.retrievability, new.rating > 1)
+        ON CONFLICT (percent) DO UPDATE SET answers = answers + 1, predicted = predicted + excluded.predicted,
+            recalled = recalled + excluded.recalled;
+    END""",
+    """CREATE TRIGGER recall_tally_remove AFTER DELETE ON review_log
+    WHEN old.retrievability IS NOT NULL AND old.phase = 'review' AND old.mode = 'scheduled'
+    BEGIN
+        UPDATE recall_tally SET answers = answers - 1, predicted = predicted - old.retrievability,
+            recalled = recalled - (old.rating > 1)
+        WHERE percent = min(CAST(old.retrievability * 100 AS INTEGER), 99);
+    END""",
+)
+# The heatmap, the 30-day count and the total without walking the log: answers per UTC quarter hour (study days
+# start on a local whole hour, which is a quarter hour in UTC in every zone), kept up to date the same way.
+_QUARTER = "substr({t}, 1, 14) || printf('%02d', CAST(substr({t}, 15, 2) AS INTEGER) / 15 * 15)"
+_V4_ANSWERS = (
+    """CREATE TABLE answer_tally (
+        quarter  TEXT PRIMARY KEY,  -- '2025-01-31T09:45': answers saved from then to the next quarter hour (UTC)
+        answers  INTEGER NOT NULL
+    ) WITHOUT ROWID""",
+    f"""INSERT INTO answer_tally (quarter, answers)
+        SELECT {_QUARTER.format(t="reviewed_at")} AS q, count(*) FROM review_log GROUP BY q""",
+    f"""CREATE TRIGGER answer_tally_add AFTER INSERT ON review_log
+    BEGIN
+        INSERT INTO answer_tally (quarter, answers) VALUES ({_QUARTER.format(t="new.reviewed_at")}, 1)
+        ON CONFLICT (quarter) DO UPDATE SET answers = answers + 1;
+    END""",
+    f"""CREATE TRIGGER answer_tally_remove AFTER DELETE ON review_log
+    BEGIN
+        UPDATE answer_tally SET answers = answers - 1 WHERE quarter = {_QUARTER.format(t="old.reviewed_at")};
+    END""",
+)
+_V4 = (*_V4_LOG, _V4_HOLD, *_V4_EXAM, *_V4_TALLY, *_V4_ANSWERS)
 SCHEMA = (
     """CREATE TABLE card_state (
         card_id      TEXT PRIMARY KEY,
@@ -154,7 +202,8 @@ MIGRATIONS: dict[int, tuple[str, ...]] = {
     3: _V4,
 }
 
-_LOG_COLUMNS = "id, card_id, reviewed_at, rating, answer, correct, duration_ms, phase, previous"
+_LOG_COLUMNS = "id, card_id, reviewed_at, rating, answer, correct, duration_ms, phase, previous, mode, retrievability"
+_FEW = 500  # ids looked up with one IN (...) list (SQLite allows 32766 parameters since 3.32; older ones 999)
 _STATE_COLUMNS = "card_id, phase, step, stability, difficulty, due, last_review, lapses, reps"
 
 
@@ -165,6 +214,13 @@ class Marking:
     expected: str = ""
     confused_with: str | None = None
     overridden: bool = False
+
+
+class Mode(str, Enum):
+    """review_log.mode: how an answer was asked."""
+
+    SCHEDULED = "scheduled"  # the daily queue: the answer schedules the card
+    CRAM = "cram"  # quiz --cram, --from-exam: logged as activity; the card's schedule is left alone
 
 
 @dataclass(frozen=True)
@@ -209,11 +265,35 @@ class LoggedReview:
     review: Review
     phase: str | None  # 'new', 'learning', 'review', 'relearning'; None for reviews older than schema v2
     previous: CardState | None
+    mode: Mode = Mode.SCHEDULED
+
+
+class HoldKind(str, Enum):
+    """Why a card is not asked: suspended until unsuspended, or buried until the learner's next day."""
+
+    SUSPENDED = "suspended"
+    BURIED = "buried"
+
+
+@dataclass(frozen=True)
+class Hold:
+    """A card_hold row."""
+
+    card_id: str
+    kind: HoldKind
+    until: datetime | None  # buried: when the learner's next day starts; None for suspended
+    held_at: datetime
 
 
 def iso(moment: datetime) -> str:
     """The stored form of a time: UTC, fixed width, sortable."""
     return utc(moment).isoformat(timespec="microseconds")
+
+
+def _quarter(moment: datetime) -> str:
+    """The answer_tally key of the quarter hour `moment` falls in (the Python twin of _QUARTER)."""
+    text = iso(moment)
+    return f"{text[:14]}{int(text[14:16]) // 15 * 15:02d}"
 
 
 def parse_time(text: str) -> datetime:
@@ -386,21 +466,43 @@ class Store:
         topic_id: str,
         content_hash: str = "",
         marking: Marking | None = None,
+        predict: Callable[[CardState], float] | None = None,
     ) -> Recorded:
         """Save an answer, scheduling it from the card's state as stored, read under the write lock.
 
         Another process (a second terminal, `undo`) may have changed the card since the question was asked: the new
-        state is computed from what is stored now, so no answer overwrites another.
+        state is computed from what is stored now, so no answer overwrites another. `predict` gives the card's
+        predicted recall from that same state, saved with the review (a first review has none).
         """
         with self._tx() as conn:
             row = conn.execute(
                 f"SELECT {_STATE_COLUMNS} FROM card_state WHERE card_id = ?", (review.card_id,)
             ).fetchone()
             before = _state(row) if row else None
+            if before is not None and predict is not None:
+                review = dataclasses.replace(review, retrievability=predict(before))
             after = schedule(before)
             rid = self._append(conn, review, after, previous=before, topic_id=topic_id, content_hash=content_hash)
             self._mark(conn, rid, review.card_id, marking)
             return Recorded(rid, before, after)
+
+    def record_cram(
+        self, review: Review, *, marking: Marking | None = None, replaces: int | None = None
+    ) -> tuple[int, CardState | None]:
+        """Log a cram answer (mode 'cram') and leave the card's state as it is: (review id, the card's state).
+
+        With `replaces`, that cram answer is taken back in the same transaction (an override).
+        """
+        with self._tx() as conn:
+            if replaces is not None and self._undo_in(conn, replaces) is None:
+                raise StoreError(f"cannot replace review {replaces}: it no longer exists")
+            row = conn.execute(
+                f"SELECT {_STATE_COLUMNS} FROM card_state WHERE card_id = ?", (review.card_id,)
+            ).fetchone()
+            state = _state(row) if row else None
+            rid = self._log(conn, review, state, mode=Mode.CRAM)
+            self._mark(conn, rid, review.card_id, marking)
+            return rid, state
 
     @staticmethod
     def _mark(conn: sqlite3.Connection, review_id: int, card_id: str, marking: Marking | None) -> None:
@@ -422,9 +524,16 @@ class Store:
         topic_id: str,
         content_hash: str,
     ) -> int:
+        rid = Store._log(conn, review, previous, mode=Mode.SCHEDULED)
+        Store._put_state(conn, state, topic_id, content_hash)
+        return rid
+
+    @staticmethod
+    def _log(conn: sqlite3.Connection, review: Review, previous: CardState | None, *, mode: Mode) -> int:
+        """Append a review_log row; a scheduled one keeps the state before it, which undo restores."""
         cur = conn.execute(
-            "INSERT INTO review_log (card_id, reviewed_at, rating, answer, correct, duration_ms, phase, previous)"
-            " VALUES (?, ?, ?, ?, ?, ?, ?, ?)",
+            "INSERT INTO review_log (card_id, reviewed_at, rating, answer, correct, duration_ms, phase, previous, mode,"
+            " retrievability) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
             (
                 review.card_id,
                 iso(review.reviewed_at),
@@ -433,10 +542,11 @@ class Store:
                 int(review.correct),
                 int(review.duration_ms),
                 previous.phase.value if previous else NEW,
-                json.dumps(_state_to_dict(previous)) if previous else None,
+                json.dumps(_state_to_dict(previous)) if previous and mode is Mode.SCHEDULED else None,
+                mode.value,
+                review.retrievability,
             ),
         )
-        Store._put_state(conn, state, topic_id, content_hash)
         return int(cur.lastrowid or 0)
 
     def undo(self, review_id: int | None = None) -> LoggedReview | None:
@@ -453,14 +563,19 @@ class Store:
             return None
         logged = _logged(row)
         card_id = logged.review.card_id
-        latest = conn.execute("SELECT max(id) FROM review_log WHERE card_id = ?", (card_id,)).fetchone()[0]
+        conn.execute("DELETE FROM review_marking WHERE review_id = ?", (logged.id,))
+        if logged.mode is Mode.CRAM:  # the schedule never changed: only the log row goes
+            conn.execute("DELETE FROM review_log WHERE id = ?", (logged.id,))
+            return logged
+        latest = conn.execute(
+            "SELECT max(id) FROM review_log WHERE card_id = ? AND mode = 'scheduled'", (card_id,)
+        ).fetchone()[0]
         if latest != logged.id:
             raise StoreError(f"cannot undo: {card_id} has been reviewed again since")
         if logged.phase is None:
             raise StoreError("cannot undo: that review was recorded before undo was possible")
         topic = conn.execute("SELECT topic_id, content_hash FROM card_state WHERE card_id = ?", (card_id,)).fetchone()
         conn.execute("DELETE FROM review_log WHERE id = ?", (logged.id,))
-        conn.execute("DELETE FROM review_marking WHERE review_id = ?", (logged.id,))
         if logged.previous is None:
             conn.execute("DELETE FROM card_state WHERE card_id = ?", (card_id,))
         else:
@@ -501,6 +616,16 @@ class Store:
             ).fetchone()
         return _state(row) if row else None
 
+    def states(self, card_ids: Collection[str]) -> dict[str, CardState]:
+        """The stored states of those of `card_ids` that have been reviewed."""
+        wanted = set(card_ids)
+        sql, params = f"SELECT {_STATE_COLUMNS} FROM card_state", list[str]()
+        if len(wanted) <= _FEW:  # a few: looked up by key; many: one pass over the table, filtered here
+            sql, params = sql + f" WHERE card_id IN ({', '.join('?' * len(wanted))})", list(wanted)
+        with self._guard():
+            rows = self._conn.execute(sql, params).fetchall()
+        return {row[0]: _state(row) for row in rows if row[0] in wanted}
+
     def started_ids(self) -> set[str]:
         """Ids of every card that has been reviewed at least once."""
         with self._guard():
@@ -511,14 +636,20 @@ class Store:
         with self._guard():
             return dict(self._conn.execute("SELECT card_id, content_hash FROM card_state").fetchall())
 
-    def schedule_rows(self) -> list[tuple[str, str, str, str, float | None, str | None, int]]:
-        """(card_id, topic_id, phase, due, stability, last_review, lapses) of every started card, times as stored.
+    def schedule_rows(
+        self, now: datetime | None = None
+    ) -> list[tuple[str, str, str, str, float | None, float | None, int, str]]:
+        """(card_id, topic_id, phase, due, stability, days since the last review at `now` (None without `now`),
+        lapses, content hash) of every started card; `due` as stored.
 
-        Raw tuples on purpose: stats reads every row, and compares the sortable time strings without parsing them.
+        Raw tuples on purpose: stats reads every row, compares the sortable time strings without parsing them, and
+        has SQLite count the days since each review.
         """
         with self._guard():
             return self._conn.execute(
-                "SELECT card_id, topic_id, phase, due, stability, last_review, lapses FROM card_state"
+                "SELECT card_id, topic_id, phase, due, stability, julianday(?) - julianday(last_review), lapses,"
+                " content_hash FROM card_state",
+                (iso(now) if now is not None else None,),
             ).fetchall()
 
     def due(
@@ -556,37 +687,57 @@ class Store:
         return out
 
     def counts_since(self, start: datetime) -> dict[str, int]:
-        """Reviews since `start` by the phase the card was in: 'new' counts cards introduced, 'review' reviews."""
+        """Scheduled reviews since `start` by the phase the card was in: 'new' counts cards introduced, 'review'
+        reviews. What the daily limits count: cram answers do not."""
         with self._guard():
             rows = self._conn.execute(
-                "SELECT coalesce(phase, ''), count(*) FROM review_log WHERE reviewed_at >= ? GROUP BY phase",
+                "SELECT coalesce(phase, ''), count(*) FROM review_log WHERE reviewed_at >= ? AND mode = 'scheduled'"
+                " GROUP BY phase",
                 (iso(start),),
             ).fetchall()
         return {phase: int(n) for phase, n in rows}
 
     def reviewed_since(self, start: datetime) -> set[str]:
-        """Ids of the cards answered at or after `start`."""
+        """Ids of the cards given a scheduled answer at or after `start` (a cram answer holds no sibling back)."""
         with self._guard():
-            rows = self._conn.execute("SELECT card_id FROM review_log WHERE reviewed_at >= ?", (iso(start),))
+            rows = self._conn.execute(
+                "SELECT card_id FROM review_log WHERE reviewed_at >= ? AND mode = 'scheduled'", (iso(start),)
+            )
             return {r[0] for r in rows}
 
-    def review_totals(self, start: datetime | None = None) -> tuple[int, int, int, int]:
-        """(reviews, correct, review-phase reviews, correct review-phase reviews) since `start` (all time if None)."""
-        sql = (
-            "SELECT count(*), coalesce(sum(correct), 0), coalesce(sum(phase = 'review'), 0),"
-            " coalesce(sum(phase = 'review' AND rating > 1), 0) FROM review_log"
-        )
-        params: list[Any] = []
-        if start is not None:
-            sql += " WHERE reviewed_at >= ?"
-            params.append(iso(start))
+    def review_counts(self, periods: Iterable[tuple[datetime, datetime]]) -> list[int]:
+        """How many answers were saved in each [start, end) period, from the per-quarter-hour tally.
+
+        Exact for periods that start and end on a quarter hour, as study days do; other bounds count whole quarters.
+        """
+        sql = "SELECT coalesce(sum(answers), 0) FROM answer_tally WHERE quarter >= ? AND quarter < ?"
         with self._guard():
-            n, correct, in_review, recalled = self._conn.execute(sql, params).fetchone()
-        return int(n), int(correct), int(in_review), int(recalled)
+            return [int(self._conn.execute(sql, (_quarter(a), _quarter(b))).fetchone()[0]) for a, b in periods]
+
+    def recall_by_card(self, start: datetime) -> list[tuple[str, int, int]]:
+        """(card id, answers, recalled) of the scheduled review-phase answers since `start`: Again is forgotten."""
+        # INDEXED BY: grouping by card_id would otherwise tempt the planner to walk the card index over every row.
+        sql = (
+            "SELECT card_id, count(*), sum(rating > 1) FROM review_log INDEXED BY review_log_time"
+            " WHERE reviewed_at >= ? AND phase = 'review' AND mode = 'scheduled' GROUP BY card_id ORDER BY card_id"
+        )
+        with self._guard():
+            return self._conn.execute(sql, (iso(start),)).fetchall()  # SQLite's count and sum are ints
+
+    def recall_tally(self) -> list[tuple[int, int, float, int]]:
+        """(percent, answers, summed predicted recall, recalled) per whole percent of predicted recall.
+
+        The scheduled review-phase answers saved with a prediction (schema v4), tallied by triggers as they are saved.
+        """
+        with self._guard():
+            rows = self._conn.execute(
+                "SELECT percent, answers, predicted, recalled FROM recall_tally WHERE answers > 0 ORDER BY percent"
+            ).fetchall()
+        return [(int(p), int(n), float(s), int(r)) for p, n, s, r in rows]
 
     def reviews_total(self) -> int:
         with self._guard():
-            return int(self._conn.execute("SELECT count(*) FROM review_log").fetchone()[0])
+            return int(self._conn.execute("SELECT coalesce(sum(answers), 0) FROM answer_tally").fetchone()[0])
 
     def any_review_between(self, start: datetime, end: datetime) -> bool:
         with self._guard():
@@ -638,6 +789,54 @@ class Store:
                 "SELECT card_id, count(*) FROM review_marking WHERE overridden GROUP BY card_id ORDER BY card_id"
             ).fetchall()
         return {card_id: int(n) for card_id, n in rows}
+
+    # --- held cards (suspended, buried) -------------------------------------------
+
+    def hold(self, card_ids: Collection[str], kind: HoldKind, *, now: datetime, until: datetime | None = None) -> None:
+        """Suspend or bury cards in one transaction. Burying never shortens a suspension; suspending replaces a bury."""
+        keep_suspended = " WHERE card_hold.hold != 'suspended'" if kind is HoldKind.BURIED else ""
+        with self._tx() as conn:
+            conn.executemany(
+                "INSERT INTO card_hold (card_id, hold, until, held_at) VALUES (?, ?, ?, ?)"
+                " ON CONFLICT (card_id) DO UPDATE SET hold = excluded.hold, until = excluded.until,"
+                f" held_at = excluded.held_at{keep_suspended}",
+                [(cid, kind.value, iso(until) if until else None, iso(now)) for cid in card_ids],
+            )
+
+    def release(self, card_ids: Collection[str]) -> int:
+        """Lift any hold (suspended or buried) from these cards; how many were held."""
+        with self._tx() as conn:
+            return sum(conn.execute("DELETE FROM card_hold WHERE card_id = ?", (cid,)).rowcount for cid in card_ids)
+
+    def restore_hold(self, card_id: str, hold: Hold | None) -> None:
+        """Put a card's hold back as it was (None: not held): how undo takes back a suspend or a bury."""
+        with self._tx() as conn:
+            conn.execute("DELETE FROM card_hold WHERE card_id = ?", (card_id,))
+            if hold is not None:
+                conn.execute(
+                    "INSERT INTO card_hold (card_id, hold, until, held_at) VALUES (?, ?, ?, ?)",
+                    (card_id, hold.kind.value, iso(hold.until) if hold.until else None, iso(hold.held_at)),
+                )
+
+    def holds(self, now: datetime, card_ids: Collection[str] | None = None) -> dict[str, Hold]:
+        """Holds in force at `now` (a bury lapses when its day is over), of the given cards or of all."""
+        sql = "SELECT card_id, hold, until, held_at FROM card_hold WHERE (hold = 'suspended' OR until > ?)"
+        params: list[Any] = [iso(now)]
+        wanted = set(card_ids) if card_ids is not None else None
+        if wanted is not None and len(wanted) <= _FEW:
+            sql += f" AND card_id IN ({', '.join('?' * len(wanted))})"
+            params += list(wanted)
+        with self._guard():
+            rows = self._conn.execute(sql + " ORDER BY card_id", params).fetchall()
+        return {
+            cid: Hold(cid, HoldKind(kind), parse_time(until) if until else None, parse_time(held_at))
+            for cid, kind, until, held_at in rows
+            if wanted is None or cid in wanted
+        }
+
+    def held_ids(self, now: datetime) -> set[str]:
+        """Ids of the cards not to be asked at `now`: suspended ones and those buried until a later time."""
+        return set(self.holds(now))
 
     # --- practice exams (never touch card_state or review_log) --------------------------------
 
@@ -708,6 +907,14 @@ class Store:
                     )
                 )
         return out
+
+    def last_exam_started(self) -> datetime | None:
+        """When the latest scored exam (submitted or timed out) started; None when there is none."""
+        with self._guard():
+            row = self._conn.execute(
+                f"SELECT started_at FROM exam WHERE outcome IN {_SCORED} ORDER BY started_at DESC, id DESC LIMIT 1"
+            ).fetchone()
+        return parse_time(row[0]) if row else None
 
     def last_exam_misses(self) -> list[str]:
         """Card ids the latest scored exam missed (answered wrong or not answered), in question order: what
@@ -792,9 +999,13 @@ def _state(row: Any) -> CardState:
 
 
 def _logged(row: Any) -> LoggedReview:
-    rid, card_id, reviewed_at, rating, answer, correct, duration_ms, phase, previous = row
-    review = Review(card_id, parse_time(reviewed_at), Grade(rating), answer, bool(correct), int(duration_ms))
-    return LoggedReview(int(rid), review, phase, _state_from_dict(json.loads(previous)) if previous else None)
+    rid, card_id, reviewed_at, rating, answer, correct, duration_ms, phase, previous, mode, retrievability = row
+    review = Review(
+        card_id, parse_time(reviewed_at), Grade(rating), answer, bool(correct), int(duration_ms), retrievability
+    )
+    return LoggedReview(
+        int(rid), review, phase, _state_from_dict(json.loads(previous)) if previous else None, Mode(mode)
+    )
 
 
 def _state_to_dict(state: CardState) -> dict[str, Any]:

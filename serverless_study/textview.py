@@ -16,9 +16,10 @@ if TYPE_CHECKING:
 
     from serverless_study.answers import Verdict
     from serverless_study.exam import ExamPlan, ExamQuestion, ExamResult, ExamSummary, Missed
+    from serverless_study.holds import Named
     from serverless_study.model import Question, TopicHead
-    from serverless_study.session import Outcome, Progress, TopicSummary, Waiting
-    from serverless_study.stats import Stats
+    from serverless_study.session import Held, Outcome, Progress, TopicSummary, Waiting
+    from serverless_study.stats import Bucket, Recall, Stats
 
 
 @sanitized
@@ -233,8 +234,59 @@ def reveal_text(q: Question) -> str:
 
 @sanitized
 def leech_text(outcome: Outcome) -> str:
-    head = f"Leech: you have forgotten this card {outcome.after.lapses} times. Read its note again:"
-    return head + "\n" + (item_text(outcome.item) if outcome.item is not None else "(its content is gone)")
+    head = f"Leech: you have forgotten this card {outcome.lapses} times. Read its note again:"
+    body = item_text(outcome.item) if outcome.item is not None else "(its content is gone)"
+    return "\n".join([head, body, *([leech_suspended_text(outcome.card.id)] if outcome.suspended else [])])
+
+
+@sanitized
+def leech_suspended_text(card_id: str) -> str:
+    """Said once, when `leech_action = "suspend"` suspends a card that has just become a leech."""
+    return f"Suspended: it will not be asked again until `serverless-study unsuspend {card_id}`."
+
+
+@sanitized
+def held_text(held: Held) -> str:
+    """What `s` or `b` just did to the card answered."""
+    from serverless_study.store import HoldKind  # here, not at the top: piped `learn` never loads sqlite3
+
+    cid = held.card.id
+    if held.kind is HoldKind.SUSPENDED:
+        text = f"Suspended {cid}: it is not asked again until `serverless-study unsuspend {cid}`"
+    else:
+        text = f"Buried {cid} until your next study day"
+    return text + ("; this answer was not rated, not saved" if held.unsaved else "") + " (u undoes)."
+
+
+@sanitized
+def unheld_text(held: Held) -> str:
+    """What `u` said after taking back a suspend or bury."""
+    again = "; here is its question again" if held.unsaved else ""
+    return f"Undone: {held.card.id} is no longer {held.kind.value}{again}."
+
+
+@sanitized
+def named_cards_text(named: list[Named]) -> str:
+    """ "tracing/x-ray/choice", or "3 cards (item tracing/x-ray; topic lambda)": what a suspend or bury named."""
+    count = len({cid for n in named for cid in n.card_ids})
+    if len(named) == 1 and named[0].one_card:
+        return named[0].id
+    parts = "; ".join(n.id if n.one_card else f"{n.what.value} {n.id}" for n in named)
+    return f"{count} card{'s' if count != 1 else ''} ({parts})"
+
+
+@sanitized
+def cram_text(cards: int, from_exam: bool, *, missed: int | None = None) -> str:
+    """The line a cram starts with (or the only one, when there is nothing to cram)."""
+    if from_exam and missed == 0:
+        return "Your last exam had no misses: nothing to drill."
+    what = "your last exam's misses" if from_exam else "cards you have studied"
+    if not cards:
+        none = "none of your last exam's misses" if from_exam else "no cards you have studied"
+        hint = "" if from_exam else "; `--new N` adds new cards"
+        return f"Nothing to cram: {none} can be asked (suspended and buried cards are left out){hint}."
+    count = f"{cards} card{'s' if cards != 1 else ''}"
+    return f"Cram: {count} ({what}), due or not; your schedule and daily limits are left as they are."
 
 
 @sanitized
@@ -342,7 +394,15 @@ def exam_result_text(result: ExamResult) -> str:
         lines += ["", f"Missed ({len(result.missed)}):"]
         for m in result.missed:
             lines += ["", missed_text(m)]
+        lines += ["", drill_text(len(result.missed))]
     return "\n".join(lines)
+
+
+@sanitized
+def drill_text(missed: int) -> str:
+    """After an exam's misses: how to drill them."""
+    these = "this question" if missed == 1 else f"these {missed} questions"
+    return f"`serverless-study quiz --from-exam` drills {these} now, without changing your schedule."
 
 
 @sanitized
@@ -375,21 +435,104 @@ def _percent(value: float | None) -> str:
 
 @sanitized
 def stats_text(s: Stats) -> str:
+    """Every figure of the terminal's stats screen, as lines of text: one block per section."""
+    by_topic = s.true_retention.by_topic
     lines = [
         f"{t.title} ({t.id}): {t.cards} cards, {t.new} new, {t.learning} learning, {t.review} review, "
-        f"{t.due} due today, mastery {_percent(t.mastery)}"
+        f"{t.due} due today, mastery {_percent(t.mastery)}, "
+        f"retention {_recall_text(by_topic[t.id]) if t.id in by_topic else '-'}"
         for t in s.topics
     ]
-    return "\n".join([*lines, "", *_stats_lines(s)]) + "\n"
+    blocks = [
+        lines,
+        _heatmap_lines(s),
+        _forecast_lines(s),
+        _retention_lines(s),
+        _calibration_lines(s),
+        _confusion_lines(s),
+        _stats_lines(s),
+    ]
+    return "\n\n".join("\n".join(block) for block in blocks if block) + "\n"
+
+
+def _weeks_of(heatmap: list[tuple[str, int]]) -> list[list[tuple[str, int]]]:
+    """The heatmap's days in weeks from Monday (it starts on one); the last week ends today."""
+    return [heatmap[i : i + 7] for i in range(0, len(heatmap), 7)]
+
+
+def _heatmap_lines(s: Stats) -> list[str]:
+    weeks = _weeks_of(s.heatmap)
+    total = sum(n for _, n in s.heatmap)
+    studied = sum(n > 0 for _, n in s.heatmap)
+    width = len(str(max((n for _, n in s.heatmap), default=0)))
+    head = f"Answers per study day, last {len(weeks)} weeks, Monday to Sunday ({total} on {studied} days):"
+    return [head, *(f"  {week[0][0]}: " + " ".join(f"{n:>{width}}" for _, n in week) for week in weeks)]
+
+
+def _forecast_summary(s: Stats) -> str:
+    """Today's load, the week's and the month's, and the busiest day: the figures the bar chart draws."""
+    counts = [n for _, n in s.forecast]
+    busiest = max(s.forecast, key=lambda d: d[1], default=("", 0))
+    today = counts[0] if counts else 0
+    line = f"Today {today} with overdue; next 7 days {sum(counts[:7])}; {len(counts)} days {sum(counts)}"
+    return line + (f"; busiest {busiest[0][5:]} ({busiest[1]})." if busiest[1] else ".")
+
+
+def _forecast_lines(s: Stats) -> list[str]:
+    days = [f"{d[5:]}: {n}" for d, n in s.forecast]
+    rows = [", ".join(days[i : i + 7]) for i in range(0, len(days), 7)]
+    return [f"Due over the next {len(days)} days:", *(f"  {row}" for row in rows), _forecast_summary(s)]
+
+
+KIND_NAMES = {  # card kinds as the learner knows them from the quiz
+    "typed": "typed answer",
+    "cloze": "cloze gap",
+    "choice": "multiple choice",
+    "recall": "recall",
+    "column": "which column",
+    "truefalse": "true/false",
+    "order": "ordering",
+    "next": "what comes next",
+}
+
+
+def _recall_text(r: Recall) -> str:
+    return f"{_percent(r.share)} ({r.recalled} of {r.answers})" if r.answers else "-"
+
+
+def _retention_lines(s: Stats) -> list[str]:
+    """Overall and per kind of card; each topic's figure is on its line of the topic list."""
+    tr = s.true_retention
+    if not tr.overall.answers:
+        return [f"True retention over {tr.days} days: no review answers yet; desired {_percent(tr.desired)}."]
+    return [
+        f"True retention over {tr.days} days: {_recall_text(tr.overall)} review answers recalled; "
+        f"desired {_percent(tr.desired)}.",
+        "  By kind of card: "
+        + "; ".join(f"{KIND_NAMES.get(kind, kind)} {_recall_text(r)}" for kind, r in tr.by_kind.items()),
+    ]
+
+
+def _bucket_label(b: Bucket) -> str:
+    return f"{b.low}-{b.high}%"
+
+
+def _calibration_lines(s: Stats) -> list[str]:
+    if not s.calibration:
+        return ["Calibration: no review answers with a predicted recall yet."]
+    return [
+        "Calibration: predicted recall when answered vs the share recalled (review answers):",
+        *(
+            f"  {_bucket_label(b)}: predicted {_percent(b.predicted)}, recalled {_percent(b.actual)} of {b.n}"
+            for b in s.calibration
+        ),
+    ]
 
 
 def _stats_lines(s: Stats) -> list[str]:
-    forecast = ", ".join(f"{d[5:]}: {n}" for d, n in s.forecast)
     lines = [
         f"Due today: {s.due_today}; new cards available: {s.new_available} ({s.new_today} more today).",
-        f"Due over the next 7 days: {forecast}.",
-        f"Reviews: {s.reviews_today} today, {s.reviews_30d} in the last 30 days ({s.reviews_total} in all); "
-        f"retention over 30 days: {_percent(s.retention_30d)}.",
+        f"Reviews: {s.reviews_today} today, {s.reviews_30d} in the last 30 days ({s.reviews_total} in all).",
         f"Streak: {s.streak_days} day{'s' if s.streak_days != 1 else ''}.",
     ]
     if s.leeches:
@@ -398,9 +541,36 @@ def _stats_lines(s: Stats) -> list[str]:
         lines.append("Leeches: none.")
     if s.changed:
         lines.append(f"Changed since you last reviewed them ({len(s.changed)}): " + ", ".join(s.changed))
-    if s.confusions:
-        pairs = ", ".join(f"{c.confused_with} for {c.expected} ({c.times} times)" for c in s.confusions)
-        lines.append(f"Most confused: {pairs}.")
     if s.overrides:
         lines.append(f"Overridden verdicts: {', '.join(f'{cid} ({n})' for cid, n in s.overrides.items())}.")
+    return lines + _held_lines(s)
+
+
+def _held_lines(s: Stats) -> list[str]:
+    """Suspended cards (with how to bring them back) and those buried for today."""
+    lines = []
+    if s.suspended:
+        again = "`serverless-study unsuspend ID` asks one again"
+        lines.append(f"Suspended ({len(s.suspended)}): {_some(s.suspended)} ({again}).")
+    if s.buried:
+        lines.append(f"Buried until tomorrow ({len(s.buried)}): {_some(s.buried)}.")
     return lines
+
+
+HELD_LISTED = 20  # stats --json lists them all
+
+
+def _some(card_ids: list[str]) -> str:
+    more = len(card_ids) - HELD_LISTED
+    return ", ".join(card_ids[:HELD_LISTED]) + (f" and {more} more (`stats --json` lists all)" if more > 0 else "")
+
+
+def _times_text(n: int) -> str:
+    return f"{n} time{'s' if n != 1 else ''}"
+
+
+def _confusion_lines(s: Stats) -> list[str]:
+    if not s.confusions:
+        return []
+    pairs = ", ".join(f"{c.confused_with} for {c.expected} ({_times_text(c.times)})" for c in s.confusions)
+    return [f"Most confused: {pairs}."]

@@ -212,7 +212,7 @@ def test_o_after_a_wrong_typed_answer_overrides_and_stats_json_counts_it(tmp_pat
     result = quiz(data, folder, "Amazon Elastic Kubernetes Svc\no\n4\nq\n")
     assert result.exit_code == 0, result.output
     assert "Wrong. The answer is: Amazon EKS" in result.output
-    assert "Next (Enter = Continue, o override, u undo, q quit): " in result.output
+    assert "Next (Enter = Continue, o override, s suspend, b bury, u undo, q quit): " in result.output
     assert "Overridden: counted as right" in result.output
     with Store.in_dir(data) as store:
         assert [(r.review.grade, r.review.correct) for r in store.history()] == [(Grade.EASY, True)]

@@ -70,7 +70,7 @@ def test_wrong_answers_show_the_answer_and_need_no_rating(runner: CliRunner, dat
     assert "You picked Segment: The record of the work one service did" in result.output  # what the wrong pick means
     assert "AWS X-Ray: A service that collects traces" in result.output  # the explanation from the content
     assert "This card comes back again this session." in result.output
-    assert "Next (Enter = Continue, u undo, q quit): " in result.output
+    assert "Next (Enter = Continue, s suspend, b bury, u undo, q quit): " in result.output
     assert "Session over. 1 answered, 0 correct." in result.output
     assert reviews(data_dir) == [("tracing/x-ray/choice", Grade.AGAIN, "Segment")]
 

@@ -16,6 +16,7 @@ import pytest
 from serverless_study import anki, render, textview
 from serverless_study.answers import Verdict
 from serverless_study.days import Calendar
+from serverless_study.holds import Named, Scope
 from serverless_study.loader import load_topics, parse_text
 from serverless_study.model import (
     Card,
@@ -36,8 +37,9 @@ from serverless_study.model import (
 )
 from serverless_study.prompts import CONTINUE
 from serverless_study.sanitize import FORBIDDEN, char_name, clean, cleaned
-from serverless_study.session import Outcome, Progress, TopicSummary, Waiting
-from serverless_study.stats import Leech, Stats, TopicStats
+from serverless_study.session import Held, Outcome, Progress, TopicSummary, Waiting
+from serverless_study.stats import Confusion, Leech, Stats, TopicStats
+from serverless_study.store import HoldKind
 
 from .conftest import REPO
 from .golden import render as render_rich
@@ -260,7 +262,8 @@ def view_arguments() -> dict[str, tuple[Any, ...]]:
     verdict = Verdict(False, evil("expected"), evil(f"you typed {BAD}"))
     state = CardState("evil/f/typed", Phase.RELEARNING, 0, 1.0, 5.0, now, now, lapses=8, reps=9)
     card = Card("evil/f/typed", "evil", "f", CardKind.TYPED, "h")
-    outcome = Outcome(card, q, evil("given"), verdict, Grade.AGAIN, None, state, True, topic.facts[0], 1)
+    outcome = Outcome(card, q, evil("given"), verdict, Grade.AGAIN, None, state, True, topic.facts[0], 1, True)
+    held = Held(Card(evil("card"), "evil", "f", CardKind.TYPED, "h"), HoldKind.SUSPENDED, None, None, ())
     rows = [TopicSummary("evil", evil("title"), 1, 0, now + timedelta(days=1))]
     stats = Stats(
         [TopicStats("evil", evil("title"), 1, 0, 0, 1, 1, 0.5)],
@@ -274,6 +277,7 @@ def view_arguments() -> dict[str, tuple[Any, ...]]:
         1,
         [("2025-01-07", 1)],
         [Leech("evil/f/typed", "evil", 8)],
+        confusions=[Confusion(evil("expected"), evil("confused"), 2)],
     )
     return {
         "topic": (topic,),
@@ -297,6 +301,11 @@ def view_arguments() -> dict[str, tuple[Any, ...]]:
         "comes_back": (timedelta(minutes=5),),
         "count": (2,),
         "waiting": (Waiting(3, 20, 4, 200, False),),
+        "held": (held,),
+        "card_id": (evil("card"),),
+        "cram": (2, True),
+        "drill": (2,),
+        "named": ([Named(evil("item"), Scope.ITEM, (evil("card"), evil("card2")))],),
         **exam_arguments(q, card, verdict, now),
     }
 
@@ -351,6 +360,12 @@ VIEW_ARGS = {
     "comes_back_text": "comes_back",
     "unrated_text": "count",
     "nothing_to_ask_text": "waiting",
+    "held_text": "held",
+    "unheld_text": "held",
+    "leech_suspended_text": "card_id",
+    "cram_text": "cram",
+    "named_cards_text": "named",
+    "drill_text": "drill",
     "clock_text": "clock",
     "exam_intro_text": "exam_plan",
     "exam_intro_view": "exam_plan",
@@ -370,6 +385,8 @@ NO_CONTENT = {  # numbers only
     "comes_back_text",
     "unrated_text",
     "nothing_to_ask_text",
+    "cram_text",
+    "drill_text",
     "clock_text",
     "exams_text",  # dates and numbers only
     "exams_view",

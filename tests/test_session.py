@@ -16,6 +16,7 @@ from serverless_study.loader import load_topics
 from serverless_study.model import Card, CardKind, CardState, Grade, Phase, Question, Review, Topic
 from serverless_study.scheduler import Scheduler
 from serverless_study.session import Limits, Session, waiting
+from serverless_study.stats import calibration
 from serverless_study.store import Store
 
 UTC_DAYS = Calendar(UTC, day_starts=0)  # study days from midnight to midnight UTC
@@ -451,3 +452,46 @@ def test_a_first_session_on_the_shipped_content_is_varied_and_gives_nothing_away
         seen.add(q.card_id)
         shown += f" {_key(q.prompt)} {_key(q.explanation)} "
     assert checked >= 10
+
+
+def test_each_answer_but_a_cards_first_saves_its_predicted_recall(store: Store) -> None:
+    """Calibration reads the card's retrievability when answered, from the state the answer was scheduled from."""
+    session = start(store, topic_ids=["tracing"], limits=Limits(new_per_day=1))
+    q = session.next_question(MONDAY)
+    assert q is not None
+    session.answer(q, MONDAY, given=right(q), grade=Grade.EASY)  # straight into the review phase
+    card_id = q.card_id
+    [first] = store.history(card_id)
+    assert first.review.retrievability is None  # nothing was predicted for a card never seen
+    before = store.state(card_id)
+    assert before is not None
+    later = before.due + timedelta(days=2, hours=2)  # overdue: predicted recall below the desired 90%
+    session = start(store, later, topic_ids=["tracing"], limits=Limits(new_per_day=0))
+    q = session.next_question(later)
+    assert q is not None and q.card_id == card_id
+    session.answer(q, later, given=wrong(q))
+    second = store.history(card_id)[-1].review
+    expected = Scheduler().retrievability(before, later)
+    assert second.retrievability == pytest.approx(expected) and 0.5 < expected < 0.9
+    assert [b.n for b in calibration(store)] == [1]  # a review-phase answer with a prediction: tallied
+
+
+def test_an_override_keeps_the_predicted_recall_of_the_answer_it_replaces(store: Store) -> None:
+    session = start(store, topic_ids=["tracing"])
+    typed = next(c for c in CARDS if c.topic_id == "tracing" and c.kind is CardKind.TYPED)
+    state = CardState(typed.id, Phase.REVIEW, None, 5.0, 5.0, MONDAY, MONDAY - timedelta(days=4))
+    store.record(
+        Review(typed.id, MONDAY - timedelta(days=4), Grade.GOOD, "", True, 0), state, previous=None, topic_id="tracing"
+    )
+    session = start(store, MONDAY, topic_ids=["tracing"], limits=Limits(new_per_day=0))
+    q = session.next_question(MONDAY)
+    assert q is not None and q.card_id == typed.id
+    session.answer(q, MONDAY, given="certainly not this")
+    session.override(MONDAY + timedelta(seconds=5))
+    [_, replaced] = store.history(typed.id)
+    assert replaced.review.correct
+    assert replaced.review.retrievability == pytest.approx(
+        Scheduler().retrievability(state, MONDAY + timedelta(seconds=5))
+    )
+    [bucket] = calibration(store)
+    assert (bucket.n, bucket.actual) == (1, 1.0)  # the wrong answer it replaced left the tally with it

@@ -90,21 +90,21 @@ def test_nothing_studied_yet(store: Store) -> None:
         ),
         ("tracing", sum(c.topic_id == "tracing" for c in CARDS), sum(c.topic_id == "tracing" for c in CARDS), None),
     ]
-    assert s.retention_30d is None and s.leeches == [] and [n for _, n in s.forecast] == [0] * 7
+    assert s.retention_30d is None and s.leeches == [] and [n for _, n in s.forecast] == [0] * 30
 
 
 def test_counts_due_today_forecast_and_mastery(store: Store) -> None:
     put(store, "tracing/x-ray/choice", NOW - timedelta(days=1))  # overdue: due today
     put(store, "tracing/segment/choice", MIDNIGHT + timedelta(hours=23, minutes=59))  # later today
     put(store, "tracing/subsegment/choice", MIDNIGHT + timedelta(days=1))  # tomorrow, first thing
-    put(store, "tracing/daemon-port/typed", MIDNIGHT + timedelta(days=6, hours=12))  # last day of the forecast
-    put(store, "functions/timeout/typed", MIDNIGHT + timedelta(days=9))  # beyond it
+    put(store, "tracing/daemon-port/typed", MIDNIGHT + timedelta(days=6, hours=12))  # the seventh day
+    put(store, "functions/timeout/typed", MIDNIGHT + timedelta(days=30))  # beyond the 30-day forecast
     put(store, "functions/handler/choice", NOW + timedelta(minutes=5), phase=Phase.LEARNING)
     s = figures(store)
     tracing = next(t for t in s.topics if t.id == "tracing")
     assert (tracing.new, tracing.review, tracing.learning, tracing.due) == (tracing.cards - 4, 4, 0, 2)
     assert s.due_today == 3
-    assert s.forecast == [
+    assert s.forecast[:7] == [
         ("2025-01-06", 3),
         ("2025-01-07", 1),
         ("2025-01-08", 0),
@@ -246,7 +246,7 @@ def test_stats_json_has_the_documented_keys(runner: CliRunner, data_dir: Path) -
     tracing = next(t for t in data["topics"] if t["id"] == "tracing")
     assert {"id", "cards", "due", "new", "mastery"} <= tracing.keys()
     assert tracing["due"] == 1 and tracing["new"] == tracing["cards"] - 1 and 0 < tracing["mastery"] <= 1
-    assert len(data["forecast"]) == 7 and data["forecast"][0]["due"] >= 1
+    assert len(data["forecast"]) == 30 and data["forecast"][0]["due"] >= 1
     assert data["new_available"] == sum(t["new"] for t in data["topics"])
 
 
@@ -254,7 +254,7 @@ def test_stats_text_when_piped(runner: CliRunner, data_dir: Path) -> None:
     result = stats_cli(runner, data_dir)
     assert result.exit_code == 0
     assert "Tracing (tracing): " in result.output and ", mastery -" in result.output
-    assert "Due over the next 7 days: " in result.output
+    assert "Due over the next 30 days:" in result.output
     assert "Streak: 0 days." in result.output and "Leeches: none." in result.output
     assert "\x1b" not in result.output
 
@@ -281,7 +281,7 @@ def test_stats_views_match_their_goldens(store: Store) -> None:
         reviewed=NOW - timedelta(minutes=5),
     )
     s = figures(store)
-    assert_golden("stats-terminal.txt", render(stats_view(s), width=100))
+    assert_golden("stats-terminal.txt", render(stats_view(s), width=80))
     assert_golden("stats-plain.txt", stats_text(s))
 
 

@@ -122,7 +122,7 @@ def test_counts_since_tell_new_cards_from_reviews(store: Store) -> None:
     store.record(review("t/a/typed"), state("t/a/typed", NOW), previous=state("t/a/typed", NOW), topic_id="t")
     store.record(review("t/b/typed"), state("t/b/typed", NOW), previous=None, topic_id="t")
     assert store.counts_since(NOW - timedelta(hours=1)) == {"review": 1, "new": 1}
-    assert store.review_totals() == (3, 3, 1, 1)
+    assert store.review_counts([(yesterday, NOW), (NOW, NOW + timedelta(days=1))]) == [1, 2]
     assert store.any_review_between(yesterday, NOW) and not store.any_review_between(
         NOW + timedelta(seconds=1), NOW + timedelta(days=1)
     )
@@ -142,7 +142,7 @@ def test_a_v1_database_is_migrated_keeping_its_history(tmp_path: Path) -> None:
         assert xray is not None and xray.phase is Phase.RELEARNING and xray.step == 0
         assert [r.review.answer for r in s.history()] == ["15 minutes", "15 min", "Handler", ""]
         assert all(r.phase is None for r in s.history())
-        assert {r[1] for r in s.schedule_rows()} == {"functions", "tracing"}
+        assert {r[1] for r in s.schedule_rows(NOW)} == {"functions", "tracing"}
         with pytest.raises(StoreError, match="before undo"):
             s.undo()  # v1 kept no previous state to go back to
         s.record(review("tracing/x-ray/recall", NOW + timedelta(days=1)), xray, previous=xray, topic_id="tracing")

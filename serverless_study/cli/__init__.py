@@ -9,7 +9,7 @@ from typing import Annotated
 import typer
 
 from serverless_study import __version__
-from serverless_study.cli import check, config, exam, export, learn, optimize, quiz, stats, try_answer
+from serverless_study.cli import check, config, exam, export, holds, learn, optimize, quiz, stats, try_answer
 from serverless_study.cli.context import Env, examples
 from serverless_study.days import DAY_STARTS
 
@@ -92,9 +92,19 @@ app.command(
         "serverless-study quiz",
         "serverless-study quiz --topic x-ray --limit 10",
         "serverless-study quiz --plain < answers.txt",
+        "serverless-study quiz --cram --topic x-ray --limit 20",
+        "serverless-study quiz --from-exam",
     ),
 )(quiz.quiz)
 app.command("undo", epilog=examples("serverless-study undo"))(quiz.undo)
+app.command(
+    "suspend",
+    epilog=examples(
+        "serverless-study suspend x-ray/daemon-port/typed", "serverless-study suspend ecs-eks/eks-what fargate"
+    ),
+)(holds.suspend)
+app.command("unsuspend", epilog=examples("serverless-study unsuspend x-ray/daemon-port/typed"))(holds.unsuspend)
+app.command("bury", epilog=examples("serverless-study bury lambda/runtime"))(holds.bury)
 app.command(
     "exam",
     epilog=examples(

@@ -8,16 +8,20 @@ from typing import TYPE_CHECKING, Annotated, Any
 
 import typer
 
-from serverless_study.cli.context import INTERRUPTED, OK, Env, errors_handled, get_env
+from serverless_study.cli.context import FAILURE, INTERRUPTED, OK, Env, errors_handled, get_env
 from serverless_study.defaults import DEFAULT_RETENTION, NEW_PER_DAY, REVIEWS_PER_DAY
 
 if TYPE_CHECKING:
+    import random
     from datetime import datetime
 
-    from serverless_study.model import Question
+    from serverless_study.days import Day
+    from serverless_study.model import Card, Question, Topic
     from serverless_study.prompts import Prompter
-    from serverless_study.session import Outcome, Session
+    from serverless_study.scheduler import Scheduler
+    from serverless_study.session import Held, Outcome, Session
     from serverless_study.settings import Settings
+    from serverless_study.store import HoldKind, Store
 
 
 def quiz(
@@ -37,7 +41,12 @@ def quiz(
     ] = None,
     new: Annotated[
         int | None,
-        typer.Option("--new", metavar="N", min=0, help=f"New cards per day (setting new_per_day; {NEW_PER_DAY})."),
+        typer.Option(
+            "--new",
+            metavar="N",
+            min=0,
+            help=f"New cards per day (setting new_per_day; {NEW_PER_DAY}). With --cram: also cram up to N new cards.",
+        ),
     ] = None,
     reviews: Annotated[
         int | None,
@@ -67,6 +76,18 @@ def quiz(
             f"(setting desired_retention; {DEFAULT_RETENTION}).",
         ),
     ] = None,
+    cram: Annotated[
+        bool,
+        typer.Option(
+            "--cram",
+            help="Practise the cards you have studied, due or not (weakest first with --limit): schedules and daily "
+            "limits are left alone.",
+        ),
+    ] = False,
+    from_exam: Annotated[
+        bool,
+        typer.Option("--from-exam", help="Cram the questions your last practice exam missed, once."),
+    ] = False,
 ) -> None:
     """Answer what is due today: learning cards when due, reviews due before your day ends, then new cards (FSRS).
 
@@ -76,7 +97,11 @@ def quiz(
     with errors_handled(env):
         settings = env.settings(desired_retention=retention, new_per_day=new, reviews_per_day=reviews)
         plain = plain or not env.interactive
-        options = QuizOptions(topic or [], limit, settings.new_per_day, settings.reviews_per_day, seed, plain, settings)
+        cramming = Cram(from_exam, new or 0) if cram or from_exam else None
+        _check_cram_options(cramming, reviews=reviews, retention=retention, new=new)
+        options = QuizOptions(
+            topic or [], limit, settings.new_per_day, settings.reviews_per_day, seed, plain, settings, cramming
+        )
         code = run_quiz(env, options)
     raise typer.Exit(code)
 
@@ -93,13 +118,42 @@ def undo(ctx: typer.Context) -> None:
             print("Nothing to undo: no answers yet.", file=env.stdout)
             return
         from serverless_study.cards import describe
+        from serverless_study.store import Mode
 
         r, topics = undone.review, env.content(require=False).topics
+        cram = "; a cram answer: the schedule was never changed" if undone.mode is Mode.CRAM else ""
         print(
             f"Undid your answer to “{describe(r.card_id, topics)}” "
-            f"({r.grade.name.title()}, answered {local_time_text(r.reviewed_at, env.clock())}).",
+            f"({r.grade.name.title()}, answered {local_time_text(r.reviewed_at, env.clock())}{cram}).",
             file=env.stdout,
         )
+
+
+def _check_cram_options(cram: Cram | None, **given: object) -> None:
+    """Options that change nothing in a cram are refused rather than silently ignored."""
+    from serverless_study.errors import UsageError
+
+    if cram is None:
+        return
+    why = {"reviews": "a cram has no daily limit", "retention": "a cram changes no schedule"}
+    if cram.from_exam:
+        why["new"] = "it drills the exam's misses, studied or not"
+    useless = [name for name in why if given[name] is not None]
+    if useless:
+        mode = "--from-exam" if cram.from_exam else "--cram"
+        raise UsageError(f"--{useless[0]} has no effect with {mode}: {why[useless[0]]}")
+
+
+def undone_text(undone: Outcome | Held | None) -> str:
+    """What `u` at a question took back: an answer, a suspend or a bury."""
+    from serverless_study.session import Held
+    from serverless_study.textview import unheld_text
+
+    if undone is None:
+        return "Nothing to undo."
+    if isinstance(undone, Held):
+        return unheld_text(undone)
+    return f"Undone: your previous answer ({undone.card.id}) is forgotten; here it is again."
 
 
 def local_time_text(moment: datetime, now: datetime) -> str:
@@ -107,6 +161,14 @@ def local_time_text(moment: datetime, now: datetime) -> str:
     local, today = moment.astimezone(), now.astimezone()
     day = "today" if local.date() == today.date() else f"on {local:%Y-%m-%d}"
     return f"{day} at {local:%H:%M}"
+
+
+@dataclass(frozen=True)
+class Cram:
+    """quiz --cram (with --new N: N new cards too) or --from-exam."""
+
+    from_exam: bool
+    new: int
 
 
 @dataclass(frozen=True)
@@ -118,11 +180,13 @@ class QuizOptions:
     seed: int | None
     plain: bool
     settings: Settings  # retention, steps, maximum interval, leech threshold and FSRS parameters for the scheduler
+    cram: Cram | None = None
 
 
 def run_quiz(env: Env, opts: QuizOptions) -> int:
     import random
 
+    from serverless_study.holds import LeechAction
     from serverless_study.loader import select_topics
     from serverless_study.scheduler import Scheduler
     from serverless_study.session import Limits, Session, waiting
@@ -137,6 +201,12 @@ def run_quiz(env: Env, opts: QuizOptions) -> int:
     limits = Limits(opts.new_per_day, opts.reviews_per_day, opts.limit)
     cards, day = content.deck, env.today(now)  # cards by id: only those the session asks are built
     with Store.in_dir(env.data_dir, warn=env.warn) as store:
+        if opts.cram is not None:  # a cram may ask any studied card: every topic is loaded
+            from serverless_study.cards import generate_cards
+
+            topics = content.load_all()
+            study = Study(generate_cards(topics), {t.id: t for t in topics}, scheduler, rng, now, day, topic_ids)
+            return run_cram(env, opts, store, study)
         session = Session.start(
             store,
             cards,
@@ -148,6 +218,7 @@ def run_quiz(env: Env, opts: QuizOptions) -> int:
             limits=limits,
             topic_ids=topic_ids,
             vocabulary=content.vocabulary,
+            leech_action=LeechAction(opts.settings.leech_action),
         )
         shell = QuizShell(env, session, env.prompter(opts.plain), opts.plain)
         if session.next_question(now) is None and not session.held_back:  # say which limit left nothing to ask
@@ -155,6 +226,50 @@ def run_quiz(env: Env, opts: QuizOptions) -> int:
             shell.say(nothing_to_ask_text(held))
             return OK
         return shell.run()
+
+
+@dataclass(frozen=True)
+class Study:
+    """What a session is built from: the cards and topics, the scheduler, the seeded generator, the time."""
+
+    cards: list[Card]
+    topics: dict[str, Topic]
+    scheduler: Scheduler
+    rng: random.Random
+    now: datetime
+    day: Day
+    topic_ids: list[str] | None
+
+
+def run_cram(env: Env, opts: QuizOptions, store: Store, study: Study) -> int:
+    """quiz --cram / --from-exam: the cards asked whether due or not; schedules are left as they are."""
+    from serverless_study.session import CramSession
+    from serverless_study.textview import cram_text
+
+    assert opts.cram is not None
+    only = None
+    if opts.cram.from_exam:
+        if store.last_exam_started() is None:
+            env.error("no practice exam has been scored yet: take one with `serverless-study exam`")
+            return FAILURE
+        only = store.last_exam_misses()
+    session = CramSession.cram(
+        store,
+        study.cards,
+        study.topics,
+        study.scheduler,
+        study.rng,
+        now=study.now,
+        day=study.day,
+        topic_ids=study.topic_ids,
+        new=opts.cram.new,
+        limit=opts.limit,
+        only=only,
+    )
+    shell = QuizShell(env, session, env.prompter(opts.plain), opts.plain)
+    cards = session.progress().total
+    shell.say(cram_text(cards, opts.cram.from_exam, missed=None if only is None else len(only)))
+    return shell.run() if cards else OK
 
 
 class QuizShell:
@@ -213,11 +328,7 @@ class QuizShell:
             except StoreError as exc:  # another terminal answered that card since: its answer stands
                 self.say(f"{str(exc).capitalize()}; your answer stays.")
                 return True
-            self.say(
-                f"Undone: your previous answer ({undone.card.id}) is forgotten; here it is again."
-                if undone
-                else "Nothing to undo."
-            )
+            self.say(undone_text(undone))
             return True
         duration_ms = int((time.monotonic() - started) * 1000)
         outcome, go_on = self._grade(question, given, duration_ms)
@@ -241,28 +352,34 @@ class QuizShell:
         saved at all: no rating is invented, and the card stays due.
         """
         from serverless_study.model import Grade
-        from serverless_study.prompts import QUIT_ACTION, UNDO, UNDO_ACTION, rating
+        from serverless_study.prompts import BURY_ACTION, QUIT_ACTION, SUSPEND_ACTION, UNDO, UNDO_ACTION, rating
+        from serverless_study.store import HoldKind
         from serverless_study.textview import comes_back_text
 
         session, clock = self.session, self.env.clock
         back = {g: comes_back_text(d) for g, d in session.comes_back(question.card_id, clock()).items()}
         if question.self_rated:
             self.show("reveal", question)
-            message, actions = "How well did you recall it", [rating(g, back[g]) for g in Grade]
+            message, actions = "How well did you recall it", [rating(g, back.get(g, "")) for g in Grade]
         else:
             verdict = session.check(question, given)
             wrong = not verdict.correct
             self.show("feedback", verdict, question, given=given, back=back[Grade.AGAIN] if wrong else "")
             if wrong:  # a miss is saved at once (as Again); the prompt after it can take it back or override it
                 return self._after_miss(session.answer(question, clock(), given=given, duration_ms=duration_ms))
-            message, actions = "How hard was it", [rating(g, back[g]) for g in (Grade.HARD, Grade.GOOD, Grade.EASY)]
+            rated = (Grade.HARD, Grade.GOOD, Grade.EASY)
+            message, actions = "How hard was it", [rating(g, back.get(g, "")) for g in rated]
         default = next(a for a in actions if a.value is Grade.GOOD)
         self.prompter.discard_typeahead()  # an Enter typed before the feedback appeared must not pass it by
+        others = [SUSPEND_ACTION, BURY_ACTION, UNDO_ACTION, QUIT_ACTION]
         try:
-            choice = self.prompter.act(message, [*actions, UNDO_ACTION, QUIT_ACTION], default=default)
+            choice = self.prompter.act(message, [*actions, *others], default=default)
         except KeyboardInterrupt:
             self.unrated += 1  # a right answer left unrated is not saved: no rating is invented
             raise
+        if isinstance(choice, HoldKind):  # the answer is not saved: no rating is invented
+            self._hold(question, choice)
+            return None, True
         if choice is UNDO:
             self.say("Taken back: here is the question again.")
             return None, True
@@ -275,12 +392,27 @@ class QuizShell:
     def _after_miss(self, outcome: Outcome) -> tuple[Outcome | None, bool]:
         """The prompt after a wrong answer (already saved as Again): Enter goes on, `o` says "I was right" (typed
         answers only) and rates it, `u` takes the answer back and asks again, `q` quits."""
-        from serverless_study.prompts import CONTINUE, OVERRIDE, OVERRIDE_ACTION, QUIT_ACTION, UNDO, UNDO_ACTION, Action
+        from serverless_study.prompts import (
+            BURY_ACTION,
+            CONTINUE,
+            OVERRIDE,
+            OVERRIDE_ACTION,
+            QUIT_ACTION,
+            SUSPEND_ACTION,
+            UNDO,
+            UNDO_ACTION,
+            Action,
+        )
+        from serverless_study.store import HoldKind
 
         session = self.session
         actions = [Action((), "Continue", CONTINUE), *([OVERRIDE_ACTION] if session.can_override() else [])]
         self.prompter.discard_typeahead()  # an Enter typed before the feedback appeared must not pass it by
-        choice = self.prompter.act("Next", [*actions, UNDO_ACTION, QUIT_ACTION], default=actions[0])
+        others = [SUSPEND_ACTION, BURY_ACTION, UNDO_ACTION, QUIT_ACTION]
+        choice = self.prompter.act("Next", [*actions, *others], default=actions[0])
+        if isinstance(choice, HoldKind):  # the miss stays saved
+            self._hold(outcome.question, choice)
+            return outcome, True
         if choice is UNDO:
             session.undo()
             self.say("Taken back: here is the question again.")
@@ -289,14 +421,20 @@ class QuizShell:
             return outcome, choice is not None
         return self._override(outcome)
 
+    def _hold(self, question: Question, kind: HoldKind) -> None:
+        from serverless_study.textview import held_text
+
+        self.say(held_text(self.session.hold(question.card_id, kind, self.env.clock())))
+
     def _override(self, outcome: Outcome) -> tuple[Outcome, bool]:
         """Rate an answer the learner says was right; quitting here keeps the miss (no rating is invented)."""
         from serverless_study.model import Grade
         from serverless_study.prompts import QUIT_ACTION, rating
         from serverless_study.textview import duration_text
 
-        intervals = self.session.scheduler.intervals(outcome.before, outcome.card.id, self.env.clock())
-        ratings = [rating(g, f"in {duration_text(intervals[g])}") for g in (Grade.HARD, Grade.GOOD, Grade.EASY)]
+        intervals = self.session.override_intervals(outcome, self.env.clock())
+        notes = {g: f"in {duration_text(d)}" for g, d in intervals.items()}
+        ratings = [rating(g, notes.get(g, "")) for g in (Grade.HARD, Grade.GOOD, Grade.EASY)]
         grade = self.prompter.act("How hard was it", [*ratings, QUIT_ACTION], default=ratings[1])
         if not isinstance(grade, Grade):
             return outcome, False

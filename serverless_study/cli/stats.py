@@ -23,10 +23,12 @@ def stats(
         ),
     ] = None,
 ) -> None:
-    """Show progress: cards, new, learning, review, due today and mastery per topic; forecast; streak; leeches.
+    """Show progress per topic, a 26-week heatmap, a 30-day forecast, true retention, calibration, confusions.
 
     Due today: reviews due before your day ends (--day-starts, 4 am local time) and cards being learned, which the
-    quiz asks when their step is due. Mastery: mean predicted recall now of the cards you have started.
+    quiz asks when their step is due. Mastery: mean predicted recall now of the cards you have started. True
+    retention: the share of review answers of the last 30 days you recalled. Calibration: predicted recall when
+    answered against the share recalled.
     """
     import json
 
