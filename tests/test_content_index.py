@@ -23,7 +23,7 @@ from serverless_study.loader import code_fingerprint, load_topics
 from serverless_study.model import Grade
 from serverless_study.scheduler import Scheduler
 from serverless_study.session import Limits, Session
-from serverless_study.store import Store
+from serverless_study.store import HoldKind, Store
 
 from .conftest import FIXTURES
 
@@ -164,6 +164,21 @@ def test_a_quiz_from_the_index_asks_what_a_quiz_over_every_card_asks(tmp_path: P
             transcripts[how] = seen
     assert transcripts["index"] == transcripts["whole"]
     assert len(transcripts["index"][0][2]) > 7  # new cards, and repeats of those missed
+
+
+def test_a_suspended_card_is_not_asked_from_the_index(tmp_path: Path) -> None:
+    pack = write_pack(tmp_path / "pack", 3)
+    cache = tmp_path / "cache"
+    Content.open([pack], cache)
+    with Store.in_dir(tmp_path / "data") as store:
+        first = start(Content.open([pack], cache), pack, store, Limits(session=1)).next_question(NOW)
+        assert first is not None
+        store.hold([first.card_id], HoldKind.SUSPENDED, now=NOW)
+        content = Content.open([pack], cache)
+        session = start(content, pack, store, Limits())
+        assert first.card_id not in session.main and first.card_id not in session.cards
+        assert first.card_id in content.deck and first.card_id not in content.deck.without(store.held_ids(NOW))
+        assert start(None, pack, store, Limits()).main == session.main
 
 
 def test_marking_from_the_index_names_a_mix_up_with_a_topic_never_loaded(tmp_path: Path) -> None:
