@@ -317,6 +317,30 @@ def split_list(text: str) -> list[str]:
     return [p.strip() for p in _LIST_SEPARATOR.split(text) if p.strip() and normalise(p)]
 
 
+# --- give-aways: an answer found in text shown earlier -------------------------------------------------------------
+
+
+def answer_words(answer: str) -> str:
+    """An answer as the judge reads it (word keys, filler and vendor names dropped), to look for in shown text;
+    "" when too short to be given away by a mention ("2", "no")."""
+    words = " ".join(_giveaway_keys(answer))
+    return words if len(words) >= 3 else ""
+
+
+def shown_words(text: str) -> str:
+    """Shown text read the same way, padded so `gives_away` matches whole words only."""
+    return f" {' '.join(_giveaway_keys(text))} "
+
+
+def gives_away(shown: str, words: str) -> bool:
+    """Whether `shown` (from `shown_words`) says the answer `words` (from `answer_words`)."""
+    return bool(words) and f" {words} " in shown
+
+
+def _giveaway_keys(text: str) -> list[str]:
+    return [t.key for t in _tokens(text) if t.word not in FILLER and t.word not in _VENDOR]
+
+
 def check_answer(question: Question, given: str, vocabulary: Vocabulary | None = None) -> Verdict:
     """Mark `given` against the question; choices compare exactly, typed answers by token (see `_Judge`).
 

@@ -168,11 +168,14 @@ def make_question(
     rng: random.Random,
     *,
     confusions: Mapping[str, Iterable[str]] | None = None,
+    avoid: Callable[[str], bool] = lambda _text: False,
 ) -> Question:
     """The card made concrete: choices/distractors/shuffles drawn from rng.
 
     `confusions` maps a case-folded name to the terms this learner has confused it with: a multiple-choice card
-    offers those as distractors first.
+    offers those as distractors first. `avoid` tells which texts would give something away (another card's answer
+    still to be asked): an option is not drawn when it, or what a wrong pick of it shows, says such a text, unless
+    nothing else is left.
 
     Raises KeyError if the card's content no longer exists (check with `item_for` first).
     """
@@ -186,7 +189,7 @@ def make_question(
     if isinstance(item, Concept):
         if card.kind is CardKind.RECALL:
             return _recall_question(card, item)
-        return _choice_question(card, item, topic, topics, rng, confusions or {})
+        return _choice_question(card, item, topic, topics, rng, confusions or {}, avoid)
     if isinstance(item, Comparison):
         row, column = _locate_cell(item, part)
         if card.kind is CardKind.COLUMN:
@@ -195,7 +198,7 @@ def make_question(
     assert isinstance(item, Sequence)
     if card.kind is CardKind.ORDER:
         return _order_question(card, item, rng)
-    return _next_question(card, item, int(part) - 1, rng)
+    return _next_question(card, item, int(part) - 1, rng, avoid)
 
 
 def fact_card_question(topics: list[Topic], fact_id: str, *, cloze: bool = False) -> Question:
@@ -264,28 +267,29 @@ def describe(card_id: str, topics: Mapping[str, Topic]) -> str:
     return f"{topic.title}: {name}"
 
 
-def reveals(card: Card, topics: Mapping[str, Topic]) -> tuple[str, str]:
-    """(answer, shown) as comparable keys: what the learner must produce, and the text its question and feedback show.
+def reveals(card: Card, topics: Mapping[str, Topic]) -> tuple[str, tuple[str, ...]]:
+    """(answer, shown): what the learner must produce, and every text its question and feedback may show.
 
     A session asks a card only after no earlier card's shown text contained its answer. Answers too generic to be
-    given away by a mention (column names, True/False, orders, whole definitions) are "".
+    given away by a mention (column names, True/False, orders, whole definitions) are "". A choice card's
+    distractors are drawn when it is asked (`make_question`'s `avoid`), so they are not here.
     """
     item = item_for(card, topics)
     if isinstance(item, Fact):
         answer = item.answer if card.kind is CardKind.TYPED else (_cloze_gap(item) or item.answer)
-        return _key(answer), _key(" ".join((item.prompt, item.cloze, item.answer, *item.accept, item.explanation)))
+        return answer, (item.prompt, item.cloze, item.answer, *item.accept, item.explanation, item.note)
     if isinstance(item, Concept):
-        shown = " ".join((item.term, item.definition, *item.points, *item.aliases))
-        return (_key(item.term) if card.kind is CardKind.CHOICE else ""), _key(shown)
+        shown = (item.term, item.definition, *item.points, *item.aliases, item.note)
+        return (item.term if card.kind is CardKind.CHOICE else ""), shown
     if isinstance(item, Sequence):
         texts = [s.text for s in item.steps]
         part = card_part(card)
         answer = texts[int(part)] if card.kind is CardKind.NEXT and part.isdigit() and int(part) < len(texts) else ""
-        return _key(answer), _key(" ".join((*texts, *(s.detail for s in item.steps))))
+        return answer, (item.title, *texts, *(s.detail for s in item.steps), item.note)
     if isinstance(item, Comparison):
         row, _col = _locate_cell(item, card_part(card))
-        return "", _key(" ".join(row.cells if row else ()))
-    return "", ""
+        return "", (item.title, *item.columns, *((row.label, *row.cells) if row else ()), item.note)
+    return "", ()
 
 
 def _cloze_gap(fact: Fact) -> str:
@@ -460,6 +464,7 @@ def _choice_question(
     topics: Mapping[str, Topic],
     rng: random.Random,
     confusions: Mapping[str, Iterable[str]],
+    avoid: Callable[[str], bool],
 ) -> Question:
     taken = {_key(concept.term), *(_key(a) for a in concept.aliases)}
     related = [topics[r] for r in topic.related if r in topics and r != topic.id]
@@ -476,7 +481,8 @@ def _choice_question(
         lambda: [c.term for t in related for c in t.concepts],
         lambda: [c.term for t in others() for c in t.concepts],
     )
-    distractors = _draw(tiers, taken, rng)
+    meaning = _Definitions(itertools.chain([topic], related, others()))
+    distractors = _draw(tiers, taken, rng, lambda term: not avoid(term) and not avoid(meaning.get(_key(term))))
     definition = _mask(concept.definition, (concept.term, *concept.aliases))
     prompt = f"Which term matches this definition?\n{definition}"
     explanation = "\n".join(x for x in (f"{concept.term}: {concept.definition}", _note_line(concept.note)) if x)
@@ -492,22 +498,26 @@ def _choice_question(
         choices=choices,
         answer=concept.term,
         explanation=explanation,
-        glosses=_definitions(choices, itertools.chain([topic], related, others())),
+        glosses=tuple(meaning.get(_key(t)) for t in choices),
     )
 
 
-def _definitions(terms: tuple[str, ...], topics: Iterable[Topic]) -> tuple[str, ...]:
-    """Each term's own definition, looked up in `topics` in order (so a wrong pick can be explained); the search
-    stops once every term is found."""
-    wanted = {_key(t) for t in terms}
-    found: dict[str, str] = {}
-    for topic in topics:
-        for c in topic.concepts:
-            if _key(c.term) in wanted:
-                found.setdefault(_key(c.term), c.definition)
-        if len(found) == len(wanted):
-            break
-    return tuple(found.get(_key(t), "") for t in terms)
+class _Definitions:
+    """Term key → its definition, the first found in `topics` in order (so a wrong pick can be explained); topics
+    are read only as far as a lookup needs (`topics` may load them on demand)."""
+
+    def __init__(self, topics: Iterator[Topic]) -> None:
+        self._topics = topics
+        self._found: dict[str, str] = {}
+
+    def get(self, key: str) -> str:
+        while key not in self._found:
+            topic = next(self._topics, None)
+            if topic is None:
+                return ""
+            for c in topic.concepts:
+                self._found.setdefault(_key(c.term), c.definition)
+        return self._found[key]
 
 
 def _column_question(card: Card, cmp: Comparison, row: Row | None, col: int | None) -> Question:
@@ -579,7 +589,7 @@ def _order_alternatives(keys: list[str], shown: list[int], answer: str) -> tuple
     return tuple(out)
 
 
-def _next_question(card: Card, seq: Sequence, i: int, rng: random.Random) -> Question:
+def _next_question(card: Card, seq: Sequence, i: int, rng: random.Random, avoid: Callable[[str], bool]) -> Question:
     texts = [s.text for s in seq.steps]
     current, answer = texts[i], texts[i + 1]
     taken = {_key(answer)}
@@ -587,7 +597,8 @@ def _next_question(card: Card, seq: Sequence, i: int, rng: random.Random) -> Que
         lambda: [t for j, t in enumerate(texts) if j not in (i, i + 1)],
         lambda: [current],  # the step itself, only when the sequence has nothing else to offer
     )
-    distractors = _draw(tiers, taken, rng)
+    place = {t: _step_place(texts, j) for j, t in reversed(list(enumerate(texts)))}
+    distractors = _draw(tiers, taken, rng, lambda step: not avoid(step) and not avoid(place[step]))
     detail = seq.steps[i + 1].detail
     choices = _shuffled([answer, *distractors], rng)
     return Question(
@@ -597,7 +608,7 @@ def _next_question(card: Card, seq: Sequence, i: int, rng: random.Random) -> Que
         choices=choices,
         answer=answer,
         explanation=f"{current} → {answer}" + (f": {detail}" if detail else ""),
-        glosses=tuple(_step_place(texts, texts.index(c)) for c in choices),
+        glosses=tuple(place[c] for c in choices),
     )
 
 
@@ -610,18 +621,24 @@ def _step_place(texts: list[str], j: int) -> str:
 # --- helpers ------------------------------------------------------------------
 
 
-def _draw(tiers: tuple[Callable[[], list[str]], ...], taken: set[str], rng: random.Random) -> list[str]:
-    """Up to MAX_CHOICES - 1 distinct options, exhausting each tier (in random order) before the next."""
+def _draw(
+    tiers: tuple[Callable[[], list[str]], ...], taken: set[str], rng: random.Random, keep: Callable[[str], bool]
+) -> list[str]:
+    """Up to MAX_CHOICES - 1 distinct options, exhausting each tier (in random order) before the next.
+
+    Options `keep` refuses are offered only when the tiers have too few others, in the order they were met.
+    """
     out: list[str] = []
+    spare: list[str] = []
     for tier in tiers:
         for option in _random_order(tier(), rng):
             key = _key(option)
             if key and key not in taken:
                 taken.add(key)
-                out.append(option)
+                (out if keep(option) else spare).append(option)
                 if len(out) == MAX_CHOICES - 1:
                     return out
-    return out
+    return out + spare[: MAX_CHOICES - 1 - len(out)]
 
 
 def _random_order(pool: list[str], rng: random.Random) -> Iterator[str]:

@@ -11,7 +11,15 @@ from collections.abc import Callable, Collection, Iterable, Iterator, Mapping, S
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 
-from serverless_study.answers import Reason, Verdict, Vocabulary, check_answer
+from serverless_study.answers import (
+    Reason,
+    Verdict,
+    Vocabulary,
+    answer_words,
+    check_answer,
+    gives_away,
+    shown_words,
+)
 from serverless_study.cards import CardGroups, Deck, item_for, make_question, reveals, sibling_key
 from serverless_study.days import Day
 from serverless_study.defaults import NEW_PER_DAY, REVIEWS_PER_DAY
@@ -120,9 +128,12 @@ class Session:
     leech_action: LeechAction = LeechAction.LIST
     actions: list[_Shown | Held] = field(default_factory=list)  # answers and holds, in order: what `u` takes back
     held_back: int = 0  # due reviews not asked today because a sibling card was practised today
+    share_used: dict[str, int] = field(default_factory=dict)  # chosen topic → its share of today's new cards, used
     _vocabulary: Vocabulary | None = None  # the content's terms, built on first marking
     vocabulary_source: Callable[[], Vocabulary] | None = None  # where they come from (None: the loaded topics)
     confusions: dict[str, list[str]] = field(default_factory=dict)  # name → terms the learner confused it with
+    answers: dict[str, str] = field(default_factory=dict)  # queued card id → its answer as `answer_words` reads it
+    shown: set[str] = field(default_factory=set)  # cards whose question this session has shown
 
     @classmethod
     def start(
@@ -157,6 +168,7 @@ class Session:
             rng=rng,
             learn_ahead=learn_ahead,
             topic_ids=wanted,
+            topics=topics,
         )
         chosen = deck.cards([*(s.card_id for s in queue.learning), *queue.main])
         session = cls(store, scheduler, chosen, topics, rng, learn_ahead, day=day, leech_action=leech_action)
@@ -167,6 +179,9 @@ class Session:
         session.main = interleave(queue.main, chosen, topics)
         session.new_total = sum(1 for cid in queue.main if cid not in session.states)
         session.held_back = queue.held_back
+        session.share_used = queue.share_used
+        queued = (*session.main, *(s.card_id for s in queue.learning))
+        session.answers = {cid: answer_words(reveals(chosen[cid], topics)[0]) for cid in queued}
         session.confusions = store.confused_names()
         return session
 
@@ -179,10 +194,31 @@ class Session:
             if card_id is None:
                 return None
             question = self.prepared.pop(card_id, None) or make_question(
-                self.cards[card_id], self.topics, self.rng, confusions=self.confusions
+                self.cards[card_id], self.topics, self.rng, confusions=self.confusions, avoid=self._gives_away
             )
             self.pending = _Shown(question, source)
+            self.shown.add(card_id)
         return self.pending.question
+
+    def _to_come(self) -> list[str]:
+        """The answers of the cards this session has still to show for the first time."""
+        return [words for cid, words in self.answers.items() if words and cid not in self.shown]
+
+    def _gives_away(self, text: str) -> bool:
+        """Whether `text` says the answer of a card this session has still to show (so it should not be shown)."""
+        said = shown_words(text)
+        return any(gives_away(said, words) for words in self._to_come())
+
+    def title(self, question: Question) -> str:
+        """The topic title above a question; "Topic 2" (its place in the content) instead when the title says its
+        answer or the answer of a card still to come ("Computing with AWS Lambda" above "which service runs code
+        without servers?")."""
+        card = self.cards[question.card_id]
+        topic = self.topics.get(card.topic_id)
+        if topic is None:
+            return card.topic_id
+        hide = [answer_words(reveals(card, self.topics)[0]), *self._to_come()]  # a column name may show
+        return topic_title(topic, list(self.topics).index(topic.id) + 1, hide)
 
     def _pick(self, now: datetime) -> tuple[str, str | None]:
         if self.learning and self.learning[0][0] <= now:
@@ -286,12 +322,15 @@ class Session:
             self._learn(after)
 
     def can_override(self) -> bool:
-        """Whether the last answer was typed (or a cloze) and judged wrong: the only kind one may override."""
+        """Whether the last answer was typed (or a cloze) and judged wrong: the only kind one may override (an empty
+        answer, "don't know", has nothing to stand by)."""
         if not self.history or self.history[-1].outcome is None:
             return False
         outcome = self.history[-1].outcome
         q = outcome.question
-        return not outcome.verdict.correct and q.kind in (CardKind.TYPED, CardKind.CLOZE)
+        return (
+            not outcome.verdict.correct and q.kind in (CardKind.TYPED, CardKind.CLOZE) and bool(outcome.given.strip())
+        )
 
     def override(self, now: datetime, grade: Grade = Grade.GOOD) -> Outcome:
         """Turn the last answer, judged wrong, into a right one rated `grade`; the wrong review is replaced (in one
@@ -575,6 +614,7 @@ class Queue:
     learning: list[CardState]  # cards between learning steps, due within the learn-ahead window
     reviews: list[CardState]  # states of the review cards in `main`
     held_back: int = 0  # due reviews left for tomorrow because a sibling card was already practised today
+    share_used: dict[str, int] = field(default_factory=dict)  # chosen topic → its share of today's new cards, used up
 
 
 def build_queue(
@@ -587,6 +627,7 @@ def build_queue(
     limits: Limits = Limits(),
     learn_ahead: timedelta = LEARN_AHEAD,
     topic_ids: Collection[str] | None = None,
+    topics: Mapping[str, Topic] | None = None,
 ) -> Queue:
     """What a session at `now` asks: learning cards, reviews left under today's limit, then new cards.
 
@@ -594,7 +635,9 @@ def build_queue(
     due on their due day, so every review due before `day` ends is asked today. Reviews come from an ordered,
     limited query on the due index; new cards are unstarted ones taking turns by topic and kind. Only one card of a
     concept, fact, sequence or table row is asked a day, across sessions: siblings of a card answered today wait.
-    Cards are known by id only (see `Deck`): choosing never builds them.
+    With `topic_ids`, each chosen topic gets its share of the day's new cards (`new_shares`). A new card is left out
+    when it and a card already queued would each give the other's answer away (given `topics`, the content).
+    Cards are known by id (see `Deck`): only those of the topics a new card is drawn from are built.
     """
     deck = as_deck(cards)
     done_today = store.counts_since(day.start)
@@ -626,20 +669,82 @@ def build_queue(
     cap -= len(reviews)
 
     new_room = min(cap, max(0, limits.new_per_day - done_today.get(NEW, 0)))
-    started = store.started_ids() if new_room else set()
-    queued = {s.card_id for s in reviews}
     new: list[str] = []
-    # Topics take turns (in content order), and within a topic its kinds of item do.
-    skip = started | queued
-    for card_id in _round_robin(deck, skip) if new_room else ():
-        if len(new) >= new_room:
-            break
-        if fresh(card_id):
-            new.append(card_id)
+    share_used: dict[str, int] = {}
+    if new_room:
+        skip = store.started_ids() | {s.card_id for s in reviews}
+        rooms = None
+        if topic_ids is not None:  # the chosen topics share the day's new cards
+            unstarted = [cid for t in deck.topic_ids for g in deck.groups(t) for cid in g if cid not in skip]
+            rooms, share_used = _topic_rooms(unstarted, taken, store.introduced_since(day.start), limits.new_per_day)
+        queued = deck.cards([s.card_id for s in (*learning, *reviews)])
+        clash = _Clash(topics, [queued[s.card_id] for s in (*learning, *reviews)])
+        # Topics take turns (in content order), and within a topic its kinds of item do.
+        for card_id in _round_robin(deck, skip):
+            if len(new) >= new_room:
+                break
+            topic_id = card_id.partition("/")[0]
+            if rooms is not None and rooms.get(topic_id, 0) <= 0:
+                continue
+            if sibling_key(card_id) not in taken and not clash(deck.cards([card_id])[card_id]) and fresh(card_id):
+                new.append(card_id)
+                if rooms is not None:
+                    rooms[topic_id] -= 1
 
     review_ids = [s.card_id for s in reviews]
     rng.shuffle(review_ids)
-    return Queue(_spread(review_ids, new), learning, reviews, held_back)
+    return Queue(_spread(review_ids, new), learning, reviews, held_back, share_used)
+
+
+class _Clash:
+    """Whether a new card and a card already queued would each give the other's answer away (so no order helps)."""
+
+    def __init__(self, topics: Mapping[str, Topic] | None, queued: Iterable[Card]) -> None:
+        self.topics = topics
+        self.queued = [exposure(c, topics) for c in queued] if topics is not None else []
+
+    def __call__(self, card: Card) -> bool:
+        if self.topics is None:
+            return False
+        words, shown = exposure(card, self.topics)
+        if any(gives_away(shown, w) and gives_away(s, words) for w, s in self.queued):
+            return True
+        self.queued.append((words, shown))
+        return False
+
+
+def new_shares(limit: int, wanted: Mapping[str, int]) -> dict[str, int]:
+    """The day's `limit` of new cards shared among topics that could use `wanted[t]` each: equal parts, what one
+    topic cannot use going to those that can, a remainder to the first topics (in the given order)."""
+    shares = dict.fromkeys(wanted, 0)
+    hungry, left = [t for t, n in wanted.items() if n > 0], limit
+    while hungry and left > 0:
+        part, extra = divmod(left, len(hungry))
+        sated = [t for t in hungry if wanted[t] - shares[t] <= part]
+        for t in sated:
+            left -= wanted[t] - shares[t]
+            shares[t] = wanted[t]
+        if not sated:
+            for n, t in enumerate(hungry):
+                shares[t] += part + (1 if n < extra else 0)
+            left = 0
+        hungry = [t for t in hungry if t not in sated]
+    return shares
+
+
+def _topic_rooms(
+    unstarted: list[str], taken: set[str], introduced: Mapping[str, int], limit: int
+) -> tuple[dict[str, int], dict[str, int]]:
+    """(new cards each topic may still introduce today, share of each topic whose share is used up), from the ids
+    of the unstarted cards."""
+    left: dict[str, set[str]] = {}
+    for card_id in unstarted:
+        if sibling_key(card_id) not in taken:
+            left.setdefault(card_id.partition("/")[0], set()).add(sibling_key(card_id))
+    wanted = {t: introduced.get(t, 0) + len(keys) for t, keys in left.items()}
+    shares = new_shares(limit, wanted)
+    rooms = {t: shares[t] - introduced.get(t, 0) for t in wanted}
+    return rooms, {t: shares[t] for t, room in rooms.items() if room <= 0}
 
 
 def as_deck(cards: Iterable[Card] | Deck) -> Deck:
@@ -686,12 +791,12 @@ def interleave(card_ids: list[str], cards: Mapping[str, Card], topics: Mapping[s
     Greedy: at each place, the first remaining card that gives nothing away that is still to come (preferring a
     change of kind once a run is MAX_RUN long); cycles and single-kind sessions fall back to the given order.
     """
-    texts = {cid: reveals(cards[cid], topics) for cid in card_ids}
+    seen = {cid: exposure(cards[cid], topics) for cid in card_ids}
     gives: dict[str, set[str]] = {cid: set() for cid in card_ids}  # cid -> ids whose answer its text shows
-    answers = [(cid, answer) for cid, (answer, _shown) in texts.items() if len(answer) >= 3]
-    for cid, (_answer, shown) in texts.items():
-        for other, answer in answers:
-            if other != cid and f" {answer} " in f" {shown} ":
+    answers = [(cid, words) for cid, (words, _shown) in seen.items() if words]
+    for cid, (_words, shown) in seen.items():
+        for other, words in answers:
+            if other != cid and gives_away(shown, words):
                 gives[cid].add(other)
     remaining, left, out, run = list(card_ids), set(card_ids), list[str](), 0
     kinds_left = collections.Counter(cards[cid].kind for cid in card_ids)
@@ -710,6 +815,22 @@ def interleave(card_ids: list[str], cards: Mapping[str, Card], topics: Mapping[s
         if not kinds_left[cards[pick].kind]:
             del kinds_left[cards[pick].kind]
     return out
+
+
+def exposure(card: Card, topics: Mapping[str, Topic]) -> tuple[str, str]:
+    """(answer, shown) as `answer_words` and `shown_words` read them: what the card asks for, and what its question,
+    its feedback and the topic title above it show when it is first asked."""
+    answer, texts = reveals(card, topics)
+    words = answer_words(answer)
+    topic = topics.get(card.topic_id)
+    title = topic_title(topic, 0, [words]) if topic else ""
+    return words, "".join(shown_words(text) for text in (*texts, title))
+
+
+def topic_title(topic: Topic, number: int, hide: Collection[str]) -> str:
+    """A topic's title, or "Topic N" (its place in the content) when the title says one of the answers `hide`."""
+    said = shown_words(topic.title)
+    return f"Topic {number}" if any(gives_away(said, words) for words in hide) else topic.title
 
 
 @dataclass(frozen=True)

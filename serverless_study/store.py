@@ -697,6 +697,16 @@ class Store:
             ).fetchall()
         return {phase: int(n) for phase, n in rows}
 
+    def introduced_since(self, start: datetime) -> dict[str, int]:
+        """Cards introduced (first answered) since `start`, counted by topic."""
+        with self._guard():
+            rows = self._conn.execute(
+                "SELECT s.topic_id, count(*) FROM review_log l JOIN card_state s ON s.card_id = l.card_id"
+                " WHERE l.reviewed_at >= ? AND l.phase = ? GROUP BY s.topic_id",
+                (iso(start), NEW),
+            ).fetchall()
+        return {topic: int(n) for topic, n in rows}
+
     def reviewed_since(self, start: datetime) -> set[str]:
         """Ids of the cards given a scheduled answer at or after `start` (a cram answer holds no sibling back)."""
         with self._guard():

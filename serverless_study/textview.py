@@ -153,6 +153,13 @@ def progress_text(p: Progress) -> str:
 
 
 @sanitized
+def share_used_text(title: str, share: int) -> str:
+    """Why a chosen topic gives no new cards in a `--topic` quiz: its share of the day's new cards is used."""
+    cards = "card" if share == 1 else "cards"
+    return f"{title}: its share of today's new cards ({share} {cards}) is used; the other chosen topics get the rest."
+
+
+@sanitized
 def nothing_to_ask_text(held: Waiting) -> str:
     """Why a quiz asks nothing, naming the limit and the option that raises it."""
     if held.session_limit:

@@ -253,7 +253,7 @@ def test_b_after_a_right_answer_buries_without_saving_and_u_takes_it_back(data_d
 
 
 def test_s_and_b_in_plain_mode(data_dir: Path) -> None:
-    code, out, _ = run(data_dir, "quiz", "--topic", "tracing", "--seed", "1", text="Segment\ns\nUDP port 2000\nb\nq\n")
+    code, out, _ = run(data_dir, "quiz", "--topic", "tracing", "--seed", "1", text="Handler\ns\nUDP port 2000\nb\nq\n")
     assert code == 0, out
     assert "Next (Enter = Continue, s suspend, b bury, u undo, q quit): " in out
     assert "Rating (Enter = Good, h/g/e or 2/3/4, s suspend, b bury, u undo, q quit): " in out

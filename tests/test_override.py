@@ -165,6 +165,12 @@ def test_override_turns_a_wrong_answer_into_good_and_undo_still_works(pack: Path
     assert session.next_question(MONDAY) == q  # asked again, as after any undo
 
 
+def test_an_empty_answer_cannot_be_overridden(pack: Path, store: Store) -> None:
+    session = session_on(store, pack, CardKind.TYPED)
+    session.answer(typed_question(session), MONDAY, given="  ")  # "don't know": nothing to stand by
+    assert not session.can_override()
+
+
 def test_only_wrong_typed_answers_can_be_overridden(pack: Path, store: Store) -> None:
     session = session_on(store, pack, CardKind.CHOICE)
     q = session.next_question(MONDAY)

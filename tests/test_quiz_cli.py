@@ -64,15 +64,15 @@ def test_a_whole_plain_session(runner: CliRunner, data_dir: Path) -> None:
 
 
 def test_wrong_answers_show_the_answer_and_need_no_rating(runner: CliRunner, data_dir: Path) -> None:
-    result = quiz(runner, data_dir, "Segment\nq\n", "--topic", "tracing")
+    result = quiz(runner, data_dir, "Handler\nq\n", "--topic", "tracing")
     assert result.exit_code == 0
     assert "Wrong. The answer is: AWS X-Ray" in result.output
-    assert "You picked Segment: The record of the work one service did" in result.output  # what the wrong pick means
+    assert "You picked Handler: The method in your code that Lambda calls" in result.output  # what the wrong pick means
     assert "AWS X-Ray: A service that collects traces" in result.output  # the explanation from the content
     assert "This card comes back again this session." in result.output
     assert "Next (Enter = Continue, s suspend, b bury, u undo, q quit): " in result.output
     assert "Session over. 1 answered, 0 correct." in result.output
-    assert reviews(data_dir) == [("tracing/x-ray/choice", Grade.AGAIN, "Segment")]
+    assert reviews(data_dir) == [("tracing/x-ray/choice", Grade.AGAIN, "Handler")]
 
 
 def test_ratings_hard_and_easy(runner: CliRunner, data_dir: Path) -> None:
@@ -95,18 +95,18 @@ def test_typed_answers(runner: CliRunner, data_dir: Path) -> None:
 
 
 def test_an_empty_line_after_a_miss_only_continues(runner: CliRunner, data_dir: Path) -> None:
-    result = quiz(runner, data_dir, "Segment\n\n\nq\n", "--topic", "tracing")
+    result = quiz(runner, data_dir, "Handler\n\n\nq\n", "--topic", "tracing")
     assert result.exit_code == 0
     # The first Enter only continued; the second answered the next question (an empty answer: "don't know").
     assert reviews(data_dir) == [
-        ("tracing/x-ray/choice", Grade.AGAIN, "Segment"),
+        ("tracing/x-ray/choice", Grade.AGAIN, "Handler"),
         ("tracing/daemon-port/typed", Grade.AGAIN, ""),
     ]
     assert result.output.count("Next (Enter = Continue, ") == 2  # (after the typed miss, o overrides too)
 
 
 def test_u_after_a_verdict_takes_that_answer_back(runner: CliRunner, data_dir: Path) -> None:
-    result = quiz(runner, data_dir, "Segment\nu\nAWS X-Ray\n\nq\n", "--topic", "tracing")
+    result = quiz(runner, data_dir, "Handler\nu\nAWS X-Ray\n\nq\n", "--topic", "tracing")
     assert result.exit_code == 0
     assert "Taken back: here is the question again." in result.output
     assert result.output.count("Which term matches this definition?\nA service that collects traces") == 2
@@ -114,7 +114,7 @@ def test_u_after_a_verdict_takes_that_answer_back(runner: CliRunner, data_dir: P
 
 
 def test_u_undoes_the_previous_answer_and_asks_it_again(runner: CliRunner, data_dir: Path) -> None:
-    result = quiz(runner, data_dir, "Segment\n\nu\nAWS X-Ray\n\nq\n", "--topic", "tracing")
+    result = quiz(runner, data_dir, "Handler\n\nu\nAWS X-Ray\n\nq\n", "--topic", "tracing")
     assert result.exit_code == 0
     assert "Undone: your previous answer (tracing/x-ray/choice) is forgotten; here it is again." in result.output
     assert result.output.count("Which term matches this definition?\nA service that collects traces") == 2
@@ -157,6 +157,16 @@ def test_an_empty_quiz_says_which_limit_stopped_it(runner: CliRunner, data_dir: 
         f"Nothing to ask: today's 1 new card is used ({len(tracing) - 1} more wait); `--new 2` to see more.\n"
     )
     assert "Nothing to ask: --limit 0" in quiz(runner, data_dir, "", "--limit", "0").output
+
+
+def test_a_topic_quiz_says_when_a_topics_share_of_new_cards_is_used(runner: CliRunner, data_dir: Path) -> None:
+    quiz(runner, data_dir, "AWS X-Ray\ne\n", "--topic", "tracing", "--new", "2")  # one tracing card, rated Easy
+    result = quiz(runner, data_dir, "q\n", "--topic", "tracing", "--topic", "functions", "--new", "2")
+    assert result.exit_code == 0
+    assert "Tracing: its share of today's new cards (1 card) is used; the other chosen topics get the rest." in (
+        result.output
+    )
+    assert "Question 1 (Functions; 1 of 1 new" in result.output
 
 
 def test_limit_and_new_options(runner: CliRunner, data_dir: Path) -> None:

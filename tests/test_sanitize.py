@@ -301,6 +301,7 @@ def view_arguments() -> dict[str, tuple[Any, ...]]:
         "comes_back": (timedelta(minutes=5),),
         "count": (2,),
         "waiting": (Waiting(3, 20, 4, 200, False),),
+        "share": (evil("title"), 2),
         "held": (held,),
         "card_id": (evil("card"),),
         "cram": (2, True),
@@ -360,6 +361,7 @@ VIEW_ARGS = {
     "comes_back_text": "comes_back",
     "unrated_text": "count",
     "nothing_to_ask_text": "waiting",
+    "share_used_text": "share",
     "held_text": "held",
     "unheld_text": "held",
     "leech_suspended_text": "card_id",
@@ -522,8 +524,8 @@ def test_a_typed_answer_is_stored_as_typed_and_never_printed_raw_in_line_mode(ru
 
     from .conftest import FIXTURES
 
-    # Three concepts (right), then the first typed fact answered with a screen-clearing escape and markup.
-    text = f"AWS X-Ray\n\nSegment\n\nSubsegment\n\n{TYPED}\nq\n"
+    # Right, wrong, wrong; then the second typed fact answered with a screen-clearing escape and markup.
+    text = f"AWS X-Ray\n\nSegment\n\nAWS X-Ray\n\n{TYPED}\nq\n"
     args = ["--data-dir", str(data_dir), "--content", str(FIXTURES / "quiz"), "quiz", "--seed", "1"]
     result = runner.invoke(app, [*args, "--topic", "tracing"], input=text, catch_exceptions=False)
     assert result.exit_code == 0, result.output
@@ -542,12 +544,16 @@ def test_a_typed_answer_is_stored_as_typed_and_never_printed_raw_in_a_terminal(d
     from .test_render import FakeTerminal
 
     class Typist:
-        """Answers every question with TYPED (choices get their own text back, so they are marked wrong)."""
+        """Answers every question with TYPED, the first choice with a wrong option and later ones rightly."""
 
         plain = False
+        session: Any = None
+        chosen = 0
 
         def choose(self, message, choices, *, undo=False):  # type: ignore[no-untyped-def]
-            return 0
+            self.chosen += 1
+            right = self.session.pending.question.answer
+            return next(i for i, c in enumerate(choices) if (c == right) == (self.chosen > 1))
 
         def text(self, message, *, undo=False):  # type: ignore[no-untyped-def]
             return TYPED
@@ -563,7 +569,9 @@ def test_a_typed_answer_is_stored_as_typed_and_never_printed_raw_in_a_terminal(d
     out = FakeTerminal()
     with Store.open(data_dir / DB_NAME) as store:
         session = tracing_session(store, now, Calendar(UTC, 0))
-        shell = QuizShell(Env(data_dir=data_dir, stdout=out), session, Typist(), plain=False)  # type: ignore[arg-type]
+        typist = Typist()
+        typist.session = session
+        shell = QuizShell(Env(data_dir=data_dir, stdout=out), session, typist, plain=False)  # type: ignore[arg-type]
         shell.run()
         typed = [r.review.answer for r in store.history() if r.review.card_id.endswith("/typed")]
     assert typed and set(typed) == {TYPED}

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import itertools
 import random
 from collections.abc import Iterator
 from datetime import UTC, datetime, timedelta
@@ -10,12 +11,14 @@ from pathlib import Path
 import fsrs
 import pytest
 
-from serverless_study.cards import generate_cards
+from serverless_study.answers import answer_words, gives_away, shown_words
+from serverless_study.cards import generate_cards, make_question
 from serverless_study.days import Calendar
 from serverless_study.loader import load_topics
 from serverless_study.model import Card, CardKind, CardState, Grade, Phase, Question, Review, Topic
+from serverless_study.paths import shipped_content_dir
 from serverless_study.scheduler import Scheduler
-from serverless_study.session import Limits, Session, waiting
+from serverless_study.session import Limits, Session, new_shares, waiting
 from serverless_study.stats import calibration
 from serverless_study.store import Store
 
@@ -112,11 +115,42 @@ def test_an_empty_session_knows_which_daily_limit_stopped_it(store: Store) -> No
     assert (tomorrow.new, tomorrow.reviews) == (0, 0)  # a new day: no limit is used up
 
 
+def topic_of(s: Session) -> list[str]:
+    return [s.cards[cid].topic_id for cid in s.main]
+
+
 def test_topic_quizzes_spread_new_cards_across_the_chosen_topics(store: Store) -> None:
     s = start(store, limits=Limits(new_per_day=4), topic_ids=["functions", "tracing"])
-    assert [s.cards[cid].topic_id for cid in s.main] == ["functions", "tracing", "functions", "tracing"]
+    assert sorted(topic_of(s)) == ["functions", "functions", "tracing", "tracing"]
+    assert s.share_used == {}
     everything = start(store, limits=Limits(new_per_day=4))  # all topics take turns too, in content order
-    assert [everything.cards[cid].topic_id for cid in everything.main] == ["functions", "tracing"] * 2
+    assert sorted(topic_of(everything)) == ["functions", "functions", "tracing", "tracing"]
+
+
+def test_each_chosen_topic_gets_its_share_of_todays_new_cards(store: Store) -> None:
+    # Two functions cards introduced this morning use that topic's share of four: the tracing cards get the rest.
+    answer_all(start(store, limits=Limits(new_per_day=2), topic_ids=["functions"]), MONDAY)
+    later = MONDAY + timedelta(hours=1)
+    both = start(store, later, limits=Limits(new_per_day=4), topic_ids=["functions", "tracing"])
+    assert [t for t in topic_of(both) if t != "functions"] == ["tracing", "tracing"]
+    assert "functions" not in {both.cards[cid].topic_id for cid in both.main if cid not in both.states}
+    assert both.share_used == {"functions": 2}
+    alone = start(store, later, limits=Limits(new_per_day=4), topic_ids=["functions"])  # one topic: the whole limit
+    assert [alone.cards[cid].topic_id for cid in alone.main if cid not in alone.states] == ["functions"] * 2
+
+
+def test_a_topic_with_few_cards_leaves_its_share_to_the_others(store: Store) -> None:
+    # Tracing has five items, so of twelve new cards functions gets the seven tracing cannot use.
+    s = start(store, limits=Limits(new_per_day=12), topic_ids=["functions", "tracing"])
+    assert sorted(topic_of(s)).count("tracing") == 5
+    assert sorted(topic_of(s)).count("functions") == 7
+
+
+def test_new_shares_are_equal_parts_with_leftovers_to_hungrier_topics() -> None:
+    assert new_shares(20, {"a": 30, "b": 30, "c": 30}) == {"a": 7, "b": 7, "c": 6}
+    assert new_shares(20, {"a": 30, "b": 30, "c": 2}) == {"a": 9, "b": 9, "c": 2}
+    assert new_shares(20, {"a": 3, "b": 0}) == {"a": 3, "b": 0}
+    assert new_shares(0, {"a": 3}) == {"a": 0}
 
 
 def test_limit_caps_one_session(store: Store) -> None:
@@ -417,41 +451,106 @@ def test_the_queue_for_ten_thousand_cards_respects_the_daily_limits(tmp_path: Pa
         assert [cid for cid in s.main if cid not in started] == [c.id for c in cards[10000:10020]]
 
 
-def test_a_first_session_on_the_shipped_content_is_varied_and_gives_nothing_away(store: Store) -> None:
-    from serverless_study.cards import _key
-    from serverless_study.paths import shipped_content_dir
+SHIPPED = load_topics([shipped_content_dir()]).topics
+SHIPPED_MAP = {t.id: t for t in SHIPPED}
+GRADABLE = (CardKind.CHOICE, CardKind.TYPED, CardKind.CLOZE, CardKind.NEXT)  # orders, columns, recall: too generic
 
-    topics = load_topics([shipped_content_dir()]).topics
-    cards = generate_cards(topics)
+
+def shown_by(q: Question, title: str) -> str:
+    """Everything a question can show: its panel title, prompt, every option, what a wrong pick of each would show
+    (the option's definition or place), and the feedback's explanation."""
+    return "".join(shown_words(t) for t in (title, q.prompt, *q.choices, *q.glosses, q.explanation, q.answer))
+
+
+@pytest.mark.parametrize("seed", range(1, 9))
+def test_a_first_session_on_the_shipped_content_is_varied_and_gives_nothing_away(store: Store, seed: int) -> None:
     s = Session.start(
-        store, cards, {t.id: t for t in topics}, Scheduler(), random.Random(7), now=MONDAY, day=UTC_DAYS.day_of(MONDAY)
+        store,
+        generate_cards(SHIPPED),
+        SHIPPED_MAP,
+        Scheduler(),
+        random.Random(seed),
+        now=MONDAY,
+        day=UTC_DAYS.day_of(MONDAY),
     )
     new = [s.cards[cid] for cid in s.main]
     assert len(new) == 20
     assert len({c.topic_id for c in new}) >= 5
-    assert new[0].topic_id == topics[0].id  # topic order breaks ties
+    assert new[0].topic_id == SHIPPED[0].id  # topic order breaks ties
     asked: list[Question] = []
-    now = MONDAY
+    shown, seen, checked, now = "", set(), 0, MONDAY
     while (q := s.next_question(now)) is not None:
         asked.append(q)
-        s.answer(q, now, given=q.answer, grade=Grade.GOOD)
-        now += timedelta(seconds=20)
-    kinds = [q.kind for q in asked]
-    runs = [len(list(g)) for _k, g in __import__("itertools").groupby(kinds)]
-    assert max(runs) <= 3, kinds
-    assert len(set(kinds)) >= 4
-    # Before a card is first asked, no text the session showed (prompts, feedback) holds its answer. (Its learning
-    # repeats come after its own feedback, so only first showings count; orders, columns and recall are too generic.)
-    shown, seen, checked = "", set(), 0
-    for q in asked:
-        answer = _key(q.answer)
-        gradable = q.kind in (CardKind.CHOICE, CardKind.TYPED, CardKind.CLOZE, CardKind.NEXT) and len(answer) >= 3
-        if q.card_id not in seen and gradable:
-            assert f" {answer} " not in f" {shown} ", (q.card_id, q.answer)
+        title = s.title(q)
+        # Before a card is first asked, no text the session showed holds its answer, nor does the title above it.
+        # (Its learning repeats come after its own feedback, so only first showings count.)
+        words = answer_words(q.answer) if q.kind in GRADABLE else ""
+        assert not gives_away(shown_words(title), words), (title, q.answer)
+        if q.card_id not in seen and words:
+            assert not gives_away(shown, words), (q.card_id, q.answer)
             checked += 1
         seen.add(q.card_id)
-        shown += f" {_key(q.prompt)} {_key(q.explanation)} "
+        shown += shown_by(q, title)
+        # Every fifth answer is a wrong pick or a miss: its feedback is in `shown_by` already, and the card returns.
+        given = q.answer if len(asked) % 5 else next((c for c in q.choices if c != q.answer), "")
+        s.answer(q, now, given=given, grade=Grade.GOOD)
+        now += timedelta(seconds=20)
+    firsts = list(dict.fromkeys(q.card_id for q in asked))  # the new cards in the order they were first shown
+    kinds = [s.cards[cid].kind for cid in firsts]
+    assert max(len(list(g)) for _k, g in itertools.groupby(kinds)) <= 3, kinds
+    assert len(set(kinds)) >= 4
     assert checked >= 10
+
+
+def test_no_card_of_the_shipped_content_has_its_answer_in_the_title_above_it(store: Store) -> None:
+    cards = generate_cards(SHIPPED)
+    s = Session(store, Scheduler(), {c.id: c for c in cards}, SHIPPED_MAP, random.Random(1))
+    masked = 0
+    for card in (c for c in cards if c.kind in GRADABLE):  # a column's or true/false's answer is in its prompt
+        q = make_question(card, SHIPPED_MAP, random.Random(1))
+        title = s.title(q)
+        assert not gives_away(shown_words(title), answer_words(q.answer)), (card.id, title)
+        masked += title != SHIPPED_MAP[card.topic_id].title
+    assert masked >= 10  # the rule was put to work: "Topic 2" above "which service runs code without servers?"
+
+
+def test_a_title_that_says_the_answer_gives_way_to_the_topics_number(store: Store) -> None:
+    cards = {c.id: c for c in generate_cards(SHIPPED)}
+    s = Session(store, Scheduler(), cards, SHIPPED_MAP, random.Random(1))
+    by_answer = {(c.topic_id, make_question(c, SHIPPED_MAP, random.Random(1)).answer): c for c in cards.values()}
+    cases = {("eventbridge", "CloudWatch Events"): "Topic 7", ("lambda", "AWS Lambda"): "Topic 2"}
+    for (topic_id, answer), title in cases.items():
+        assert s.title(make_question(by_answer[topic_id, answer], SHIPPED_MAP, random.Random(1))) == title
+    timeout = cards["lambda/max-timeout/typed"]
+    assert s.title(make_question(timeout, SHIPPED_MAP, random.Random(1))) == "Computing with AWS Lambda"
+    s.answers = {by_answer["lambda", "AWS Lambda"].id: "lambda"}  # a card still to come answers "Lambda"
+    assert s.title(make_question(timeout, SHIPPED_MAP, random.Random(1))) == "Topic 2"
+
+
+def test_distractors_never_give_away_a_card_still_to_come(store: Store) -> None:
+    """The fixture's Tracing quiz queues Segment and Subsegment: the X-Ray card offers other terms instead."""
+    s = start(store, topic_ids=["tracing"])
+    q = s.next_question(MONDAY)
+    assert q is not None and q.card_id == "tracing/x-ray/choice"
+    assert not {"Segment", "Subsegment"} & set(q.choices)
+    assert len(q.choices) == 4  # other terms took their places
+
+
+def test_a_new_card_that_would_give_away_a_queued_one_and_be_given_away_by_it_waits(store: Store) -> None:
+    """Lambda's "which service runs code without servers" fact and its AWS Lambda concept answer each other."""
+    s = Session.start(
+        store,
+        generate_cards(SHIPPED),
+        SHIPPED_MAP,
+        Scheduler(),
+        random.Random(1),
+        now=MONDAY,
+        day=UTC_DAYS.day_of(MONDAY),
+        limits=Limits(new_per_day=40),
+        topic_ids=["lambda"],
+    )
+    answers = [make_question(s.cards[cid], SHIPPED_MAP, random.Random(1)).answer for cid in s.main]
+    assert answers.count("AWS Lambda") <= 1
 
 
 def test_each_answer_but_a_cards_first_saves_its_predicted_recall(store: Store) -> None:

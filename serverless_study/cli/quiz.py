@@ -28,7 +28,11 @@ def quiz(
     ctx: typer.Context,
     topic: Annotated[
         list[str] | None,
-        typer.Option("--topic", metavar="ID", help="Only this topic (id or part of its title). Repeatable."),
+        typer.Option(
+            "--topic",
+            metavar="ID",
+            help="Only this topic (id, alias or part of its title). Repeatable: the topics share today's new cards.",
+        ),
     ] = None,
     limit: Annotated[
         int | None,
@@ -292,6 +296,12 @@ class QuizShell:
         if self.session.held_back:
             n = self.session.held_back
             self.say(f"{n} {'card' if n == 1 else 'cards'} held back until tomorrow: already practised today.")
+        if self.session.share_used:
+            from serverless_study.textview import share_used_text
+
+            for topic_id, share in self.session.share_used.items():
+                topic = self.session.topics.get(topic_id)
+                self.say(share_used_text(topic.title if topic else topic_id, share))
         if self.session.next_question(self.env.clock()) is None:
             self.say("Nothing is due right now. Come back later, or see `serverless-study stats` for what is next.")
             return OK
@@ -312,7 +322,7 @@ class QuizShell:
         question = session.next_question(clock())
         if question is None:
             return False
-        title = self._topic_title(question)
+        title = session.title(question)
         if not self.plain and session.answered:
             self.console.print()
         self.show("question", question, session.progress(), title)
@@ -441,11 +451,6 @@ class QuizShell:
         overridden = self.session.override(self.env.clock(), grade)
         self.say(f"Overridden: counted as right ({overridden.grade.name.title()}); `stats --json` lists overrides.")
         return overridden, True
-
-    def _topic_title(self, question: Question) -> str:
-        card = self.session.card(question.card_id)
-        topic = self.session.topics.get(card.topic_id)
-        return topic.title if topic else card.topic_id
 
     def show_summary(self, *, interrupted: bool = False) -> None:
         rows, now = self.session.summary(), self.env.clock()
