@@ -6,11 +6,12 @@ import enum
 import functools
 import re
 import unicodedata
+import zlib
 from collections import Counter
-from collections.abc import Iterable, Sequence
+from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass, field
 from fractions import Fraction
-from typing import NamedTuple
+from typing import Any, NamedTuple
 
 from serverless_study.errors import ContentError
 from serverless_study.model import CardKind, Fact, Question, Topic
@@ -204,6 +205,27 @@ class Vocabulary:
         order = (TermKind.CONCEPT, TermKind.FACT, TermKind.COLUMN)
         return min(found, key=lambda x: (order.index(x.kind), x.topic_id != topic_id))
 
+    def is_word(self, key: str) -> bool:
+        """Whether a single-word key is a term, an answer, an id or a title word of the content."""
+        return key in self.words
+
+    def _names(self, concept_id: str) -> list[str]:
+        return sorted(self.concept_names.get(concept_id, ())) if concept_id else []
+
+    def to_shards(self, count: int) -> list[bytes]:
+        """The vocabulary split by key into `count` JSON documents, read back one at a time by `ShardedVocabulary`."""
+        import json
+
+        parts: list[dict[str, Any]] = [{"t": {}, "w": []} for _ in range(count)]
+        for key, terms in self.terms.items():
+            parts[shard_of(key, count)]["t"][key] = [
+                [t.name, t.kind.value, t.topic_id, t.topic_title, t.about, t.concept_id, self._names(t.concept_id)]
+                for t in terms
+            ]
+        for word in sorted(self.words):
+            parts[shard_of(word, count)]["w"].append(word)
+        return [json.dumps(p, separators=(",", ":")).encode() for p in parts]
+
     def names_of_same_concept_any(self, keys: Iterable[str]) -> set[str]:
         return set().union(*(self.names_of_same_concept(k) for k in keys))
 
@@ -214,6 +236,74 @@ class Vocabulary:
             if term.concept_id:
                 out |= self.concept_names.get(term.concept_id, set())
         return out
+
+
+def shard_of(key: str, count: int) -> int:
+    """The shard a key lives in (a checksum every process computes alike, unlike `hash`)."""
+    return zlib.crc32(key.encode("utf-8", "surrogatepass")) % count
+
+
+class ShardedVocabulary(Vocabulary):
+    """The terms of a large content read shard by shard as marking looks keys up (see `Vocabulary.to_shards`).
+
+    `read(i)` gives shard i as written, None if it cannot be read; then `fallback()` builds the whole vocabulary.
+    """
+
+    def __init__(self, count: int, read: Callable[[int], bytes | None], fallback: Callable[[], Vocabulary]) -> None:
+        super().__init__()
+        self.count, self.read, self.fallback = count, read, fallback
+        self._shards: dict[int, tuple[dict[str, list[Term]], set[str]]] = {}
+        self._whole: Vocabulary | None = None
+
+    def _shard(self, key: str) -> tuple[dict[str, list[Term]], set[str]] | None:
+        if self._whole is not None:
+            return None
+        i = shard_of(key, self.count)
+        found = self._shards.get(i)
+        if found is None:
+            found = self._load(i)
+            if found is None:
+                self._whole = self.fallback()
+                return None
+            self._shards[i] = found
+        return found
+
+    def _load(self, i: int) -> tuple[dict[str, list[Term]], set[str]] | None:
+        import json
+
+        raw = self.read(i)
+        if raw is None:
+            return None
+        try:
+            data = json.loads(raw)
+            terms: dict[str, list[Term]] = {}
+            for key, rows in data["t"].items():
+                out = terms[key] = []
+                for name, kind, topic_id, title, about, concept_id, names in rows:
+                    out.append(Term(name, TermKind(kind), topic_id, title, about, concept_id))
+                    if concept_id:
+                        self.concept_names[concept_id] = set(names)
+            return terms, set(data["w"])
+        except Exception:  # damaged or of another shape: the whole vocabulary is built instead
+            return None
+
+    def term(self, key: str, topic_id: str = "") -> Term | None:
+        shard = self._shard(key)
+        if shard is None:
+            return self._whole.term(key, topic_id) if self._whole is not None else None
+        self.terms[key] = shard[0].get(key, [])
+        return super().term(key, topic_id)
+
+    def is_word(self, key: str) -> bool:
+        shard = self._shard(key)
+        if shard is None:
+            return self._whole is not None and self._whole.is_word(key)
+        return key in shard[1]
+
+    def names_of_same_concept(self, key: str) -> set[str]:
+        if self.term(key) is None:
+            return self._whole.names_of_same_concept(key) if self._whole is not None else set()
+        return super().names_of_same_concept(key)
 
 
 def normalise(text: str) -> str:
@@ -677,7 +767,7 @@ class _Judge:
             return False
         if any(g == p + e or e == p + g for p in _NEGATING):
             return False
-        if g in self.vocabulary.words or given.word in self.vocabulary.words:
+        if self.vocabulary.is_word(g) or self.vocabulary.is_word(given.word):
             return False  # "test" for "text", "cluster" for "custom": a real word of the content is no slip
         limit = 1 if len(e) <= 7 else 2
         # compared as typed and as singular: "premsies" is a slip of "premises" though their singulars differ more

@@ -6,7 +6,7 @@ import hashlib
 import itertools
 import random
 import re
-from collections.abc import Callable, Iterable, Iterator, Mapping
+from collections.abc import Callable, Collection, Iterable, Iterator, Mapping
 
 from serverless_study.errors import UsageError
 from serverless_study.model import (
@@ -43,6 +43,123 @@ _ITEM_TYPE = {
 def generate_cards(topics: list[Topic]) -> list[Card]:
     """Every card of every topic, in content order, with stable ids."""
     return [card for topic in topics for card in _topic_cards(topic)]
+
+
+CardGroups = tuple[tuple[str, ...], tuple[str, ...], tuple[str, ...], tuple[str, ...]]
+
+
+def card_groups(topic: Topic) -> CardGroups:
+    """A topic's card ids in content order, split by the item they come from: concepts, tables, sequences, facts."""
+    groups: tuple[list[str], ...] = ([], [], [], [])
+    for card in _topic_cards(topic):
+        groups[_ITEM_ORDER[_ITEM_TYPE[card.kind]]].append(card.id)
+    return tuple(groups[0]), tuple(groups[1]), tuple(groups[2]), tuple(groups[3])
+
+
+_ITEM_ORDER: dict[type, int] = {Concept: 0, Comparison: 1, Sequence: 2, Fact: 3}  # the order _topic_cards makes them
+
+
+class Deck:
+    """The cards of some content by topic, known by id; a topic's Card objects are built only when asked for.
+
+    A quiz chooses what to ask from ids alone (card ids say topic, item, kind and part), so with a content index
+    behind it only the topics of the cards it asks are ever loaded.
+    """
+
+    def __init__(
+        self,
+        topic_ids: Iterable[str],
+        groups: Callable[[str], CardGroups],
+        cards: Callable[[str], Iterable[Card]],
+    ) -> None:
+        self.topic_ids = tuple(topic_ids)
+        self._known = frozenset(self.topic_ids)
+        self._groups_of, self._cards_of = groups, cards
+        self._groups: dict[str, CardGroups] = {}
+        self._ids: dict[str, frozenset[str]] = {}
+        self._built: dict[str, dict[str, Card]] = {}
+        self._held: frozenset[str] = frozenset()
+
+    @classmethod
+    def of(cls, cards: Iterable[Card]) -> Deck:
+        """A deck over cards already built (content order kept)."""
+        by_topic: dict[str, list[Card]] = {}
+        for card in cards:
+            by_topic.setdefault(card.topic_id, []).append(card)
+
+        def groups(topic_id: str) -> CardGroups:
+            out: tuple[list[str], ...] = ([], [], [], [])
+            for card in by_topic[topic_id]:
+                out[_ITEM_ORDER[_ITEM_TYPE[card.kind]]].append(card.id)
+            return tuple(out[0]), tuple(out[1]), tuple(out[2]), tuple(out[3])
+
+        return cls(list(by_topic), groups, lambda topic_id: by_topic[topic_id])
+
+    def only(self, topic_ids: Iterable[str] | None) -> Deck:
+        """The same deck limited to `topic_ids` (None: all), sharing what is built."""
+        if topic_ids is None:
+            return self
+        wanted = set(topic_ids)
+        deck = Deck([t for t in self.topic_ids if t in wanted], self._groups_of, self._cards_of)
+        deck._groups, deck._ids, deck._built, deck._held = self._groups, self._ids, self._built, self._held
+        return deck
+
+    def without(self, card_ids: Collection[str]) -> Deck:
+        """The same deck without these cards (suspended or buried ones, say)."""
+        if not card_ids:
+            return self
+        deck = self.only(self.topic_ids)
+        deck._held = self._held | frozenset(card_ids)
+        deck._groups, deck._ids = {}, {}
+        return deck
+
+    def groups(self, topic_id: str) -> CardGroups:
+        """The topic's card ids in content order by item: concepts, tables, sequences, facts."""
+        found = self._groups.get(topic_id)
+        if found is None:
+            a, b, c, d = self._groups_of(topic_id)
+            if self._held:
+                a, b, c, d = (tuple(x for x in g if x not in self._held) for g in (a, b, c, d))
+            found = self._groups[topic_id] = (a, b, c, d)
+        return found
+
+    def ids(self, topic_id: str) -> frozenset[str]:
+        found = self._ids.get(topic_id)
+        if found is None:
+            found = self._ids[topic_id] = frozenset(itertools.chain(*self.groups(topic_id)))
+        return found
+
+    def __contains__(self, card_id: object) -> bool:
+        if not isinstance(card_id, str):
+            return False
+        topic_id = card_id.partition("/")[0]
+        return topic_id in self._known and card_id in self.ids(topic_id)
+
+    def __len__(self) -> int:
+        return sum(len(self.ids(t)) for t in self.topic_ids)
+
+    def __iter__(self) -> Iterator[str]:
+        """Every card id, in content order."""
+        return (cid for t in self.topic_ids for cid in itertools.chain(*self.groups(t)))
+
+    def cards(self, card_ids: Iterable[str]) -> dict[str, Card]:
+        """The cards with these ids (ids not in the deck are left out), building only their topics' cards."""
+        out: dict[str, Card] = {}
+        for cid in card_ids:
+            if cid in self:
+                topic_id = cid.partition("/")[0]
+                built = self._built.get(topic_id)
+                if built is None:
+                    built = self._built[topic_id] = {c.id: c for c in self._cards_of(topic_id)}
+                if cid in built:
+                    out[cid] = built[cid]
+        return out
+
+
+def parse_card_id(card_id: str) -> tuple[str, str, CardKind, str]:
+    """(topic id, item id, kind, part) of a card id "topic/item/kind[/part]"; ValueError if it is not one."""
+    topic_id, item_id, kind, *rest = card_id.split("/", 3)
+    return topic_id, item_id, CardKind(kind), rest[0] if rest else ""
 
 
 def make_question(
@@ -274,11 +391,15 @@ def _next_ok(keys: list[str], i: int) -> bool:
     return keys.count(keys[i]) == 1 and _order_ok(keys)
 
 
-def sibling_key(card: Card) -> str:
-    """Cards that give each other away share a key: a concept's, fact's or sequence's cards; a table row's cards."""
-    if card.kind not in (CardKind.COLUMN, CardKind.TRUE_FALSE):
-        return f"{card.topic_id}/{card.item_id}"
-    return f"{card.topic_id}/{card.item_id}/{card_part(card).split('.')[0]}"
+def sibling_key(card: Card | str) -> str:
+    """Cards that give each other away share a key: a concept's, fact's or sequence's cards; a table row's cards.
+
+    A card id is enough (it names topic, item, kind and part), so a queue can be chosen without building cards.
+    """
+    topic_id, item_id, kind, part = parse_card_id(card if isinstance(card, str) else card.id)
+    if kind not in (CardKind.COLUMN, CardKind.TRUE_FALSE):
+        return f"{topic_id}/{item_id}"
+    return f"{topic_id}/{item_id}/{part.split('.')[0]}"
 
 
 def card_part(card: Card) -> str:
@@ -347,17 +468,21 @@ def _choice_question(
 ) -> Question:
     taken = {_key(concept.term), *(_key(a) for a in concept.aliases)}
     related = [topics[r] for r in topic.related if r in topics and r != topic.id]
-    others = [t for t in topics.values() if t.id != topic.id and t.id not in topic.related]
-    near = [topic, *related, *others]
+
+    def others() -> Iterator[Topic]:  # read only when nearer topics run short (`topics` may load them on demand)
+        return (topics[t] for t in topics if t != topic.id and t not in topic.related)
+
     mixed_up = {x.casefold() for name in (concept.term, *concept.aliases) for x in confusions.get(name.casefold(), ())}
     tiers = (
-        lambda: [c.term for t in topics.values() for c in t.concepts if c.term.casefold() in mixed_up],
+        lambda: [
+            c.term for t in (topics.values() if mixed_up else ()) for c in t.concepts if c.term.casefold() in mixed_up
+        ],
         lambda: [c.term for c in topic.concepts if c.id != concept.id],
         lambda: [c.term for t in related for c in t.concepts],
-        lambda: [c.term for t in others for c in t.concepts],
+        lambda: [c.term for t in others() for c in t.concepts],
     )
-    meaning = _definition_of(near)
-    distractors = _draw(tiers, taken, rng, lambda term: not avoid(term) and not avoid(meaning.get(_key(term), "")))
+    meaning = _Definitions(itertools.chain([topic], related, others()))
+    distractors = _draw(tiers, taken, rng, lambda term: not avoid(term) and not avoid(meaning.get(_key(term))))
     definition = _mask(concept.definition, (concept.term, *concept.aliases))
     prompt = f"Which term matches this definition?\n{definition}"
     explanation = "\n".join(x for x in (f"{concept.term}: {concept.definition}", _note_line(concept.note)) if x)
@@ -373,17 +498,26 @@ def _choice_question(
         choices=choices,
         answer=concept.term,
         explanation=explanation,
-        glosses=tuple(meaning.get(_key(t), "") for t in choices),
+        glosses=tuple(meaning.get(_key(t)) for t in choices),
     )
 
 
-def _definition_of(topics: list[Topic]) -> dict[str, str]:
-    """Term key → its definition, the first found in `topics` in order (so a wrong pick can be explained)."""
-    found: dict[str, str] = {}
-    for topic in topics:
-        for c in topic.concepts:
-            found.setdefault(_key(c.term), c.definition)
-    return found
+class _Definitions:
+    """Term key → its definition, the first found in `topics` in order (so a wrong pick can be explained); topics
+    are read only as far as a lookup needs (`topics` may load them on demand)."""
+
+    def __init__(self, topics: Iterator[Topic]) -> None:
+        self._topics = topics
+        self._found: dict[str, str] = {}
+
+    def get(self, key: str) -> str:
+        while key not in self._found:
+            topic = next(self._topics, None)
+            if topic is None:
+                return ""
+            for c in topic.concepts:
+                self._found.setdefault(_key(c.term), c.definition)
+        return self._found[key]
 
 
 def _column_question(card: Card, cmp: Comparison, row: Row | None, col: int | None) -> Question:

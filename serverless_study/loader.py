@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import contextlib
 import json
 import os
 import re
@@ -10,9 +9,9 @@ from collections import ChainMap
 from collections.abc import Iterable, MutableMapping
 from dataclasses import dataclass, field, replace
 from pathlib import Path
-from typing import Any
+from typing import Any, Protocol, TypeVar
 
-from serverless_study.cache import ContentCache, relocate
+from serverless_study.cache import ContentCache, content_hash, relocate
 from serverless_study.errors import ContentError, UsageError
 from serverless_study.fsutil import atomic_write
 from serverless_study.images import vet_images
@@ -48,6 +47,7 @@ _ITEM_EXTRAS = frozenset(("sources", "lint-ignore"))  # optional on every item; 
 class LoadResult:
     topics: list[Topic] = field(default_factory=list)
     problems: list[ContentError] = field(default_factory=list)
+    hashes: dict[str, str] = field(default_factory=dict)  # file as named → hash of the bytes loaded (with a cache)
 
 
 def content_files(dirs: list[Path]) -> list[Path]:
@@ -57,7 +57,10 @@ def content_files(dirs: list[Path]) -> list[Path]:
         if d.is_file():
             files.append(d)
         elif d.is_dir():
-            files.extend(sorted(p for p in d.iterdir() if p.suffix in (".yaml", ".yml") and p.is_file()))
+            # names compared as text, one scandir: sorting a thousand Path objects costs more than reading them
+            with os.scandir(d) as entries:
+                names = [e.name for e in entries if os.path.splitext(e.name)[1] in (".yaml", ".yml") and e.is_file()]
+            files.extend(d / name for name in sorted(names))
     return files
 
 
@@ -71,8 +74,16 @@ def load_topics(dirs: list[Path], cache_dir: Path | None = None, now: float | No
     With `cache_dir`, a file whose content is unchanged is not parsed again: its topic comes from its entry in the
     content cache (see `serverless_study.cache`); an entry written by other code (see `code_fingerprint`), damaged
     or stale is ignored and rewritten. `now` (seconds since the epoch) lets unused entries expire. Images are checked
-    on every load, cached topics included (see `_vet_images`): a refused image is a problem and is not shown.
+    on every load, cached topics included (see `vet_topic_images`): a refused image is a problem and is not shown.
     """
+    result, code = load_unvetted(dirs, cache_dir, now)
+    result.topics, image_problems = vet_topic_images(result.topics, cache_dir, code)
+    result.problems.extend(image_problems)
+    return result
+
+
+def load_unvetted(dirs: list[Path], cache_dir: Path | None, now: float | None) -> tuple[LoadResult, str | None]:
+    """`load_topics` before its images are checked, and the code fingerprint used (None: no cache)."""
     result = LoadResult(problems=missing_dirs(dirs))
     code = code_fingerprint() if cache_dir is not None else None
     cache = ContentCache(cache_dir, code, now) if cache_dir is not None and code else None
@@ -82,14 +93,19 @@ def load_topics(dirs: list[Path], cache_dir: Path | None = None, now: float | No
     todo: list[Path] = []
     for path in files:
         if cache is not None:
-            topic, miss = _from_cache(cache, path)
+            topic, miss, digest = _from_cache(cache, path)
+            if digest:
+                result.hashes[str(path)] = digest
             if topic is not None:
                 parsed[path] = topic
                 continue
             if miss is not None:
                 pending[path] = miss
         todo.append(path)
-    for path, topic, problems in _parse_many(todo):
+    # One process: a forked second parser (removed) cost more than it saved on a shared two-core machine, and
+    # with the index and per-file entries a full parse is rare.
+    for path in todo:
+        topic, problems = parse_file(path)
         result.problems.extend(problems)
         if topic is not None:
             parsed[path] = topic
@@ -116,34 +132,45 @@ def load_topics(dirs: list[Path], cache_dir: Path | None = None, now: float | No
                 result.problems.append(ContentError(topic.source, f"unknown topic id {rel!r}", 0, "related"))
     if cache is not None:
         cache.prune()
-    result.topics, image_problems = _vet_images(result.topics, cache_dir, code)
-    result.problems.extend(image_problems)
-    return result
+    return result, code
 
 
-def _from_cache(cache: ContentCache, path: Path) -> tuple[Topic | None, tuple[Path, bytes] | None]:
+def load_one(path: Path, cache_dir: Path, code: str, now: float | None) -> Topic | None:
+    """The topic of one content file through the cache (parsed and cached on a miss), images not yet checked."""
+    cache = ContentCache(cache_dir, code, now)
+    topic, miss, _digest = _from_cache(cache, path)
+    if topic is None:
+        topic, _problems = parse_file(path)
+        if topic is not None and miss is not None:
+            cache.put(*miss, topic_to_dict(topic))
+    return topic
+
+
+def _from_cache(cache: ContentCache, path: Path) -> tuple[Topic | None, tuple[Path, bytes] | None, str]:
     """The cached topic of `path` as named now, else (None, what to store once it is parsed); (None, None): unreadable.
+    The third value is the hash of the content read ("" if unreadable).
 
     The content is read and hashed every time (~3 ms at 10k facts): no edit is missed, whatever its size and mtime.
     """
     try:
         with open(path, "rb") as fh:
             if os.fstat(fh.fileno()).st_size > MAX_FILE_BYTES:
-                return None, None  # parse_file reports it
+                return None, None, ""  # parse_file reports it
             data = fh.read()
         key = path.resolve()
     except OSError:
-        return None, None  # parse_file reports it
-    value = cache.get(key, data)
+        return None, None, ""  # parse_file reports it
+    digest = content_hash(data)
+    value = cache.get(key, data, digest)
     if value is not None:
         try:
-            return relocate(topic_from_dict(value), str(path)), None
+            return relocate(topic_from_dict(value), str(path)), None, digest
         except Exception:  # a payload of any other shape is a miss, never an error
             pass
-    return None, (key, data)
+    return None, (key, data), digest
 
 
-def _vet_images(
+def vet_topic_images(
     topics: list[Topic], cache_dir: Path | None, code: str | None
 ) -> tuple[list[Topic], list[ContentError]]:
     """Every topic's images checked by images.py; refused ones leave `Topic.images` and become problems.
@@ -168,59 +195,21 @@ def _vet_images(
     return vetted, problems
 
 
-_PARALLEL_MIN_BYTES = 512 * 1024  # below this, a second process costs more than it saves
+class _Named(Protocol):
+    """A topic or its head: what finding one by name needs."""
+
+    @property
+    def id(self) -> str: ...
+    @property
+    def title(self) -> str: ...
+    @property
+    def aliases(self) -> tuple[str, ...]: ...
 
 
-def _parse_many(paths: list[Path]) -> list[tuple[Path, Topic | None, list[ContentError]]]:
-    """Parse files; with enough YAML (and fork, two cores), a forked child parses every other file.
-
-    Parsing is CPU-bound Python, so a second process is the only way to use the second core. A plain fork
-    and a pipe cost far less to start than multiprocessing; if the child fails for any reason, the parent
-    parses its share itself.
-    """
-    total = 0
-    for p in paths:
-        with contextlib.suppress(OSError):
-            total += p.stat().st_size
-    if (
-        total < _PARALLEL_MIN_BYTES
-        or len(paths) < 2
-        or (os.cpu_count() or 1) < 2
-        or not hasattr(os, "fork")
-        or os.environ.get("SERVERLESS_STUDY_SERIAL")
-    ):
-        return [(p, *parse_file(p)) for p in paths]
-    import pickle
-
-    mine, theirs = paths[0::2], paths[1::2]
-    read_end, write_end = os.pipe()
-    pid = os.fork()
-    if pid == 0:  # the child: parse its half, send it back pickled, leave without running any cleanup
-        status = 1
-        try:
-            os.close(read_end)
-            data = pickle.dumps([parse_file(p) for p in theirs], protocol=pickle.HIGHEST_PROTOCOL)
-            with os.fdopen(write_end, "wb") as pipe:
-                pipe.write(data)
-            status = 0
-        finally:
-            os._exit(status)
-    os.close(write_end)
-    done = {p: parse_file(p) for p in mine}
-    with os.fdopen(read_end, "rb") as pipe:
-        data = pipe.read()
-    _, status = os.waitpid(pid, 0)
-    try:
-        results = pickle.loads(data) if status == 0 else None
-    except Exception:
-        results = None
-    if not isinstance(results, list) or len(results) != len(theirs):
-        results = [parse_file(p) for p in theirs]
-    done.update(zip(theirs, results, strict=False))
-    return [(p, *done[p]) for p in paths]
+AnyTopic = TypeVar("AnyTopic", bound=_Named)
 
 
-def select_topics(topics: list[Topic], queries: Iterable[str]) -> list[Topic]:
+def select_topics(topics: list[AnyTopic], queries: Iterable[str]) -> list[AnyTopic]:
     """Topics named on the command line (an id, or part of one title), in content order; none named means all."""
     queries = list(queries)
     if not queries:
@@ -235,7 +224,7 @@ def select_topics(topics: list[Topic], queries: Iterable[str]) -> list[Topic]:
     return [t for t in topics if t.id in chosen]
 
 
-def find_topic(topics: list[Topic], query: str) -> list[Topic]:
+def find_topic(topics: list[AnyTopic], query: str) -> list[AnyTopic]:
     """Topics matching an exact id, title or alias, else the one id that starts with it, else a fragment of id or
     title; hyphens, spaces and case do not count ("xray" finds x-ray, "Aurora" its alias)."""
     q = _squash(query)
@@ -1005,7 +994,7 @@ def _extras_from_dict(topic: Topic, d: dict[str, Any]) -> Topic:
     )
 
 
-def code_fingerprint(package: Path = Path(__file__).parent) -> str | None:
+def code_fingerprint(package: Path = Path(__file__).parent, modules: tuple[str, ...] = FINGERPRINTED) -> str | None:
     """A hash of the source of the FINGERPRINTED modules, kept in the cache; None (cache unused) if one is unreadable.
 
     Read only when the cache is consulted; ~40 kB hashed with the interpreter's own source hash (no hashlib import).
@@ -1013,7 +1002,7 @@ def code_fingerprint(package: Path = Path(__file__).parent) -> str | None:
     from importlib.util import source_hash
 
     try:
-        sources = [(package / f"{name}.py").read_bytes() for name in FINGERPRINTED]
+        sources = [(package / f"{name}.py").read_bytes() for name in modules]
     except OSError:
         return None
     digest = source_hash(b"\0".join(sources)).hex()

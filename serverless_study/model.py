@@ -154,6 +154,26 @@ class Topic:
         }
 
 
+@dataclass(frozen=True)
+class TopicHead:
+    """What the content index keeps of a topic so that listing and finding topics loads none of them."""
+
+    id: str
+    title: str
+    aliases: tuple[str, ...] = ()
+    related: tuple[str, ...] = ()
+    item_counts: tuple[int, int, int, int] = (0, 0, 0, 0)  # concepts, comparisons, sequences, facts
+
+    @classmethod
+    def of(cls, topic: Topic) -> TopicHead:
+        c = topic.counts()
+        counts = (c["concepts"], c["comparisons"], c["sequences"], c["facts"])
+        return cls(topic.id, topic.title, topic.aliases, topic.related, counts)
+
+    def counts(self) -> dict[str, int]:
+        return dict(zip(("concepts", "comparisons", "sequences", "facts"), self.item_counts, strict=True))
+
+
 # --- quiz -----------------------------------------------------------------
 
 

@@ -20,6 +20,11 @@ from rich.text import Text
 from serverless_study.model import Comparison, Concept, Fact, Image, Sequence, Topic
 from serverless_study.sanitize import sanitized
 
+if TYPE_CHECKING:
+    from collections.abc import Iterable
+
+    from serverless_study.model import TopicHead
+
 
 def make_console(file: IO[str], *, terminal: bool, width: int | None = None, no_color: bool = False) -> Console:
     """A console for `file`: styled when it is a terminal, plain ASCII-ish text otherwise."""
@@ -195,7 +200,7 @@ def _note(note: str) -> Text:
 
 
 @sanitized
-def topics_table(topics: list[Topic]) -> Table:
+def topics_table(topics: Iterable[Topic | TopicHead]) -> Table:
     """Title with the id to type beneath it, so the title gets the room a long id column used to take."""
     table = Table(box=box.SIMPLE_HEAVY, header_style="bold", pad_edge=False)
     table.add_column("topic (id)", ratio=1)

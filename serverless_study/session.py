@@ -7,7 +7,7 @@ import dataclasses
 import heapq
 import itertools
 import random
-from collections.abc import Collection, Iterable, Iterator, Mapping, Sequence
+from collections.abc import Callable, Collection, Iterable, Iterator, Mapping, Sequence
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 
@@ -20,7 +20,7 @@ from serverless_study.answers import (
     gives_away,
     shown_words,
 )
-from serverless_study.cards import item_for, make_question, reveals, sibling_key
+from serverless_study.cards import CardGroups, Deck, item_for, make_question, reveals, sibling_key
 from serverless_study.days import Day
 from serverless_study.defaults import NEW_PER_DAY, REVIEWS_PER_DAY
 from serverless_study.errors import UsageError
@@ -29,6 +29,7 @@ from serverless_study.model import Card, CardKind, CardState, Grade, Item, Phase
 from serverless_study.scheduler import Scheduler, is_leech_lapse
 from serverless_study.store import NEW, Hold, HoldKind, Marking, Store
 
+NO_CAP = 1 << 62  # no --limit: more cards than any content has (counting the deck would read every topic's ids)
 LEARN_AHEAD = timedelta(minutes=20)  # as Anki: show a learning card early rather than make the learner wait
 
 
@@ -129,6 +130,7 @@ class Session:
     held_back: int = 0  # due reviews not asked today because a sibling card was practised today
     share_used: dict[str, int] = field(default_factory=dict)  # chosen topic → its share of today's new cards, used
     _vocabulary: Vocabulary | None = None  # the content's terms, built on first marking
+    vocabulary_source: Callable[[], Vocabulary] | None = None  # where they come from (None: the loaded topics)
     confusions: dict[str, list[str]] = field(default_factory=dict)  # name → terms the learner confused it with
     answers: dict[str, str] = field(default_factory=dict)  # queued card id → its answer as `answer_words` reads it
     shown: set[str] = field(default_factory=set)  # cards whose question this session has shown
@@ -137,7 +139,7 @@ class Session:
     def start(
         cls,
         store: Store,
-        cards: Iterable[Card],
+        cards: Iterable[Card] | Deck,
         topics: Mapping[str, Topic],
         scheduler: Scheduler,
         rng: random.Random,
@@ -148,17 +150,18 @@ class Session:
         topic_ids: Iterable[str] | None = None,
         learn_ahead: timedelta = LEARN_AHEAD,
         leech_action: LeechAction = LeechAction.LIST,
+        vocabulary: Callable[[], Vocabulary] | None = None,
     ) -> Session:
         """Queue what is due on the study `day` at `now`: learning cards, reviews under today's limit, new cards.
 
-        Suspended and buried cards are never asked.
+        Suspended and buried cards are never asked. Only the cards queued are built (see `Deck`); `vocabulary`
+        gives the content's terms when the first answer is marked (by default they are gathered from `topics`).
         """
         wanted = set(topic_ids) if topic_ids is not None else None
-        chosen = askable(store, cards, now=now, topic_ids=wanted)
-        session = cls(store, scheduler, chosen, topics, rng, learn_ahead, day=day, leech_action=leech_action)
+        deck = askable_deck(store, cards, now=now, topic_ids=wanted)
         queue = build_queue(
             store,
-            chosen.values(),
+            deck,
             now=now,
             day=day,
             limits=limits,
@@ -167,6 +170,9 @@ class Session:
             topic_ids=wanted,
             topics=topics,
         )
+        chosen = deck.cards([*(s.card_id for s in queue.learning), *queue.main])
+        session = cls(store, scheduler, chosen, topics, rng, learn_ahead, day=day, leech_action=leech_action)
+        session.vocabulary_source = vocabulary
         for state in queue.learning:
             session._learn(state)
         session.states.update((s.card_id, s) for s in queue.reviews)
@@ -231,7 +237,8 @@ class Session:
     def vocabulary(self) -> Vocabulary:
         """The terms of all loaded topics: a typo may never be one of them, and a mix-up with one is named."""
         if self._vocabulary is None:
-            self._vocabulary = Vocabulary.from_topics(self.topics.values())
+            source = self.vocabulary_source
+            self._vocabulary = source() if source is not None else Vocabulary.from_topics(self.topics.values())
         return self._vocabulary
 
     def answer(
@@ -578,13 +585,19 @@ def cram_queue(
     when `limit` leaves no room for all; studied cards in a shuffled order, new ones spread among them."""
     cards = list(cards)
     cap = len(cards) if limit is None else limit
-    unstarted = (c for c in cards if c.id not in recalls)
-    fresh = list(itertools.islice((c.id for c in _round_robin(unstarted)), min(new, cap)))
+    fresh = list(itertools.islice(_round_robin(Deck.of(cards), recalls), min(new, cap)))
     studied = [c.id for c in cards if c.id in recalls]
     if len(studied) > cap - len(fresh):
         studied = sorted(studied, key=lambda cid: (recalls[cid], cid))[: cap - len(fresh)]
     rng.shuffle(studied)
     return _spread(studied, fresh)
+
+
+def askable_deck(
+    store: Store, cards: Iterable[Card] | Deck, *, now: datetime, topic_ids: Collection[str] | None = None
+) -> Deck:
+    """`askable` by id: the deck of the chosen topics without the cards suspended or buried at `now`."""
+    return as_deck(cards).only(topic_ids).without(store.held_ids(now))
 
 
 def askable(
@@ -606,7 +619,7 @@ class Queue:
 
 def build_queue(
     store: Store,
-    cards: Iterable[Card],
+    cards: Iterable[Card] | Deck,
     *,
     now: datetime,
     day: Day,
@@ -624,30 +637,30 @@ def build_queue(
     concept, fact, sequence or table row is asked a day, across sessions: siblings of a card answered today wait.
     With `topic_ids`, each chosen topic gets its share of the day's new cards (`new_shares`). A new card is left out
     when it and a card already queued would each give the other's answer away (given `topics`, the content).
+    Cards are known by id (see `Deck`): only those of the topics a new card is drawn from are built.
     """
-    by_id = {c.id: c for c in cards}
+    deck = as_deck(cards)
     done_today = store.counts_since(day.start)
-    cap = limits.session if limits.session is not None else len(by_id)
+    cap = limits.session if limits.session is not None else NO_CAP
     # Sibling keys practised today (from the log, so every session of the day counts) or queued now.
-    taken = {sibling_key(by_id[cid]) for cid in store.reviewed_since(day.start) if cid in by_id}
+    taken = {sibling_key(cid) for cid in store.reviewed_since(day.start) if cid in deck}
     held_back = 0
 
-    learning = store.due(now + learn_ahead, review=False, topics=topic_ids, keep=lambda cid: cid in by_id, limit=cap)
-    taken.update(sibling_key(by_id[s.card_id]) for s in learning)
+    learning = store.due(now + learn_ahead, review=False, topics=topic_ids, keep=deck.__contains__, limit=cap)
+    taken.update(sibling_key(s.card_id) for s in learning)
     cap -= len(learning)
 
     def fresh(card_id: str) -> bool:
-        card = by_id.get(card_id)
-        if card is None or sibling_key(card) in taken:
+        if card_id not in deck or sibling_key(card_id) in taken:
             return False
-        taken.add(sibling_key(card))
+        taken.add(sibling_key(card_id))
         return True
 
     def fresh_review(card_id: str) -> bool:
         nonlocal held_back
         if fresh(card_id):
             return True
-        if card_id in by_id:
+        if card_id in deck:
             held_back += 1
         return False
 
@@ -659,23 +672,24 @@ def build_queue(
     new: list[str] = []
     share_used: dict[str, int] = {}
     if new_room:
-        started = store.started_ids()
-        queued = {s.card_id for s in reviews}
-        unstarted = [c for c in by_id.values() if c.id not in started and c.id not in queued]
+        skip = store.started_ids() | {s.card_id for s in reviews}
         rooms = None
         if topic_ids is not None:  # the chosen topics share the day's new cards
+            unstarted = [cid for t in deck.topic_ids for g in deck.groups(t) for cid in g if cid not in skip]
             rooms, share_used = _topic_rooms(unstarted, taken, store.introduced_since(day.start), limits.new_per_day)
-        clash = _Clash(topics, [by_id[s.card_id] for s in (*learning, *reviews)])
+        queued = deck.cards([s.card_id for s in (*learning, *reviews)])
+        clash = _Clash(topics, [queued[s.card_id] for s in (*learning, *reviews)])
         # Topics take turns (in content order), and within a topic its kinds of item do.
-        for card in _round_robin(unstarted):
+        for card_id in _round_robin(deck, skip):
             if len(new) >= new_room:
                 break
-            if rooms is not None and rooms.get(card.topic_id, 0) <= 0:
+            topic_id = card_id.partition("/")[0]
+            if rooms is not None and rooms.get(topic_id, 0) <= 0:
                 continue
-            if sibling_key(card) not in taken and not clash(card) and fresh(card.id):
-                new.append(card.id)
+            if sibling_key(card_id) not in taken and not clash(deck.cards([card_id])[card_id]) and fresh(card_id):
+                new.append(card_id)
                 if rooms is not None:
-                    rooms[card.topic_id] -= 1
+                    rooms[topic_id] -= 1
 
     review_ids = [s.card_id for s in reviews]
     rng.shuffle(review_ids)
@@ -719,49 +733,55 @@ def new_shares(limit: int, wanted: Mapping[str, int]) -> dict[str, int]:
 
 
 def _topic_rooms(
-    unstarted: list[Card], taken: set[str], introduced: Mapping[str, int], limit: int
+    unstarted: list[str], taken: set[str], introduced: Mapping[str, int], limit: int
 ) -> tuple[dict[str, int], dict[str, int]]:
-    """(new cards each topic may still introduce today, share of each topic whose share is used up)."""
+    """(new cards each topic may still introduce today, share of each topic whose share is used up), from the ids
+    of the unstarted cards."""
     left: dict[str, set[str]] = {}
-    for card in unstarted:
-        if sibling_key(card) not in taken:
-            left.setdefault(card.topic_id, set()).add(sibling_key(card))
+    for card_id in unstarted:
+        if sibling_key(card_id) not in taken:
+            left.setdefault(card_id.partition("/")[0], set()).add(sibling_key(card_id))
     wanted = {t: introduced.get(t, 0) + len(keys) for t, keys in left.items()}
     shares = new_shares(limit, wanted)
     rooms = {t: shares[t] - introduced.get(t, 0) for t in wanted}
     return rooms, {t: shares[t] for t, room in rooms.items() if room <= 0}
 
 
-_ITEM_GROUP = {  # the kind of content item a card comes from: new cards take turns by it within a topic
-    CardKind.CHOICE: 0,
-    CardKind.RECALL: 0,
-    CardKind.COLUMN: 1,
-    CardKind.TRUE_FALSE: 1,
-    CardKind.NEXT: 2,
-    CardKind.ORDER: 2,
-    CardKind.TYPED: 3,
-    CardKind.CLOZE: 3,
-}
+def as_deck(cards: Iterable[Card] | Deck) -> Deck:
+    return cards if isinstance(cards, Deck) else Deck.of(cards)
+
+
 MAX_RUN = 3  # at most this many questions of one kind in a row, when the session has others to offer
 
 
-def _round_robin(cards: Iterable[Card]) -> Iterator[Card]:
-    """Cards taking turns by topic (topics in content order), and within a topic by item kind.
+def _round_robin(deck: Deck, skip: Collection[str]) -> Iterator[str]:
+    """Card ids not in `skip` taking turns by topic (topics in content order), and within a topic by item kind.
 
     Each topic starts its turns at a different kind (the n-th topic at kind n), so a day's first new cards are not
-    all the first concept of every topic.
+    all the first concept of every topic. Lazy: a topic's ids are read when its first turn comes.
     """
-    by_topic: dict[str, list[list[Card]]] = {}
-    for card in cards:
-        by_topic.setdefault(card.topic_id, [[], [], [], []])[_ITEM_GROUP[card.kind]].append(card)
 
-    def turns(n: int, groups: list[list[Card]]) -> Iterator[Card]:
-        rotated = groups[n % 4 :] + groups[: n % 4]
+    def turns(n: int, groups: CardGroups) -> Iterator[str]:
+        rotated = [(c for c in group if c not in skip) for group in groups[n % 4 :] + groups[: n % 4]]
         return (c for turn in itertools.zip_longest(*rotated) for c in turn if c is not None)
 
-    per_topic = [turns(n, groups) for n, groups in enumerate(by_topic.values())]
-    for turn in itertools.zip_longest(*per_topic):
-        yield from (c for c in turn if c is not None)
+    def unstarted() -> Iterator[CardGroups]:
+        for topic_id in deck.topic_ids:
+            groups = deck.groups(topic_id)
+            if any(c not in skip for group in groups for c in group):
+                yield groups
+
+    active: list[Iterator[str]] = []
+    for n, groups in enumerate(unstarted()):  # the first turn: every topic in order
+        active.append(turns(n, groups))
+        yield next(active[-1])
+    while active:  # then turn after turn, over the topics that still have cards
+        for it in list(active):
+            card_id = next(it, None)
+            if card_id is None:
+                active.remove(it)
+            else:
+                yield card_id
 
 
 def interleave(card_ids: list[str], cards: Mapping[str, Card], topics: Mapping[str, Topic]) -> list[str]:
@@ -826,7 +846,7 @@ class Waiting:
 
 def waiting(
     store: Store,
-    cards: Iterable[Card],
+    cards: Iterable[Card] | Deck,
     *,
     now: datetime,
     day: Day,
@@ -834,13 +854,13 @@ def waiting(
     topic_ids: Collection[str] | None = None,
 ) -> Waiting:
     """What the daily limits hold back at `now`, so an empty session can say which limit stopped it."""
-    ids = set(askable(store, cards, now=now, topic_ids=topic_ids))
+    deck = askable_deck(store, cards, now=now, topic_ids=topic_ids)
     done = store.counts_since(day.start)
     new = reviews = 0
     if done.get(NEW, 0) >= limits.new_per_day:
-        new = len(ids - store.started_ids())
+        new = len(deck) - sum(1 for cid in store.started_ids() if cid in deck)
     if done.get("review", 0) >= limits.reviews_per_day:
-        reviews = len(store.due(day.end, review=True, topics=topic_ids, keep=lambda cid: cid in ids))
+        reviews = len(store.due(day.end, review=True, topics=topic_ids, keep=deck.__contains__))
     return Waiting(new, limits.new_per_day, reviews, limits.reviews_per_day, limits.session == 0)
 
 

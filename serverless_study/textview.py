@@ -11,12 +11,13 @@ from serverless_study.model import Comparison, Concept, Fact, Image, Item, Layer
 from serverless_study.sanitize import sanitized
 
 if TYPE_CHECKING:
+    from collections.abc import Iterable
     from datetime import datetime, timedelta, tzinfo
 
     from serverless_study.answers import Verdict
     from serverless_study.exam import ExamPlan, ExamQuestion, ExamResult, ExamSummary, Missed
     from serverless_study.holds import Named
-    from serverless_study.model import Question
+    from serverless_study.model import Question, TopicHead
     from serverless_study.session import Held, Outcome, Progress, TopicSummary, Waiting
     from serverless_study.stats import Bucket, Recall, Stats
 
@@ -105,13 +106,10 @@ def item_lines(item: Item) -> list[str]:
 
 
 @sanitized
-def topics_text(topics: list[Topic]) -> str:
+def topics_text(topics: Iterable[Topic | TopicHead]) -> str:
     """One aligned line per topic: id, title and item counts."""
     header = ("id", "title", "concepts", "tables", "sequences", "facts")
-    rows = [header] + [
-        (t.id, t.title, *(str(n) for n in (len(t.concepts), len(t.comparisons), len(t.sequences), len(t.facts))))
-        for t in topics
-    ]
+    rows = [header] + [(t.id, t.title, *(str(n) for n in t.counts().values())) for t in topics]
     widths = [max(len(r[i]) for r in rows) for i in range(len(header))]
     lines = []
     for r in rows:

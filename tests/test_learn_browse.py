@@ -13,7 +13,7 @@ from prompt_toolkit.output import DummyOutput
 
 from serverless_study.cli.context import Env
 from serverless_study.cli.learn import _browse
-from serverless_study.loader import load_topics
+from serverless_study.content import Content
 from serverless_study.prompts import QuestionaryPrompter
 
 from .conftest import FIXTURES
@@ -44,7 +44,7 @@ def browse(pipe: Any, script: list[str], tmp_path: Path) -> tuple[str, Scripted]
     out = io.StringIO()
     env = Env(data_dir=tmp_path, stdout=out)
     prompter = Scripted(pipe, script)
-    _browse(env, load_topics([FIXTURES / "pack"]).topics, prompter)
+    _browse(env, Content.whole([FIXTURES / "pack"]), prompter)
     return out.getvalue(), prompter
 
 

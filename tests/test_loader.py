@@ -336,22 +336,6 @@ def test_unwritable_cache_does_not_fail(tmp_path: Path) -> None:
     assert [t.id for t in result.topics] == ["alpha", "beta"]
 
 
-def test_forked_parse_matches_serial(monkeypatch: pytest.MonkeyPatch) -> None:
-    """The two-process path (used for big packs) gives exactly the serial result, problems and lines included."""
-    import serverless_study.loader as loader
-
-    dirs = [FIXTURES / "pack", BROKEN, FIXTURES / "evil"]
-    monkeypatch.setenv("SERVERLESS_STUDY_SERIAL", "1")
-    serial = load_topics(dirs)
-    monkeypatch.delenv("SERVERLESS_STUDY_SERIAL")
-    monkeypatch.setattr(loader, "_PARALLEL_MIN_BYTES", 0)
-    forked = load_topics(dirs)
-    assert forked.topics == serial.topics and len(forked.topics) == 3
-    assert [str(p) for p in forked.problems] == [str(p) for p in serial.problems]
-    assert len(serial.problems) > 10
-    assert [i.location for t in forked.topics for i in t.items] == [i.location for t in serial.topics for i in t.items]
-
-
 LIST_FACT = "id: n\ntitle: N\nfacts:\n  - id: f\n    prompt: p\n    answer: {answer}\n{extra}"
 
 

@@ -136,7 +136,7 @@ def test_each_chosen_topic_gets_its_share_of_todays_new_cards(store: Store) -> N
     assert "functions" not in {both.cards[cid].topic_id for cid in both.main if cid not in both.states}
     assert both.share_used == {"functions": 2}
     alone = start(store, later, limits=Limits(new_per_day=4), topic_ids=["functions"])  # one topic: the whole limit
-    assert [both.cards[cid].topic_id for cid in alone.main if cid not in alone.states] == ["functions"] * 2
+    assert [alone.cards[cid].topic_id for cid in alone.main if cid not in alone.states] == ["functions"] * 2
 
 
 def test_a_topic_with_few_cards_leaves_its_share_to_the_others(store: Store) -> None:

@@ -64,3 +64,26 @@ def test_plain_stats_import_no_rich_or_prompts(tmp_path: Path) -> None:
     names = imported_modules(["stats"], tmp_path)
     assert "fsrs" in names and "sqlite3" in names
     assert not {n.split(".")[0] for n in names} & {"rich", "questionary", "prompt_toolkit"}
+
+
+def write_big_pack(folder: Path, files: int = 100, facts: int = 100) -> Path:
+    """10,000 facts, shaped like the benchmark's synthetic pack."""
+    folder.mkdir()
+    for t in range(files):
+        lines = [f"id: big-{t:03d}", f"title: Big topic {t}", "facts:"]
+        for f in range(facts):
+            lines += [f"  - id: f{f:03d}", f"    prompt: What is item {f} of topic {t}?", f"    answer: value {t}-{f}"]
+        (folder / f"{t:03d}.yaml").write_text("\n".join(lines) + "\n", encoding="utf-8")
+    return folder
+
+
+def test_learn_one_topic_beside_a_big_pack_builds_no_cards(tmp_path: Path) -> None:
+    pack = write_big_pack(tmp_path / "pack")
+    home = tmp_path / "home"
+    assert "yaml" in imported_modules(["--content", str(pack), "learn", "x-ray"], home)  # cold: everything parsed
+    warm = imported_modules(["--content", str(pack), "learn", "x-ray"], home)
+    # From the index: no YAML, and not even the module that makes cards or marks answers.
+    assert "yaml" not in warm
+    assert not warm & {"serverless_study.cards", "serverless_study.answers"}
+    topics = imported_modules(["--content", str(pack), "topics"], home)
+    assert not topics & {"yaml", "serverless_study.cards", "serverless_study.answers"}

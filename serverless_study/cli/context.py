@@ -16,6 +16,7 @@ import typer
 if TYPE_CHECKING:
     from rich.console import Console
 
+    from serverless_study.content import Content
     from serverless_study.days import Calendar, Day
     from serverless_study.loader import LoadResult
     from serverless_study.prompts import Prompter
@@ -131,12 +132,23 @@ class Env:
         from serverless_study.loader import load_topics
 
         result = load_topics(self.content_dirs, cache_dir=self.cache_dir, now=self.clock().timestamp())
-        for problem in result.problems:
+        self._report(result.problems, bool(result.topics), require)
+        return result
+
+    def content(self, *, require: bool = True) -> Content:
+        """The content through its index: topics are loaded as the command asks for them; problems reported."""
+        from serverless_study.content import Content
+
+        content = Content.open(self.content_dirs, cache_dir=self.cache_dir, now=self.clock().timestamp())
+        self._report(content.problems, bool(content.heads), require)
+        return content
+
+    def _report(self, problems: list[Any], loaded: bool, require: bool) -> None:
+        for problem in problems:
             self.warn(str(problem))
-        if require and not result.topics:
+        if require and not loaded:
             self.error("no topics could be loaded")
             raise typer.Exit(FAILURE)
-        return result
 
 
 def examples(*commands: str) -> str:

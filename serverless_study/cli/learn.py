@@ -9,22 +9,23 @@ import typer
 from serverless_study.cli.context import INTERRUPTED, USAGE, Env, errors_handled, get_env
 
 if TYPE_CHECKING:
-    from serverless_study.model import Topic
+    from serverless_study.content import Content
+    from serverless_study.model import Topic, TopicHead
     from serverless_study.prompts import Prompter
 
 
 def topics(ctx: typer.Context) -> None:
     """List the topics in content order, with how many items of each kind they hold."""
     env = get_env(ctx)
-    result = env.load()
+    heads = env.content().heads  # the index has every topic's counts: no topic is loaded
     if env.stdout_isatty:
         from serverless_study.render import topics_table
 
-        env.console().print(topics_table(result.topics))
+        env.console().print(topics_table(heads))
     else:
         from serverless_study.textview import topics_text
 
-        env.stdout.write(topics_text(result.topics))
+        env.stdout.write(topics_text(heads))
 
 
 def learn(
@@ -41,13 +42,14 @@ def learn(
     from serverless_study.loader import select_topics
 
     env = get_env(ctx)
-    topics = env.load().topics
+    content = env.content()
+    heads = content.heads
     if open_:
         if topic is None or all_:
             env.error("--open needs one TOPIC (and no --all), e.g. learn containers --open")
             raise typer.Exit(USAGE)
         with errors_handled(env):
-            chosen = select_topics(topics, [topic])
+            chosen = _loaded(content, select_topics(heads, [topic]))
         images = [image.path for t in chosen for image in t.images]  # only images that passed the loader's checks
         if not images:
             env.error(f"topic {', '.join(t.id for t in chosen)} has no diagram to open")
@@ -56,18 +58,23 @@ def learn(
             env.launch(str(path))
         show(env, chosen)
     elif all_:
-        show(env, topics)
+        show(env, content.load_all())
     elif topic is not None:
         with errors_handled(env):
-            show(env, select_topics(topics, [topic]))
+            show(env, _loaded(content, select_topics(heads, [topic])))
     elif env.interactive:
         try:
-            _browse(env, topics, env.prompter(plain=False))
+            _browse(env, content, env.prompter(plain=False))
         except KeyboardInterrupt:
             raise typer.Exit(INTERRUPTED) from None
     else:
-        env.error(f"give a TOPIC or --all; topics: {', '.join(t.id for t in topics)}")
+        env.error(f"give a TOPIC or --all; topics: {', '.join(t.id for t in heads)}")
         raise typer.Exit(USAGE)
+
+
+def _loaded(content: Content, heads: list[TopicHead]) -> list[Topic]:
+    """The topics of these heads, each loaded now (only these are)."""
+    return [t for t in (content.topic(h.id) for h in heads) if t is not None]
 
 
 def show(env: Env, topics: list[Topic]) -> None:
@@ -93,12 +100,13 @@ def show(env: Env, topics: list[Topic]) -> None:
         env.stdout.write("\n".join(topic_text(t) for t in topics))
 
 
-def _browse(env: Env, topics: list[Topic], prompter: Prompter) -> None:
+def _browse(env: Env, content: Content, prompter: Prompter) -> None:
     """Pick a topic, read it, then go next / back / pick another / quit until the learner quits."""
+    topics = content.heads
     titles = [f"{t.title}  ({t.id})" for t in topics]
     index = prompter.choose("Which topic?", titles)
     while isinstance(index, int):
-        show(env, [topics[index]])
+        show(env, _loaded(content, [topics[index]]))
         moves: list[tuple[str, int | None]] = []
         if index + 1 < len(topics):
             moves.append((f"Next: {topics[index + 1].title}", index + 1))

@@ -124,10 +124,10 @@ def undo(ctx: typer.Context) -> None:
         from serverless_study.cards import describe
         from serverless_study.store import Mode
 
-        r, topics = undone.review, env.load(require=False).topics
+        r, topics = undone.review, env.content(require=False).topics
         cram = "; a cram answer: the schedule was never changed" if undone.mode is Mode.CRAM else ""
         print(
-            f"Undid your answer to “{describe(r.card_id, {t.id: t for t in topics})}” "
+            f"Undid your answer to “{describe(r.card_id, topics)}” "
             f"({r.grade.name.title()}, answered {local_time_text(r.reviewed_at, env.clock())}{cram}).",
             file=env.stdout,
         )
@@ -190,7 +190,6 @@ class QuizOptions:
 def run_quiz(env: Env, opts: QuizOptions) -> int:
     import random
 
-    from serverless_study.cards import generate_cards
     from serverless_study.holds import LeechAction
     from serverless_study.loader import select_topics
     from serverless_study.scheduler import Scheduler
@@ -198,28 +197,31 @@ def run_quiz(env: Env, opts: QuizOptions) -> int:
     from serverless_study.store import Store
     from serverless_study.textview import nothing_to_ask_text
 
-    topics = env.load().topics
-    topic_ids = [t.id for t in select_topics(topics, opts.topics)] if opts.topics else None
+    content = env.content()
+    topic_ids = [t.id for t in select_topics(content.heads, opts.topics)] if opts.topics else None
     rng = random.Random(opts.seed)
     scheduler = Scheduler.configured(opts.settings, fuzz_rng=random.Random(rng.getrandbits(64)))
     now = env.clock()
     limits = Limits(opts.new_per_day, opts.reviews_per_day, opts.limit)
-    cards, day = generate_cards(topics), env.today(now)
+    cards, day = content.deck, env.today(now)  # cards by id: only those the session asks are built
     with Store.in_dir(env.data_dir, warn=env.warn) as store:
-        if opts.cram is not None:
-            return run_cram(
-                env, opts, store, Study(cards, {t.id: t for t in topics}, scheduler, rng, now, day, topic_ids)
-            )
+        if opts.cram is not None:  # a cram may ask any studied card: every topic is loaded
+            from serverless_study.cards import generate_cards
+
+            topics = content.load_all()
+            study = Study(generate_cards(topics), {t.id: t for t in topics}, scheduler, rng, now, day, topic_ids)
+            return run_cram(env, opts, store, study)
         session = Session.start(
             store,
             cards,
-            {t.id: t for t in topics},
+            content.topics,
             scheduler,
             rng,
             now=now,
             day=day,
             limits=limits,
             topic_ids=topic_ids,
+            vocabulary=content.vocabulary,
             leech_action=LeechAction(opts.settings.leech_action),
         )
         shell = QuizShell(env, session, env.prompter(opts.plain), opts.plain)
