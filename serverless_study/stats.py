@@ -11,7 +11,6 @@ from dataclasses import asdict, dataclass, field
 from datetime import datetime, timedelta
 from typing import Any
 
-from serverless_study.cards import parse_card_id
 from serverless_study.days import Calendar, Day
 from serverless_study.defaults import DEFAULT_RETENTION
 from serverless_study.holds import held
@@ -325,15 +324,16 @@ def true_retention(store: Store, content: Catalogue, *, since: datetime, desired
     Cram answers and the answers that introduce or relearn a card are left out: this is the retention the scheduler
     aims at (`desired`). Cards whose content is gone count in the overall figure only.
     """
-    # One pass over the cards answered in the window, adding into one [answers, recalled] pair per (topic, kind).
+    # One pass over the cards answered in the window, adding into one [answers, recalled] pair per (topic, kind):
+    # the first three parts of a card id, "topic/item/kind", name both.
     answers_all = recalled_all = 0
-    pairs: dict[tuple[str, CardKind], list[int]] = {}
+    pairs: dict[tuple[str, str], list[int]] = {}
     known = content.hashes
     for card_id, answers, recalled in store.recall_by_card(since):
         answers_all += answers
         recalled_all += recalled
         if card_id in known:
-            topic_id, _item, kind, _part = parse_card_id(card_id)
+            topic_id, _item, kind = card_id.split("/", 3)[:3]
             acc = pairs.get((topic_id, kind))
             if acc is None:
                 pairs[topic_id, kind] = [answers, recalled]
@@ -343,7 +343,7 @@ def true_retention(store: Store, content: Catalogue, *, since: datetime, desired
     by_topic: dict[str, list[int]] = {}
     by_kind: dict[CardKind, list[int]] = {}
     for (topic_id, kind), (answers, recalled) in pairs.items():
-        for acc in (by_topic.setdefault(topic_id, [0, 0]), by_kind.setdefault(kind, [0, 0])):
+        for acc in (by_topic.setdefault(topic_id, [0, 0]), by_kind.setdefault(CardKind(kind), [0, 0])):
             acc[0] += answers
             acc[1] += recalled
     return TrueRetention(
