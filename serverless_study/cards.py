@@ -28,6 +28,7 @@ MAX_CHOICES = 4
 _NOT_SLUG = re.compile(r"[^a-z0-9]+")
 _WORDS = re.compile(r"[^\W_]+")
 _MAX_ORDER_ALTERNATIVES = 24
+CONTENT_HASH_CHARS = 12  # a card's content hash: hex digits kept of the SHA-1 of what it shows (stored per review)
 _ITEM_TYPE = {
     CardKind.TYPED: Fact,
     CardKind.CLOZE: Fact,
@@ -50,8 +51,13 @@ CardGroups = tuple[tuple[str, ...], tuple[str, ...], tuple[str, ...], tuple[str,
 
 def card_groups(topic: Topic) -> CardGroups:
     """A topic's card ids in content order, split by the item they come from: concepts, tables, sequences, facts."""
+    return group_ids(_topic_cards(topic))
+
+
+def group_ids(cards: Iterable[Card]) -> CardGroups:
+    """The ids of one topic's cards (in content order) split by the item they come from, as `card_groups`."""
     groups: tuple[list[str], ...] = ([], [], [], [])
-    for card in _topic_cards(topic):
+    for card in cards:
         groups[_ITEM_ORDER[_ITEM_TYPE[card.kind]]].append(card.id)
     return tuple(groups[0]), tuple(groups[1]), tuple(groups[2]), tuple(groups[3])
 
@@ -86,14 +92,7 @@ class Deck:
         by_topic: dict[str, list[Card]] = {}
         for card in cards:
             by_topic.setdefault(card.topic_id, []).append(card)
-
-        def groups(topic_id: str) -> CardGroups:
-            out: tuple[list[str], ...] = ([], [], [], [])
-            for card in by_topic[topic_id]:
-                out[_ITEM_ORDER[_ITEM_TYPE[card.kind]]].append(card.id)
-            return tuple(out[0]), tuple(out[1]), tuple(out[2]), tuple(out[3])
-
-        return cls(list(by_topic), groups, lambda topic_id: by_topic[topic_id])
+        return cls(list(by_topic), lambda topic_id: group_ids(by_topic[topic_id]), lambda topic_id: by_topic[topic_id])
 
     def only(self, topic_ids: Iterable[str] | None) -> Deck:
         """The same deck limited to `topic_ids` (None: all), sharing what is built."""
@@ -308,7 +307,7 @@ def _topic_cards(topic: Topic) -> list[Card]:
 
     def card(item_id: str, kind: CardKind, shown: tuple[str, ...], part: str = "") -> None:
         # content_hash covers what the card shows, so an edit is noticed while the id stays.
-        digest = sha1("\x1f".join(shown).encode()).hexdigest()[:12]
+        digest = sha1("\x1f".join(shown).encode()).hexdigest()[:CONTENT_HASH_CHARS]
         add(
             Card(
                 f"{t}/{item_id}/{kind.value}/{part}" if part else f"{t}/{item_id}/{kind.value}",

@@ -3,6 +3,7 @@ loaded only when asked for, so start-up grows with what is asked, not with the s
 
 from __future__ import annotations
 
+import itertools
 from collections.abc import Iterator, Mapping
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
@@ -46,6 +47,8 @@ class Content:
         self._groups: dict[str, CardGroups] = {}  # topic id → its card ids, decoded from `_cards` when first needed
         self._cards = ""  # the index's card ids: a line per topic, as `_encode_cards` writes them
         self._card_lines: list[str] | None = None
+        self._hashes = ""  # the index's card content hashes: a line per topic, fixed-width, in its card ids' order
+        self._hash_lines: list[str] | None = None
         self._loaded: dict[str, Topic] = {}
         self._cache: ContentCache | None = None  # the per-file cache (loader's fingerprint)
         self._index: ContentCache | None = None  # where the index and its vocabulary live (this module's)
@@ -138,14 +141,15 @@ class Content:
                 file_of[tid] = int(at)
                 if not 0 <= file_of[tid] < len(files):
                     return None
-            cards = payload["cards"]
-            if not isinstance(cards, str) or cards.count("\n") != max(0, len(heads) - 1):
-                return None
+            cards, hashes = payload["cards"], payload["hashes"]
+            for lines in (cards, hashes):
+                if not isinstance(lines, str) or lines.count("\n") != max(0, len(heads) - 1):
+                    return None
             problems = missing_dirs(dirs)
             for at, message, line, key in payload["problems"]:
                 problems.append(ContentError(str(files[at]), message, line, key))
             content = cls(files, heads, problems)
-            content._file_of, content._cards = file_of, cards
+            content._file_of, content._cards, content._hashes = file_of, cards, hashes
             content._imaged = [tid for tid in payload["imaged"] if tid in file_of]
         except (KeyError, TypeError, ValueError, IndexError):
             return None
@@ -201,6 +205,21 @@ class Content:
             self._groups[topic_id] = found
         return found
 
+    def card_hashes(self, topic_id: str) -> dict[str, str]:
+        """The topic's card ids (in content order) → the hash of what each card shows, which notices an edit: read
+        from the index when there is one (no topic is loaded), else from the topic's cards."""
+        from serverless_study.cards import CONTENT_HASH_CHARS, generate_cards
+
+        ids = list(itertools.chain(*self._card_groups(topic_id)))
+        if self._hashes:
+            if self._hash_lines is None:
+                self._hash_lines = self._hashes.split("\n")
+            line, width = self._hash_lines[self._position[topic_id]], CONTENT_HASH_CHARS
+            if len(line) == width * len(ids):  # else wrong-shaped: the topic's cards say
+                return dict(zip(ids, (line[i : i + width] for i in range(0, len(line), width)), strict=True))
+        topic = self.topic(topic_id)
+        return {c.id: c.content_hash for c in generate_cards([topic])} if topic is not None else {}
+
     def vocabulary(self) -> Vocabulary:
         """The terms of all the content (marking names a mix-up with any of them), read piece by piece from the
         cache when there is an index, else gathered from every topic (and stored for the next run)."""
@@ -227,17 +246,24 @@ class Content:
 
 
 def _index_payload(files: list[Path], loaded: LoadResult) -> dict[str, Any]:
-    """What the index keeps of the whole content: topic heads with their file and card ids, problems, images."""
-    from serverless_study.cards import card_groups
+    """What the index keeps of the whole content: topic heads with their file, card ids and content hashes,
+    problems, images."""
+    from serverless_study.cards import generate_cards, group_ids
 
     at = {str(f): i for i, f in enumerate(files)}
-    topics = []
+    topics, cards, hashes = [], [], []
     for t in loaded.topics:
         counts = list(TopicHead.of(t).item_counts)
         topics.append([t.id, t.title, list(t.aliases), list(t.related), counts, at[t.source]])
+        built = generate_cards([t])
+        groups = group_ids(built)
+        cards.append(_encode_cards(t.id, groups))
+        digest = {c.id: c.content_hash for c in built}
+        hashes.append("".join(digest[cid] for cid in itertools.chain(*groups)))
     return {
         "topics": topics,
-        "cards": "\n".join(_encode_cards(t.id, card_groups(t)) for t in loaded.topics),
+        "cards": "\n".join(cards),
+        "hashes": "\n".join(hashes),  # each card's content hash (CONTENT_HASH_CHARS wide), in its line's id order
         # folders that do not exist are found again on every run; every other problem names a content file
         "problems": [[at[p.file], p.message, p.line, p.key] for p in loaded.problems if p.file in at],
         "imaged": [t.id for t in loaded.topics if t.images],

@@ -8,17 +8,19 @@ from __future__ import annotations
 import enum
 import random
 from collections.abc import Iterable, Mapping, Sequence
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from datetime import datetime, timedelta
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
-from serverless_study.answers import Verdict, Vocabulary, check_answer
 from serverless_study.cards import item_for, make_question, sibling_key
 from serverless_study.defaults import EXAM_PASS_MARK
 from serverless_study.errors import UsageError
 from serverless_study.model import Card, CardKind, Question, Topic
 from serverless_study.scheduler import Scheduler
 from serverless_study.store import ExamRow, Store, StoredExam
+
+if TYPE_CHECKING:  # marking is imported when an exam is sat: `stats` reads only the history
+    from serverless_study.answers import Verdict, Vocabulary
 
 QUESTIONS = 30
 MINUTES = 45
@@ -218,7 +220,7 @@ class Exam:
     started_at: datetime
     questions: list[ExamQuestion]
     topics: Mapping[str, Topic]
-    vocabulary: Vocabulary = field(default_factory=Vocabulary)
+    vocabulary: Vocabulary
     available: int = 0  # questions the chosen topics could give (fewer than asked for when they are small)
 
     @classmethod
@@ -234,6 +236,8 @@ class Exam:
         now: datetime,
     ) -> Exam:
         """Draw the questions, predict each one's chance from the schedule at `now`, and save the exam."""
+        from serverless_study.answers import Vocabulary
+
         topic_ids = list(settings.topics) or list(topics)
         usable = [c for c in cards if item_for(c, topics) is not None]
         drawn = draw(usable, topic_ids, settings.questions, rng)
@@ -271,6 +275,8 @@ class Exam:
 
     def answer(self, position: int, given: str) -> ExamQuestion:
         """Mark and save an answer (a later answer to the same question replaces it); no feedback until the end."""
+        from serverless_study.answers import check_answer
+
         q = self.questions[position - 1]
         q.answer, q.verdict = given, check_answer(q.question, given, self.vocabulary)
         self.store.save_exam_answer(self.id, position, given, q.verdict.correct)
@@ -308,6 +314,8 @@ class Exam:
         return topic.title if topic else q.card.topic_id
 
     def result(self, ending: Ending) -> ExamResult:
+        from serverless_study.answers import check_answer
+
         topics = [
             TopicScore(t.id, t.title, n, sum(q.correct for q in self.questions if q.card.topic_id == t.id))
             for t, n in ((t, self._count(t.id)) for t in self.topics.values())

@@ -85,10 +85,11 @@ class HeldCards:
     buried: list[str]
 
 
-def held(store: Store, now: datetime, cards: Iterable[Card]) -> HeldCards:
-    """Held cards in content order; holds of cards whose content is gone are listed too, after them."""
+def held(store: Store, now: datetime, card_ids: Iterable[str]) -> HeldCards:
+    """Held cards in content order (`card_ids`: the content's); holds of cards whose content is gone are listed
+    too, after them."""
     holds: dict[str, Hold] = store.holds(now)
-    order = [c.id for c in cards if c.id in holds]
+    order = [cid for cid in card_ids if cid in holds]
     order += sorted(set(holds) - set(order))
     return HeldCards(
         [cid for cid in order if holds[cid].kind is HoldKind.SUSPENDED],

@@ -144,6 +144,24 @@ class Stats:
         return out
 
 
+@dataclass(frozen=True)
+class Catalogue:
+    """What stats needs of the content, in content order: each topic's title, and each card's id (which names its
+    topic and kind) with the hash of what the card shows now. A content index has all of it: no topic is loaded."""
+
+    titles: Mapping[str, str]  # topic id → title
+    hashes: Mapping[str, str]  # card id → content hash
+
+    @classmethod
+    def of(cls, cards: Iterable[Card], topics: Mapping[str, Topic]) -> Catalogue:
+        """The catalogue of cards and topics already built."""
+        return cls({tid: t.title for tid, t in topics.items()}, {c.id: c.content_hash for c in cards})
+
+
+def _topic_of(card_id: str) -> str:
+    return card_id.partition("/")[0]
+
+
 @dataclass
 class _CardFigures:
     """What one pass over the started cards' states gives: per-topic tallies, the forecast, leeches, content hashes."""
@@ -156,8 +174,7 @@ class _CardFigures:
 
 def compute(
     store: Store,
-    cards: Iterable[Card],
-    topics: Mapping[str, Topic],
+    content: Catalogue,
     scheduler: Scheduler,
     *,
     now: datetime,
@@ -170,12 +187,10 @@ def compute(
     "the last 30 days" are the 30 study days ending today.
     """
     today = calendar.day_of(now)
-    by_id = {c.id: c for c in cards}
-    holds = held(store, now, by_id.values())
+    holds = held(store, now, content.hashes)
     schedule = card_figures(
         store,
-        by_id,
-        topics,
+        content,
         scheduler,
         now=now,
         calendar=calendar,
@@ -188,8 +203,7 @@ def compute(
     days = heatmap(store, calendar, today)
     retention = true_retention(
         store,
-        by_id,
-        topics,
+        content,
         since=calendar.named(today.date - timedelta(days=RECENT_DAYS - 1)).start,
         desired=scheduler.desired_retention,
     )
@@ -205,7 +219,7 @@ def compute(
         streak_days=streak(store, calendar, today, known=[n for _, n in days]),
         forecast=schedule.forecast,
         leeches=schedule.leeches,
-        changed=changed_cards(store, by_id.values(), stored=schedule.hashes),
+        changed=changed_cards(store, content.hashes, stored=schedule.hashes),
         confusions=[Confusion(*row) for row in store.confusions(limit=CONFUSIONS_SHOWN)],
         overrides=store.override_counts(),
         heatmap=days,
@@ -218,8 +232,7 @@ def compute(
 
 def card_figures(
     store: Store,
-    by_id: Mapping[str, Card],
-    topics: Mapping[str, Topic],
+    content: Catalogue,
     scheduler: Scheduler,
     *,
     now: datetime,
@@ -233,27 +246,27 @@ def card_figures(
     A suspended card is never due and not new; a buried one is not due today.
     """
     forecast_days = [calendar.named(today.date + timedelta(days=k)) for k in range(FORECAST_DAYS)]
-    tallies = {tid: _Tally() for tid in topics}
-    for each in by_id.values():
-        tallies.setdefault(each.topic_id, _Tally()).cards += 1
+    tallies = {tid: _Tally() for tid in content.titles}
+    for card_id in content.hashes:
+        tallies.setdefault(_topic_of(card_id), _Tally()).cards += 1
     # Day k of the forecast holds cards due before boundary k; day 0 (today) includes everything overdue.
     boundaries = [iso(day.end) for day in forecast_days]
     forecast = [0] * (FORECAST_DAYS + 1)  # the last slot: due later
     leeches: list[Leech] = []
     hashes: dict[str, str] = {}
     # This loop runs once per started card: constants and methods are looked up once, before it.
-    review, recall_after, threshold, card_of = (
+    review, recall_after, threshold, known = (
         Phase.REVIEW.value,
         scheduler.recall_after,
         scheduler.leech_threshold,
-        by_id.get,
+        content.hashes,
     )
     for card_id, _topic, phase, due, stability, days, lapses, content_hash in store.schedule_rows(now):
-        card = card_of(card_id)
-        if card is None:
+        if card_id not in known:
             continue
         hashes[card_id] = content_hash
-        t = tallies[card.topic_id]
+        topic_id = _topic_of(card_id)
+        t = tallies[topic_id]
         t.started += 1
         if phase == review:
             t.review += 1
@@ -265,12 +278,12 @@ def card_figures(
             t.due += 1
         t.recall += recall_after(stability, days)
         if lapses >= threshold:
-            leeches.append(Leech(card_id, card.topic_id, lapses))
-    suspended_new = _suspended_new(store, suspended, by_id)
+            leeches.append(Leech(card_id, topic_id, lapses))
+    suspended_new = _suspended_new(store, suspended, known)
     topic_stats = [
         TopicStats(
             tid,
-            topics[tid].title if tid in topics else tid,
+            content.titles.get(tid, tid),
             t.cards,
             t.cards - t.started - suspended_new[tid],
             t.started - t.review,
@@ -305,38 +318,37 @@ def heatmap(store: Store, calendar: Calendar, today: Day) -> list[tuple[str, int
     return [(day.date.isoformat(), n) for day, n in zip(days, counts, strict=True)]
 
 
-def true_retention(
-    store: Store, by_id: Mapping[str, Card], topics: Mapping[str, Topic], *, since: datetime, desired: float
-) -> TrueRetention:
+def true_retention(store: Store, content: Catalogue, *, since: datetime, desired: float) -> TrueRetention:
     """Scheduled review-phase answers since `since` and the share recalled, overall, per topic and per card kind.
 
     Cram answers and the answers that introduce or relearn a card are left out: this is the retention the scheduler
     aims at (`desired`). Cards whose content is gone count in the overall figure only.
     """
-    # One pass over the cards answered in the window, adding into one [answers, recalled] pair per (topic, kind).
+    # One pass over the cards answered in the window, adding into one [answers, recalled] pair per (topic, kind):
+    # the first three parts of a card id, "topic/item/kind", name both.
     answers_all = recalled_all = 0
-    pairs: dict[tuple[str, CardKind], list[int]] = {}
-    card_of = by_id.get
+    pairs: dict[tuple[str, str], list[int]] = {}
+    known = content.hashes
     for card_id, answers, recalled in store.recall_by_card(since):
         answers_all += answers
         recalled_all += recalled
-        card = card_of(card_id)
-        if card is not None:
-            acc = pairs.get((card.topic_id, card.kind))
+        if card_id in known:
+            topic_id, _item, kind = card_id.split("/", 3)[:3]
+            acc = pairs.get((topic_id, kind))
             if acc is None:
-                pairs[card.topic_id, card.kind] = [answers, recalled]
+                pairs[topic_id, kind] = [answers, recalled]
             else:
                 acc[0] += answers
                 acc[1] += recalled
     by_topic: dict[str, list[int]] = {}
     by_kind: dict[CardKind, list[int]] = {}
     for (topic_id, kind), (answers, recalled) in pairs.items():
-        for acc in (by_topic.setdefault(topic_id, [0, 0]), by_kind.setdefault(kind, [0, 0])):
+        for acc in (by_topic.setdefault(topic_id, [0, 0]), by_kind.setdefault(CardKind(kind), [0, 0])):
             acc[0] += answers
             acc[1] += recalled
     return TrueRetention(
         Recall(answers_all, recalled_all),
-        {tid: Recall(*by_topic[tid]) for tid in topics if tid in by_topic},
+        {tid: Recall(*by_topic[tid]) for tid in content.titles if tid in by_topic},
         {kind.value: Recall(*by_kind[kind]) for kind in CardKind if kind in by_kind},
         desired,
     )
@@ -366,21 +378,22 @@ def _held_day(day: int, suspended: bool, buried: bool) -> int:
     return max(day, 1) if buried else day
 
 
-def _suspended_new(store: Store, suspended: AbstractSet[str], by_id: Mapping[str, Card]) -> Counter[str]:
+def _suspended_new(store: Store, suspended: AbstractSet[str], known: Mapping[str, str]) -> Counter[str]:
     """Per topic, suspended cards never studied: not new cards a quiz could introduce."""
     unstarted = suspended - store.started_ids() if suspended else set()
-    return Counter(by_id[cid].topic_id for cid in unstarted if cid in by_id)
+    return Counter(_topic_of(cid) for cid in unstarted if cid in known)
 
 
-def changed_cards(store: Store, cards: Iterable[Card], *, stored: Mapping[str, str] | None = None) -> list[str]:
-    """Ids of started cards whose content was edited since their latest review, in content order.
+def changed_cards(store: Store, current: Mapping[str, str], *, stored: Mapping[str, str] | None = None) -> list[str]:
+    """Ids of started cards whose content was edited since their latest review, in content order (`current`: card
+    id → the hash of what it shows now, in content order).
 
     A card last reviewed before hashes were kept (stored hash "") is not listed: there is nothing to compare with.
     `stored` (card id → stored hash) saves reading them again when the caller has.
     """
     if stored is None:
         stored = store.content_hashes()
-    return [c.id for c in cards if stored.get(c.id, "") not in ("", c.content_hash)]
+    return [cid for cid, digest in current.items() if stored.get(cid, "") not in ("", digest)]
 
 
 def streak(store: Store, calendar: Calendar, today: Day, known: Sequence[int] = ()) -> int:

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import io
 import json
 import os
 import random
@@ -12,6 +13,7 @@ from pathlib import Path
 from typing import Any
 
 import pytest
+from typer.testing import CliRunner
 
 from serverless_study import loader
 from serverless_study.answers import ShardedVocabulary, Vocabulary, check_answer
@@ -317,7 +319,15 @@ def test_an_index_with_wrong_shapes_is_ignored(tmp_path: Path) -> None:
     doctor_index(cache, payload=lambda p: {**p, "topics": [[*row[:5], 99] for row in p["topics"]]})  # no such file
     assert Content.open([pack], cache).heads == first
     doctor_index(cache, payload=lambda p: {**p, "cards": p["cards"].replace("\n", " ")})  # a line per topic
-    assert list(Content.open([pack], cache).deck) == [c.id for c in generate_cards(load_topics([pack]).topics)]
+    every = generate_cards(load_topics([pack]).topics)
+    assert list(Content.open([pack], cache).deck) == [c.id for c in every]
+    t1 = {c.id: c.content_hash for c in every if c.topic_id == "t1"}
+    doctor_index(cache, payload=lambda p: {**p, "hashes": p["hashes"].replace("\n", "")})  # a line per topic
+    rebuilt = Content.open([pack], cache)
+    assert rebuilt.loaded == ["t0", "t1", "t2"] and rebuilt.card_hashes("t1") == t1
+    doctor_index(cache, payload=lambda p: {**p, "hashes": "\n".join(x[1:] for x in p["hashes"].split("\n"))})
+    short = Content.open([pack], cache)  # a line of the wrong width: the topic's own cards say
+    assert short.card_hashes("t1") == t1 and short.loaded == ["t1"]
 
 
 def test_an_index_unused_for_30_days_is_dropped(tmp_path: Path) -> None:
@@ -403,3 +413,54 @@ def test_two_processes_building_the_index_at_once_both_succeed(tmp_path: Path, p
     assert not list(cache.glob(".*.tmp"))
     warm = Content.open([pack], cache)
     assert warm.loaded == [] and len(warm.heads) == 60 and parses == []  # the index either left is whole
+
+
+def test_stats_over_a_warm_index_loads_no_topic_and_says_what_every_card_says(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """Titles, card ids and content hashes come from the index: not even the started cards' topics are loaded, and
+    the figures (edited cards included) are those of the whole content."""
+    from serverless_study.cli import app
+    from serverless_study.cli.context import Env
+    from serverless_study.model import CardState, Phase, Review
+    from serverless_study.paths import shipped_content_dir
+    from serverless_study.stats import Catalogue, compute
+
+    pack, data = write_pack(tmp_path / "pack", 60), tmp_path / "data"
+
+    def stats_json() -> Any:
+        out = io.StringIO()
+        env = Env(data_dir=Path(), stdout=out, clock=lambda: NOW, environ={"TZ": "UTC"})
+        argv = ["--data-dir", str(data), "--content", str(pack), "--day-starts", "0", "stats", "--json"]
+        assert CliRunner().invoke(app, argv, obj=env, catch_exceptions=False).exit_code == 0
+        return json.loads(out.getvalue())
+
+    stats_json()  # a cold run writes the index
+    started = {"t5/c1/choice": "", "t5/f2/typed": "000000000000", "t41/c0/recall": ""}  # id → an old stored hash
+    every = generate_cards(load_topics([shipped_content_dir(), pack]).topics)
+    current = {c.id: c.content_hash for c in every}
+    with Store.in_dir(data) as store:
+        for n, (cid, kept) in enumerate(started.items()):
+            state = CardState(cid, Phase.REVIEW, None, 3.0 + n, 5.0, NOW, NOW, lapses=9)
+            review = Review(cid, NOW, Grade.GOOD, "", True, 0)
+            store.record(review, state, previous=None, topic_id=cid.split("/")[0], content_hash=kept or current[cid])
+    built: list[str] = []
+    real = loader.topic_from_dict, loader.parse_file
+    monkeypatch.setattr(loader, "topic_from_dict", lambda d: built.append(d["id"]) or real[0](d))
+    monkeypatch.setattr(loader, "parse_file", lambda p: built.append(p.stem) or real[1](p))
+    figures = stats_json()
+    assert not set(built) & {f"t{i}" for i in range(60)}  # no topic of the pack was built, started or not
+    monkeypatch.undo()
+    topics = load_topics([shipped_content_dir(), pack]).topics
+    with Store.in_dir(data) as store:
+        whole = compute(
+            store,
+            Catalogue.of(every, {t.id: t for t in topics}),
+            Scheduler(),
+            now=NOW,
+            calendar=Calendar(UTC, day_starts=0),
+            new_per_day=20,
+        )
+    assert {k: v for k, v in figures.items() if k != "exams"} == json.loads(json.dumps(whole.to_dict()))
+    assert figures["changed"] == ["t5/f2/typed"] and len(figures["leeches"]) == 3
+    assert next(t for t in figures["topics"] if t["id"] == "t41")["title"] == "Topic number 41"

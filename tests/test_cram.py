@@ -18,7 +18,7 @@ from serverless_study.loader import load_topics
 from serverless_study.model import CardKind, CardState, Grade, Phase, Review
 from serverless_study.scheduler import Scheduler
 from serverless_study.session import CramSession, build_queue, cram_queue
-from serverless_study.stats import compute
+from serverless_study.stats import Catalogue, compute
 from serverless_study.store import DB_NAME, HoldKind, Mode, Store
 
 from .conftest import FIXTURES
@@ -147,7 +147,7 @@ def test_cram_counts_as_activity_but_not_against_limits_siblings_or_retention(da
         )
         assert "tracing/x-ray/choice" in queue.main  # due, and not held back by its crammed sibling
         assert list(store.ratings()) == [("tracing/x-ray/choice", NOW - timedelta(days=43), 3)]  # fitting ignores cram
-        figures = compute(store, CARDS, BY_TOPIC, Scheduler(), now=NOW, calendar=DAYS, new_per_day=20)
+        figures = compute(store, Catalogue.of(CARDS, BY_TOPIC), Scheduler(), now=NOW, calendar=DAYS, new_per_day=20)
     assert figures.reviews_today == figures.reviews_30d == standing > 0  # activity: the heatmap and the streak see cram
     assert figures.streak_days == 1
     assert figures.retention_30d is None  # no scheduled review in 30 days: cram is not retention

@@ -24,7 +24,7 @@ from serverless_study.model import CardState, Grade, Phase, Question, Review
 from serverless_study.prompts import QuestionaryPrompter
 from serverless_study.scheduler import Scheduler
 from serverless_study.session import Held, Limits, Session, askable
-from serverless_study.stats import compute
+from serverless_study.stats import Catalogue, compute
 from serverless_study.store import DB_NAME, HoldKind, Store
 
 from .conftest import FIXTURES
@@ -147,7 +147,9 @@ def test_a_held_card_is_left_out_of_due_counts_and_the_forecast(data_dir: Path) 
                          topic_id="tracing")  # fmt: skip
         store.hold(["tracing/x-ray/choice"], HoldKind.SUSPENDED, now=NOW)
         store.hold(["tracing/segment/choice"], HoldKind.BURIED, now=NOW, until=DAYS.day_of(NOW).end)
-        figures = compute(store, CARDS, {t.id: t for t in TOPICS}, Scheduler(), now=NOW, calendar=DAYS, new_per_day=20)
+        figures = compute(
+            store, Catalogue.of(CARDS, {t.id: t for t in TOPICS}), Scheduler(), now=NOW, calendar=DAYS, new_per_day=20
+        )
         assert "tracing/subsegment/choice" in queued(store)
         assert queued(store).isdisjoint({"tracing/x-ray/choice", "tracing/segment/choice"})
     assert figures.due_today == 1  # only the card that is neither suspended nor buried

@@ -19,7 +19,7 @@ from serverless_study.loader import load_topics
 from serverless_study.model import CardState, Grade, Phase, Review
 from serverless_study.scheduler import Scheduler
 from serverless_study.session import Limits, Session
-from serverless_study.stats import changed_cards, compute, streak
+from serverless_study.stats import Catalogue, changed_cards, compute, streak
 from serverless_study.store import DB_NAME, Store
 
 from .conftest import FIXTURES
@@ -42,8 +42,7 @@ def store() -> Iterator[Store]:
 def figures(store: Store, now: datetime = NOW):  # type: ignore[no-untyped-def]
     return compute(
         store,
-        CARDS,
-        TOPIC_MAP,
+        Catalogue.of(CARDS, TOPIC_MAP),
         Scheduler(),
         now=now,
         calendar=UTC_DAYS,
@@ -172,8 +171,7 @@ def test_cards_edited_since_their_last_review_are_listed(store: Store) -> None:
     topics = [edited if t is tracing else t for t in TOPICS]
     s = compute(
         store,
-        generate_cards(topics),
-        {t.id: t for t in topics},
+        Catalogue.of(generate_cards(topics), {t.id: t for t in topics}),
         Scheduler(),
         now=NOW,
         calendar=UTC_DAYS,
@@ -188,7 +186,7 @@ def test_cards_edited_since_their_last_review_are_listed(store: Store) -> None:
         NOW,
         content_hash=next(c for c in generate_cards([edited]) if c.id == "tracing/x-ray/choice").content_hash,
     )
-    assert changed_cards(store, generate_cards(topics)) == ["tracing/daemon-port/typed"]
+    assert changed_cards(store, {c.id: c.content_hash for c in generate_cards(topics)}) == ["tracing/daemon-port/typed"]
 
 
 def test_new_today_follows_the_daily_limit(store: Store) -> None:

@@ -21,7 +21,7 @@ from serverless_study.model import CardKind, CardState, Grade, Phase, Review
 from serverless_study.paths import shipped_content_dir
 from serverless_study.render import _shade_legend, _shade_level, stats_view
 from serverless_study.scheduler import Scheduler
-from serverless_study.stats import Recall, calibration, compute, heatmap, true_retention
+from serverless_study.stats import Catalogue, Recall, calibration, compute, heatmap, true_retention
 from serverless_study.store import DB_NAME, Store
 from serverless_study.textview import KIND_NAMES, exams_text, stats_text
 
@@ -32,7 +32,7 @@ QUIZ = stats_history.QUIZ
 TOPICS = load_topics([QUIZ]).topics
 TOPIC_MAP = {t.id: t for t in TOPICS}
 CARDS = generate_cards(TOPICS)
-BY_ID = {c.id: c for c in CARDS}
+CATALOGUE = Catalogue.of(CARDS, TOPIC_MAP)
 NEW_YORK = Calendar(ZoneInfo("America/New_York"), day_starts=4)
 WEDNESDAY = datetime(2025, 11, 5, 17, 0, tzinfo=UTC)  # noon in New York, three days after summer time ended
 
@@ -92,7 +92,7 @@ def test_heatmap_counts_answers_per_learner_day_over_26_weeks_from_a_monday(stor
         "2025-11-04": 2,
         "2025-11-05": 1,
     }
-    s = compute(store, CARDS, TOPIC_MAP, Scheduler(), now=WEDNESDAY, calendar=NEW_YORK, new_per_day=20)
+    s = compute(store, CATALOGUE, Scheduler(), now=WEDNESDAY, calendar=NEW_YORK, new_per_day=20)
     assert s.to_dict()["heatmap"] == days and s.reviews_30d == 4
 
 
@@ -119,11 +119,11 @@ def test_true_retention_counts_scheduled_review_answers_of_the_last_30_study_day
     answer(store, "functions/handler/recall", WEDNESDAY, Grade.AGAIN, phase=None)  # a first answer
     answer(store, "gone/old/typed", WEDNESDAY)  # content removed since: counted overall only
     cram(store, "tracing/subsegment/choice", WEDNESDAY, Grade.AGAIN, 0.9)  # cram answers are practice
-    tr = true_retention(store, BY_ID, TOPIC_MAP, since=window, desired=0.85)
+    tr = true_retention(store, CATALOGUE, since=window, desired=0.85)
     assert tr.overall == Recall(4, 3)
     assert tr.by_topic == {"tracing": Recall(3, 2)}
     assert tr.by_kind == {"typed": Recall(1, 0), "choice": Recall(2, 2)}
-    s = compute(store, CARDS, TOPIC_MAP, Scheduler(0.85), now=WEDNESDAY, calendar=NEW_YORK, new_per_day=20)
+    s = compute(store, CATALOGUE, Scheduler(0.85), now=WEDNESDAY, calendar=NEW_YORK, new_per_day=20)
     assert s.true_retention == tr and s.retention_30d == 0.75
     assert s.to_dict()["true_retention"] == {
         "overall": {"retention": 0.75, "recalled": 3, "n": 4},
@@ -148,7 +148,7 @@ def test_calibration_buckets_predicted_recall_against_answers_recalled(store: St
     assert [(b.low, b.high, b.n) for b in buckets] == [(50, 60, 1), (60, 70, 1), (90, 100, 3)]
     assert [b.actual for b in buckets] == [0.0, 1.0, pytest.approx(2 / 3)]
     assert [b.predicted for b in buckets] == pytest.approx([0.55, 0.625, (0.95 + 0.91 + 1.0) / 3])
-    s = compute(store, CARDS, TOPIC_MAP, Scheduler(), now=WEDNESDAY, calendar=NEW_YORK, new_per_day=20)
+    s = compute(store, CATALOGUE, Scheduler(), now=WEDNESDAY, calendar=NEW_YORK, new_per_day=20)
     assert s.to_dict()["calibration"] == {
         "0.5-0.6": {"predicted": 0.55, "actual": 0.0, "n": 1},
         "0.6-0.7": {"predicted": 0.625, "actual": 1.0, "n": 1},
@@ -192,8 +192,7 @@ def figures(data: Path, *, shipped: bool = False):  # type: ignore[no-untyped-de
     with Store.open(data / DB_NAME) as store:
         return compute(
             store,
-            generate_cards(topics),
-            {t.id: t for t in topics},
+            Catalogue.of(generate_cards(topics), {t.id: t for t in topics}),
             Scheduler(),
             now=stats_history.NOW,
             calendar=stats_history.CALENDAR,

@@ -32,23 +32,25 @@ def stats(
     """
     import json
 
-    from serverless_study.cards import generate_cards
     from serverless_study.exam import exam_history
     from serverless_study.scheduler import Scheduler
-    from serverless_study.stats import compute
+    from serverless_study.stats import Catalogue, compute
     from serverless_study.store import Store
 
     env = get_env(ctx)
     with errors_handled(env):
         settings = env.settings(new_per_day=new)
-        topics = env.load().topics
+        content = env.content()  # titles, card ids and their content hashes from the index: no topic is loaded
+        catalogue = Catalogue(
+            {h.id: h.title for h in content.heads},
+            {cid: digest for h in content.heads for cid, digest in content.card_hashes(h.id).items()},
+        )
         now = env.clock()
         calendar = env.calendar()
         with Store.in_dir(env.data_dir, warn=env.warn) as store:
             figures = compute(
                 store,
-                generate_cards(topics),
-                {t.id: t for t in topics},
+                catalogue,
                 Scheduler.configured(settings),
                 now=now,
                 calendar=calendar,
