@@ -9,7 +9,7 @@ from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from pathlib import Path
-from typing import IO, TYPE_CHECKING, Any
+from typing import IO, TYPE_CHECKING, Annotated, Any
 
 import typer
 
@@ -21,6 +21,15 @@ if TYPE_CHECKING:
     from serverless_study.loader import LoadResult
     from serverless_study.prompts import Prompter
     from serverless_study.settings import Settings
+
+# The one --plain of every command that asks questions (quiz, exam).
+PlainOption = Annotated[
+    bool,
+    typer.Option(
+        "--plain",
+        help="Plain line mode: numbered choices, one answer per line (automatic when input is not a terminal).",
+    ),
+]
 
 OK, FAILURE, USAGE, INTERRUPTED = 0, 1, 2, 130
 

@@ -6,7 +6,7 @@ from typing import IO, TYPE_CHECKING, Annotated, Protocol
 
 import typer
 
-from serverless_study.cli.context import INTERRUPTED, OK, Env, errors_handled, get_env
+from serverless_study.cli.context import INTERRUPTED, OK, Env, PlainOption, errors_handled, get_env
 from serverless_study.defaults import EXAM_PASS_MARK
 
 if TYPE_CHECKING:
@@ -35,13 +35,7 @@ def exam(
         typer.Option("--topic", metavar="ID", help="Only this topic (id, alias or part of its title). Repeatable."),
     ] = None,
     seed: Annotated[int | None, typer.Option("--seed", metavar="N", help="Seed for the questions drawn.")] = None,
-    plain: Annotated[
-        bool,
-        typer.Option(
-            "--plain",
-            help="Plain line mode: numbered choices, one answer per line (automatic when input is not a terminal).",
-        ),
-    ] = False,
+    plain: PlainOption = False,
 ) -> None:
     """Sit a practice exam: auto-marked questions spread over the topics, no feedback until the end, then your score
     per topic beside the score predicted from your reviews. Exam answers never change your review schedule.

@@ -8,7 +8,7 @@ from typing import TYPE_CHECKING, Annotated, Any
 
 import typer
 
-from serverless_study.cli.context import FAILURE, INTERRUPTED, OK, Env, errors_handled, get_env
+from serverless_study.cli.context import FAILURE, INTERRUPTED, OK, Env, PlainOption, errors_handled, get_env
 from serverless_study.defaults import DEFAULT_RETENTION, NEW_PER_DAY, REVIEWS_PER_DAY
 
 if TYPE_CHECKING:
@@ -64,13 +64,7 @@ def quiz(
             "--seed", metavar="N", help="Seed for question order, choices and interval fuzz (repeatable runs)."
         ),
     ] = None,
-    plain: Annotated[
-        bool,
-        typer.Option(
-            "--plain",
-            help="Plain line mode: numbered choices, one answer per line (automatic when input is not a terminal).",
-        ),
-    ] = False,
+    plain: PlainOption = False,
     retention: Annotated[
         float | None,
         typer.Option(
