@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import contextlib
 import json
 import random
 import sqlite3
@@ -47,7 +48,7 @@ def studied(store: Store, card_ids: list[str], *, now: datetime = NOW) -> None:
 
 
 def card_state_bytes(data_dir: Path) -> list[tuple[Any, ...]]:
-    with sqlite3.connect(data_dir / DB_NAME) as conn:
+    with contextlib.closing(sqlite3.connect(data_dir / DB_NAME)) as conn, conn:
         return conn.execute("SELECT * FROM card_state ORDER BY card_id").fetchall()
 
 
@@ -192,7 +193,7 @@ def exam(data_dir: Path, started: datetime, answers: list[tuple[str, int | None]
     """An exam as the exam command saves it (schema v4), written directly."""
     with Store.open(data_dir / DB_NAME):
         pass  # creates the schema
-    with sqlite3.connect(data_dir / DB_NAME) as conn:
+    with contextlib.closing(sqlite3.connect(data_dir / DB_NAME)) as conn, conn:
         exam_id = conn.execute(
             "INSERT INTO exam (started_at, finished_at, outcome, settings) VALUES (?, ?, ?, ?)",
             (started.isoformat(timespec="microseconds"), (started + timedelta(minutes=30)).isoformat(), outcome,

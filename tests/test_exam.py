@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import random
 from collections import Counter
+from collections.abc import Iterator
 from datetime import UTC, datetime, timedelta
 
 import pytest
@@ -41,8 +42,9 @@ def start(store: Store, seed: int = 1, **options: object) -> Exam:
 
 
 @pytest.fixture
-def store() -> Store:
-    return Store.open(":memory:")
+def store() -> Iterator[Store]:
+    with Store.open(":memory:") as opened:
+        yield opened
 
 
 # --- spread and draw ---------------------------------------------------------------------------------------------

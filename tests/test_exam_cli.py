@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import contextlib
 import io
 import json
 import random
@@ -76,7 +77,7 @@ def scored(data_dir: Path):  # type: ignore[no-untyped-def]
 def outcomes(data_dir: Path) -> list[str]:
     import sqlite3
 
-    with sqlite3.connect(data_dir / DB_NAME) as conn:
+    with contextlib.closing(sqlite3.connect(data_dir / DB_NAME)) as conn, conn:
         return [r[0] for r in conn.execute("SELECT outcome FROM exam ORDER BY id")]
 
 
@@ -119,7 +120,7 @@ def test_each_answer_is_on_disk_before_the_next_question_is_read(data_dir: Path)
     class Watching(Typing):
         def readline(self, size: int | None = -1) -> str:  # type: ignore[override]
             if (data_dir / DB_NAME).exists():
-                with sqlite3.connect(data_dir / DB_NAME) as conn:
+                with contextlib.closing(sqlite3.connect(data_dir / DB_NAME)) as conn, conn:
                     seen.append(conn.execute("SELECT count(answer) FROM exam_answer").fetchone()[0])
             return super().readline()
 
