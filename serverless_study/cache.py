@@ -54,22 +54,15 @@ class ContentCache:
         """The payload stored for `path` (absolute) whose content is now `data` (`digest`: its `content_hash`, if
         known), or None if there is no valid one."""
         entry = self.entry_path(path)
-        try:
-            with open(entry, "rb") as fh:
-                written = os.fstat(fh.fileno()).st_mtime
-                raw = fh.read()
-        except OSError:
+        read = _read_entry(entry, self.code)
+        if read is None:
             return None
-        head, _, payload = raw.partition(b"\n")
+        written, header, payload = read
         try:
-            header = json.loads(head)
             if not (
-                isinstance(header, dict)
-                and header.get("code") == self.code
-                and header.get("path") == str(path)
+                header.get("path") == str(path)
                 and header.get("size") == len(data)
                 and header.get("hash") == (digest or content_hash(data))
-                and header.get("sum") == content_hash(payload)
             ):
                 return None
             value = json.loads(payload)
@@ -107,22 +100,12 @@ class ContentCache:
         the index is written again, so that later runs can trust stat for it.
         """
         entry = self.entry_path(name, ".index")
-        try:
-            with open(entry, "rb") as fh:
-                used = os.fstat(fh.fileno()).st_mtime
-                raw = fh.read()
-        except OSError:
+        read = _read_entry(entry, self.code)
+        if read is None:
             return None
-        head, _, payload = raw.partition(b"\n")
+        used, header, payload = read
         try:
-            header = json.loads(head)
-            if not (
-                isinstance(header, dict)
-                and header.get("code") == self.code
-                and header.get("name") == name
-                and isinstance(header.get("written"), int)
-                and header.get("sum") == content_hash(payload)
-            ):
+            if not (header.get("name") == name and isinstance(header.get("written"), int)):
                 return None
             racy = _racy(header.get("files"), stamps, header["written"])
             value = json.loads(payload)
@@ -304,6 +287,25 @@ def _racy(recorded: Any, stamps: list[Stamp], written_ns: int) -> int | None:
 def _version(code: str, name: str, files: list[Any], total: str) -> bytes:
     """What identifies one version of an index (not when it was written: settling it keeps its version)."""
     return json.dumps([code, name, files, total]).encode()
+
+
+def _read_entry(entry: Path, code: str) -> tuple[float, dict[str, Any], bytes] | None:
+    """(mtime, header, payload) of a cache file whose header is this code's and whose payload matches its checksum;
+    None when it is missing, unreadable, damaged or another version's."""
+    try:
+        with open(entry, "rb") as fh:
+            written = os.fstat(fh.fileno()).st_mtime
+            raw = fh.read()
+    except OSError:
+        return None
+    head, _, payload = raw.partition(b"\n")
+    try:
+        header = json.loads(head)
+    except ValueError:  # includes UnicodeDecodeError
+        return None
+    if not (isinstance(header, dict) and header.get("code") == code and header.get("sum") == content_hash(payload)):
+        return None
+    return written, header, payload
 
 
 def relocate(topic: Topic, name: str) -> Topic:
