@@ -6,10 +6,10 @@ import json
 import os
 import re
 from collections import ChainMap
-from collections.abc import Iterable, MutableMapping
+from collections.abc import Callable, Iterable, MutableMapping
 from dataclasses import dataclass, field, replace
 from pathlib import Path
-from typing import Any, Protocol, TypeVar
+from typing import Any, NamedTuple, Protocol, TypeVar
 
 from serverless_study.cache import ContentCache, content_hash, relocate
 from serverless_study.errors import ContentError, UsageError
@@ -30,7 +30,7 @@ from serverless_study.model import (
     Step,
     Topic,
 )
-from serverless_study.sanitize import FORBIDDEN, char_name, forbidden_in_file
+from serverless_study.sanitize import FORBIDDEN, char_name, forbidden_in_file, may_hold_forbidden
 
 MAX_FILE_BYTES = 5 * 1024 * 1024
 SCHEMA_VERSION = 2  # the cache file's own layout; changes to the model and the rules are caught by code_fingerprint
@@ -40,7 +40,6 @@ FINGERPRINTED = ("model", "errors", "fsutil", "cache", "loader", "images", "sani
 _SLUG = re.compile(r"^[a-z0-9][a-z0-9_-]*$")
 _CHECKED = re.compile(r"^\d{4}-(0[1-9]|1[0-2])$")
 _LINT_CODE = re.compile(r"^SS\d{3}$")
-_ITEM_EXTRAS = frozenset(("sources", "lint-ignore"))  # optional on every item; concepts and facts also take note
 
 
 @dataclass
@@ -448,6 +447,8 @@ def _control_problem(name: str, char: str, line: int) -> ContentError:
 def _control_chars(text: str, name: str) -> list[ContentError]:
     """A problem for each raw forbidden character in the file's text, at its line (one regex over the whole file)."""
     problems: list[ContentError] = []
+    if not may_hold_forbidden(text):
+        return problems
     line, counted = 1, 0
     pattern = forbidden_in_file()
     for m in pattern.finditer(text):
@@ -497,34 +498,85 @@ def _escape_line(node: Any, text: str, char: str) -> int:
     return int(start.line) + 1
 
 
+class _Keys(NamedTuple):
+    """The keys a mapping must have, and every key it may have."""
+
+    required: frozenset[str]
+    allowed: frozenset[str]
+
+
+def _keys(required: str, optional: str = "") -> _Keys:
+    must = frozenset(required.split())
+    return _Keys(must, must | frozenset(optional.split()))
+
+
+_EXTRAS = "note sources lint-ignore"  # optional on every item (see `_Validator.extras`)
+_TOPIC_KEYS = _keys("id title", "summary aliases related images concepts comparisons sequences facts sources")
+_CONCEPT_KEYS = _keys("id term definition", f"points aliases {_EXTRAS}")
+_COMPARISON_KEYS = _keys("id title columns rows", _EXTRAS)
+_ROW_KEYS = _keys("id cells", "label")
+_SEQUENCE_KEYS = _keys("id title steps", _EXTRAS)
+_STEP_KEYS = _keys("text", "detail")
+_FACT_KEYS = _keys("id prompt answer", f"accept explanation cloze ordered {_EXTRAS}")
+_IMAGE_KEYS = _keys("path", "caption layers")
+_LAYER_KEYS = _keys("title stack")
+_SOURCE_KEYS = _keys("url checked")
+_LINT_IGNORE_KEYS = _keys("code reason")
+_EXTRA_KEYS = frozenset(_EXTRAS.split())
+_NO_EXTRAS: dict[str, Any] = {"note": "", "sources": (), "lint_ignore": ()}  # read only: `extras` of a plain item
+_Item = TypeVar("_Item")
+
+
 class _Validator:
-    """Turns parsed YAML into model objects, collecting every problem instead of stopping at the first."""
+    """Turns parsed YAML into model objects, collecting every problem instead of stopping at the first.
+
+    Most content is well formed, so the checks try the cheap test first (a key set, a string) and only take the
+    slow path, which says what is wrong, when it fails.
+    """
 
     def __init__(self, name: str, base_dir: Path) -> None:
         self.name = name
         self.base_dir = base_dir
         self.problems: list[ContentError] = []
+        self.ids: dict[str, int] = {}  # item id → line of its first use: ids are unique within a topic
 
     def error(self, line: int, key: str, message: str) -> None:
         self.problems.append(ContentError(self.name, message, line, key))
 
-    def mapping(self, value: Any, key: str, line: int, required: set[str], optional: set[str]) -> _LineDict | None:
+    def mapping(self, value: Any, key: str, line: int, keys: _Keys) -> _LineDict | None:
         if not isinstance(value, _LineDict):
             self.error(line, key, f"expected a mapping, found {_kind(value)}")
             return None
+        if value.keys() <= keys.allowed and value.keys() >= keys.required:
+            return value
         for k in value:
-            if k not in required and k not in optional:
-                allowed = ", ".join(sorted(required | optional))
+            if k not in keys.allowed:
+                allowed = ", ".join(sorted(keys.allowed))
                 self.error(
                     value.key_lines.get(k, value.line),
                     f"{key}.{k}" if key else str(k),
                     f"unknown key (allowed: {allowed})",
                 )
-        for k in sorted(required - set(value)):
+        for k in sorted(keys.required - set(value)):
             self.error(value.line, key, f"missing required key {k!r}")
         return value
 
     def text(self, m: _LineDict, key: str, path: str, required: bool = False, slug: bool = False) -> str:
+        """`m[key]` stripped; "" when absent or null; a problem when not text, or empty if required, or not a slug."""
+        value = m.get(key)
+        if isinstance(value, str):
+            out = value.strip()
+            if out:
+                if not slug or _SLUG.match(out):
+                    return out
+            elif not required:
+                return out
+        elif value is None and not required:
+            return ""
+        return self.checked_text(m, key, path, required, slug)
+
+    def checked_text(self, m: _LineDict, key: str, path: str, required: bool, slug: bool) -> str:
+        """`text` where something may be wrong: the same value, and every problem reported."""
         if key not in m:
             return ""
         value = m[key]
@@ -543,8 +595,21 @@ class _Validator:
         return out
 
     def texts(self, m: _LineDict, key: str, path: str) -> tuple[str, ...]:
-        if key not in m or m[key] is None:
+        """The list of text `m[key]`, each stripped; () when absent or null; a problem for any other value."""
+        value = m.get(key)
+        if value is None:
             return ()
+        if isinstance(value, _LineList):
+            try:
+                out = tuple([v.strip() for v in value])
+            except AttributeError:  # an element that is not text
+                out = ("",)
+            if all(out):
+                return out
+        return self.checked_texts(m, key, path)
+
+    def checked_texts(self, m: _LineDict, key: str, path: str) -> tuple[str, ...]:
+        """`texts` where something is wrong: the elements that are text, and every problem reported."""
         value = m[key]
         line = m.key_lines.get(key, m.line)
         where = f"{path}.{key}" if path else key
@@ -559,26 +624,204 @@ class _Validator:
             out.append(v.strip())
         return tuple(out)
 
-    def layers(self, im: _LineDict, path: str) -> tuple[Layer, ...]:
-        """An image's `layers:`: stacks with a title and their boxes from top to bottom, for drawing in a terminal."""
-        out: list[Layer] = []
-        if im.get("layers") is not None and not isinstance(im["layers"], _LineList):
-            self.error(
-                im.key_lines.get("layers", im.line), f"{path}.layers", f"expected a list, found {_kind(im['layers'])}"
-            )
-            return ()
-        for line, v, where in self.items(im, "layers"):
-            where = f"{path}.{where}"
-            m = self.mapping(v, where, line, {"title", "stack"}, set())
-            if m is None:
-                continue
-            title = self.text(m, "title", where, required=True)
-            stack = self.texts(m, "stack", where)
-            if "stack" in m and (m["stack"] is None or m["stack"] == []):
-                self.error(m.key_lines.get("stack", m.line), f"{where}.stack", "must not be empty")
-            if title and stack:
-                out.append(Layer(title, stack))
+    def flag(self, m: _LineDict, key: str, path: str) -> bool:
+        value = self.text(m, key, path)
+        if value not in ("", "true", "false"):
+            self.error(m.key_lines.get(key, m.line), f"{path}.{key}", f"expected true or false, found {value!r}")
+        return value == "true"
+
+    def items(self, m: _LineDict, key: str) -> list[tuple[int, _LineDict | None, str]]:
+        """(line, value, key path) of each element of the list `m[key]`; none when absent, null or not a list."""
+        value = m.get(key)
+        if value is None:
+            return []
+        if not isinstance(value, _LineList):
+            self.error(m.key_lines.get(key, m.line), key, f"expected a list, found {_kind(value)}")
+            return []
+        return [(value.item_lines[i], v, f"{key}[{i}]") for i, v in enumerate(value)]
+
+    def nested_items(self, m: _LineDict, key: str, path: str) -> list[tuple[int, _LineDict | None, str]]:
+        """`items` for a list under an item, with the item's path in the key of every problem."""
+        value = m.get(key)
+        if value is None:
+            return []
+        if not isinstance(value, _LineList):
+            where = f"{path}.{key}" if path else key
+            self.error(m.key_lines.get(key, m.line), where, f"expected a list, found {_kind(value)}")
+            return []
+        return [(line, v, f"{path}.{p}" if path else p) for line, v, p in self.items(m, key)]
+
+    def each(
+        self, m: _LineDict, key: str, keys: _Keys, build: Callable[[_LineDict, int, str], _Item | None]
+    ) -> tuple[_Item, ...]:
+        """`build(mapping, line, path)` for each mapping in the list `m[key]` that has `keys`; what it returns."""
+        out = []
+        for line, v, path in self.items(m, key):
+            value = self.mapping(v, path, line, keys)
+            if value is not None:
+                item = build(value, line, path)
+                if item is not None:
+                    out.append(item)
         return tuple(out)
+
+    def claim(self, item: _LineDict, item_id: str, line: int, path: str) -> None:
+        """Note the first use of an item id in the topic; a problem for a second use."""
+        if not item_id:
+            return
+        id_line = item.key_lines.get("id", line)
+        if item_id in self.ids:
+            self.error(id_line, f"{path}.id", f"duplicate id {item_id!r} (first used on line {self.ids[item_id]})")
+        else:
+            self.ids[item_id] = id_line
+
+    def topic(self, data: Any) -> Topic | None:
+        if not isinstance(data, _LineDict):
+            self.error(1, "", f"a topic file must be a mapping (id, title, ...), found {_kind(data)}")
+            return None
+        m = self.mapping(data, "", data.line, _TOPIC_KEYS)
+        assert m is not None
+        tid = self.text(m, "id", "", required=True, slug=True)
+        title = self.text(m, "title", "", required=True)
+        concepts = self.each(m, "concepts", _CONCEPT_KEYS, self.concept)
+        comparisons = self.each(m, "comparisons", _COMPARISON_KEYS, self.comparison)
+        sequences = self.each(m, "sequences", _SEQUENCE_KEYS, self.sequence)
+        facts = self.each(m, "facts", _FACT_KEYS, self.fact)
+        images = self.each(m, "images", _IMAGE_KEYS, self.image)
+        if not (concepts or comparisons or sequences or facts) and not self.problems:
+            self.error(m.line, "", "a topic needs at least one concept, comparison, sequence or fact")
+        related = self.texts(m, "related", "")
+        return Topic(
+            id=tid,
+            title=title,
+            summary=self.text(m, "summary", ""),
+            concepts=concepts,
+            comparisons=comparisons,
+            sequences=sequences,
+            facts=facts,
+            images=images,
+            related=related,
+            aliases=self.texts(m, "aliases", ""),
+            source=self.name,
+            sources=self.sources(m, ""),
+        )
+
+    def concept(self, c: _LineDict, line: int, path: str) -> Concept:
+        cid = self.text(c, "id", path, required=True, slug=True)
+        self.claim(c, cid, line, path)
+        return Concept(
+            id=cid,
+            term=self.text(c, "term", path, required=True),
+            definition=self.text(c, "definition", path, required=True),
+            points=self.texts(c, "points", path),
+            aliases=self.texts(c, "aliases", path),
+            location=Location(self.name, line),
+            **self.extras(c, path),
+        )
+
+    def comparison(self, c: _LineDict, line: int, path: str) -> Comparison:
+        cid = self.text(c, "id", path, required=True, slug=True)
+        self.claim(c, cid, line, path)
+        columns = self.texts(c, "columns", path)
+        if "columns" in c and len(columns) < 2:
+            self.error(c.key_lines.get("columns", line), f"{path}.columns", "a comparison needs at least 2 columns")
+        rows = []
+        row_ids: set[str] = set()
+        for rline, rv, rpath in self.items(c, "rows"):
+            rpath = f"{path}.{rpath}"
+            r = self.mapping(rv, rpath, rline, _ROW_KEYS)
+            row = self.row(r, rline, rpath, columns, row_ids) if r is not None else None
+            if row is not None:
+                rows.append(row)
+        if "rows" in c and not rows:
+            self.error(c.key_lines.get("rows", line), f"{path}.rows", "a comparison needs at least one row")
+        return Comparison(
+            id=cid,
+            title=self.text(c, "title", path, required=True),
+            columns=columns,
+            rows=tuple(rows),
+            location=Location(self.name, line),
+            **self.extras(c, path),
+        )
+
+    def row(self, r: _LineDict, rline: int, rpath: str, columns: tuple[str, ...], row_ids: set[str]) -> Row | None:
+        """A table row, its cells one per column; None when `cells` is not a list."""
+        rid = self.text(r, "id", rpath, required=True, slug=True)
+        if rid in row_ids:
+            self.error(r.key_lines.get("id", rline), f"{rpath}.id", f"duplicate row id {rid!r}")
+        row_ids.add(rid)
+        cells = r.get("cells")
+        cline = r.key_lines.get("cells", rline)
+        if "cells" in r and not isinstance(cells, _LineList):
+            self.error(cline, f"{rpath}.cells", f"expected a list, found {_kind(cells)}")
+            return None
+        cell_texts = []
+        cells = cells if isinstance(cells, _LineList) else _LineList()
+        for i, cell in enumerate(cells):
+            if cell is None:
+                cell = ""
+            if not isinstance(cell, str):
+                self.error(cells.item_lines[i], f"{rpath}.cells[{i}]", f"expected text, found {_kind(cell)}")
+                cell = ""
+            cell_texts.append(cell.strip())
+        if "cells" in r and columns and len(cell_texts) != len(columns):
+            self.error(
+                cline,
+                f"{rpath}.cells",
+                f"has {_n(len(cell_texts), 'cell')} but the table has {_n(len(columns), 'column')}",
+            )
+        if "cells" in r and not any(cell_texts):
+            self.error(cline, f"{rpath}.cells", "every cell is empty")
+        return Row(id=rid, cells=tuple(cell_texts), label=self.text(r, "label", rpath))
+
+    def sequence(self, s: _LineDict, line: int, path: str) -> Sequence:
+        sid = self.text(s, "id", path, required=True, slug=True)
+        self.claim(s, sid, line, path)
+        steps = []
+        for sline, sv, spath in self.items(s, "steps"):
+            spath = f"{path}.{spath}"
+            if isinstance(sv, str) and sv.strip():
+                steps.append(Step(text=sv.strip()))
+                continue
+            st = self.mapping(sv, spath, sline, _STEP_KEYS)
+            if st is not None:
+                steps.append(
+                    Step(text=self.text(st, "text", spath, required=True), detail=self.text(st, "detail", spath))
+                )
+        if "steps" in s and len(steps) < 2:
+            self.error(s.key_lines.get("steps", line), f"{path}.steps", "a sequence needs at least 2 steps")
+        return Sequence(
+            id=sid,
+            title=self.text(s, "title", path, required=True),
+            steps=tuple(steps),
+            location=Location(self.name, line),
+            **self.extras(s, path),
+        )
+
+    def fact(self, f: _LineDict, line: int, path: str) -> Fact:
+        fid = self.text(f, "id", path, required=True, slug=True)
+        self.claim(f, fid, line, path)
+        cloze = self.text(f, "cloze", path)
+        if cloze:
+            gaps = CLOZE_GAP.findall(cloze)
+            if len(gaps) != 1 or not gaps[0].strip():
+                self.error(
+                    f.key_lines.get("cloze", line), f"{path}.cloze", "must contain exactly one non-empty {{gap}}"
+                )
+        parts = self.answer_parts(f, path)
+        return Fact(
+            id=fid,
+            prompt=self.text(f, "prompt", path, required=True),
+            answer=", ".join(parts)
+            if isinstance(f.get("answer"), _LineList)
+            else self.text(f, "answer", path, required=True),
+            accept=self.texts(f, "accept", path),
+            explanation=self.text(f, "explanation", path),
+            cloze=cloze,
+            location=Location(self.name, line),
+            parts=parts,
+            ordered=self.flag(f, "ordered", path) if parts else False,
+            **self.extras(f, path),
+        )
 
     def answer_parts(self, f: _LineDict, path: str) -> tuple[str, ...]:
         """A list answer's elements (`answer: [a, b]`), () for a text answer; `ordered` only goes with a list."""
@@ -592,249 +835,50 @@ class _Validator:
             self.error(f.key_lines["answer"], f"{path}.answer", message)
         return parts
 
-    def flag(self, m: _LineDict, key: str, path: str) -> bool:
-        value = self.text(m, key, path)
-        if value not in ("", "true", "false"):
-            self.error(m.key_lines.get(key, m.line), f"{path}.{key}", f"expected true or false, found {value!r}")
-        return value == "true"
-
-    def items(self, m: _LineDict, key: str) -> list[tuple[int, _LineDict | None, str]]:
-        if key not in m or m[key] is None:
-            return []
-        value = m[key]
-        line = m.key_lines.get(key, m.line)
-        if not isinstance(value, _LineList):
-            self.error(line, key, f"expected a list, found {_kind(value)}")
-            return []
-        return [(value.item_lines[i], v, f"{key}[{i}]") for i, v in enumerate(value)]
-
-    def topic(self, data: Any) -> Topic | None:
-        if not isinstance(data, _LineDict):
-            self.error(1, "", f"a topic file must be a mapping (id, title, ...), found {_kind(data)}")
+    def image(self, im: _LineDict, line: int, path: str) -> Image | None:
+        """An image the topic names (None without a path); its file is checked later, by `vet_topic_images`."""
+        src = self.text(im, "path", path, required=True)
+        layers = self.layers(im, path)
+        if not src:
             return None
-        m = self.mapping(
-            data,
-            "",
-            data.line,
-            {"id", "title"},
-            {"summary", "aliases", "related", "images", "concepts", "comparisons", "sequences", "facts", "sources"},
+        return Image(
+            path=(self.base_dir / src).resolve(),
+            caption=self.text(im, "caption", path),
+            src=src,
+            line=im.key_lines.get("path", line),
+            layers=layers,
         )
-        assert m is not None
-        tid = self.text(m, "id", "", required=True, slug=True)
-        title = self.text(m, "title", "", required=True)
-        ids: dict[str, int] = {}
 
-        def claim(item_id: str, line: int, path: str) -> None:
-            if not item_id:
-                return
-            if item_id in ids:
-                self.error(line, f"{path}.id", f"duplicate id {item_id!r} (first used on line {ids[item_id]})")
-            else:
-                ids[item_id] = line
-
-        concepts = []
-        for line, v, path in self.items(m, "concepts"):
-            c = self.mapping(v, path, line, {"id", "term", "definition"}, {"points", "aliases", "note", *_ITEM_EXTRAS})
-            if c is None:
+    def layers(self, im: _LineDict, path: str) -> tuple[Layer, ...]:
+        """An image's `layers:`: stacks with a title and their boxes from top to bottom, for drawing in a terminal."""
+        out: list[Layer] = []
+        for line, v, where in self.nested_items(im, "layers", path):
+            m = self.mapping(v, where, line, _LAYER_KEYS)
+            if m is None:
                 continue
-            cid = self.text(c, "id", path, required=True, slug=True)
-            claim(cid, c.key_lines.get("id", line), path)
-            concepts.append(
-                Concept(
-                    id=cid,
-                    term=self.text(c, "term", path, required=True),
-                    definition=self.text(c, "definition", path, required=True),
-                    points=self.texts(c, "points", path),
-                    aliases=self.texts(c, "aliases", path),
-                    location=Location(self.name, line),
-                    **self.extras(c, path),
-                )
-            )
-
-        comparisons = []
-        for line, v, path in self.items(m, "comparisons"):
-            c = self.mapping(v, path, line, {"id", "title", "columns", "rows"}, {"note", *_ITEM_EXTRAS})
-            if c is None:
-                continue
-            cid = self.text(c, "id", path, required=True, slug=True)
-            claim(cid, c.key_lines.get("id", line), path)
-            columns = self.texts(c, "columns", path)
-            if "columns" in c and len(columns) < 2:
-                self.error(c.key_lines.get("columns", line), f"{path}.columns", "a comparison needs at least 2 columns")
-            rows = []
-            row_ids: set[str] = set()
-            for rline, rv, rpath in self.items(c, "rows"):
-                rpath = f"{path}.{rpath}"
-                r = self.mapping(rv, rpath, rline, {"id", "cells"}, {"label"})
-                if r is None:
-                    continue
-                rid = self.text(r, "id", rpath, required=True, slug=True)
-                if rid in row_ids:
-                    self.error(r.key_lines.get("id", rline), f"{rpath}.id", f"duplicate row id {rid!r}")
-                row_ids.add(rid)
-                cells = r.get("cells")
-                cline = r.key_lines.get("cells", rline)
-                if "cells" in r and not isinstance(cells, _LineList):
-                    self.error(cline, f"{rpath}.cells", f"expected a list, found {_kind(cells)}")
-                    continue
-                cell_texts = []
-                cells = cells if isinstance(cells, _LineList) else _LineList()
-                for i, cell in enumerate(cells):
-                    if cell is None:
-                        cell = ""
-                    if not isinstance(cell, str):
-                        self.error(cells.item_lines[i], f"{rpath}.cells[{i}]", f"expected text, found {_kind(cell)}")
-                        cell = ""
-                    cell_texts.append(cell.strip())
-                if "cells" in r and columns and len(cell_texts) != len(columns):
-                    self.error(
-                        cline,
-                        f"{rpath}.cells",
-                        f"has {_n(len(cell_texts), 'cell')} but the table has {_n(len(columns), 'column')}",
-                    )
-                if "cells" in r and not any(cell_texts):
-                    self.error(cline, f"{rpath}.cells", "every cell is empty")
-                rows.append(Row(id=rid, cells=tuple(cell_texts), label=self.text(r, "label", rpath)))
-            if "rows" in c and not rows:
-                self.error(c.key_lines.get("rows", line), f"{path}.rows", "a comparison needs at least one row")
-            comparisons.append(
-                Comparison(
-                    id=cid,
-                    title=self.text(c, "title", path, required=True),
-                    columns=columns,
-                    rows=tuple(rows),
-                    location=Location(self.name, line),
-                    **self.extras(c, path),
-                )
-            )
-
-        sequences = []
-        for line, v, path in self.items(m, "sequences"):
-            s = self.mapping(v, path, line, {"id", "title", "steps"}, {"note", *_ITEM_EXTRAS})
-            if s is None:
-                continue
-            sid = self.text(s, "id", path, required=True, slug=True)
-            claim(sid, s.key_lines.get("id", line), path)
-            steps = []
-            for sline, sv, spath in self.items(s, "steps"):
-                spath = f"{path}.{spath}"
-                if isinstance(sv, str) and sv.strip():
-                    steps.append(Step(text=sv.strip()))
-                    continue
-                st = self.mapping(sv, spath, sline, {"text"}, {"detail"})
-                if st is None:
-                    continue
-                steps.append(
-                    Step(text=self.text(st, "text", spath, required=True), detail=self.text(st, "detail", spath))
-                )
-            if "steps" in s and len(steps) < 2:
-                self.error(s.key_lines.get("steps", line), f"{path}.steps", "a sequence needs at least 2 steps")
-            sequences.append(
-                Sequence(
-                    id=sid,
-                    title=self.text(s, "title", path, required=True),
-                    steps=tuple(steps),
-                    location=Location(self.name, line),
-                    **self.extras(s, path),
-                )
-            )
-
-        facts = []
-        for line, v, path in self.items(m, "facts"):
-            f = self.mapping(
-                v,
-                path,
-                line,
-                {"id", "prompt", "answer"},
-                {"accept", "explanation", "cloze", "ordered", "note", *_ITEM_EXTRAS},
-            )
-            if f is None:
-                continue
-            fid = self.text(f, "id", path, required=True, slug=True)
-            claim(fid, f.key_lines.get("id", line), path)
-            cloze = self.text(f, "cloze", path)
-            if cloze:
-                gaps = CLOZE_GAP.findall(cloze)
-                if len(gaps) != 1 or not gaps[0].strip():
-                    self.error(
-                        f.key_lines.get("cloze", line), f"{path}.cloze", "must contain exactly one non-empty {{gap}}"
-                    )
-            parts = self.answer_parts(f, path)
-            facts.append(
-                Fact(
-                    id=fid,
-                    prompt=self.text(f, "prompt", path, required=True),
-                    answer=", ".join(parts)
-                    if isinstance(f.get("answer"), _LineList)
-                    else self.text(f, "answer", path, required=True),
-                    accept=self.texts(f, "accept", path),
-                    explanation=self.text(f, "explanation", path),
-                    cloze=cloze,
-                    location=Location(self.name, line),
-                    parts=parts,
-                    ordered=self.flag(f, "ordered", path) if parts else False,
-                    **self.extras(f, path),
-                )
-            )
-
-        images = []
-        for line, v, path in self.items(m, "images"):
-            im = self.mapping(v, path, line, {"path"}, {"caption", "layers"})
-            if im is None:
-                continue
-            src = self.text(im, "path", path, required=True)
-            layers = self.layers(im, path)
-            if src:
-                images.append(
-                    Image(
-                        path=(self.base_dir / src).resolve(),
-                        caption=self.text(im, "caption", path),
-                        src=src,
-                        line=im.key_lines.get("path", line),
-                        layers=layers,
-                    )
-                )
-
-        if not (concepts or comparisons or sequences or facts) and not self.problems:
-            self.error(m.line, "", "a topic needs at least one concept, comparison, sequence or fact")
-        related = self.texts(m, "related", "")
-        return Topic(
-            id=tid,
-            title=title,
-            summary=self.text(m, "summary", ""),
-            concepts=tuple(concepts),
-            comparisons=tuple(comparisons),
-            sequences=tuple(sequences),
-            facts=tuple(facts),
-            images=tuple(images),
-            related=related,
-            aliases=self.texts(m, "aliases", ""),
-            source=self.name,
-            sources=self.sources(m, ""),
-        )
+            title = self.text(m, "title", where, required=True)
+            stack = self.texts(m, "stack", where)
+            if "stack" in m and (m["stack"] is None or m["stack"] == []):
+                self.error(m.key_lines.get("stack", m.line), f"{where}.stack", "must not be empty")
+            if title and stack:
+                out.append(Layer(title, stack))
+        return tuple(out)
 
     def extras(self, m: _LineDict, path: str) -> dict[str, Any]:
         """The optional keys every item may carry: note, sources and lint-ignore."""
+        if m.keys().isdisjoint(_EXTRA_KEYS):
+            return _NO_EXTRAS
         return {
             "note": self.text(m, "note", path),
             "sources": self.sources(m, path),
             "lint_ignore": self.lint_ignores(m, path),
         }
 
-    def nested_items(self, m: _LineDict, key: str, path: str) -> list[tuple[int, _LineDict | None, str]]:
-        """`items` for a list under an item, with the item's path in the key of every problem."""
-        value = m.get(key)
-        if value is not None and not isinstance(value, _LineList):
-            where = f"{path}.{key}" if path else key
-            self.error(m.key_lines.get(key, m.line), where, f"expected a list, found {_kind(value)}")
-            return []
-        return [(line, v, f"{path}.{p}" if path else p) for line, v, p in self.items(m, key)]
-
     def sources(self, m: _LineDict, path: str) -> tuple[Source, ...]:
         """`sources: [{url, checked: YYYY-MM}]`: where a statement was checked against documentation, and when."""
         out = []
         for line, v, ipath in self.nested_items(m, "sources", path):
-            s = self.mapping(v, ipath, line, {"url", "checked"}, set())
+            s = self.mapping(v, ipath, line, _SOURCE_KEYS)
             if s is None:
                 continue
             url = self.text(s, "url", ipath, required=True)
@@ -850,7 +894,7 @@ class _Validator:
         """`lint-ignore: [{code: SS105, reason: ...}]`: a lint the item breaks on purpose, and why."""
         out = []
         for line, v, ipath in self.nested_items(m, "lint-ignore", path):
-            li = self.mapping(v, ipath, line, {"code", "reason"}, set())
+            li = self.mapping(v, ipath, line, _LINT_IGNORE_KEYS)
             if li is None:
                 continue
             code = self.text(li, "code", ipath, required=True)

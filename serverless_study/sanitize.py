@@ -101,6 +101,17 @@ def forbidden_in_file() -> re.Pattern[str]:
     return re.compile("[\x00-\x08\x0b\x0c\x0e-\x1f\x7f-\x9f\u202a-\u202e\u2066-\u2069]")
 
 
+_ASCII_ALLOWED_IN_FILE = bytes(range(0x20, 0x7F)) + b"\t\n\r"
+
+
+def may_hold_forbidden(text: str) -> bool:
+    """False when `text` surely has no character that `forbidden_in_file` matches.
+
+    Most files are ASCII: deleting every allowed byte in C leaves nothing, at a sixth of the regex's cost.
+    """
+    return not text.isascii() or bool(text.encode("ascii").translate(None, _ASCII_ALLOWED_IN_FILE))
+
+
 def char_name(char: str) -> str:
     """`U+001B ESCAPE`: the code point and its name, for messages about a character nobody can see."""
     code = ord(char)

@@ -93,6 +93,15 @@ def test_the_loader_refuses_in_a_file_what_clean_defuses_except_line_breaks() ->
     assert in_file == {c for c in every if FORBIDDEN.match(c)} - {"\r"}
 
 
+def test_the_ascii_shortcut_agrees_with_the_file_pattern() -> None:
+    from serverless_study.sanitize import forbidden_in_file, may_hold_forbidden
+
+    for code in range(0x80):
+        text = f"id: a\ntitle: x{chr(code)}y\n"
+        assert may_hold_forbidden(text) == bool(forbidden_in_file().search(text)), hex(code)
+    assert may_hold_forbidden("caf\u00e9")  # not ASCII: the regex decides
+
+
 def test_cleaned_reaches_into_nested_values() -> None:
     topic = evil_topic()
     out = cleaned(topic)
