@@ -525,6 +525,19 @@ _LINT_IGNORE_KEYS = _keys("code reason")
 _EXTRA_KEYS = frozenset(_EXTRAS.split())
 _NO_EXTRAS: dict[str, Any] = {"note": "", "sources": (), "lint_ignore": ()}  # read only: `extras` of a plain item
 _Item = TypeVar("_Item")
+_PLAIN_FACT_KEYS = frozenset(("id", "prompt", "answer", "accept", "explanation"))
+_NO_ITEMS = _LineList()  # read only: an absent list
+
+
+def _plain_texts(value: Any) -> tuple[str, ...] | None:
+    """A list of non-empty text, each stripped; None for anything else (`_Validator.texts` says what is wrong)."""
+    if not isinstance(value, _LineList):
+        return None
+    try:
+        out = tuple([v.strip() for v in value])
+    except AttributeError:  # an element that is not text
+        return None
+    return out if all(out) else None
 
 
 class _Validator:
@@ -599,14 +612,8 @@ class _Validator:
         value = m.get(key)
         if value is None:
             return ()
-        if isinstance(value, _LineList):
-            try:
-                out = tuple([v.strip() for v in value])
-            except AttributeError:  # an element that is not text
-                out = ("",)
-            if all(out):
-                return out
-        return self.checked_texts(m, key, path)
+        out = _plain_texts(value)
+        return out if out is not None else self.checked_texts(m, key, path)
 
     def checked_texts(self, m: _LineDict, key: str, path: str) -> tuple[str, ...]:
         """`texts` where something is wrong: the elements that are text, and every problem reported."""
@@ -798,6 +805,9 @@ class _Validator:
         )
 
     def fact(self, f: _LineDict, line: int, path: str) -> Fact:
+        plain = self.plain_fact(f, line)
+        if plain is not None:
+            return plain
         fid = self.text(f, "id", path, required=True, slug=True)
         self.claim(f, fid, line, path)
         cloze = self.text(f, "cloze", path)
@@ -822,6 +832,22 @@ class _Validator:
             ordered=self.flag(f, "ordered", path) if parts else False,
             **self.extras(f, path),
         )
+
+    def plain_fact(self, f: _LineDict, line: int) -> Fact | None:
+        """The common fact (id, prompt, answer, and optionally explanation and accept; all well formed) with no call
+        per field; None for any other, which `fact` checks key by key and reports."""
+        if not f.keys() <= _PLAIN_FACT_KEYS:
+            return None
+        try:
+            fid, prompt, answer = f["id"].strip(), f["prompt"].strip(), f["answer"].strip()
+            explanation = f.get("explanation", "").strip()
+        except (KeyError, AttributeError):  # a key missing or a value that is not text
+            return None
+        accept = _plain_texts(f.get("accept", _NO_ITEMS))
+        if not (prompt and answer and accept is not None and _SLUG.match(fid)) or fid in self.ids:
+            return None
+        self.ids[fid] = f.key_lines["id"]
+        return Fact(fid, prompt, answer, accept, explanation, location=Location(self.name, line))
 
     def answer_parts(self, f: _LineDict, path: str) -> tuple[str, ...]:
         """A list answer's elements (`answer: [a, b]`), () for a text answer; `ordered` only goes with a list."""
