@@ -4,40 +4,10 @@ from __future__ import annotations
 
 import enum
 import re
-from dataclasses import MISSING, dataclass, field, fields
+from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from pathlib import Path
-from typing import Any, NamedTuple, TypeVar
-
-_Frozen = TypeVar("_Frozen")
-
-
-def _fast_init(cls: type[_Frozen]) -> type[_Frozen]:
-    """A frozen dataclass's __init__ remade to write the instance dict directly: same signature and defaults.
-
-    dataclasses' frozen __init__ sets each field with object.__setattr__, a cost its documentation notes; that was
-    about half of validating a topic (a fact has 12 fields, a pack 10k facts), and of every card and cache load too.
-    The instance stays frozen: only assignment is refused, and this never assigns.
-    """
-    params, values, defaults = [], [], {}
-    for f in fields(cls):  # type: ignore[arg-type]
-        if f.default_factory is not MISSING or not f.init or f.kw_only:
-            raise TypeError(f"{cls.__name__}.{f.name}: _fast_init takes plain fields only")
-        if f.default is MISSING:
-            params.append(f.name)
-        else:
-            defaults[f.name] = f.default
-            params.append(f"{f.name}=_defaults[{f.name!r}]")
-        values.append(f"d[{f.name!r}] = {f.name}")
-    if hasattr(cls, "__post_init__") or "__slots__" in cls.__dict__:
-        raise TypeError(f"{cls.__name__}: _fast_init takes no __post_init__ or slots")
-    namespace: dict[str, Any] = {"_defaults": defaults}
-    body = "\n    ".join(values)  # one at a time, in field order: the dict keeps sharing its keys with the class's
-    exec(f"def __init__(self, {', '.join(params)}):\n    d = self.__dict__\n    {body}", namespace)
-    init = namespace["__init__"]
-    init.__qualname__ = f"{cls.__qualname__}.__init__"
-    cls.__init__ = init  # type: ignore[method-assign]
-    return cls
+from typing import NamedTuple
 
 
 class Location(NamedTuple):
@@ -50,7 +20,6 @@ class Location(NamedTuple):
         return f"{self.file}:{self.line}" if self.line else self.file
 
 
-@_fast_init
 @dataclass(frozen=True)
 class Layer:
     """One stack of a layered diagram (e.g. "Containers"): its boxes from top to bottom."""
@@ -59,7 +28,6 @@ class Layer:
     stack: tuple[str, ...]
 
 
-@_fast_init
 @dataclass(frozen=True)
 class Image:
     path: Path  # resolved absolute path (may not exist; `check` reports it)
@@ -70,7 +38,6 @@ class Image:
     layers: tuple[Layer, ...] = ()  # the picture as stacks side by side, so a terminal can draw it
 
 
-@_fast_init
 @dataclass(frozen=True)
 class Source:
     """Where a statement was checked, and when (YYYY-MM): `check` warns when a topic's newest check is old."""
@@ -79,7 +46,6 @@ class Source:
     checked: str  # "YYYY-MM"
 
 
-@_fast_init
 @dataclass(frozen=True)
 class LintIgnore:
     """A lint an item breaks on purpose, with the reason written beside it."""
@@ -88,7 +54,6 @@ class LintIgnore:
     reason: str
 
 
-@_fast_init
 @dataclass(frozen=True)
 class Concept:
     id: str
@@ -105,7 +70,6 @@ class Concept:
 CLOZE_GAP = re.compile(r"\{\{(.*?)\}\}")  # the gap of a cloze sentence: "listens on {{UDP port 2000}}"
 
 
-@_fast_init
 @dataclass(frozen=True)
 class Fact:
     id: str
@@ -122,7 +86,6 @@ class Fact:
     ordered: bool = False  # a list answer whose elements must come in this order
 
 
-@_fast_init
 @dataclass(frozen=True)
 class Row:
     id: str
@@ -130,7 +93,6 @@ class Row:
     label: str = ""  # what the row compares (e.g. "Operating system"), optional
 
 
-@_fast_init
 @dataclass(frozen=True)
 class Comparison:
     id: str
@@ -143,14 +105,12 @@ class Comparison:
     lint_ignore: tuple[LintIgnore, ...] = ()
 
 
-@_fast_init
 @dataclass(frozen=True)
 class Step:
     text: str  # short name of the step
     detail: str = ""
 
 
-@_fast_init
 @dataclass(frozen=True)
 class Sequence:
     id: str
@@ -165,7 +125,6 @@ class Sequence:
 Item = Concept | Fact | Comparison | Sequence
 
 
-@_fast_init
 @dataclass(frozen=True)
 class Topic:
     id: str
@@ -195,7 +154,6 @@ class Topic:
         }
 
 
-@_fast_init
 @dataclass(frozen=True)
 class TopicHead:
     """What the content index keeps of a topic so that listing and finding topics loads none of them."""
@@ -246,7 +204,6 @@ class Grade(enum.IntEnum):
     EASY = 4
 
 
-@_fast_init
 @dataclass(frozen=True)
 class Question:
     """A card made concrete for one showing: choices shuffled with a seeded RNG."""
@@ -264,7 +221,6 @@ class Question:
     glosses: tuple[str, ...] = ()  # what each choice means (parallel to choices; "" when nothing to add)
 
 
-@_fast_init
 @dataclass(frozen=True)
 class Card:
     id: str  # "topic/item/kind[/part]", stable across rewording
@@ -274,7 +230,6 @@ class Card:
     content_hash: str  # hash of the text the card shows, to notice edits
 
 
-@_fast_init
 @dataclass(frozen=True)
 class Review:
     card_id: str
@@ -294,7 +249,6 @@ class Phase(str, enum.Enum):
     RELEARNING = "relearning"
 
 
-@_fast_init
 @dataclass(frozen=True)
 class CardState:
     """A card's schedule after its latest review; times are UTC."""
