@@ -20,7 +20,12 @@ _QUOTES = re.compile(r"['\"`‘’“”´]")
 _THOUSANDS = re.compile(r"(?<=\d)[,_](?=\d{3}(?!\d))")
 _PUNCT = re.compile(r"[^\w\s]|_")
 _ASCII_PUNCT = {i: " " for i in range(128) if _PUNCT.match(chr(i))}
-_ARTICLE = re.compile(r"^(?:the|an|a) (?=\S)", re.MULTILINE)  # a line each: see `normalise_all`
+_ARTICLE_WORD = r"(?:the|an|a) (?=\S)"
+_ARTICLE = re.compile("^" + _ARTICLE_WORD)
+_LINE_ARTICLE = re.compile("\n" + _ARTICLE_WORD)  # at the start of a line but the first: see `normalise_all`
+# A character every step of `_normal_chars` keeps and none reads across (for `normalise_all`): a control character
+# (the loader refuses them in content), whitespace to the punctuation step, unchanged by NFKC and casefold.
+_BATCH_SEPARATOR = "\x1e"
 _DIGITS = re.compile(r"\d+")
 _NUMBER = re.compile(r"\d+(?:\.\d+)?")
 _ORDER = re.compile(r"\d+(?:\s*[,\s]\s*\d+)*")
@@ -318,12 +323,7 @@ def normalise_all(texts: list[str]) -> list[str]:
     if joined.count(_BATCH_SEPARATOR) != len(texts) - 1:  # some text holds the separator (or there are none)
         return [normalise(t) for t in texts]
     lines = "\n".join([" ".join(s.split()) for s in _normal_chars(joined).split(_BATCH_SEPARATOR)])
-    return _ARTICLE.sub("", lines).split("\n")
-
-
-# A character every step of `_normal_chars` keeps, and that no step reads across: a control character (the loader
-# refuses them in content), whitespace to the punctuation step, unchanged by NFKC and casefold, no digit or quote.
-_BATCH_SEPARATOR = "\x1e"
+    return _LINE_ARTICLE.sub("\n", "\n" + lines)[1:].split("\n")
 
 
 def _normal_chars(text: str) -> str:
