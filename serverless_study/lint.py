@@ -120,7 +120,8 @@ def _item_findings(topic: Topic, text: _Text) -> Iterator[Finding]:
     for item in topic.items:
         pairs: list[tuple[str, str]] = []
         if isinstance(item, Fact):
-            pairs += _accept_repeats(item, text)
+            if item.accept:
+                pairs += _accept_repeats(item, text)
             pairs += _long_answer(item, text)
         elif isinstance(item, Concept):
             # A word is distinctive if no other term of the topic has it: it singles this term out among the choices.
@@ -190,15 +191,12 @@ def _spells_out(definition: str, acronym: str, text: _Text) -> bool:
 
 
 def _accept_repeats(f: Fact, text: _Text) -> Iterator[tuple[str, str]]:
-    if not f.accept:
-        return
-    seen = {text.normal(f.answer): "the answer"}
-    for entry in f.accept:
-        key = text.normal(entry)
-        if key in seen:
-            yield "SS103", f"accept entry {_q(entry)} repeats {seen[key]}"
-        else:
-            seen[key] = f"accept entry {_q(entry)}"
+    seen = {text.normal(f.answer): -1}  # normalised → where it was first: -1 the answer, else an accept entry's index
+    for i, entry in enumerate(f.accept):
+        first = seen.setdefault(text.normal(entry), i)
+        if first != i:
+            repeated = f"accept entry {_q(f.accept[first])}" if first >= 0 else "the answer"
+            yield "SS103", f"accept entry {_q(entry)} repeats {repeated}"
 
 
 def _long_answer(f: Fact, text: _Text) -> Iterator[tuple[str, str]]:
@@ -373,7 +371,7 @@ class _RelatedWords:
             if other is None or r == topic.id:
                 continue
             if r not in self.words:
-                text = _Text(c.definition for c in other.concepts)
+                text = _Text(list(dict.fromkeys(c.definition for c in other.concepts)))
                 self.words[r] = [text.content_words(c.definition) for c in other.concepts]
             concepts += other.concepts
             words += self.words[r]
@@ -434,9 +432,9 @@ class _Text:
     """The words of the texts the lints read, each text worked out once; the texts given first are normalised
     together (`normalise_all`), any other on first use."""
 
-    def __init__(self, texts: Iterable[str]) -> None:
-        first = list(dict.fromkeys(texts))
-        self._normal = dict(zip(first, normalise_all(first), strict=True))
+    def __init__(self, texts: list[str]) -> None:
+        self._normal = dict(zip(texts, normalise_all(texts), strict=True))
+        self._words: dict[str, tuple[str, ...]] = {}
         self._stems: dict[str, tuple[str, ...]] = {}
         self._content: dict[str, frozenset[str]] = {}
 
@@ -446,15 +444,18 @@ class _Text:
             normal = self._normal[text] = normalise(text)
         return normal
 
-    def words(self, text: str) -> list[str]:
-        return self.normal(text).split()
+    def words(self, text: str) -> tuple[str, ...]:
+        words = self._words.get(text)
+        if words is None:
+            words = self._words[text] = tuple(self.normal(text).split())
+        return words
 
     def stems(self, text: str) -> tuple[str, ...]:
         """The words with plurals made singular ("segments" and "segment" alike)."""
         stems = self._stems.get(text)
         if stems is None:
-            words = self.words(text)
             # a plural's s: ending a word of four letters or more, not after another s (see `_plurals`)
+            words = self.words(text)
             stems = tuple([w[:-1] if len(w) > 3 and w[-1] == "s" and w[-2] != "s" else w for w in words])
             self._stems[text] = stems
         return stems
@@ -471,18 +472,12 @@ class _Text:
         return _has_stems(self.stems(text), self.stems(phrase))
 
 
-def _texts_read(topic: Topic) -> Iterator[str]:
-    """The texts of the topic the lints read for certain: its facts' and concepts'."""
-    for f in topic.facts:
-        yield f.prompt
-        yield f.answer
-        yield from f.accept
-        if f.cloze:
-            yield _GAP.sub(" ", f.cloze)
-    for c in topic.concepts:
-        yield c.term
-        yield from c.aliases
-        yield c.definition
+def _texts_read(topic: Topic) -> list[str]:
+    """The texts of the topic the lints read for certain, once each: its facts' and concepts'."""
+    texts = [t for f in topic.facts for t in (f.prompt, f.answer, *f.accept)]
+    texts += [_GAP.sub(" ", f.cloze) for f in topic.facts if f.cloze]
+    texts += [t for c in topic.concepts for t in (c.term, *c.aliases, c.definition)]
+    return list(dict.fromkeys(texts))
 
 
 def _plurals(stem: str) -> tuple[str, ...]:

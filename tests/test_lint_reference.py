@@ -1,5 +1,6 @@
 """The lints that work a topic out in one pass (SS104 by a word index, SS106 by one regex over the topic, SS108 by
-prefix filtering, SS109 by difflib's cheap bounds) find exactly what the straightforward pair-by-pair reading finds."""
+prefix filtering, SS109 by difflib's cheap bounds, SS103 with each topic's texts normalised together) find exactly
+what the straightforward pair-by-pair reading finds."""
 
 from __future__ import annotations
 
@@ -31,6 +32,7 @@ from serverless_study.model import Comparison, Concept, Fact, Item, Topic
 from .conftest import FIXTURES
 
 TODAY = date(2026, 11, 28)
+CODES = ("SS103", "SS104", "SS106", "SS108", "SS109")  # the lints compared here
 CONTENT = Path(__file__).parent.parent / "content"
 
 # Words with and without a plural s ("segments", "class", "buses", "apis"), stop words, numbers and quotes, non-ASCII
@@ -94,6 +96,15 @@ def giveaways(topic: Topic) -> Iterator[Finding]:
                 yield found(topic, item, "SS104", message)
 
 
+def accept_repeats(topic: Topic) -> Iterator[Finding]:
+    for fact in topic.facts:
+        for i, entry in enumerate(fact.accept):
+            earlier = [("the answer", fact.answer), *((f"accept entry {_q(e)}", e) for e in fact.accept[:i])]
+            repeated = next((what for what, e in earlier if normalise(e) == normalise(entry)), None)
+            if repeated:
+                yield found(topic, fact, "SS103", f"accept entry {_q(entry)} repeats {repeated}")
+
+
 def meta_mentions(topic: Topic) -> Iterator[Finding]:
     for item in topic.items:
         for what, text in prompt_texts(item):
@@ -142,16 +153,22 @@ def twins(topic: Topic) -> Iterator[Finding]:
 def reference(topics: list[Topic]) -> dict[str, list[Finding]]:
     """The findings of each restructured lint, read pair by pair, in `lint_topics`' order (by line within a topic)."""
     by_id = {t.id: t for t in topics}
-    out: dict[str, list[Finding]] = {"SS104": [], "SS106": [], "SS108": [], "SS109": []}
+    out: dict[str, list[Finding]] = {code: [] for code in CODES}
     for topic in topics:
-        every = [*meta_mentions(topic), *twins(topic), *giveaways(topic), *alike_definitions(topic, by_id)]
+        every = [
+            *accept_repeats(topic),
+            *meta_mentions(topic),
+            *twins(topic),
+            *giveaways(topic),
+            *alike_definitions(topic, by_id),
+        ]
         for f in sorted(every, key=lambda f: f.line):
             out[f.code].append(f)
     return out
 
 
 def linted(topics: list[Topic]) -> dict[str, list[Finding]]:
-    out: dict[str, list[Finding]] = {code: [] for code in ("SS104", "SS106", "SS108", "SS109")}
+    out: dict[str, list[Finding]] = {code: [] for code in CODES}
     for f in lint_topics(topics, TODAY):
         if f.code in out:
             out[f.code].append(f)
@@ -178,6 +195,8 @@ def generated_topics(seed: int) -> list[Topic]:
         for i in range(rng.randint(5, 25)):
             answer = phrase(rng, 1, 3)
             fact = {"id": f"f{i}", "prompt": phrase(rng, 3, 9) + "?", "answer": answer}
+            if rng.random() < 0.5:  # entries that repeat the answer or each other once normalised
+                fact["accept"] = rng.sample([answer.upper(), f"'{answer}'", phrase(rng, 1, 2), "x-ray", "X Ray"], 3)
             if rng.random() < 0.3:
                 fact["cloze"] = f"{phrase(rng, 1, 4)} {{{{{answer}}}}} {phrase(rng, 0, 3)}".strip()
             facts.append(fact)
@@ -209,7 +228,7 @@ def test_generated_topics_lint_as_the_pair_by_pair_reading(seed: int) -> None:
 
 def test_generated_topics_have_findings_of_every_kind() -> None:
     """The comparison above means something: the generated content breaks each of these lints many times."""
-    counts = {code: 0 for code in ("SS104", "SS106", "SS108", "SS109")}
+    counts = {code: 0 for code in CODES}
     for seed in range(12):
         for code, findings in reference(generated_topics(seed)).items():
             counts[code] += len(findings)
