@@ -286,17 +286,19 @@ def _mentions_meta(prompts: str) -> bool:
 
 def _giveaways(topic: Topic, text: _Text) -> Iterator[Finding]:
     """SS104: prompts and definitions that contain another fact's answer."""
-    said = _vocabulary(topic, text)
-    answers = [(fact, text.stems(fact.answer)) for fact in topic.facts if _says_more(fact, said, text)]
-    if not answers:
-        return
     # Table and sequence titles are headings and their cells are taught, not asked: only facts and concepts count.
     asked: tuple[Concept | Fact, ...] = (*topic.concepts, *topic.facts)
     prompts = [(item, what, t) for item in asked for what, t in _prompt_texts(item) if t]
+    in_prompts = set(_stemmed(set(" ".join([text.normal(t) for _, _, t in prompts]).split())))
+    # The usual case, and quick to see: some word of the answer is in no prompt at all.
+    answers = [(f, stems) for f in topic.facts if in_prompts.issuperset(stems := text.stems(f.answer))]
+    if not answers:
+        return
+    said = _vocabulary(topic, text)
     index = _word_index([t for _, _, t in prompts], {s for _, answer in answers for s in answer}, text)
     for fact, answer in answers:
-        if any(s not in index for s in answer):
-            continue  # the usual case: no prompt has every word of the answer
+        if not _says_more(fact, said, text):
+            continue
         candidates = sorted(set.intersection(*(index[s] for s in answer)))
         hits = [i for i in candidates if _has_stems(text.stems(prompts[i][2]), answer)]
         # "Fargate or Lambda?": the prompt itself offers the answer, so no other prompt gives it away
@@ -454,10 +456,7 @@ class _Text:
         """The words with plurals made singular ("segments" and "segment" alike)."""
         stems = self._stems.get(text)
         if stems is None:
-            # a plural's s: ending a word of four letters or more, not after another s (see `_plurals`)
-            words = self.words(text)
-            stems = tuple([w[:-1] if len(w) > 3 and w[-1] == "s" and w[-2] != "s" else w for w in words])
-            self._stems[text] = stems
+            stems = self._stems[text] = tuple(_stemmed(self.words(text)))
         return stems
 
     def content_words(self, text: str) -> frozenset[str]:
@@ -480,8 +479,13 @@ def _texts_read(topic: Topic) -> list[str]:
     return list(dict.fromkeys(texts))
 
 
+def _stemmed(words: Iterable[str]) -> list[str]:
+    """Each word with a plural's s taken off: ending a word of four letters or more, not after another s."""
+    return [w[:-1] if len(w) > 3 and w[-1] == "s" and w[-2] != "s" else w for w in words]
+
+
 def _plurals(stem: str) -> tuple[str, ...]:
-    """The words other than itself that `_Text.stems` makes `stem` of."""
+    """The words other than itself that `_stemmed` makes `stem` of."""
     return (stem + "s",) if len(stem) >= 3 and stem[-1] != "s" else ()
 
 
