@@ -329,8 +329,15 @@ def normalise_all(texts: list[str]) -> list[str]:
 def _normal_chars(text: str) -> str:
     """`normalise` before words are split: NFKC, case folded, quotes and thousands separators dropped, punctuation
     made spaces. Each step reads a character and its neighbours only, so texts joined by a separator come out joined."""
-    s = _no_thousands(_QUOTES.sub("", unicodedata.normalize("NFKC", text).casefold()))
+    s = _no_thousands(_no_quotes(unicodedata.normalize("NFKC", text).casefold()))
     return s.translate(_ASCII_PUNCT) if s.isascii() else _PUNCT.sub(" ", s)  # the table is the regex, only faster
+
+
+def _no_quotes(text: str) -> str:
+    """`text` without `_QUOTES`; ASCII text with none of its ASCII ones (the usual case) needs no regex pass."""
+    if text.isascii() and "'" not in text and '"' not in text and "`" not in text:
+        return text
+    return _QUOTES.sub("", text)
 
 
 def _no_thousands(text: str) -> str:

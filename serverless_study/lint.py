@@ -14,6 +14,7 @@ from collections.abc import Sequence as Sequence_
 from dataclasses import dataclass
 from datetime import date
 from difflib import SequenceMatcher
+from itertools import chain
 
 from serverless_study.answers import normalise, normalise_all
 from serverless_study.model import Comparison, Concept, Fact, Item, Sequence, Topic
@@ -202,7 +203,7 @@ def _accept_repeats(f: Fact, text: _Text) -> Iterator[tuple[str, str]]:
 def _long_answer(f: Fact, text: _Text) -> Iterator[tuple[str, str]]:
     if f.parts:  # a list answer (answer: [a, b, c]) is marked part by part
         return
-    n = len(text.words(f.answer))
+    n = len(text.stems(f.answer))  # a stem a word
     if n > MAX_TYPED_WORDS:
         yield "SS105", f"the answer has {n} words: too long to type; shorten it or make it a list"
 
@@ -385,8 +386,8 @@ def _similar_pairs(sets: list[frozenset[str]], first: int) -> Iterator[tuple[int
 
     Prefix filtering: with the words of each set ranked rarest first, two sets that alike share a word among the
     first len - ceil(threshold * len) + 1 of each, so only such pairs are scored (not all of them)."""
-    counts = Counter(w for s in sets for w in s)
-    rank = {w: i for i, w in enumerate(sorted(counts, key=lambda w: (counts[w], w)))}
+    counts = Counter(chain.from_iterable(sets))
+    rank = {w: i for i, w in enumerate(sorted(counts, key=counts.__getitem__))}  # one order for all sets
     prefixes = [sorted(s, key=rank.__getitem__)[: _prefix_length(len(s))] for s in sets]
     having: dict[str, list[int]] = {}  # a word → the sets with it in their prefix, in order
     for j, prefix in enumerate(prefixes):
@@ -436,7 +437,6 @@ class _Text:
 
     def __init__(self, texts: list[str]) -> None:
         self._normal = dict(zip(texts, normalise_all(texts), strict=True))
-        self._words: dict[str, tuple[str, ...]] = {}
         self._stems: dict[str, tuple[str, ...]] = {}
         self._content: dict[str, frozenset[str]] = {}
 
@@ -446,11 +446,8 @@ class _Text:
             normal = self._normal[text] = normalise(text)
         return normal
 
-    def words(self, text: str) -> tuple[str, ...]:
-        words = self._words.get(text)
-        if words is None:
-            words = self._words[text] = tuple(self.normal(text).split())
-        return words
+    def words(self, text: str) -> list[str]:
+        return self.normal(text).split()
 
     def stems(self, text: str) -> tuple[str, ...]:
         """The words with plurals made singular ("segments" and "segment" alike)."""
@@ -464,7 +461,7 @@ class _Text:
         content = self._content.get(text)
         if content is None:
             pairs = zip(self.words(text), self.stems(text), strict=True)
-            content = self._content[text] = frozenset(s for w, s in pairs if w not in _STOP and len(w) > 1)
+            content = self._content[text] = frozenset([s for w, s in pairs if w not in _STOP and len(w) > 1])
         return content
 
     def has_phrase(self, text: str, phrase: str) -> bool:
@@ -472,10 +469,16 @@ class _Text:
 
 
 def _texts_read(topic: Topic) -> list[str]:
-    """The texts of the topic the lints read for certain, once each: its facts' and concepts'."""
-    texts = [t for f in topic.facts for t in (f.prompt, f.answer, *f.accept)]
+    """The texts of the topic the lints read, once each."""
+    texts = [topic.title, topic.id.replace("-", " ")]
+    texts += [f.prompt for f in topic.facts]
+    texts += [f.answer for f in topic.facts]
+    texts += chain.from_iterable(f.accept for f in topic.facts)
     texts += [_GAP.sub(" ", f.cloze) for f in topic.facts if f.cloze]
     texts += [t for c in topic.concepts for t in (c.term, *c.aliases, c.definition)]
+    texts += [t for cmp in topic.comparisons for t in (cmp.title, *cmp.columns) if t]
+    texts += [t for cmp in topic.comparisons for r in cmp.rows for t in (r.label, *r.cells) if t]
+    texts += [t for seq in topic.sequences for t in (seq.title, *(step.text for step in seq.steps))]
     return list(dict.fromkeys(texts))
 
 
@@ -508,9 +511,13 @@ def _jaccard(a: frozenset[str], b: frozenset[str]) -> float:
 
 
 def _ratio(a: Sequence_[str], b: Sequence_[str], floor: float) -> float:
-    """difflib's ratio of `a` and `b` if it is `floor` or more, else 0: its cheap upper bounds rule most pairs out."""
-    m = SequenceMatcher(None, a, b)
-    return m.ratio() if m.real_quick_ratio() >= floor and m.quick_ratio() >= floor else 0.0
+    """difflib's ratio of `a` and `b` if it is `floor` or more, else 0: first its bound from the elements they share
+    (`quick_ratio`, counted in C), which rules most pairs out."""
+    length = len(a) + len(b)
+    shared = (Counter(a) & Counter(b)).total()
+    if length and 2.0 * shared / length < floor:  # difflib's own formula, so the bound compares as its ratio would
+        return 0.0
+    return SequenceMatcher(None, a, b).ratio()
 
 
 def _mirrored(a: list[str], b: list[str]) -> bool:
