@@ -101,9 +101,10 @@ def lint_topics(topics: list[Topic], today: date) -> list[Finding]:
     out: list[Finding] = []
     for topic in topics:
         text = _Text(_texts_read(topic))
+        asked = _topic_prompts(topic)
         raw = [
-            *_item_findings(topic, text),
-            *_giveaways(topic, text),
+            *_item_findings(topic, text, asked),
+            *_giveaways(topic, text, asked),
             *_alike_definitions(topic, text, related),
             *_freshness(topic, today),
         ]
@@ -114,10 +115,11 @@ def lint_topics(topics: list[Topic], today: date) -> list[Finding]:
 # --- per item ---------------------------------------------------------------------------------------------------
 
 
-def _item_findings(topic: Topic, text: _Text) -> Iterator[Finding]:
+def _item_findings(topic: Topic, text: _Text, asked: str) -> Iterator[Finding]:
+    """The findings of each item on its own; `asked` is `_topic_prompts(topic)`."""
     names = {c.id: _name_words(c, text) for c in topic.concepts}
     concepts_with = Counter(w for words in names.values() for w in words)  # word -> how many terms have it
-    meta = _mentions_meta(_topic_prompts(topic))  # one pass: most topics have no SS106 finding at all
+    meta = _mentions_meta(asked)  # one pass: most topics have no SS106 finding at all
     for item in topic.items:
         pairs: list[tuple[str, str]] = []
         if isinstance(item, Fact):
@@ -259,7 +261,7 @@ def _prompt_texts(item: Item) -> list[tuple[str, str]]:
     if isinstance(item, Concept):
         return [("the definition", item.definition)]
     if isinstance(item, Fact):
-        return [("the prompt", item.prompt), ("the cloze", _GAP.sub(" ", item.cloze))]
+        return [("the prompt", item.prompt), ("the cloze", _GAP.sub(" ", item.cloze) if item.cloze else "")]
     if isinstance(item, Comparison):
         return [("the title", item.title), *(("a row label", r.label) for r in item.rows)]
     return [("the title", item.title)]
@@ -285,21 +287,22 @@ def _mentions_meta(prompts: str) -> bool:
 # --- across items -------------------------------------------------------------------------------------------------
 
 
-def _giveaways(topic: Topic, text: _Text) -> Iterator[Finding]:
-    """SS104: prompts and definitions that contain another fact's answer."""
-    # Table and sequence titles are headings and their cells are taught, not asked: only facts and concepts count.
-    asked: tuple[Concept | Fact, ...] = (*topic.concepts, *topic.facts)
-    prompts = [(item, what, t) for item in asked for what, t in _prompt_texts(item) if t]
-    in_prompts = set(_stemmed(set(" ".join([text.normal(t) for _, _, t in prompts]).split())))
-    # The usual case, and quick to see: some word of the answer is in no prompt at all.
+def _giveaways(topic: Topic, text: _Text, asked: str) -> Iterator[Finding]:
+    """SS104: prompts and definitions that contain another fact's answer; `asked` is `_topic_prompts(topic)`."""
+    # The usual case, and quick to see: some word of the answer is in no prompt at all. (Normalised as one text,
+    # `asked` has every word of each prompt normalised on its own, and perhaps a leading article.)
+    in_prompts = set(_stemmed(set(normalise(asked).split())))
     answers = [(f, stems) for f in topic.facts if in_prompts.issuperset(stems := text.stems(f.answer))]
     if not answers:
         return
+    # Table and sequence titles are headings and their cells are taught, not asked: only facts and concepts count.
+    items: tuple[Concept | Fact, ...] = (*topic.concepts, *topic.facts)
+    prompts = [(item, what, t) for item in items for what, t in _prompt_texts(item) if t]
     said = _vocabulary(topic, text)
     index = _word_index([t for _, _, t in prompts], {s for _, answer in answers for s in answer}, text)
     for fact, answer in answers:
-        if not _says_more(fact, said, text):
-            continue
+        if any(s not in index for s in answer) or not _says_more(fact, said, text):
+            continue  # (the first: `asked` has the words of headings too)
         candidates = sorted(set.intersection(*(index[s] for s in answer)))
         hits = [i for i in candidates if _has_stems(text.stems(prompts[i][2]), answer)]
         # "Fargate or Lambda?": the prompt itself offers the answer, so no other prompt gives it away
@@ -417,10 +420,13 @@ def _freshness(topic: Topic, today: date) -> Iterator[Finding]:
 
 
 def _apply_ignores(topic: Topic, findings: list[Finding]) -> list[Finding]:
-    ignored = {(i.id, x.code) for i in topic.items for x in i.lint_ignore}
+    ignoring = [i for i in topic.items if i.lint_ignore]
+    if not ignoring:
+        return findings
+    ignored = {(i.id, x.code) for i in ignoring for x in i.lint_ignore}
     used = {(f.item_id, f.code) for f in findings}
     out = [f for f in findings if (f.item_id, f.code) not in ignored]
-    for item in topic.items:
+    for item in ignoring:
         for x in item.lint_ignore:
             if (item.id, x.code) not in used:
                 what = "is not a lint code" if x.code not in LINTS else "silences nothing here"
