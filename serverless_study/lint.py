@@ -270,7 +270,8 @@ def _prompt_texts(item: Item) -> list[tuple[str, str]]:
 def _topic_prompts(topic: Topic) -> str:
     """Every `_prompt_texts` text of the topic, a line each, with the gaps of all clozes taken out in one pass (a gap
     does not span lines): `_META` matches it exactly when it matches one of the texts."""
-    texts = [text for item in topic.items if not isinstance(item, Fact) for _, text in _prompt_texts(item)]
+    others: tuple[Item, ...] = (*topic.concepts, *topic.comparisons, *topic.sequences)  # the items but facts
+    texts = [text for item in others for _, text in _prompt_texts(item)]
     texts += [f.prompt for f in topic.facts]
     return _LINE.join([*texts, _GAP.sub(" ", _LINE.join([f.cloze for f in topic.facts]))])
 
@@ -459,7 +460,7 @@ class _Text:
         """The words with plurals made singular ("segments" and "segment" alike)."""
         stems = self._stems.get(text)
         if stems is None:
-            stems = self._stems[text] = tuple(_stemmed(self.words(text)))
+            stems = self._stems[text] = tuple(_stemmed(self.normal(text).split()))
         return stems
 
     def content_words(self, text: str) -> frozenset[str]:
@@ -490,7 +491,7 @@ def _texts_read(topic: Topic) -> list[str]:
 
 def _stemmed(words: Iterable[str]) -> list[str]:
     """Each word with a plural's s taken off: ending a word of four letters or more, not after another s."""
-    return [w[:-1] if len(w) > 3 and w[-1] == "s" and w[-2] != "s" else w for w in words]
+    return [w[:-1] if w[-1] == "s" and len(w) > 3 and w[-2] != "s" else w for w in words]
 
 
 def _plurals(stem: str) -> tuple[str, ...]:
