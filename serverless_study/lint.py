@@ -104,7 +104,7 @@ def lint_topics(topics: list[Topic], today: date) -> list[Finding]:
         asked = _topic_prompts(topic)
         raw = [
             *_item_findings(topic, text, asked),
-            *_giveaways(topic, text, asked),
+            *_giveaways(topic, text),
             *_alike_definitions(topic, text, related),
             *_freshness(topic, today),
         ]
@@ -288,22 +288,21 @@ def _mentions_meta(prompts: str) -> bool:
 # --- across items -------------------------------------------------------------------------------------------------
 
 
-def _giveaways(topic: Topic, text: _Text, asked: str) -> Iterator[Finding]:
-    """SS104: prompts and definitions that contain another fact's answer; `asked` is `_topic_prompts(topic)`."""
-    # The usual case, and quick to see: some word of the answer is in no prompt at all. (Normalised as one text,
-    # `asked` has every word of each prompt normalised on its own, and perhaps a leading article.)
-    in_prompts = set(_stemmed(set(normalise(asked).split())))
-    answers = [(f, stems) for f in topic.facts if in_prompts.issuperset(stems := text.stems(f.answer))]
-    if not answers:
-        return
+def _giveaways(topic: Topic, text: _Text) -> Iterator[Finding]:
+    """SS104: prompts and definitions that contain another fact's answer."""
     # Table and sequence titles are headings and their cells are taught, not asked: only facts and concepts count.
     items: tuple[Concept | Fact, ...] = (*topic.concepts, *topic.facts)
     prompts = [(item, what, t) for item in items for what, t in _prompt_texts(item) if t]
+    in_prompts = set(_stemmed(set(" ".join([text.normal(t) for _, _, t in prompts]).split())))
+    # The usual case, and quick to see: some word of the answer is in no prompt at all.
+    answers = [(f, stems) for f in topic.facts if in_prompts.issuperset(stems := text.stems(f.answer))]
+    if not answers:
+        return
     said = _vocabulary(topic, text)
     index = _word_index([t for _, _, t in prompts], {s for _, answer in answers for s in answer}, text)
     for fact, answer in answers:
-        if any(s not in index for s in answer) or not _says_more(fact, said, text):
-            continue  # (the first: `asked` has the words of headings too)
+        if not _says_more(fact, said, text):
+            continue
         candidates = sorted(set.intersection(*(index[s] for s in answer)))
         hits = [i for i in candidates if _has_stems(text.stems(prompts[i][2]), answer)]
         # "Fargate or Lambda?": the prompt itself offers the answer, so no other prompt gives it away
