@@ -33,19 +33,24 @@ NULLS = frozenset(("", "~", "null", "Null", "NULL"))  # the plain scalars YAML r
 MAX_NODES = 2_000_000  # the loader refuses more (aliases can multiply a small file): left to its own check
 _MAX_DEPTH = 64  # deeper nesting goes to libyaml, whose builder decides whether it is too deep
 
-# Anything but newline, space, printable ASCII and the printable non-ASCII YAML allows, less its other line
-# breaks (U+0085, U+2028, U+2029) and the byte-order mark: tabs and carriage returns included.
-_OUTSIDE = re.compile("[^\n -~\xa0-\u2027\u202a-\ud7ff\ue000-\ufefe\uff00-\ufffd\U00010000-\U0010ffff]")
 # A line: indentation, a dash, a key (at most 16 words of at most 60 characters: libyaml refuses a key longer than
-# 1024) and the rest. Possessive quantifiers: no backtracking, linear on any input.
+# 1024) and the rest, which holds only characters YAML allows (not its other line breaks U+0085, U+2028 and U+2029,
+# nor the byte-order mark, nor tabs or carriage returns: a line with one does not match). Possessive quantifiers: no
+# backtracking, linear on any input.
+_KEY = r"(-(?: ++|$)|)(?:([A-Za-z0-9_][A-Za-z0-9_./-]{0,59}+(?: [A-Za-z0-9_./-]{1,60}+){0,15}+):(?: ++|$)|)"
+_LINE_ASCII = re.compile(r"^( *+)" + _KEY + "([ -~]*+)$", re.M)
 _LINE = re.compile(
-    r"^( *+)(-(?: ++|$)|)(?:([A-Za-z0-9_][A-Za-z0-9_./-]{0,59}+(?: [A-Za-z0-9_./-]{1,60}+){0,15}+):(?: ++|$)|)(.*+)$",
-    re.M,
+    r"^( *+)" + _KEY + "([ -~\xa0-\u2027\u202a-\ud7ff\ue000-\ufefe\uff00-\ufffd\U00010000-\U0010ffff]*+)$", re.M
 )
 _END = ("end", "", "", "")  # after the last line: no indentation matches it
 _INDICATORS = frozenset("-?:,[]{}#&*!|>'\"%@`")
-_SIMPLE_START = frozenset(chr(c) for c in range(33, 127)).difference(_INDICATORS).__contains__
-_SIMPLE_END = frozenset(chr(c) for c in range(33, 127)).difference(":").__contains__
+_FIRST = frozenset(chr(c) for c in range(33, 127)).difference(_INDICATORS)  # may start a plain value (ASCII)
+_LAST = frozenset(chr(c) for c in range(33, 127)).difference(":")  # may end one (no trailing space or colon)
+# The common flow sequences, whole: plain items (split at commas), or double-quoted items without escapes.
+_FLOW_PLAIN = r"[^-?:,\[\]{}#&*!|>'\"%@` \n][^,\[\]{}#:?\n]*+"
+_PLAIN_LIST = re.compile(rf"\[ *+{_FLOW_PLAIN}(?:, *+{_FLOW_PLAIN})*+\]")
+_QUOTED_LIST = re.compile(r'\[ *+"[^"\\\n]*+" *+(?:, *+"[^"\\\n]*+" *+)*+\]')
+_QUOTED_ITEM = re.compile(r'"([^"\\\n]*+)"')
 _FLOW_PLAIN_BAD = re.compile(r"[\[\]{}#:?]")  # flow-context plain characters whose reading differs by version
 _FLOW_END = re.compile(r"[,\]]")
 
@@ -58,8 +63,6 @@ def parse(text: str) -> LineDict | LineList | None:
     """The document's mapping or sequence, exactly as the loader's libyaml path builds it; None if not in the subset."""
     if "\r" in text:
         text = text.replace("\r\n", "\n")  # libyaml reads CRLF as one line break; a lone CR leaves the subset
-    if not (text.isascii() and text.replace("\n", " ").isprintable()) and _OUTSIDE.search(text):
-        return None
     try:
         return _Parser(text).document()
     except _Out:
@@ -113,6 +116,16 @@ def _flow_sequence(value: str, line: int) -> LineList:
     """A one-line `[a, "b", 'c']` of scalars."""
     out = LineList()
     out.line = line
+    if _PLAIN_LIST.fullmatch(value):
+        for piece in value[1:-1].split(","):
+            text = piece.strip(" ")
+            out.append(None if text in NULLS else text)
+        out.item_lines = [line] * len(out)
+        return out
+    if _QUOTED_LIST.fullmatch(value):
+        out.extend(_QUOTED_ITEM.findall(value))
+        out.item_lines = [line] * len(out)
+        return out
     pos = 1
     size = len(value)
     while True:
@@ -139,11 +152,10 @@ def _flow_sequence(value: str, line: int) -> LineList:
             m = _FLOW_END.search(value, pos)
             if m is None or first in _INDICATORS:
                 raise _Out
-            item = value[pos : m.start()].rstrip(" ")
-            if _FLOW_PLAIN_BAD.search(item):
+            plain = value[pos : m.start()].rstrip(" ")
+            if _FLOW_PLAIN_BAD.search(plain):
                 raise _Out
-            if item in NULLS:
-                item = None
+            item = None if plain in NULLS else plain
             pos = m.start()
         out.append(item)
         while pos < size and value[pos] == " ":
@@ -171,9 +183,9 @@ class _Parser:
 
     def __init__(self, text: str) -> None:
         self.lines = text.split("\n")
-        self.tokens: list[tuple[str, str, str, str]] = _LINE.findall(text)
+        self.tokens: list[tuple[str, str, str, str]] = (_LINE_ASCII if text.isascii() else _LINE).findall(text)
         if len(self.tokens) != len(self.lines):
-            raise _Out  # never expected: one match per line
+            raise _Out  # a line with a character outside the subset
         self.tokens.append(_END)
         self.count = 0  # collection sizes, as the loader's builder counts them
         self.next = 0  # the line after the last scalar read by `scalar`
@@ -220,11 +232,11 @@ class _Parser:
             if key in key_lines:
                 raise _Out  # libyaml reports the duplicate
             key_lines[key] = i + 1
-            if not rest or rest[0] == "#":
-                out[key], i = self.below(i, col, True, depth)
-            elif _SIMPLE_START(rest[0]) and ": " not in rest and " #" not in rest and _SIMPLE_END(rest[-1]):
-                out[key] = None if rest in NULLS else rest  # the common case, inline
+            if rest and rest[0] in _FIRST and rest[-1] in _LAST and ": " not in rest and " #" not in rest:
+                out[key] = None if rest in NULLS else rest  # the common case, inline: a plain value
                 i += 1
+            elif not rest or rest[0] == "#":
+                out[key], i = self.below(i, col, True, depth)
             else:
                 out[key] = self.scalar(rest, i, col)
                 i = self.next
@@ -261,7 +273,7 @@ class _Parser:
                 item_lines.append(i + 1 if item is None else item.line)
                 out.append(item)
                 i = j
-            elif _SIMPLE_START(rest[0]) and ": " not in rest and " #" not in rest and _SIMPLE_END(rest[-1]):
+            elif rest[0] in _FIRST and rest[-1] in _LAST and ": " not in rest and " #" not in rest:
                 item_lines.append(i + 1)
                 out.append(None if rest in NULLS else rest)
                 i += 1
