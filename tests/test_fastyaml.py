@@ -152,6 +152,14 @@ def test_escapes_still_meet_the_control_character_check(tmp_path: Path) -> None:
     assert [p.line for p in problems] == [2] and "ESCAPE" in problems[0].message
 
 
+@pytest.mark.parametrize("char", ["\x1b", "\u202e", "\x85"])
+def test_raw_control_characters_are_still_refused(tmp_path: Path, char: str) -> None:
+    """The fast parser takes a bidi override (YAML allows it); the loader's own check must still refuse it."""
+    text = f"id: t\ntitle: ok\nsummary: a{char}b\n"
+    topic, problems = loader.parse_text(text, "t.yaml", tmp_path)
+    assert topic is None and [p.line for p in problems] == [3] and "forbidden character" in problems[0].message
+
+
 def test_synthetic_pack_shape_takes_the_fast_path() -> None:
     lines = ["id: synth-0001", "title: Synthetic topic 1", "facts:"]
     for f in range(3):
