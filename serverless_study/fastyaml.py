@@ -14,23 +14,8 @@ from __future__ import annotations
 import re
 from typing import Any
 
+from serverless_study.yamltree import MAX_NODES, NULLS, LineDict, LineList
 
-class LineDict(dict[Any, Any]):
-    """A YAML mapping with the line of its first key and of every key (1-based)."""
-
-    line = 0
-    key_lines: dict[Any, int]
-
-
-class LineList(list[Any]):
-    """A YAML sequence with the line of its first item and of every item (1-based)."""
-
-    line = 0
-    item_lines: list[int]
-
-
-NULLS = frozenset(("", "~", "null", "Null", "NULL"))  # the plain scalars YAML reads as null; quoted, they are text
-MAX_NODES = 2_000_000  # the loader refuses more (aliases can multiply a small file): left to its own check
 _MAX_DEPTH = 64  # deeper nesting goes to libyaml, whose builder decides whether it is too deep
 
 # A line: indentation, a dash, a key (at most 16 words of at most 60 characters: libyaml refuses a key longer than

@@ -13,11 +13,6 @@ from typing import Any, Protocol, TypeVar
 
 from serverless_study.cache import ContentCache, content_hash, relocate
 from serverless_study.errors import ContentError, UsageError
-from serverless_study.fastyaml import MAX_NODES as _MAX_NODES
-from serverless_study.fastyaml import NULLS as _NULLS
-from serverless_study.fastyaml import LineDict as _LineDict
-from serverless_study.fastyaml import LineList as _LineList
-from serverless_study.fastyaml import parse as parse_plain_yaml
 from serverless_study.fsutil import atomic_write
 from serverless_study.images import vet_images
 from serverless_study.model import (
@@ -36,12 +31,16 @@ from serverless_study.model import (
     Topic,
 )
 from serverless_study.sanitize import FORBIDDEN, char_name, forbidden_in_file
+from serverless_study.yamltree import MAX_NODES as _MAX_NODES
+from serverless_study.yamltree import NULLS as _NULLS
+from serverless_study.yamltree import LineDict as _LineDict
+from serverless_study.yamltree import LineList as _LineList
 
 MAX_FILE_BYTES = 5 * 1024 * 1024
 SCHEMA_VERSION = 2  # the cache file's own layout; changes to the model and the rules are caught by code_fingerprint
 # Modules whose source decides what a cached topic holds: the model, and the parsing and validation rules (this module
 # and every package module it imports; a test keeps the list complete). Editing any of them invalidates the cache.
-FINGERPRINTED = ("model", "errors", "fsutil", "cache", "loader", "images", "sanitize", "fastyaml")
+FINGERPRINTED = ("model", "errors", "fsutil", "cache", "loader", "images", "sanitize", "yamltree", "fastyaml")
 _SLUG = re.compile(r"^[a-z0-9][a-z0-9_-]*$")
 _CHECKED = re.compile(r"^\d{4}-(0[1-9]|1[0-2])$")
 _LINT_CODE = re.compile(r"^SS\d{3}$")
@@ -385,7 +384,9 @@ def parse_file(path: Path) -> tuple[Topic | None, list[ContentError]]:
 def parse_text(text: str, name: str, base_dir: Path) -> tuple[Topic | None, list[ContentError]]:
     if not text.strip():
         return None, [ContentError(name, "file is empty")]
-    data = parse_plain_yaml(text)  # the subset content is written in, about twice as fast as libyaml
+    from serverless_study.fastyaml import parse  # only here: a warm cache needs no parser at all
+
+    data = parse(text)  # the subset content is written in, about twice as fast as libyaml
     if data is None or not text.isascii():  # ASCII it accepted has no control characters: no need to look
         raw_controls = _control_chars(text, name)
         if raw_controls:

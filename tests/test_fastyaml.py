@@ -10,6 +10,7 @@ from hypothesis import HealthCheck, example, given, settings
 from hypothesis import strategies as st
 
 from serverless_study import fastyaml, loader
+from serverless_study.yamltree import LineDict, LineList
 
 REPO = Path(__file__).resolve().parent.parent
 FIXTURES = Path(__file__).parent / "fixtures"
@@ -17,10 +18,10 @@ FIXTURES = Path(__file__).parent / "fixtures"
 
 def shape(value: Any) -> Any:
     """Everything the validator can see of a parsed value: types, text, and the line of every key and item."""
-    if isinstance(value, fastyaml.LineDict):
+    if isinstance(value, LineDict):
         assert list(value.key_lines) == list(value)
         return ("map", value.line, [(k, value.key_lines[k], shape(v)) for k, v in value.items()])
-    if isinstance(value, fastyaml.LineList):
+    if isinstance(value, LineList):
         assert len(value.item_lines) == len(value)
         return ("seq", value.line, list(value.item_lines), [shape(v) for v in value])
     assert value is None or type(value) is str, repr(value)
