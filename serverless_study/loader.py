@@ -32,12 +32,27 @@ from serverless_study.model import (
     Topic,
 )
 from serverless_study.sanitize import FORBIDDEN, char_name, forbidden_in_file
+from serverless_study.yamltree import MAX_NODES as _MAX_NODES
+from serverless_study.yamltree import NULLS as _NULLS
+from serverless_study.yamltree import LineDict as _LineDict
+from serverless_study.yamltree import LineList as _LineList
 
 MAX_FILE_BYTES = 5 * 1024 * 1024
 SCHEMA_VERSION = 2  # the cache file's own layout; changes to the model and the rules are caught by code_fingerprint
 # Modules whose source decides what a cached topic holds: the model, and the parsing and validation rules (this module
 # and every package module it imports; a test keeps the list complete). Editing any of them invalidates the cache.
-FINGERPRINTED = ("model", "errors", "fsutil", "cache", "loader", "images", "sanitize", "parallel")
+FINGERPRINTED = (
+    "model",
+    "errors",
+    "fsutil",
+    "cache",
+    "loader",
+    "images",
+    "sanitize",
+    "parallel",
+    "yamltree",
+    "fastyaml",
+)
 _SLUG = re.compile(r"^[a-z0-9][a-z0-9_-]*$")
 _CHECKED = re.compile(r"^\d{4}-(0[1-9]|1[0-2])$")
 _LINT_CODE = re.compile(r"^SS\d{3}$")
@@ -268,19 +283,7 @@ def _squash(name: str) -> str:
 # --- parsing ------------------------------------------------------------------
 
 
-class _LineDict(dict[Any, Any]):
-    line = 0
-    key_lines: dict[Any, int]
-
-
-class _LineList(list[Any]):
-    line = 0
-    item_lines: list[int]
-
-
 _STR, _MAP, _SEQ = "tag:yaml.org,2002:str", "tag:yaml.org,2002:map", "tag:yaml.org,2002:seq"
-_NULLS = frozenset(("", "~", "null", "Null", "NULL"))
-_MAX_NODES = 2_000_000  # aliases can multiply a small file into a huge tree; refuse rather than hang
 _PARSER: type | None = None
 
 
@@ -411,13 +414,30 @@ def parse_file(path: Path) -> tuple[Topic | None, list[ContentError]]:
 
 
 def parse_text(text: str, name: str, base_dir: Path) -> tuple[Topic | None, list[ContentError]]:
-    import yaml
-
     if not text.strip():
         return None, [ContentError(name, "file is empty")]
-    raw_controls = _control_chars(text, name)
-    if raw_controls:
-        return None, raw_controls
+    from serverless_study.fastyaml import parse  # only here: a warm cache needs no parser at all
+
+    data = parse(text)  # the subset content is written in, about twice as fast as libyaml
+    if data is None or not text.isascii():  # ASCII it accepted has no control characters: no need to look
+        raw_controls = _control_chars(text, name)
+        if raw_controls:
+            return None, raw_controls
+    if data is None:
+        data, problems = _parse_yaml(text, name)
+        if problems:
+            return None, problems
+    if data is None:
+        return None, [ContentError(name, "file holds no topic (only comments?)")]
+    v = _Validator(name, base_dir)
+    topic = v.topic(data)
+    return (None, v.problems) if v.problems else (topic, [])
+
+
+def _parse_yaml(text: str, name: str) -> tuple[Any, list[ContentError]]:
+    """The document built by libyaml (None if it holds none), or the problems that stop it."""
+    import yaml
+
     parser = _parser_class()(text)
     try:
         node = parser.get_single_node()
@@ -425,7 +445,7 @@ def parse_text(text: str, name: str, base_dir: Path) -> tuple[Topic | None, list
             escaped = _escaped_control_chars(node, text, name)
             if escaped:
                 return None, escaped
-        data = _Builder().build(node) if node is not None else None
+        return (_Builder().build(node) if node is not None else None), []
     except _NodeProblem as exc:
         return None, [ContentError(name, exc.message, exc.line)]
     except yaml.MarkedYAMLError as exc:
@@ -442,11 +462,6 @@ def parse_text(text: str, name: str, base_dir: Path) -> tuple[Topic | None, list
         return None, [ContentError(name, "YAML nesting is too deep")]
     finally:
         parser.dispose()
-    if data is None:
-        return None, [ContentError(name, "file holds no topic (only comments?)")]
-    v = _Validator(name, base_dir)
-    topic = v.topic(data)
-    return (None, v.problems) if v.problems else (topic, [])
 
 
 # --- terminal control characters --------------------------------------------------------------------------------
