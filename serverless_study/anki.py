@@ -2,14 +2,12 @@
 
 from __future__ import annotations
 
-import csv
 import hashlib
-import html
-import io
 import re
 from collections.abc import Iterable
 from dataclasses import dataclass
 from pathlib import Path
+from typing import NamedTuple
 
 from serverless_study.defaults import DEFAULT_DECK
 from serverless_study.errors import ExportError, UsageError
@@ -34,9 +32,9 @@ HEADER_LINES = (
 TAG_ROOT = "serverless-study"
 
 
-@dataclass(frozen=True)
-class Note:
-    """One Anki note: `key` is "topic/item/part" and never changes when the wording does."""
+class Note(NamedTuple):
+    """One Anki note: `key` is "topic/item/part" and never changes when the wording does (a tuple: an export
+    builds one for every item of the content)."""
 
     key: str
     notetype: str  # BASIC or CLOZE
@@ -131,8 +129,7 @@ def name_media(topics: Iterable[Topic]) -> tuple[dict[str, list[tuple[str, Image
     return names, tuple(media.values())
 
 
-@dataclass(frozen=True)
-class NoteText:
+class NoteText(NamedTuple):
     """What one note says before it is laid out for a note type: its HTML front and back, without the footer."""
 
     key: str  # "topic/item/part"
@@ -147,24 +144,24 @@ def note_texts(topic: Topic) -> list[NoteText]:
     """The notes of one topic: concepts, comparisons (whole table + labelled rows), sequences, facts."""
     out: list[NoteText] = []
 
-    def add(item_id: str, part: str, kind: str, front: str, back: list[str], fact: Fact | None = None) -> None:
-        out.append(NoteText(f"{topic.id}/{item_id}/{part}", kind, part == CLOZE_PART, front, tuple(back), fact))
+    def add(item_id: str, part: str, kind: str, front: str, back: tuple[str, ...], fact: Fact | None = None) -> None:
+        out.append(NoteText(f"{topic.id}/{item_id}/{part}", kind, part == CLOZE_PART, front, back, fact))
 
     for c in topic.concepts:
         add(c.id, "define", "concept", _concept_front(c, topic), _concept_back(c))
     for t in topic.comparisons:
-        add(t.id, "table", "comparison", f"Compare: {text(t.title)}", [_table(t), text(t.note)])
+        add(t.id, "table", "comparison", f"Compare: {text(t.title)}", (_table(t), text(t.note)))
         for row in t.rows:
             if row.label:  # an unlabelled row has no question to ask; the whole-table note covers it
                 front = f"{text(t.title)} — {text(row.label)}?<br><small>{' · '.join(map(text, t.columns))}</small>"
-                add(f"{t.id}/{row.id}", "row", "comparison", front, [_row_cells(t, row.cells)])
+                add(f"{t.id}/{row.id}", "row", "comparison", front, (_row_cells(t, row.cells),))
     for s in topic.sequences:
-        add(s.id, "steps", "sequence", f"{text(s.title)}: the steps in order?", [_steps(s), text(s.note)])
+        add(s.id, "steps", "sequence", f"{text(s.title)}: the steps in order?", (_steps(s), text(s.note)))
     for f in topic.facts:
         if f.cloze:
-            add(f.id, CLOZE_PART, "fact", cloze_text(f.cloze), [text(f.explanation), _note(f.note)])
+            add(f.id, CLOZE_PART, "fact", cloze_text(f.cloze), (text(f.explanation), _note(f.note)))
         else:
-            add(f.id, "basic", "fact", text(f.prompt), [_fact_answer(f), text(f.explanation), _note(f.note)], f)
+            add(f.id, "basic", "fact", text(f.prompt), (_fact_answer(f), text(f.explanation), _note(f.note)), f)
     return out
 
 
@@ -180,7 +177,7 @@ def topic_notes(topic: Topic, deck: str, images: Iterable[tuple[str, Image]] = (
             t.key,
             CLOZE if t.cloze else BASIC,
             deck,
-            (t.front, join_back([*t.back, footer])),
+            (t.front, join_back((*t.back, footer))),
             note_tags(topic, t.kind),
         )
         for t in note_texts(topic)
@@ -189,30 +186,49 @@ def topic_notes(topic: Topic, deck: str, images: Iterable[tuple[str, Image]] = (
 
 def join_back(parts: Iterable[str]) -> str:
     """The parts of a note's back that say something, a blank line apart."""
-    return "<br><br>".join(p for p in parts if p)
+    return "<br><br>".join(filter(None, parts))
 
 
 def to_csv(notes: Iterable[Note]) -> str:
     """The whole file: header lines, then guid, notetype, deck, two fields, tags — six columns on every row."""
-    buf = io.StringIO()
-    buf.write("".join(f"{line}\n" for line in HEADER_LINES))
-    writer = csv.writer(buf, delimiter="\t", lineterminator="\n", quoting=csv.QUOTE_MINIMAL)
+    lines = [f"{line}\n" for line in HEADER_LINES]
     for n in notes:
-        writer.writerow([n.guid, n.notetype, n.deck, *n.fields, " ".join(n.tags)])
-    return buf.getvalue()
+        lines.append(csv_row((n.guid, n.notetype, n.deck, *n.fields, " ".join(n.tags))))
+    return "".join(lines)
+
+
+def csv_row(fields: tuple[str, ...]) -> str:
+    """One record, tab-separated and quoted as the csv module's QUOTE_MINIMAL does it (and Anki reads it): a field
+    holding a quote, a tab or a line break is quoted, its quotes doubled. Built here rather than by `csv.writer`,
+    which tests every character of every field one at a time."""
+    row = "\t".join(fields)
+    if '"' in row or "\n" in row or "\r" in row or row.count("\t") != len(fields) - 1:
+        row = "\t".join(map(_csv_field, fields))  # the rare row with something to quote
+    return row + "\n"
+
+
+def _csv_field(value: str) -> str:
+    if '"' in value or "\t" in value or "\n" in value or "\r" in value:
+        return '"' + value.replace('"', '""') + '"'
+    return value
 
 
 def text(value: str) -> str:
     """Plain content text as HTML: control characters defused, escaped, line breaks as <br>."""
-    escaped = html.escape(value, quote=False)
-    if "\n" not in escaped and "\r" not in escaped:  # the usual case; this runs for every field of every note
-        return clean(escaped)
-    return clean(escaped.replace("\r\n", "\n").replace("\r", "\n").replace("\n", "<br>"))
+    escaped = _escape(value)
+    if "\n" in escaped or "\r" in escaped:
+        escaped = escaped.replace("\r\n", "\n").replace("\r", "\n").replace("\n", "<br>")
+    return clean(escaped)
 
 
 def attribute(value: str) -> str:
     """Plain content text as an HTML attribute value: control characters defused, quotes escaped too."""
-    return html.escape(clean(value), quote=True)
+    return _escape(clean(value)).replace('"', "&quot;").replace("'", "&#x27;")
+
+
+def _escape(value: str) -> str:
+    """What html.escape(value, quote=False) does, without importing html (and its table of entities)."""
+    return value.replace("&", "&amp;").replace("<", "&lt;").replace(">", "&gt;")
 
 
 def cloze_text(cloze: str) -> str:
@@ -232,13 +248,13 @@ def _concept_front(c: Concept, topic: Topic) -> str:
     return f"Define: <b>{text(c.term)}</b><br><small>{text(topic.title)}</small>"
 
 
-def _concept_back(c: Concept) -> list[str]:
+def _concept_back(c: Concept) -> tuple[str, ...]:
     parts = [text(c.definition)]
     if c.points:
         parts.append("<ul>" + "".join(f"<li>{text(p)}</li>" for p in c.points) + "</ul>")
     if c.aliases:
         parts.append(f"<small>Also called: {', '.join(map(text, c.aliases))}</small>")
-    return [*parts, _note(c.note)]
+    return (*parts, _note(c.note))
 
 
 def _note(note: str) -> str:
