@@ -8,7 +8,7 @@ import os
 import re
 from collections import ChainMap
 from collections.abc import Iterable, MutableMapping
-from dataclasses import dataclass, field, replace
+from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any, Protocol, TypeVar
 
@@ -919,8 +919,9 @@ def _kind(value: Any) -> str:
 def topic_to_dict(topic: Topic) -> dict[str, Any]:
     """A JSON-ready form of a topic; `topic_from_dict` reverses it exactly."""
 
-    def loc(x: Location | None) -> list[Any] | None:
-        return [x.file, x.line] if x else None
+    def loc(x: Location | None) -> int | list[Any] | None:
+        # an item's location is in its topic's file: the line alone says it (and the path is not stored 10,000 times)
+        return None if x is None else x.line if x.file == topic.source else [x.file, x.line]
 
     return {
         "id": topic.id,
@@ -962,35 +963,65 @@ def topic_to_dict(topic: Topic) -> dict[str, Any]:
 
 
 def topic_from_dict(d: dict[str, Any]) -> Topic:
-    def loc(x: list[Any] | None) -> Location | None:
-        return Location(x[0], x[1]) if x else None
+    """The topic `topic_to_dict` stored: each item built once, with its note, sources and lint-ignores."""
+    source: str = d["source"]
+    extras: dict[str, Any] = d["extras"]["items"]  # item id → [note, sources, lint-ignores], for items with any
 
-    topic = Topic(
+    def loc(x: int | list[Any] | None) -> Location | None:
+        return None if x is None else Location(source, x) if isinstance(x, int) else Location(x[0], x[1])
+
+    def extra(item_id: str) -> tuple[str, tuple[Source, ...], tuple[LintIgnore, ...]]:
+        found = extras.get(item_id)
+        if found is None:
+            return _NO_EXTRAS
+        note, srcs, ignores = found
+        return note, _sources(srcs), tuple(LintIgnore(c, r) for c, r in ignores)
+
+    # Positional arguments in the model's field order (the round-trip tests compare every field): a whole pack is
+    # decoded on every `check` and export, and keywords cost more.
+    return Topic(
         id=d["id"],
         title=d["title"],
         summary=d["summary"],
         related=tuple(d["related"]),
         aliases=tuple(d["aliases"]),
-        source=d["source"],
+        source=source,
+        sources=_sources(d["extras"]["sources"]),
         images=tuple(
             Image(Path(p), cap, src, line, layers=tuple(Layer(t, tuple(st)) for t, st in layers))
             for p, cap, src, line, layers in d["images"]
         ),
-        concepts=tuple(Concept(i, t, df, tuple(p), tuple(a), loc(lc)) for i, t, df, p, a, lc in d["concepts"]),
+        concepts=tuple(
+            Concept(i, t, df, tuple(p), tuple(a), loc(lc), *extra(i)) for i, t, df, p, a, lc in d["concepts"]
+        ),
         comparisons=tuple(
-            Comparison(i, t, tuple(cols), tuple(Row(ri, tuple(cells), lab) for ri, cells, lab in rows), note, loc(lc))
+            Comparison(
+                i,
+                t,
+                tuple(cols),
+                tuple(Row(ri, tuple(cells), lab) for ri, cells, lab in rows),
+                note,
+                loc(lc),
+                *extra(i)[1:],
+            )
             for i, t, cols, rows, note, lc in d["comparisons"]
         ),
         sequences=tuple(
-            Sequence(i, t, tuple(Step(a, b) for a, b in steps), note, loc(lc))
+            Sequence(i, t, tuple(Step(a, b) for a, b in steps), note, loc(lc), *extra(i)[1:])
             for i, t, steps, note, lc in d["sequences"]
         ),
         facts=tuple(
-            Fact(i, p, a, tuple(acc), e, c, loc(lc), parts=tuple(pa), ordered=o)
+            Fact(i, p, a, tuple(acc), e, c, loc(lc), *extra(i), tuple(pa), o)
             for i, p, a, acc, e, c, lc, pa, o in d["facts"]
         ),
     )
-    return _extras_from_dict(topic, d["extras"])
+
+
+_NO_EXTRAS: tuple[str, tuple[Source, ...], tuple[LintIgnore, ...]] = ("", (), ())
+
+
+def _sources(xs: list[list[str]]) -> tuple[Source, ...]:
+    return tuple(Source(url, checked) for url, checked in xs)
 
 
 def _extras_to_dict(topic: Topic) -> dict[str, Any]:
@@ -1005,29 +1036,6 @@ def _extras_to_dict(topic: Topic) -> dict[str, Any]:
         if note or item.sources or item.lint_ignore:
             items[item.id] = [note, sources(item.sources), [[x.code, x.reason] for x in item.lint_ignore]]
     return {"sources": sources(topic.sources), "items": items}
-
-
-def _extras_from_dict(topic: Topic, d: dict[str, Any]) -> Topic:
-    def sources(xs: list[list[str]]) -> tuple[Source, ...]:
-        return tuple(Source(url, checked) for url, checked in xs)
-
-    def extend(item: Any) -> Any:
-        if item.id not in d["items"]:
-            return item
-        note, srcs, ignores = d["items"][item.id]
-        more: dict[str, Any] = {"sources": sources(srcs), "lint_ignore": tuple(LintIgnore(c, r) for c, r in ignores)}
-        if isinstance(item, Concept | Fact):
-            more["note"] = note
-        return replace(item, **more)
-
-    return replace(
-        topic,
-        sources=sources(d["sources"]),
-        concepts=tuple(extend(c) for c in topic.concepts),
-        comparisons=tuple(extend(c) for c in topic.comparisons),
-        sequences=tuple(extend(s) for s in topic.sequences),
-        facts=tuple(extend(f) for f in topic.facts),
-    )
 
 
 def code_fingerprint(package: Path = Path(__file__).parent, modules: tuple[str, ...] = FINGERPRINTED) -> str | None:
