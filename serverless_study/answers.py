@@ -633,7 +633,7 @@ def _read(raw: str) -> tuple[_Token, Fraction | None]:
         value = Fraction(str(number))
         return _Token(str(value), str(value), True), value
     strict = any(map(str.isupper, raw[1:])) or any(map(str.isdigit, word))
-    return _Token(word, _singular(word), strict), None
+    return _Token(word, _singular(word) if len(word) > 3 and word.isalpha() else word, strict), None
 
 
 _SPELLED_UNITS = tuple(u for u in (*_SECONDS, *_SIZES) if len(u) >= 6)
@@ -662,6 +662,8 @@ def _content(tokens: Sequence[_Token]) -> list[_Token]:
 
 def _phrase_key(tokens: Sequence[_Token]) -> str:
     """The keys of the `_content` tokens, space-separated (written out: it is hot)."""
+    if len(tokens) == 1:
+        return tokens[0].key  # filler or not, a lone word is kept
     return " ".join([t.key for t in tokens if t.word not in FILLER] or [t.key for t in tokens])
 
 
