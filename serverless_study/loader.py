@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import contextlib
 import json
 import os
 import re
@@ -36,7 +37,7 @@ MAX_FILE_BYTES = 5 * 1024 * 1024
 SCHEMA_VERSION = 2  # the cache file's own layout; changes to the model and the rules are caught by code_fingerprint
 # Modules whose source decides what a cached topic holds: the model, and the parsing and validation rules (this module
 # and every package module it imports; a test keeps the list complete). Editing any of them invalidates the cache.
-FINGERPRINTED = ("model", "errors", "fsutil", "cache", "loader", "images", "sanitize")
+FINGERPRINTED = ("model", "errors", "fsutil", "cache", "loader", "images", "sanitize", "parallel")
 _SLUG = re.compile(r"^[a-z0-9][a-z0-9_-]*$")
 _CHECKED = re.compile(r"^\d{4}-(0[1-9]|1[0-2])$")
 _LINT_CODE = re.compile(r"^SS\d{3}$")
@@ -102,10 +103,7 @@ def load_unvetted(dirs: list[Path], cache_dir: Path | None, now: float | None) -
             if miss is not None:
                 pending[path] = miss
         todo.append(path)
-    # One process: a forked second parser (removed) cost more than it saved on a shared two-core machine, and
-    # with the index and per-file entries a full parse is rare.
-    for path in todo:
-        topic, problems = parse_file(path)
+    for path, (topic, problems) in _parse_many(todo).items():
         result.problems.extend(problems)
         if topic is not None:
             parsed[path] = topic
@@ -133,6 +131,29 @@ def load_unvetted(dirs: list[Path], cache_dir: Path | None, now: float | None) -
     if cache is not None:
         cache.prune()
     return result, code
+
+
+_PARALLEL_MIN_BYTES = 512 * 1024  # below this (~2,000 facts), a second process costs more than it saves
+
+
+def _parse_many(paths: list[Path]) -> dict[Path, tuple[Topic | None, list[ContentError]]]:
+    """`parse_file` of each path, in order; with enough YAML, a forked child parses every other file.
+
+    A whole-pack parse is rare (`check`, or a cold cache), but it is CPU-bound: a second core halves it.
+    """
+    size = 0
+    for path in paths:
+        with contextlib.suppress(OSError):
+            size += path.stat().st_size
+    if size < _PARALLEL_MIN_BYTES:
+        return {path: parse_file(path) for path in paths}
+    from serverless_study.parallel import Forked
+
+    theirs = paths[1::2]
+    child = Forked(lambda: [parse_file(path) for path in theirs])
+    mine = {path: parse_file(path) for path in paths[0::2]}
+    done = dict(zip(theirs, child.result(), strict=True))
+    return {path: mine[path] if path in mine else done[path] for path in paths}
 
 
 def load_one(path: Path, cache_dir: Path, code: str, now: float | None) -> Topic | None:
