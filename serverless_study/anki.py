@@ -2,14 +2,12 @@
 
 from __future__ import annotations
 
-import csv
 import hashlib
-import html
-import io
 import re
-from collections.abc import Iterable
+from collections.abc import Iterable, Iterator
 from dataclasses import dataclass
 from pathlib import Path
+from typing import NamedTuple
 
 from serverless_study.defaults import DEFAULT_DECK
 from serverless_study.errors import ExportError, UsageError
@@ -34,9 +32,9 @@ HEADER_LINES = (
 TAG_ROOT = "serverless-study"
 
 
-@dataclass(frozen=True)
-class Note:
-    """One Anki note: `key` is "topic/item/part" and never changes when the wording does."""
+class Note(NamedTuple):
+    """One Anki note: `key` is "topic/item/part" and never changes when the wording does (a tuple: an export
+    builds one for every item of the content)."""
 
     key: str
     notetype: str  # BASIC or CLOZE
@@ -76,6 +74,11 @@ class AnkiExport:
 
     def csv_text(self) -> str:
         return to_csv(self.notes)
+
+    def csv_bytes(self) -> bytes:
+        """The file as UTF-8, encoded row by row: one wide character would make the whole text two bytes a
+        character, and encoding that is slower than encoding each (mostly ASCII) row."""
+        return b"".join([line.encode() for line in csv_lines(self.notes)])
 
 
 def note_guid(key: str) -> str:
@@ -131,8 +134,7 @@ def name_media(topics: Iterable[Topic]) -> tuple[dict[str, list[tuple[str, Image
     return names, tuple(media.values())
 
 
-@dataclass(frozen=True)
-class NoteText:
+class NoteText(NamedTuple):
     """What one note says before it is laid out for a note type: its HTML front and back, without the footer."""
 
     key: str  # "topic/item/part"
@@ -147,24 +149,24 @@ def note_texts(topic: Topic) -> list[NoteText]:
     """The notes of one topic: concepts, comparisons (whole table + labelled rows), sequences, facts."""
     out: list[NoteText] = []
 
-    def add(item_id: str, part: str, kind: str, front: str, back: list[str], fact: Fact | None = None) -> None:
-        out.append(NoteText(f"{topic.id}/{item_id}/{part}", kind, part == CLOZE_PART, front, tuple(back), fact))
+    def add(item_id: str, part: str, kind: str, front: str, back: tuple[str, ...], fact: Fact | None = None) -> None:
+        out.append(NoteText(f"{topic.id}/{item_id}/{part}", kind, part == CLOZE_PART, front, back, fact))
 
     for c in topic.concepts:
         add(c.id, "define", "concept", _concept_front(c, topic), _concept_back(c))
     for t in topic.comparisons:
-        add(t.id, "table", "comparison", f"Compare: {text(t.title)}", [_table(t), text(t.note)])
+        add(t.id, "table", "comparison", f"Compare: {text(t.title)}", (_table(t), text(t.note)))
         for row in t.rows:
             if row.label:  # an unlabelled row has no question to ask; the whole-table note covers it
                 front = f"{text(t.title)} — {text(row.label)}?<br><small>{' · '.join(map(text, t.columns))}</small>"
-                add(f"{t.id}/{row.id}", "row", "comparison", front, [_row_cells(t, row.cells)])
+                add(f"{t.id}/{row.id}", "row", "comparison", front, (_row_cells(t, row.cells),))
     for s in topic.sequences:
-        add(s.id, "steps", "sequence", f"{text(s.title)}: the steps in order?", [_steps(s), text(s.note)])
+        add(s.id, "steps", "sequence", f"{text(s.title)}: the steps in order?", (_steps(s), text(s.note)))
     for f in topic.facts:
         if f.cloze:
-            add(f.id, CLOZE_PART, "fact", cloze_text(f.cloze), [text(f.explanation), _note(f.note)])
+            add(f.id, CLOZE_PART, "fact", cloze_text(f.cloze), (text(f.explanation), _note(f.note)))
         else:
-            add(f.id, "basic", "fact", text(f.prompt), [_fact_answer(f), text(f.explanation), _note(f.note)], f)
+            add(f.id, "basic", "fact", text(f.prompt), (_fact_answer(f), text(f.explanation), _note(f.note)), f)
     return out
 
 
@@ -180,7 +182,7 @@ def topic_notes(topic: Topic, deck: str, images: Iterable[tuple[str, Image]] = (
             t.key,
             CLOZE if t.cloze else BASIC,
             deck,
-            (t.front, join_back([*t.back, footer])),
+            (t.front, join_back((*t.back, footer))),
             note_tags(topic, t.kind),
         )
         for t in note_texts(topic)
@@ -189,30 +191,55 @@ def topic_notes(topic: Topic, deck: str, images: Iterable[tuple[str, Image]] = (
 
 def join_back(parts: Iterable[str]) -> str:
     """The parts of a note's back that say something, a blank line apart."""
-    return "<br><br>".join(p for p in parts if p)
+    return "<br><br>".join(filter(None, parts))
 
 
 def to_csv(notes: Iterable[Note]) -> str:
     """The whole file: header lines, then guid, notetype, deck, two fields, tags — six columns on every row."""
-    buf = io.StringIO()
-    buf.write("".join(f"{line}\n" for line in HEADER_LINES))
-    writer = csv.writer(buf, delimiter="\t", lineterminator="\n", quoting=csv.QUOTE_MINIMAL)
+    return "".join(csv_lines(notes))
+
+
+def csv_lines(notes: Iterable[Note]) -> Iterator[str]:
+    """The file's lines, each ending in a line break."""
+    for line in HEADER_LINES:
+        yield f"{line}\n"
     for n in notes:
-        writer.writerow([n.guid, n.notetype, n.deck, *n.fields, " ".join(n.tags)])
-    return buf.getvalue()
+        yield csv_row((n.guid, n.notetype, n.deck, *n.fields, " ".join(n.tags)))
+
+
+def csv_row(fields: tuple[str, ...]) -> str:
+    """One record, tab-separated and quoted as the csv module's QUOTE_MINIMAL does it (and Anki reads it): a field
+    holding a quote, a tab or a line break is quoted, its quotes doubled. Built here rather than by `csv.writer`,
+    which tests every character of every field one at a time."""
+    row = "\t".join(fields)
+    if '"' in row or "\n" in row or "\r" in row or "\t" in "".join(fields):  # (`in` is memchr; count() is not)
+        row = "\t".join(map(_csv_field, fields))  # the rare row with something to quote
+    return row + "\n"
+
+
+def _csv_field(value: str) -> str:
+    if '"' in value or "\t" in value or "\n" in value or "\r" in value:
+        return '"' + value.replace('"', '""') + '"'
+    return value
 
 
 def text(value: str) -> str:
     """Plain content text as HTML: control characters defused, escaped, line breaks as <br>."""
-    escaped = html.escape(value, quote=False)
-    if "\n" not in escaped and "\r" not in escaped:  # the usual case; this runs for every field of every note
-        return clean(escaped)
+    # The usual case, tested without a call (this runs for every field of every note): nothing to do.
+    if value.isprintable() and "&" not in value and "<" not in value and ">" not in value:
+        return value
+    escaped = _escape(value)
     return clean(escaped.replace("\r\n", "\n").replace("\r", "\n").replace("\n", "<br>"))
 
 
 def attribute(value: str) -> str:
     """Plain content text as an HTML attribute value: control characters defused, quotes escaped too."""
-    return html.escape(clean(value), quote=True)
+    return _escape(clean(value)).replace('"', "&quot;").replace("'", "&#x27;")
+
+
+def _escape(value: str) -> str:
+    """What html.escape(value, quote=False) does, without importing html (and its table of entities)."""
+    return value.replace("&", "&amp;").replace("<", "&lt;").replace(">", "&gt;")
 
 
 def cloze_text(cloze: str) -> str:
@@ -232,13 +259,13 @@ def _concept_front(c: Concept, topic: Topic) -> str:
     return f"Define: <b>{text(c.term)}</b><br><small>{text(topic.title)}</small>"
 
 
-def _concept_back(c: Concept) -> list[str]:
+def _concept_back(c: Concept) -> tuple[str, ...]:
     parts = [text(c.definition)]
     if c.points:
         parts.append("<ul>" + "".join(f"<li>{text(p)}</li>" for p in c.points) + "</ul>")
     if c.aliases:
         parts.append(f"<small>Also called: {', '.join(map(text, c.aliases))}</small>")
-    return [*parts, _note(c.note)]
+    return (*parts, _note(c.note))
 
 
 def _note(note: str) -> str:
@@ -314,7 +341,7 @@ def write_export(export: AnkiExport, path: Path) -> list[Path]:
     """
     check_media(export.media)
     folder = destination_folder(path, "serverless-study.csv")
-    tmp = _write_new(folder, path.name, export.csv_text().encode("utf-8"))
+    tmp = _write_new(folder, path.name, export.csv_bytes())
     try:
         written = [_copy_media(m, folder) for m in export.media]
         _replace(tmp, path)

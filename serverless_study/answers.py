@@ -20,7 +20,12 @@ _QUOTES = re.compile(r"['\"`‘’“”´]")
 _THOUSANDS = re.compile(r"(?<=\d)[,_](?=\d{3}(?!\d))")
 _PUNCT = re.compile(r"[^\w\s]|_")
 _ASCII_PUNCT = {i: " " for i in range(128) if _PUNCT.match(chr(i))}
-_ARTICLE = re.compile(r"^(?:the|an|a) (?=\S)")
+_ARTICLE_WORD = r"(?:the|an|a) (?=\S)"
+_ARTICLE = re.compile("^" + _ARTICLE_WORD)
+_LINE_ARTICLE = re.compile("\n" + _ARTICLE_WORD)  # at the start of a line but the first: see `normalise_all`
+# A character every step of `_normal_chars` keeps and none reads across (for `normalise_all`): a control character
+# (the loader refuses them in content), whitespace to the punctuation step, unchanged by NFKC and casefold.
+_BATCH_SEPARATOR = "\x1e"
 _DIGITS = re.compile(r"\d+")
 _NUMBER = re.compile(r"\d+(?:\.\d+)?")
 _ORDER = re.compile(r"\d+(?:\s*[,\s]\s*\d+)*")
@@ -308,9 +313,31 @@ class ShardedVocabulary(Vocabulary):
 
 def normalise(text: str) -> str:
     """Lower-case words separated by single spaces: quotes dropped, punctuation and a leading article ignored."""
-    s = _no_thousands(_QUOTES.sub("", unicodedata.normalize("NFKC", text).casefold()))
-    s = s.translate(_ASCII_PUNCT) if s.isascii() else _PUNCT.sub(" ", s)  # the table is the regex, only faster
-    return _ARTICLE.sub("", " ".join(s.split()))  # str.split's whitespace is the regex \s
+    return _ARTICLE.sub("", " ".join(_normal_chars(text).split()))  # str.split's whitespace is the regex \s
+
+
+def normalise_all(texts: list[str]) -> list[str]:
+    """`normalise` of each text, its character steps run once on all of them joined by a separator they cannot hold:
+    much faster than one call per text for many short texts (a topic's prompts)."""
+    joined = _BATCH_SEPARATOR.join(texts)
+    if joined.count(_BATCH_SEPARATOR) != len(texts) - 1:  # some text holds the separator (or there are none)
+        return [normalise(t) for t in texts]
+    lines = "\n".join([" ".join(s.split()) for s in _normal_chars(joined).split(_BATCH_SEPARATOR)])
+    return _LINE_ARTICLE.sub("\n", "\n" + lines)[1:].split("\n")
+
+
+def _normal_chars(text: str) -> str:
+    """`normalise` before words are split: NFKC, case folded, quotes and thousands separators dropped, punctuation
+    made spaces. Each step reads a character and its neighbours only, so texts joined by a separator come out joined."""
+    s = _no_thousands(_no_quotes(unicodedata.normalize("NFKC", text).casefold()))
+    return s.translate(_ASCII_PUNCT) if s.isascii() else _PUNCT.sub(" ", s)  # the table is the regex, only faster
+
+
+def _no_quotes(text: str) -> str:
+    """`text` without `_QUOTES`; ASCII text with none of its ASCII ones (the usual case) needs no regex pass."""
+    if text.isascii() and "'" not in text and '"' not in text and "`" not in text:
+        return text
+    return _QUOTES.sub("", text)
 
 
 def _no_thousands(text: str) -> str:
@@ -397,9 +424,24 @@ class _Rival(NamedTuple):
     """A name a fact's judge must not accept: a concept's term or alias, or another fact's answer."""
 
     name: str
-    where: str  # "a name of concept t/c", "the answer of fact t/f"
-    path: str  # "t/c", "t/f": a fact's own answer is no rival of it
+    topic_id: str
+    item_id: str  # the concept's or the fact's: a fact's own answer is no rival of it
     is_answer: bool
+
+    def path(self) -> str:
+        return f"{self.topic_id}/{self.item_id}"
+
+    def where(self) -> str:
+        """ "a name of concept t/c", "the answer of fact t/f" """
+        return f"{'the answer of fact' if self.is_answer else 'a name of concept'} {self.path()}"
+
+
+class _Namesakes(NamedTuple):
+    """The rivals with one name, in content order: a judge that accepts the name accepts them all."""
+
+    name: str
+    concepts: list[int]  # names of concepts
+    answers: list[int]  # answers of facts
 
 
 class _AcceptGuard:
@@ -407,50 +449,72 @@ class _AcceptGuard:
 
     Every rival is a term of the vocabulary, and the judge refuses a term that is not the answer: it accepts a rival
     only when its words, or its letters with the spaces taken out, are an answer's or accept entry's, or when it names
-    the same concept. So a single answer needs one dictionary look-up per answer and accept entry. A list answer is
-    judged element by element, with slips forgiven: it looks rivals up in a `_ListRivals` index.
+    the same concept. So a single answer needs one dictionary look-up per answer and accept entry, and most facts,
+    whose letters no other rival has, are passed over there. A list answer is judged element by element, with slips
+    forgiven: it looks rivals up in a `_ListRivals` index. Rivals of one name are judged once per fact, so many facts
+    with one answer ("Yes") cost each fact one verdict, not one per namesake.
     """
 
     def __init__(self, topics: Sequence[Topic]) -> None:
         self.topics = topics
         self.vocabulary = Vocabulary()  # it holds every rival name: see the class docstring
         self.rivals: list[_Rival] = []
-        self.by_letters: dict[str, list[int]] = {}
-        self.fact_keys: list[list[str]] = []  # per fact, in content order: the phrase keys of its right answers
+        self.by_letters: dict[str, list[int]] = {}  # a rival's `_letters` → the rivals with them
+        self.answer_letters: list[str] = []  # per fact, in content order: the letters of its answer
+        self.accept_letters: list[tuple[int, str]] = []  # (fact, letters) of accept entries unlike their answer
         for t in topics:
             self.vocabulary.add_topic(t)
             # Keyed right after the vocabulary read them: their tokens are still memoised.
             for c in t.concepts:
                 for name in (c.term, *c.aliases):
-                    self._file(_Rival(name, f"a name of concept {t.id}/{c.id}", f"{t.id}/{c.id}", False))
+                    self._file(_Rival(name, t.id, c.id, False), _letters(_text_key(name)))
             for f in t.facts:
-                self._file(_Rival(f.answer, f"the answer of fact {t.id}/{f.id}", f"{t.id}/{f.id}", True))
-                self.fact_keys.append([_text_key(x) for x in (f.answer, *f.accept)])
-        self._lists: _ListRivals | None = None
+                answer = _letters(_text_key(f.answer))
+                self._file(_Rival(f.answer, t.id, f.id, True), answer)
+                for a in f.accept:
+                    letters = _letters(_text_key(a))
+                    if letters != answer:
+                        self.accept_letters.append((len(self.answer_letters), letters))
+                self.answer_letters.append(answer)
+        self._namesakes: dict[str, list[_Namesakes]] = {}  # letters → the rivals filed under them, by name
+        self._lists: tuple[_ListRivals, list[str]] | None = None
 
-    def _file(self, rival: _Rival) -> None:
-        self.by_letters.setdefault(_letters(_text_key(rival.name)), []).append(len(self.rivals))
+    def _file(self, rival: _Rival, letters: str) -> None:
+        self.by_letters.setdefault(letters, []).append(len(self.rivals))
         self.rivals.append(rival)
 
     def problems(self, *, every_rival: bool = False) -> list[ContentError]:
         """With `every_rival`, each fact is tried against every rival (slow: the reference the tests compare with)."""
-        facts = [(t, i, f) for t in self.topics for i, f in enumerate(t.facts)]
-        return [
-            p
-            for (t, i, f), keys in zip(facts, self.fact_keys, strict=True)
-            for p in self._fact_problems(t, i, f, keys, every_rival)
-        ]
+        crowded = {letters for letters, found in self.by_letters.items() if len(found) > 1}
+        suspects = {n for n, letters in self.accept_letters if letters in self.by_letters}
+        out: list[ContentError] = []
+        n = -1
+        for t in self.topics:
+            for i, f in enumerate(t.facts):
+                n += 1
+                # A single answer's judge may accept a rival (see `_named_like`) only when its answer's letters are
+                # another rival's too, or an accept entry's are a rival's: a concept's name among them is a rival.
+                if every_rival or f.parts or n in suspects or self.answer_letters[n] in crowded:
+                    out += self._fact_problems(t, i, f, every_rival)
+        return out
 
-    def _fact_problems(self, t: Topic, i: int, f: Fact, keys: list[str], every_rival: bool) -> list[ContentError]:
+    def _fact_problems(self, t: Topic, i: int, f: Fact, every_rival: bool) -> list[ContentError]:
         path = f"{t.id}/{f.id}"
+        keys = [_text_key(x) for x in (f.answer, *f.accept)]
         judge = _Judge(fact_question(t.id, f), self.vocabulary) if f.parts or every_rival else None
         if every_rival:
-            found: Iterable[int] = range(len(self.rivals))
+            found = [n for letters in self.by_letters for n in self._filed_under(letters)]
         elif judge is not None:
-            found = self._list_rivals()(judge)
+            found = self._list_rivals(judge)
         else:
             found = self._named_like(keys)
-        found = [j for j in found if self.rivals[j].path != path]
+        rivals = self.rivals
+        # the fact's own answer, alone under its name, is no rival
+        found = [
+            n
+            for n in found
+            if len(n.concepts) + len(n.answers) > 1 or rivals[(n.concepts or n.answers)[0]].path() != path
+        ]
         if not found:
             return []
         judge = judge or _Judge(fact_question(t.id, f), self.vocabulary)
@@ -461,30 +525,54 @@ class _AcceptGuard:
         )
         same_answer = {judge.meaning(a) for a in (f.answer, *f.accept)}  # another fact may share a right answer
         answer_meaning = judge.meaning(f.answer)
-        accepted: dict[str, object] = {}  # rival name → its meaning when the judge accepts it, else _REFUSED
-        problems = []
-        for j in found:
-            name, where, _, is_answer = self.rivals[j]
-            if name not in accepted:
-                accepted[name] = _meaning_if_accepted(judge, name, own, answer_meaning)
-            meant = accepted[name]
-            if meant is _REFUSED or (is_answer and meant in same_answer):
-                continue
-            line = f.location.line if f.location else 0
-            message = f"accepts {name!r}, {where}: make the answer or accept entries stricter"
-            problems.append(ContentError(t.source, message, line, f"facts[{i}]"))
-        return problems
+        accepted: list[int] = []
+        for n in found:
+            meant = _meaning_if_accepted(judge, n.name, own, answer_meaning)
+            if meant is not _REFUSED:
+                accepted += n.concepts if meant in same_answer else n.concepts + n.answers
+        line = f.location.line if f.location else 0
+        return [
+            ContentError(
+                t.source,
+                f"accepts {rivals[j].name!r}, {rivals[j].where()}: make the answer or accept entries stricter",
+                line,
+                f"facts[{i}]",
+            )
+            for j in sorted(accepted)
+            if rivals[j].path() != path
+        ]
 
-    def _named_like(self, keys: list[str]) -> list[int]:
+    def _named_like(self, keys: list[str]) -> list[_Namesakes]:
         """Rivals a single answer's judge may accept: the same letters as its answer or an accept entry (`keys`), or a
         name of the concept one of them names."""
         names = self.vocabulary.names_of_same_concept_any(keys).union(keys)
-        return sorted({j for k in names for j in self.by_letters.get(_letters(k), ())})
+        return [n for letters in {_letters(k) for k in names} for n in self._filed_under(letters)]
 
-    def _list_rivals(self) -> _ListRivals:
+    def _filed_under(self, letters: str) -> list[_Namesakes]:
+        """The rivals filed under these letters, by name; memoised."""
+        found = self._namesakes.get(letters)
+        if found is None:
+            by_name: dict[str, _Namesakes] = {}
+            for j in self.by_letters.get(letters, ()):
+                rival = self.rivals[j]
+                n = by_name.get(rival.name) or by_name.setdefault(rival.name, _Namesakes(rival.name, [], []))
+                (n.answers if rival.is_answer else n.concepts).append(j)
+            found = self._namesakes[letters] = list(by_name.values())
+        return found
+
+    def _list_rivals(self, judge: _Judge) -> list[_Namesakes]:
+        """The rivals a list answer's judge may accept (see `_ListRivals`), by name."""
         if self._lists is None:
-            self._lists = _ListRivals([r.name for r in self.rivals], self.vocabulary)
-        return self._lists
+            names = list(dict.fromkeys(r.name for r in self.rivals))
+            self._lists = _ListRivals(names, self.vocabulary), names
+        index, names = self._lists
+        wanted = {names[k] for k in index(judge)}
+        return [
+            n
+            for letters in {_letters(_text_key(name)) for name in wanted}
+            for n in self._filed_under(letters)
+            if n.name in wanted
+        ]
 
 
 _REFUSED = object()
@@ -532,8 +620,10 @@ def _key_of(word: str) -> str:
 @functools.lru_cache(maxsize=8192)
 def _tokens(text: str) -> tuple[_Token, ...]:
     """Words of `text` with numbers spelled out or not, units joined to their number, and case noted."""
-    s = _QUOTES.sub("", unicodedata.normalize("NFKC", text))
-    raw = _TOKEN.findall(_no_thousands(s))
+    s = unicodedata.normalize("NFKC", text)
+    if not s.isascii() or "'" in s or '"' in s or "`" in s:  # the regex costs more than these looks for its quotes
+        s = _QUOTES.sub("", s)
+    raw = _TOKEN.findall(_THOUSANDS.sub("", s) if "," in s or "_" in s else s)  # `_no_thousands`, inlined: it is hot
     out: list[_Token] = []
     i = 0
     while i < len(raw):
@@ -565,12 +655,12 @@ def _read(raw: str) -> tuple[_Token, Fraction | None]:
     Memoised: a pack has far fewer distinct words than words.
     """
     word = raw.casefold()
-    number = _NUMBER_WORDS.get(word, word if _is_number(word) else None)
+    number = _NUMBER_WORDS.get(word, word if word[:1].isdecimal() and _NUMBER.fullmatch(word) else None)
     if number is not None:
         value = Fraction(str(number))
         return _Token(str(value), str(value), True), value
     strict = any(map(str.isupper, raw[1:])) or any(map(str.isdigit, word))
-    return _Token(word, _singular(word), strict), None
+    return _Token(word, _singular(word) if len(word) > 3 and word.isalpha() else word, strict), None
 
 
 _SPELLED_UNITS = tuple(u for u in (*_SECONDS, *_SIZES) if len(u) >= 6)
@@ -591,10 +681,6 @@ def _quantity(text: str) -> _Token:
     return _Token(text, text, True)
 
 
-def _is_number(word: str) -> bool:
-    return bool(_NUMBER.fullmatch(word))
-
-
 def _content(tokens: Sequence[_Token]) -> list[_Token]:
     """The tokens that carry the answer: filler dropped (unless nothing else is left)."""
     kept = [t for t in tokens if t.word not in FILLER]
@@ -602,7 +688,10 @@ def _content(tokens: Sequence[_Token]) -> list[_Token]:
 
 
 def _phrase_key(tokens: Sequence[_Token]) -> str:
-    return " ".join([t.key for t in _content(tokens)])
+    """The keys of the `_content` tokens, space-separated (written out: it is hot)."""
+    if len(tokens) == 1:
+        return tokens[0].key  # filler or not, a lone word is kept
+    return " ".join([t.key for t in tokens if t.word not in FILLER] or [t.key for t in tokens])
 
 
 @functools.lru_cache(maxsize=8192)

@@ -6,15 +6,17 @@ breaks a lint on purpose says so with `lint-ignore: [{code, reason}]`.
 
 from __future__ import annotations
 
-import functools
+import math
 import re
 from collections import Counter
 from collections.abc import Iterable, Iterator
+from collections.abc import Sequence as Sequence_
 from dataclasses import dataclass
 from datetime import date
 from difflib import SequenceMatcher
+from itertools import chain
 
-from serverless_study.answers import normalise
+from serverless_study.answers import normalise, normalise_all
 from serverless_study.model import Comparison, Concept, Fact, Item, Sequence, Topic
 
 LINTS: dict[str, str] = {
@@ -61,10 +63,12 @@ _ANTONYMS = {
     "stateful": "stateless",
     "private": "public",
 }
-_META = re.compile(r"\b(?:the notes?|the comparison|above|below)\b", re.IGNORECASE)
+_META_WORDS = ("the notes", "the note", "the comparison", "above", "below")
+_META = re.compile(rf"\b(?:{'|'.join(_META_WORDS)})\b", re.IGNORECASE)
 _GAP = re.compile(r"\{\{.*?\}\}")
 _ACRONYM = re.compile(r"^[A-Z][A-Z0-9]{2,5}s?$")
 _CAPITALISED_RUN = re.compile(r"\b[A-Z][a-z]+(?:\s+[A-Z][a-z]+)+")
+_LINE = "\n"  # joins texts for one regex pass over them all: `_META` and `_GAP` match within a line
 
 
 @dataclass(frozen=True)
@@ -93,10 +97,17 @@ class Finding:
 
 def lint_topics(topics: list[Topic], today: date) -> list[Finding]:
     """Every lint finding for `topics`, in content order, minus those an item's lint-ignore silences."""
-    by_id = {t.id: t for t in topics}
+    related = _RelatedWords({t.id: t for t in topics})
     out: list[Finding] = []
     for topic in topics:
-        raw = [*_item_findings(topic), *_pair_findings(topic, by_id), *_freshness(topic, today)]
+        text = _Text(_texts_read(topic))
+        asked = _topic_prompts(topic)
+        raw = [
+            *_item_findings(topic, text, asked),
+            *_giveaways(topic, text),
+            *_alike_definitions(topic, text, related),
+            *_freshness(topic, today),
+        ]
         out += sorted(_apply_ignores(topic, raw), key=lambda f: f.line)
     return out
 
@@ -104,24 +115,30 @@ def lint_topics(topics: list[Topic], today: date) -> list[Finding]:
 # --- per item ---------------------------------------------------------------------------------------------------
 
 
-def _item_findings(topic: Topic) -> Iterator[Finding]:
-    names = {c.id: _name_words(c) for c in topic.concepts}
+def _item_findings(topic: Topic, text: _Text, asked: str) -> Iterator[Finding]:
+    """The findings of each item on its own; `asked` is `_topic_prompts(topic)`."""
+    names = {c.id: _name_words(c, text) for c in topic.concepts}
     concepts_with = Counter(w for words in names.values() for w in words)  # word -> how many terms have it
+    meta = _mentions_meta(asked)  # one pass: most topics have no SS106 finding at all
     for item in topic.items:
-        found = _Reporter(topic, item)
-        if isinstance(item, Concept):
+        pairs: list[tuple[str, str]] = []
+        if isinstance(item, Fact):
+            if item.accept:
+                pairs += _accept_repeats(item, text)
+            pairs += _long_answer(item, text)
+        elif isinstance(item, Concept):
             # A word is distinctive if no other term of the topic has it: it singles this term out among the choices.
             distinctive = {w for w in names[item.id] if concepts_with[w] == 1}
-            yield from found.all(_definition_names_term(item, distinctive))
-        elif isinstance(item, Fact):
-            yield from found.all(_accept_repeats(item))
-            yield from found.all(_long_answer(item))
+            pairs += _definition_names_term(item, distinctive, text)
         elif isinstance(item, Comparison):
-            yield from found.all(_cell_names_column(item))
-            yield from found.all(_true_false_twins(item))
+            pairs += _cell_names_column(item, text)
+            pairs += _true_false_twins(item, text)
         elif isinstance(item, Sequence):
-            yield from found.all(_title_orders_steps(item))
-        yield from found.all(("SS106", f"{what} mentions {m.group(0)!r}") for what, m in _meta_mentions(item))
+            pairs += _title_orders_steps(item, text)
+        if meta:
+            pairs += (("SS106", f"{what} mentions {m.group(0)!r}") for what, m in _meta_mentions(item))
+        if pairs:
+            yield from _Reporter(topic, item).all(pairs)
 
 
 class _Reporter:
@@ -143,20 +160,20 @@ class _Reporter:
             )
 
 
-def _name_words(c: Concept) -> set[str]:
-    return set().union(*(_content_words(n) for n in (c.term, *c.aliases)))
+def _name_words(c: Concept, text: _Text) -> set[str]:
+    return set().union(*(text.content_words(n) for n in (c.term, *c.aliases)))
 
 
-def _definition_names_term(c: Concept, distinctive: set[str]) -> Iterator[tuple[str, str]]:
+def _definition_names_term(c: Concept, distinctive: set[str], text: _Text) -> Iterator[tuple[str, str]]:
     for name in (c.term, *c.aliases):
-        if _has_phrase(c.definition, name):
+        if text.has_phrase(c.definition, name):
             yield "SS101", f"the definition of {_q(c.term)} names it ({_q(name)})"
             return
-    spelled = next((a for a in _acronyms(c) if _spells_out(c.definition, a)), None)
+    spelled = next((a for a in _acronyms(c) if _spells_out(c.definition, a, text)), None)
     if spelled:
         yield "SS101", f"the definition of {_q(c.term)} spells out {_q(spelled)}"
         return
-    shared = sorted(distinctive.intersection(_stems(c.definition)))
+    shared = sorted(distinctive.intersection(text.stems(c.definition)))
     if shared:
         yield "SS101", f"the definition of {_q(c.term)} contains {_q(shared[0])}, a word of its term"
 
@@ -165,67 +182,66 @@ def _acronyms(c: Concept) -> list[str]:
     return [w.rstrip("s") for n in (c.term, *c.aliases) for w in n.split() if _ACRONYM.match(w)]
 
 
-def _spells_out(text: str, acronym: str) -> bool:
-    """True if words of `text` start with the acronym's letters ("Elastic Container Service" for ECS), or capitalised
-    words spell all but its first letter ("Systems Manager" for SSM, "Container Registry" for ECR)."""
-    words = _words(text)
+def _spells_out(definition: str, acronym: str, text: _Text) -> bool:
+    """True if words of `definition` start with the acronym's letters ("Elastic Container Service" for ECS), or
+    capitalised words spell all but its first letter ("Systems Manager" for SSM, "Container Registry" for ECR)."""
+    words = text.words(definition)
     n = len(acronym)
     target = acronym.lower()
     if any("".join(w[0] for w in words[i : i + n]) == target for i in range(len(words) - n + 1)):
         return True
-    return any("".join(w[0] for w in run.split()).lower() == target[1:] for run in _CAPITALISED_RUN.findall(text))
+    return any("".join(w[0] for w in run.split()).lower() == target[1:] for run in _CAPITALISED_RUN.findall(definition))
 
 
-def _accept_repeats(f: Fact) -> Iterator[tuple[str, str]]:
-    seen = {_normal(f.answer): "the answer"}
-    for entry in f.accept:
-        key = _normal(entry)
-        if key in seen:
-            yield "SS103", f"accept entry {_q(entry)} repeats {seen[key]}"
-        else:
-            seen[key] = f"accept entry {_q(entry)}"
+def _accept_repeats(f: Fact, text: _Text) -> Iterator[tuple[str, str]]:
+    seen = {text.normal(f.answer): -1}  # normalised → where it was first: -1 the answer, else an accept entry's index
+    for i, entry in enumerate(f.accept):
+        first = seen.setdefault(text.normal(entry), i)
+        if first != i:
+            repeated = f"accept entry {_q(f.accept[first])}" if first >= 0 else "the answer"
+            yield "SS103", f"accept entry {_q(entry)} repeats {repeated}"
 
 
-def _long_answer(f: Fact) -> Iterator[tuple[str, str]]:
-    if getattr(f, "parts", ()):  # a list answer (answer: [a, b, c]) is marked part by part
+def _long_answer(f: Fact, text: _Text) -> Iterator[tuple[str, str]]:
+    if f.parts:  # a list answer (answer: [a, b, c]) is marked part by part
         return
-    n = len(_words(f.answer))
+    n = len(text.stems(f.answer))  # a stem a word
     if n > MAX_TYPED_WORDS:
         yield "SS105", f"the answer has {n} words: too long to type; shorten it or make it a list"
 
 
-def _cell_names_column(cmp: Comparison) -> Iterator[tuple[str, str]]:
-    column_words = [_content_words(c) for c in cmp.columns]
+def _cell_names_column(cmp: Comparison, text: _Text) -> Iterator[tuple[str, str]]:
+    column_words = [text.content_words(c) for c in cmp.columns]
     # A column's own words: those no other column's name has.
     names = [w.difference(*(o for j, o in enumerate(column_words) if j != i)) for i, w in enumerate(column_words)]
     for row in cmp.rows:
         for i, cell in enumerate(row.cells):
-            hit = sorted(names[i].intersection(_stems(cell)))
+            hit = sorted(names[i].intersection(text.stems(cell)))
             if cell and hit:
                 yield "SS102", f"row {_q(row.id)}: the {_q(cmp.columns[i])} cell names its column ({_q(hit[0])})"
 
 
-def _true_false_twins(cmp: Comparison) -> Iterator[tuple[str, str]]:
+def _true_false_twins(cmp: Comparison, text: _Text) -> Iterator[tuple[str, str]]:
     for row in cmp.rows:
         cells = [c for c in row.cells if c]
-        if len({_normal(c) for c in cells}) < 2:
+        if len({text.normal(c) for c in cells}) < 2:
             continue  # no true/false card is made from this row
         for i, a in enumerate(cells):
             for b in cells[i + 1 :]:
-                na, nb = _normal(a), _normal(b)
+                na, nb = text.normal(a), text.normal(b)
                 if na == nb:
                     continue
-                if SequenceMatcher(None, na, nb).ratio() >= SIMILAR_CELLS:
+                if _ratio(na, nb, SIMILAR_CELLS) >= SIMILAR_CELLS:
                     yield "SS109", f"row {_q(row.id)}: cells {_q(a)} and {_q(b)} are nearly the same"
                 elif _mirrored(na.split(), nb.split()):
                     yield "SS109", f"row {_q(row.id)}: cells {_q(a)} and {_q(b)} mirror each other"
 
 
-def _title_orders_steps(seq: Sequence) -> Iterator[tuple[str, str]]:
-    title = list(_stems(seq.title))
+def _title_orders_steps(seq: Sequence, text: _Text) -> Iterator[tuple[str, str]]:
+    title = list(text.stems(seq.title))
     positions = []
     for step in seq.steps:
-        words = [_stem(w) for w in _words(step.text) if w not in _STOP]
+        words = [s for w, s in zip(text.words(step.text), text.stems(step.text), strict=True) if w not in _STOP]
         at = next((title.index(w) for w in words if w in title), None)
         if at is not None:
             positions.append(at)
@@ -245,44 +261,57 @@ def _prompt_texts(item: Item) -> list[tuple[str, str]]:
     if isinstance(item, Concept):
         return [("the definition", item.definition)]
     if isinstance(item, Fact):
-        return [("the prompt", item.prompt), ("the cloze", _GAP.sub(" ", item.cloze))]
+        return [("the prompt", item.prompt), ("the cloze", _GAP.sub(" ", item.cloze) if item.cloze else "")]
     if isinstance(item, Comparison):
         return [("the title", item.title), *(("a row label", r.label) for r in item.rows)]
     return [("the title", item.title)]
 
 
+def _topic_prompts(topic: Topic) -> str:
+    """Every `_prompt_texts` text of the topic, a line each, with the gaps of all clozes taken out in one pass (a gap
+    does not span lines): `_META` matches it exactly when it matches one of the texts."""
+    others: tuple[Item, ...] = (*topic.concepts, *topic.comparisons, *topic.sequences)  # the items but facts
+    texts = [text for item in others for _, text in _prompt_texts(item)]
+    texts += [f.prompt for f in topic.facts]
+    return _LINE.join([*texts, _GAP.sub(" ", _LINE.join([f.cloze for f in topic.facts]))])
+
+
+def _mentions_meta(prompts: str) -> bool:
+    """`_META.search(prompts)`, answered without the regex for ASCII text that has none of its words."""
+    if prompts.isascii():  # where IGNORECASE matches exactly what lower() makes the same
+        lower = prompts.lower()
+        if not any(w in lower for w in _META_WORDS):
+            return False
+    return _META.search(prompts) is not None
+
+
 # --- across items -------------------------------------------------------------------------------------------------
 
 
-def _pair_findings(topic: Topic, by_id: dict[str, Topic]) -> Iterator[Finding]:
-    yield from _giveaways(topic)
-    yield from _alike_definitions(topic, by_id)
-
-
-def _giveaways(topic: Topic) -> Iterator[Finding]:
+def _giveaways(topic: Topic, text: _Text) -> Iterator[Finding]:
     """SS104: prompts and definitions that contain another fact's answer."""
-    # The topic's own name and the terms it defines are its vocabulary: they appear in prompts by necessity.
-    vocabulary = [topic.title, topic.id.replace("-", " ")]
-    # Not aliases: an alias ("EKS-D", "K8s") is what a short-name fact asks for, so it must not leak into prompts.
-    vocabulary += [c.term for c in topic.concepts]
-    aliases = {_normal(a) for c in topic.concepts for a in c.aliases}
-    vocabulary += [col for cmp in topic.comparisons for col in cmp.columns if _normal(col) not in aliases]
-    said = _phrases(vocabulary)
     # Table and sequence titles are headings and their cells are taught, not asked: only facts and concepts count.
-    asked: tuple[Concept | Fact, ...] = (*topic.concepts, *topic.facts)
-    prompts = [(item, what, _stems(text)) for item in asked for what, text in _prompt_texts(item)]
-    targets = [(fact, _stems(fact.answer)) for fact in topic.facts if _gives_away(fact, said)]
-    wanted = set().union(*(target for _, target in targets))
-    index: dict[str, set[int]] = {}  # a word of some answer → the prompts that have it
-    for i, (_, _, stems) in enumerate(prompts):
-        for s in wanted.intersection(stems):
-            index.setdefault(s, set()).add(i)
-    for fact, target in targets:
-        candidates = set.intersection(*(index.get(s, set()) for s in target))
+    items: tuple[Concept | Fact, ...] = (*topic.concepts, *topic.facts)
+    prompts = [(item, what, t) for item in items for what, t in _prompt_texts(item) if t]
+    in_prompts = set(_stemmed(set(" ".join([text.normal(t) for _, _, t in prompts]).split())))
+    # The usual case, and quick to see: some word of the answer is in no prompt at all.
+    answers = [(f, stems) for f in topic.facts if in_prompts.issuperset(stems := text.stems(f.answer))]
+    if not answers:
+        return
+    said = _vocabulary(topic, text)
+    index = _word_index([t for _, _, t in prompts], {s for _, answer in answers for s in answer}, text)
+    for fact, answer in answers:
+        if not _says_more(fact, said, text):
+            continue
+        candidates = sorted(set.intersection(*(index[s] for s in answer)))
+        hits = [i for i in candidates if _has_stems(text.stems(prompts[i][2]), answer)]
+        # "Fargate or Lambda?": the prompt itself offers the answer, so no other prompt gives it away
+        if any(prompts[i][0] is fact and prompts[i][1] == "the prompt" for i in hits):
+            continue
         reported: set[str] = set()
-        for i in sorted(candidates):
-            other, what, stems = prompts[i]
-            if other is fact or other.id in reported or not _has_stems(stems, target):
+        for i in hits:
+            other, what, _ = prompts[i]
+            if other is fact or other.id in reported:
                 continue
             reported.add(other.id)
             yield from _Reporter(topic, other).all(
@@ -290,25 +319,92 @@ def _giveaways(topic: Topic) -> Iterator[Finding]:
             )
 
 
-def _gives_away(fact: Fact, said: set[tuple[str, ...]]) -> bool:
-    """True if the fact's answer could give it away in another prompt: it says something the topic's own vocabulary
-    (`said`, see `_phrases`) does not, and the fact's own prompt does not offer it."""
-    if not _content_words(fact.answer) or _stems(fact.answer) in said:
-        return False  # "yes" or "the" give nothing away; nor does "Lambda" in the Lambda topic
-    # "Fargate or Lambda?": the prompt itself offers the answer, so no other prompt gives it away
-    return not _has_phrase(fact.prompt, fact.answer)
+def _vocabulary(topic: Topic, text: _Text) -> set[tuple[str, ...]]:
+    """The `_phrases` of the topic's own name and the terms it defines: they appear in prompts by necessity."""
+    vocabulary = [topic.title, topic.id.replace("-", " ")]
+    # Not aliases: an alias ("EKS-D", "K8s") is what a short-name fact asks for, so it must not leak into prompts.
+    vocabulary += [c.term for c in topic.concepts]
+    aliases = {text.normal(a) for c in topic.concepts for a in c.aliases}
+    vocabulary += [col for cmp in topic.comparisons for col in cmp.columns if text.normal(col) not in aliases]
+    return _phrases(text.stems(v) for v in vocabulary)
 
 
-def _alike_definitions(topic: Topic, by_id: dict[str, Topic]) -> Iterator[Finding]:
+def _says_more(fact: Fact, said: set[tuple[str, ...]], text: _Text) -> bool:
+    """True if the fact's answer says something the topic's own vocabulary (`said`, see `_phrases`) does not."""
+    # "yes" or "the" give nothing away; nor does "Lambda" in the Lambda topic
+    return bool(text.content_words(fact.answer)) and text.stems(fact.answer) not in said
+
+
+def _word_index(texts: list[str], stems: set[str], text: _Text) -> dict[str, set[int]]:
+    """Each of `stems` → the positions of the `texts` with a word of that stem (the stem, or its plural)."""
+    forms = {s: s for s in stems}
+    forms.update((plural, s) for s in stems for plural in _plurals(s))
+    index: dict[str, set[int]] = {}
+    for i, t in enumerate(texts):
+        for word in forms.keys() & text.words(t):
+            index.setdefault(forms[word], set()).add(i)
+    return index
+
+
+def _alike_definitions(topic: Topic, text: _Text, related: _RelatedWords) -> Iterator[Finding]:
     """SS108: concepts of the topic, or of a related topic, defined in nearly the same words."""
-    peers = [c for r in topic.related if r in by_id and r != topic.id for c in by_id[r].concepts]
-    for i, a in enumerate(topic.concepts):
-        for b in [*topic.concepts[i + 1 :], *peers]:
-            score = _jaccard(_content_words(a.definition), _content_words(b.definition))
-            if score >= SIMILAR_DEFINITIONS:
-                yield from _Reporter(topic, a).all(
-                    [("SS108", f"the definitions of {_q(a.term)} and {_q(b.term)} are {score:.0%} alike")]
-                )
+    if not topic.concepts:
+        return
+    peers, peer_words = related.of(topic)
+    pool = [*topic.concepts, *peers]  # each concept of the topic is compared with those after it here
+    words = [*(text.content_words(c.definition) for c in topic.concepts), *peer_words]
+    for i, j in _similar_pairs(words, len(topic.concepts)):
+        a, b = pool[i], pool[j]
+        score = _jaccard(words[i], words[j])
+        yield from _Reporter(topic, a).all(
+            [("SS108", f"the definitions of {_q(a.term)} and {_q(b.term)} are {score:.0%} alike")]
+        )
+
+
+class _RelatedWords:
+    """The content words of each related topic's definitions, worked out once however many topics relate to it."""
+
+    def __init__(self, by_id: dict[str, Topic]) -> None:
+        self.by_id = by_id
+        self.words: dict[str, list[frozenset[str]]] = {}
+
+    def of(self, topic: Topic) -> tuple[list[Concept], list[frozenset[str]]]:
+        """The concepts of the topic's related topics, in order, and the content words of their definitions."""
+        concepts: list[Concept] = []
+        words: list[frozenset[str]] = []
+        for r in topic.related:
+            other = self.by_id.get(r)
+            if other is None or r == topic.id:
+                continue
+            if r not in self.words:
+                text = _Text(list(dict.fromkeys(c.definition for c in other.concepts)))
+                self.words[r] = [text.content_words(c.definition) for c in other.concepts]
+            concepts += other.concepts
+            words += self.words[r]
+        return concepts, words
+
+
+def _similar_pairs(sets: list[frozenset[str]], first: int) -> Iterator[tuple[int, int]]:
+    """The pairs (i, j), i < `first` and i < j, whose sets are `SIMILAR_DEFINITIONS` alike or more, in order.
+
+    Prefix filtering: with the words of each set ranked rarest first, two sets that alike share a word among the
+    first len - ceil(threshold * len) + 1 of each, so only such pairs are scored (not all of them)."""
+    counts = Counter(chain.from_iterable(sets))
+    rank = {w: i for i, w in enumerate(sorted(counts, key=counts.__getitem__))}  # one order for all sets
+    prefixes = [sorted(s, key=rank.__getitem__)[: _prefix_length(len(s))] for s in sets]
+    having: dict[str, list[int]] = {}  # a word → the sets with it in their prefix, in order
+    for j, prefix in enumerate(prefixes):
+        for w in prefix:
+            having.setdefault(w, []).append(j)
+    for i in range(first):
+        for j in sorted({j for w in prefixes[i] for j in having[w] if j > i}):
+            if _jaccard(sets[i], sets[j]) >= SIMILAR_DEFINITIONS:
+                yield i, j
+
+
+def _prefix_length(size: int) -> int:
+    """How many of a set's rarest words a set at least `SIMILAR_DEFINITIONS` alike must share one of (one spare)."""
+    return min(size, size - math.ceil(SIMILAR_DEFINITIONS * size) + 2)
 
 
 def _freshness(topic: Topic, today: date) -> Iterator[Finding]:
@@ -324,10 +420,13 @@ def _freshness(topic: Topic, today: date) -> Iterator[Finding]:
 
 
 def _apply_ignores(topic: Topic, findings: list[Finding]) -> list[Finding]:
-    ignored = {(i.id, x.code) for i in topic.items for x in i.lint_ignore}
+    ignoring = [i for i in topic.items if i.lint_ignore]
+    if not ignoring:
+        return findings
+    ignored = {(i.id, x.code) for i in ignoring for x in i.lint_ignore}
     used = {(f.item_id, f.code) for f in findings}
     out = [f for f in findings if (f.item_id, f.code) not in ignored]
-    for item in topic.items:
+    for item in ignoring:
         for x in item.lint_ignore:
             if (item.id, x.code) not in used:
                 what = "is not a lint code" if x.code not in LINTS else "silences nothing here"
@@ -338,33 +437,65 @@ def _apply_ignores(topic: Topic, findings: list[Finding]) -> list[Finding]:
 # --- text helpers -------------------------------------------------------------------------------------------------
 
 
-@functools.lru_cache(maxsize=8192)
-def _normal(text: str) -> str:
-    """`normalise`, memoised: several lints read each text."""
-    return normalise(text)
+class _Text:
+    """The words of the texts the lints read, each text worked out once; the texts given first are normalised
+    together (`normalise_all`), any other on first use."""
+
+    def __init__(self, texts: list[str]) -> None:
+        self._normal = dict(zip(texts, normalise_all(texts), strict=True))
+        self._stems: dict[str, tuple[str, ...]] = {}
+        self._content: dict[str, frozenset[str]] = {}
+
+    def normal(self, text: str) -> str:
+        normal = self._normal.get(text)
+        if normal is None:
+            normal = self._normal[text] = normalise(text)
+        return normal
+
+    def words(self, text: str) -> list[str]:
+        return self.normal(text).split()
+
+    def stems(self, text: str) -> tuple[str, ...]:
+        """The words with plurals made singular ("segments" and "segment" alike)."""
+        stems = self._stems.get(text)
+        if stems is None:
+            stems = self._stems[text] = tuple(_stemmed(self.normal(text).split()))
+        return stems
+
+    def content_words(self, text: str) -> frozenset[str]:
+        """The stems of the words that can give a term away or make two texts alike: no stop word or letter."""
+        content = self._content.get(text)
+        if content is None:
+            pairs = zip(self.words(text), self.stems(text), strict=True)
+            content = self._content[text] = frozenset([s for w, s in pairs if w not in _STOP and len(w) > 1])
+        return content
+
+    def has_phrase(self, text: str, phrase: str) -> bool:
+        return _has_stems(self.stems(text), self.stems(phrase))
 
 
-def _words(text: str) -> list[str]:
-    return _normal(text).split()
+def _texts_read(topic: Topic) -> list[str]:
+    """The texts of the topic the lints read, once each."""
+    texts = [topic.title, topic.id.replace("-", " ")]
+    texts += [f.prompt for f in topic.facts]
+    texts += [f.answer for f in topic.facts]
+    texts += chain.from_iterable(f.accept for f in topic.facts)
+    texts += [_GAP.sub(" ", f.cloze) for f in topic.facts if f.cloze]
+    texts += [t for c in topic.concepts for t in (c.term, *c.aliases, c.definition)]
+    texts += [t for cmp in topic.comparisons for t in (cmp.title, *cmp.columns) if t]
+    texts += [t for cmp in topic.comparisons for r in cmp.rows for t in (r.label, *r.cells) if t]
+    texts += [t for seq in topic.sequences for t in (seq.title, *(step.text for step in seq.steps))]
+    return list(dict.fromkeys(texts))
 
 
-def _stem(word: str) -> str:
-    """Plural and singular alike: "segments" and "segment"."""
-    return word[:-1] if len(word) > 3 and word.endswith("s") and not word.endswith("ss") else word
+def _stemmed(words: Iterable[str]) -> list[str]:
+    """Each word with a plural's s taken off: ending a word of four letters or more, not after another s."""
+    return [w[:-1] if w[-1] == "s" and len(w) > 3 and w[-2] != "s" else w for w in words]
 
 
-@functools.lru_cache(maxsize=8192)
-def _stems(text: str) -> tuple[str, ...]:
-    return tuple(map(_stem, _words(text)))
-
-
-@functools.lru_cache(maxsize=8192)
-def _content_words(text: str) -> frozenset[str]:
-    return frozenset(_stem(w) for w in _words(text) if w not in _STOP and len(w) > 1)
-
-
-def _has_phrase(text: str, phrase: str) -> bool:
-    return _has_stems(_stems(text), _stems(phrase))
+def _plurals(stem: str) -> tuple[str, ...]:
+    """The words other than itself that `_stemmed` makes `stem` of."""
+    return (stem + "s",) if len(stem) >= 3 and stem[-1] != "s" else ()
 
 
 def _has_stems(stems: tuple[str, ...], target: tuple[str, ...]) -> bool:
@@ -373,11 +504,10 @@ def _has_stems(stems: tuple[str, ...], target: tuple[str, ...]) -> bool:
     return n > 0 and any(stems[i : i + n] == target for i, s in enumerate(stems) if s == target[0])
 
 
-def _phrases(texts: Iterable[str]) -> set[tuple[str, ...]]:
-    """Every run of words of each text, as stems: `_has_phrase(text, p)` for one of `texts` is `_stems(p) in` it."""
+def _phrases(texts: Iterable[tuple[str, ...]]) -> set[tuple[str, ...]]:
+    """Every run of words of each text (given as stems): `_has_stems(text, p)` for one of `texts` is `p in` it."""
     out: set[tuple[str, ...]] = set()
-    for text in texts:
-        stems = _stems(text)
+    for stems in texts:
         out.update(stems[i:j] for i in range(len(stems)) for j in range(i + 1, len(stems) + 1))
     return out
 
@@ -386,9 +516,19 @@ def _jaccard(a: frozenset[str], b: frozenset[str]) -> float:
     return len(a & b) / len(a | b) if a and b else 0.0
 
 
+def _ratio(a: Sequence_[str], b: Sequence_[str], floor: float) -> float:
+    """difflib's ratio of `a` and `b` if it is `floor` or more, else 0: first its bound from the elements they share
+    (`quick_ratio`, counted in C), which rules most pairs out."""
+    length = len(a) + len(b)
+    shared = (Counter(a) & Counter(b)).total()
+    if length and 2.0 * shared / length < floor:  # difflib's own formula, so the bound compares as its ratio would
+        return 0.0
+    return SequenceMatcher(None, a, b).ratio()
+
+
 def _mirrored(a: list[str], b: list[str]) -> bool:
     """Cells that say nearly the same once negations are dropped and opposites folded ("long-" / "short-running")."""
-    folded = SequenceMatcher(None, _mirror_key(a), _mirror_key(b)).ratio()
+    folded = _ratio(_mirror_key(a), _mirror_key(b), MIRRORED_CELLS)
     return folded >= MIRRORED_CELLS and folded > SequenceMatcher(None, a, b).ratio()
 
 

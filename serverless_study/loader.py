@@ -2,12 +2,13 @@
 
 from __future__ import annotations
 
+import contextlib
 import json
 import os
 import re
 from collections import ChainMap
 from collections.abc import Callable, Iterable, MutableMapping
-from dataclasses import dataclass, field, replace
+from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any, NamedTuple, Protocol, TypeVar
 
@@ -31,12 +32,27 @@ from serverless_study.model import (
     Topic,
 )
 from serverless_study.sanitize import FORBIDDEN, char_name, forbidden_in_file, may_hold_forbidden
+from serverless_study.yamltree import MAX_NODES as _MAX_NODES
+from serverless_study.yamltree import NULLS as _NULLS
+from serverless_study.yamltree import LineDict as _LineDict
+from serverless_study.yamltree import LineList as _LineList
 
 MAX_FILE_BYTES = 5 * 1024 * 1024
 SCHEMA_VERSION = 2  # the cache file's own layout; changes to the model and the rules are caught by code_fingerprint
 # Modules whose source decides what a cached topic holds: the model, and the parsing and validation rules (this module
 # and every package module it imports; a test keeps the list complete). Editing any of them invalidates the cache.
-FINGERPRINTED = ("model", "errors", "fsutil", "cache", "loader", "images", "sanitize")
+FINGERPRINTED = (
+    "model",
+    "errors",
+    "fsutil",
+    "cache",
+    "loader",
+    "images",
+    "sanitize",
+    "parallel",
+    "yamltree",
+    "fastyaml",
+)
 _SLUG = re.compile(r"^[a-z0-9][a-z0-9_-]*$")
 _CHECKED = re.compile(r"^\d{4}-(0[1-9]|1[0-2])$")
 _LINT_CODE = re.compile(r"^SS\d{3}$")
@@ -101,10 +117,7 @@ def load_unvetted(dirs: list[Path], cache_dir: Path | None, now: float | None) -
             if miss is not None:
                 pending[path] = miss
         todo.append(path)
-    # One process: a forked second parser (removed) cost more than it saved on a shared two-core machine, and
-    # with the index and per-file entries a full parse is rare.
-    for path in todo:
-        topic, problems = parse_file(path)
+    for path, (topic, problems) in _parse_many(todo).items():
         result.problems.extend(problems)
         if topic is not None:
             parsed[path] = topic
@@ -132,6 +145,29 @@ def load_unvetted(dirs: list[Path], cache_dir: Path | None, now: float | None) -
     if cache is not None:
         cache.prune()
     return result, code
+
+
+_PARALLEL_MIN_BYTES = 512 * 1024  # below this (~2,000 facts), a second process costs more than it saves
+
+
+def _parse_many(paths: list[Path]) -> dict[Path, tuple[Topic | None, list[ContentError]]]:
+    """`parse_file` of each path, in order; with enough YAML, a forked child parses every other file.
+
+    A whole-pack parse is rare (`check`, or a cold cache), but it is CPU-bound: a second core halves it.
+    """
+    size = 0
+    for path in paths:
+        with contextlib.suppress(OSError):
+            size += path.stat().st_size
+    if size < _PARALLEL_MIN_BYTES:
+        return {path: parse_file(path) for path in paths}
+    from serverless_study.parallel import Forked
+
+    theirs = paths[1::2]
+    child = Forked(lambda: [parse_file(path) for path in theirs])
+    mine = {path: parse_file(path) for path in paths[0::2]}
+    done = dict(zip(theirs, child.result(), strict=True))
+    return {path: mine[path] if path in mine else done[path] for path in paths}
 
 
 def load_one(path: Path, cache_dir: Path, code: str, now: float | None) -> Topic | None:
@@ -246,19 +282,7 @@ def _squash(name: str) -> str:
 # --- parsing ------------------------------------------------------------------
 
 
-class _LineDict(dict[Any, Any]):
-    line = 0
-    key_lines: dict[Any, int]
-
-
-class _LineList(list[Any]):
-    line = 0
-    item_lines: list[int]
-
-
 _STR, _MAP, _SEQ = "tag:yaml.org,2002:str", "tag:yaml.org,2002:map", "tag:yaml.org,2002:seq"
-_NULLS = frozenset(("", "~", "null", "Null", "NULL"))
-_MAX_NODES = 2_000_000  # aliases can multiply a small file into a huge tree; refuse rather than hang
 _PARSER: type | None = None
 
 
@@ -389,13 +413,30 @@ def parse_file(path: Path) -> tuple[Topic | None, list[ContentError]]:
 
 
 def parse_text(text: str, name: str, base_dir: Path) -> tuple[Topic | None, list[ContentError]]:
-    import yaml
-
     if not text.strip():
         return None, [ContentError(name, "file is empty")]
-    raw_controls = _control_chars(text, name)
-    if raw_controls:
-        return None, raw_controls
+    from serverless_study.fastyaml import parse  # only here: a warm cache needs no parser at all
+
+    data = parse(text)  # the subset content is written in, about twice as fast as libyaml
+    if data is None or not text.isascii():  # ASCII it accepted has no control characters: no need to look
+        raw_controls = _control_chars(text, name)
+        if raw_controls:
+            return None, raw_controls
+    if data is None:
+        data, problems = _parse_yaml(text, name)
+        if problems:
+            return None, problems
+    if data is None:
+        return None, [ContentError(name, "file holds no topic (only comments?)")]
+    v = _Validator(name, base_dir)
+    topic = v.topic(data)
+    return (None, v.problems) if v.problems else (topic, [])
+
+
+def _parse_yaml(text: str, name: str) -> tuple[Any, list[ContentError]]:
+    """The document built by libyaml (None if it holds none), or the problems that stop it."""
+    import yaml
+
     parser = _parser_class()(text)
     try:
         node = parser.get_single_node()
@@ -403,7 +444,7 @@ def parse_text(text: str, name: str, base_dir: Path) -> tuple[Topic | None, list
             escaped = _escaped_control_chars(node, text, name)
             if escaped:
                 return None, escaped
-        data = _Builder().build(node) if node is not None else None
+        return (_Builder().build(node) if node is not None else None), []
     except _NodeProblem as exc:
         return None, [ContentError(name, exc.message, exc.line)]
     except yaml.MarkedYAMLError as exc:
@@ -420,11 +461,6 @@ def parse_text(text: str, name: str, base_dir: Path) -> tuple[Topic | None, list
         return None, [ContentError(name, "YAML nesting is too deep")]
     finally:
         parser.dispose()
-    if data is None:
-        return None, [ContentError(name, "file holds no topic (only comments?)")]
-    v = _Validator(name, base_dir)
-    topic = v.topic(data)
-    return (None, v.problems) if v.problems else (topic, [])
 
 
 # --- terminal control characters --------------------------------------------------------------------------------
@@ -523,7 +559,7 @@ _LAYER_KEYS = _keys("title stack")
 _SOURCE_KEYS = _keys("url checked")
 _LINT_IGNORE_KEYS = _keys("code reason")
 _EXTRA_KEYS = frozenset(_EXTRAS.split())
-_NO_EXTRAS: dict[str, Any] = {"note": "", "sources": (), "lint_ignore": ()}  # read only: `extras` of a plain item
+_PLAIN_EXTRAS: dict[str, Any] = {"note": "", "sources": (), "lint_ignore": ()}  # read only: `extras` of a plain item
 _Item = TypeVar("_Item")
 _PLAIN_FACT_KEYS = frozenset(("id", "prompt", "answer", "accept", "explanation"))
 _NO_ITEMS = _LineList()  # read only: an absent list
@@ -893,7 +929,7 @@ class _Validator:
     def extras(self, m: _LineDict, path: str) -> dict[str, Any]:
         """The optional keys every item may carry: note, sources and lint-ignore."""
         if m.keys().isdisjoint(_EXTRA_KEYS):
-            return _NO_EXTRAS
+            return _PLAIN_EXTRAS
         return {
             "note": self.text(m, "note", path),
             "sources": self.sources(m, path),
@@ -953,8 +989,9 @@ def _kind(value: Any) -> str:
 def topic_to_dict(topic: Topic) -> dict[str, Any]:
     """A JSON-ready form of a topic; `topic_from_dict` reverses it exactly."""
 
-    def loc(x: Location | None) -> list[Any] | None:
-        return [x.file, x.line] if x else None
+    def loc(x: Location | None) -> int | list[Any] | None:
+        # an item's location is in its topic's file: the line alone says it (and the path is not stored 10,000 times)
+        return None if x is None else x.line if x.file == topic.source else [x.file, x.line]
 
     return {
         "id": topic.id,
@@ -996,35 +1033,65 @@ def topic_to_dict(topic: Topic) -> dict[str, Any]:
 
 
 def topic_from_dict(d: dict[str, Any]) -> Topic:
-    def loc(x: list[Any] | None) -> Location | None:
-        return Location(x[0], x[1]) if x else None
+    """The topic `topic_to_dict` stored: each item built once, with its note, sources and lint-ignores."""
+    source: str = d["source"]
+    extras: dict[str, Any] = d["extras"]["items"]  # item id → [note, sources, lint-ignores], for items with any
 
-    topic = Topic(
+    def loc(x: int | list[Any] | None) -> Location | None:
+        return None if x is None else Location(source, x) if isinstance(x, int) else Location(x[0], x[1])
+
+    def extra(item_id: str) -> tuple[str, tuple[Source, ...], tuple[LintIgnore, ...]]:
+        found = extras.get(item_id)
+        if found is None:
+            return _NO_EXTRAS
+        note, srcs, ignores = found
+        return note, _sources(srcs), tuple(LintIgnore(c, r) for c, r in ignores)
+
+    # Positional arguments in the model's field order (the round-trip tests compare every field): a whole pack is
+    # decoded on every `check` and export, and keywords cost more.
+    return Topic(
         id=d["id"],
         title=d["title"],
         summary=d["summary"],
         related=tuple(d["related"]),
         aliases=tuple(d["aliases"]),
-        source=d["source"],
+        source=source,
+        sources=_sources(d["extras"]["sources"]),
         images=tuple(
             Image(Path(p), cap, src, line, layers=tuple(Layer(t, tuple(st)) for t, st in layers))
             for p, cap, src, line, layers in d["images"]
         ),
-        concepts=tuple(Concept(i, t, df, tuple(p), tuple(a), loc(lc)) for i, t, df, p, a, lc in d["concepts"]),
+        concepts=tuple(
+            Concept(i, t, df, tuple(p), tuple(a), loc(lc), *extra(i)) for i, t, df, p, a, lc in d["concepts"]
+        ),
         comparisons=tuple(
-            Comparison(i, t, tuple(cols), tuple(Row(ri, tuple(cells), lab) for ri, cells, lab in rows), note, loc(lc))
+            Comparison(
+                i,
+                t,
+                tuple(cols),
+                tuple(Row(ri, tuple(cells), lab) for ri, cells, lab in rows),
+                note,
+                loc(lc),
+                *extra(i)[1:],
+            )
             for i, t, cols, rows, note, lc in d["comparisons"]
         ),
         sequences=tuple(
-            Sequence(i, t, tuple(Step(a, b) for a, b in steps), note, loc(lc))
+            Sequence(i, t, tuple(Step(a, b) for a, b in steps), note, loc(lc), *extra(i)[1:])
             for i, t, steps, note, lc in d["sequences"]
         ),
         facts=tuple(
-            Fact(i, p, a, tuple(acc), e, c, loc(lc), parts=tuple(pa), ordered=o)
+            Fact(i, p, a, tuple(acc), e, c, loc(lc), *extra(i), tuple(pa), o)
             for i, p, a, acc, e, c, lc, pa, o in d["facts"]
         ),
     )
-    return _extras_from_dict(topic, d["extras"])
+
+
+_NO_EXTRAS: tuple[str, tuple[Source, ...], tuple[LintIgnore, ...]] = ("", (), ())
+
+
+def _sources(xs: list[list[str]]) -> tuple[Source, ...]:
+    return tuple(Source(url, checked) for url, checked in xs)
 
 
 def _extras_to_dict(topic: Topic) -> dict[str, Any]:
@@ -1039,29 +1106,6 @@ def _extras_to_dict(topic: Topic) -> dict[str, Any]:
         if note or item.sources or item.lint_ignore:
             items[item.id] = [note, sources(item.sources), [[x.code, x.reason] for x in item.lint_ignore]]
     return {"sources": sources(topic.sources), "items": items}
-
-
-def _extras_from_dict(topic: Topic, d: dict[str, Any]) -> Topic:
-    def sources(xs: list[list[str]]) -> tuple[Source, ...]:
-        return tuple(Source(url, checked) for url, checked in xs)
-
-    def extend(item: Any) -> Any:
-        if item.id not in d["items"]:
-            return item
-        note, srcs, ignores = d["items"][item.id]
-        more: dict[str, Any] = {"sources": sources(srcs), "lint_ignore": tuple(LintIgnore(c, r) for c, r in ignores)}
-        if isinstance(item, Concept | Fact):
-            more["note"] = note
-        return replace(item, **more)
-
-    return replace(
-        topic,
-        sources=sources(d["sources"]),
-        concepts=tuple(extend(c) for c in topic.concepts),
-        comparisons=tuple(extend(c) for c in topic.comparisons),
-        sequences=tuple(extend(s) for s in topic.sequences),
-        facts=tuple(extend(f) for f in topic.facts),
-    )
 
 
 def code_fingerprint(package: Path = Path(__file__).parent, modules: tuple[str, ...] = FINGERPRINTED) -> str | None:

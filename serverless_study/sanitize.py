@@ -130,7 +130,9 @@ def char_name(char: str) -> str:
 
 def clean(text: str) -> str:
     """`text` with every forbidden control character replaced by a harmless visible stand-in; tab and newline stay."""
-    if FORBIDDEN.search(text) is None:  # the usual case: no copy
+    # The usual case, no copy: every forbidden character is unprintable, and isprintable() reads a string several
+    # times faster than the regex (text with a tab or a line break takes the regex too).
+    if text.isprintable() or FORBIDDEN.search(text) is None:
         return text
     return text.translate(_STAND_INS)
 

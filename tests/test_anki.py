@@ -5,6 +5,7 @@ from __future__ import annotations
 import ast
 import csv
 import dataclasses
+import html
 import io
 import os
 import shutil
@@ -13,6 +14,8 @@ from pathlib import Path
 from typing import Any
 
 import pytest
+from hypothesis import assume, given
+from hypothesis import strategies as st
 
 from serverless_study import anki, fsutil
 from serverless_study.anki import (
@@ -31,6 +34,7 @@ from serverless_study.errors import ExportError, UsageError
 from serverless_study.loader import load_topics
 from serverless_study.model import Fact, Image, Topic
 from serverless_study.paths import shipped_content_dir
+from serverless_study.sanitize import clean
 
 from .conftest import FIXTURES
 
@@ -130,6 +134,35 @@ def test_content_text_is_escaped_never_markup() -> None:
     assert "Isolation comes from &lt;namespaces&gt; &amp; cgroups." in text
     assert "Containers &amp; VMs (fixture)" in text
     assert anki.text("a\nb\r\nc<br>") == "a<br>b<br>c&lt;br&gt;"
+
+
+# Any text: markup, quotes, tabs, line breaks of every kind, controls (C0, DEL, C1, bidi) and wide characters.
+CONTENT_TEXT = st.text(st.sampled_from("ab <>&\"'\t\n\r\x00\x1b\x7f\x85\u202e:{}—😀"), max_size=30) | st.text(
+    max_size=30
+)
+
+
+@given(CONTENT_TEXT)
+def test_text_and_attributes_are_html_escaped_and_cleaned(value: str) -> None:
+    lines = value.replace("\r\n", "\n").replace("\r", "\n")
+    assert anki.text(value) == clean(html.escape(lines, quote=False).replace("\n", "<br>"))
+    assert anki.attribute(value) == html.escape(clean(value), quote=True)
+
+
+@given(st.lists(CONTENT_TEXT, min_size=6, max_size=6))
+def test_rows_are_quoted_as_the_csv_module_quotes_them(fields: list[str]) -> None:
+    # csv quotes a carriage return only since Python 3.13; we always do (Anki reads it as a line break)
+    assume(not any("\r" in f or "\x00" in f for f in fields))
+    buf = io.StringIO()
+    csv.writer(buf, delimiter="\t", lineterminator="\n", quoting=csv.QUOTE_MINIMAL).writerow(fields)
+    assert anki.csv_row(tuple(fields)) == buf.getvalue()
+    assert next(csv.reader(io.StringIO(anki.csv_row(tuple(fields))), delimiter="\t")) == fields
+
+
+def test_a_carriage_return_is_quoted() -> None:
+    row = anki.csv_row(("a\rb", "c"))
+    assert row == '"a\rb"\tc\n'
+    assert next(csv.reader(io.StringIO(row, newline=""), delimiter="\t")) == ["a\rb", "c"]
 
 
 def test_decks_are_one_level_per_topic_in_content_order() -> None:

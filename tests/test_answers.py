@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import pytest
 
-from serverless_study.answers import Reason, Verdict, check_answer, normalise
+from serverless_study.answers import Reason, Verdict, check_answer, normalise, normalise_all
 from serverless_study.model import CardKind, Question
 
 
@@ -28,6 +28,22 @@ def typed(answer: str, *accept: str) -> Question:
 )
 def test_normalise(text: str, expected: str) -> None:
     assert normalise(text) == expected
+
+
+# Texts whose neighbours could change them if the batch's steps read across the separator: digits either side (the
+# thousands rule), articles, quotes, combining marks and letters that NFKC or casefold change, spaces at the ends.
+NEIGHBOURS = [
+    "The API", "the", "a", "An IAM role", "1,", "234", "1,234", "5", ",240", "10_240 MB", "it's", "’quoted’", "",
+    "  ", "\u0301x", "e\u0301", "ß", "ſ", "ﬁle", "İstanbul", "ＦＡＲＧＡＴＥ", "Straße", "a\nb", "the\tthe end", "x.",
+    "– dash", "K8s", "_", "`x_amzn_trace_id`", "the the", "A", "below",
+]  # fmt: skip
+
+
+def test_normalise_all_is_normalise_of_each_text() -> None:
+    texts = [*NEIGHBOURS, *reversed(NEIGHBOURS), *(a + b for a in NEIGHBOURS[:12] for b in NEIGHBOURS[:12])]
+    assert normalise_all(texts) == [normalise(t) for t in texts]
+    assert normalise_all(["x\x1ey", "The a"]) == ["x y", "a"]  # a text holding the separator: one by one
+    assert normalise_all([]) == []
 
 
 ACCEPTED = [

@@ -5,6 +5,7 @@ from __future__ import annotations
 import json
 import os
 from collections.abc import Callable
+from dataclasses import replace
 from pathlib import Path
 
 import pytest
@@ -19,7 +20,7 @@ from serverless_study.loader import (
     topic_from_dict,
     topic_to_dict,
 )
-from serverless_study.model import Comparison, Fact, Sequence
+from serverless_study.model import Comparison, Fact, Location, Sequence, Topic
 from serverless_study.paths import shipped_content_dir
 
 from .cache_entries import entries, entry_file, entry_files, rewrite
@@ -58,6 +59,11 @@ def test_round_trip_through_dict_and_json() -> None:
         again = topic_from_dict(json.loads(json.dumps(topic_to_dict(topic))))
         assert again == topic
         assert [i.location for i in again.items] == [i.location for i in topic.items]
+    # the cache stores a line alone for an item in its topic's own file; any other location is kept whole
+    fact = Fact("f", "Q?", "A", location=Location("elsewhere.yaml", 3))
+    built = Topic("t", "T", source="t.yaml", facts=(fact, replace(fact, id="g", location=None)))
+    again = topic_from_dict(json.loads(json.dumps(topic_to_dict(built))))
+    assert again == built and [f.location for f in again.facts] == [Location("elsewhere.yaml", 3), None]
 
 
 def test_evil_pack_is_valid_and_kept_verbatim() -> None:

@@ -117,6 +117,23 @@ def test_an_answer_with_the_same_letters_as_another_facts_answer_is_a_problem() 
     ]
 
 
+def test_facts_sharing_an_answer_are_no_problem_but_each_namesake_another_fact_accepts_is() -> None:
+    # Rivals of one name are judged once per fact: the problems still name every fact with that answer, in order.
+    where = [Location("t.yaml", 3 + n) for n in range(4)]
+    facts = [
+        Fact(f"watch{n}", f"Which service keeps log group {n}?", "Cloud Watch", location=where[n]) for n in range(3)
+    ]
+    facts.append(Fact("metrics", "What does a dashboard show?", "Metrics", ("CloudWatch",), location=where[3]))
+    topics = [Topic("t", "T", facts=tuple(facts), source="t.yaml")]
+    found = [str(p) for p in accept_problems(topics)]
+    assert found == [
+        f"t.yaml:6: facts[3]: accepts 'Cloud Watch', the answer of fact t/watch{n}: make the answer or accept "
+        "entries stricter"
+        for n in range(3)
+    ]
+    assert found == [str(p) for p in _AcceptGuard(topics).problems(every_rival=True)]
+
+
 # Words that meet in the judge's every rule: spacing ("Cloud Watch"), slips ("premsies", "nod"), plurals, units,
 # numbers, acronyms, vendor names, filler, list separators ("and", "or") and the question's own words.
 GUARD_WORDS = (  # noqa: SIM905

@@ -85,6 +85,13 @@ def test_clean_defuses_every_forbidden_character_and_keeps_the_rest() -> None:
     assert cleaned(topic) is topic  # nothing to clean: no copy
 
 
+def test_clean_finds_a_forbidden_character_in_otherwise_printable_text() -> None:
+    # clean() trusts str.isprintable() for text without tabs or line breaks: no forbidden character may pass it
+    for char in (chr(c) for c in range(0x2100)):
+        if FORBIDDEN.match(char):
+            assert clean(f"a{char}b") != f"a{char}b", char_name(char)
+
+
 def test_the_loader_refuses_in_a_file_what_clean_defuses_except_line_breaks() -> None:
     from serverless_study.sanitize import forbidden_in_file
 

@@ -44,6 +44,7 @@ def check(
     from serverless_study.errors import UsageError
     from serverless_study.lint import lint_topics
     from serverless_study.loader import load_topics
+    from serverless_study.parallel import Forked
     from serverless_study.sanitize import clean
 
     env = get_env(ctx)
@@ -54,8 +55,9 @@ def check(
     targets = list(dirs) if dirs else env.content_dirs
     with _no_cycle_collection():
         result = load_topics(targets)  # no cache: check always parses and checks every image for real
+        lints = Forked(lambda: lint_topics(result.topics, day))  # on the second core, beside the accept guard
         result.problems += accept_problems(result.topics)
-        warnings = lint_topics(result.topics, day)
+        warnings = lints.result()
     items = sum(len(t.items) for t in result.topics)
     failed = bool(result.problems) or (strict and bool(warnings))
     if output is Format.json:
