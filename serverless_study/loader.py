@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import contextlib
 import json
 import os
 import re
@@ -49,7 +48,6 @@ FINGERPRINTED = (
     "loader",
     "images",
     "sanitize",
-    "parallel",
     "yamltree",
     "fastyaml",
 )
@@ -117,7 +115,10 @@ def load_unvetted(dirs: list[Path], cache_dir: Path | None, now: float | None) -
             if miss is not None:
                 pending[path] = miss
         todo.append(path)
-    for path, (topic, problems) in _parse_many(todo).items():
+    # One process: a forked second parser was measured slower at 100k facts on a two-CPU machine (pickling the
+    # topics back costs what the second core saves), and with per-file cache entries a full parse is rare.
+    for path in todo:
+        topic, problems = parse_file(path)
         result.problems.extend(problems)
         if topic is not None:
             parsed[path] = topic
@@ -145,29 +146,6 @@ def load_unvetted(dirs: list[Path], cache_dir: Path | None, now: float | None) -
     if cache is not None:
         cache.prune()
     return result, code
-
-
-_PARALLEL_MIN_BYTES = 512 * 1024  # below this (~2,000 facts), a second process costs more than it saves
-
-
-def _parse_many(paths: list[Path]) -> dict[Path, tuple[Topic | None, list[ContentError]]]:
-    """`parse_file` of each path, in order; with enough YAML, a forked child parses every other file.
-
-    A whole-pack parse is rare (`check`, or a cold cache), but it is CPU-bound: a second core halves it.
-    """
-    size = 0
-    for path in paths:
-        with contextlib.suppress(OSError):
-            size += path.stat().st_size
-    if size < _PARALLEL_MIN_BYTES:
-        return {path: parse_file(path) for path in paths}
-    from serverless_study.parallel import Forked
-
-    theirs = paths[1::2]
-    child = Forked(lambda: [parse_file(path) for path in theirs])
-    mine = {path: parse_file(path) for path in paths[0::2]}
-    done = dict(zip(theirs, child.result(), strict=True))
-    return {path: mine[path] if path in mine else done[path] for path in paths}
 
 
 def load_one(path: Path, cache_dir: Path, code: str, now: float | None) -> Topic | None:
