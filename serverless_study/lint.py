@@ -104,9 +104,10 @@ def lint_topics(topics: list[Topic], today: date, *, start: int = 0, stop: int |
     out: list[Finding] = []
     for topic in topics[start:stop]:
         text = _Text(_texts_read(topic))
+        asked = _topic_prompts(topic)
         raw = [
-            *_item_findings(topic, text, _topic_prompts(topic)),
-            *_giveaways(topic, text),
+            *_item_findings(topic, text, asked),
+            *_giveaways(topic, text, asked),
             *_alike_definitions(topic, text, related),
             *_freshness(topic, today),
         ]
@@ -156,7 +157,7 @@ def _suspect_facts(facts: tuple[Fact, ...], text: _Text) -> list[Fact]:
         if len(accept) == 1:  # the usual list, and quicker to compare than to put in a set
             repeats = normal(accept[0]) == answer
         else:
-            repeats = len({answer, *map(normal, accept)}) <= len(accept)
+            repeats = bool(accept) and len({answer, *map(normal, accept)}) <= len(accept)
         if repeats or (not f.parts and answer.count(" ") >= MAX_TYPED_WORDS):
             out.append(f)
     return out
@@ -313,21 +314,23 @@ def _mentions_meta(prompts: str) -> bool:
 # --- across items -------------------------------------------------------------------------------------------------
 
 
-def _giveaways(topic: Topic, text: _Text) -> Iterator[Finding]:
-    """SS104: prompts and definitions that contain another fact's answer."""
-    # Table and sequence titles are headings and their cells are taught, not asked: only facts and concepts count.
-    answers = _answers_in_prompts(topic, text)
+def _giveaways(topic: Topic, text: _Text, asked: str) -> Iterator[Finding]:
+    """SS104: prompts and definitions that contain another fact's answer; `asked` is `_topic_prompts(topic)`."""
+    answers = _answers_in_prompts(topic, text, asked)
     if not answers:
         return
+    # Table and sequence titles are headings and their cells are taught, not asked: only facts and concepts count.
     items: tuple[Concept | Fact, ...] = (*topic.concepts, *topic.facts)
     prompts = [(item, what, t) for item in items for what, t in _prompt_texts(item) if t]
+    text.read([t for _, _, t in prompts])
     said = _vocabulary(topic, text)
     index = _word_index([t for _, _, t in prompts], {s for f in answers for s in text.stems(f.answer)}, text)
     for fact in answers:
         answer = text.stems(fact.answer)
         if not _says_more(fact, said, text):
             continue
-        candidates = sorted(set.intersection(*(index[s] for s in answer)))
+        # A stem may be in no prompt at all: `_answers_in_prompts` read more than the prompts.
+        candidates = sorted(set.intersection(*(index.get(s, set()) for s in answer)))
         hits = [i for i in candidates if _has_stems(text.stems(prompts[i][2]), answer)]
         # "Fargate or Lambda?": the prompt itself offers the answer, so no other prompt gives it away
         if any(prompts[i][0] is fact and prompts[i][1] == "the prompt" for i in hits):
@@ -343,21 +346,14 @@ def _giveaways(topic: Topic, text: _Text) -> Iterator[Finding]:
             )
 
 
-def _answers_in_prompts(topic: Topic, text: _Text) -> list[Fact]:
-    """The facts whose every answer word is, by its stem, in some prompt or definition: the usual fact, with a word in
-    none of them, cannot be given away. The words of all answers are stemmed once and looked up in the prompts, then
-    each answer is its words split against those whose stem no prompt has."""
+def _answers_in_prompts(topic: Topic, text: _Text, asked: str) -> list[Fact]:
+    """The facts whose every answer word is, by its stem, a word of `asked` (`_topic_prompts(topic)`): the usual fact,
+    with a word in no prompt, cannot be given away. `asked` holds more than SS104's prompts (table titles, row labels)
+    and is normalised as one text, whose words are those of its lines normalised apart but for an article starting a
+    line: more words, so no fact that may be given away is left out, and no prompt is normalised on its own here."""
+    heard = set(_forms(set(_stemmed(set(normalise(asked).split())))))  # the words whose stem a word of `asked` has
     normal = text.normal
-    asked = [c.definition for c in topic.concepts]
-    asked += [f.prompt for f in topic.facts]
-    asked += [_GAP.sub(" ", f.cloze) for f in topic.facts if f.cloze]
-    answers = [normal(f.answer) for f in topic.facts]
-    words = list(set(" ".join(answers).split()))
-    stems = _stemmed(words)
-    forms = _forms(stems)
-    seen = {forms[w] for w in forms.keys() & " ".join(map(normal, asked)).split()}
-    unseen = {w for w, s in zip(words, stems, strict=True) if s not in seen}
-    return [f for f, answer in zip(topic.facts, answers, strict=True) if unseen.isdisjoint(answer.split())]
+    return [f for f in topic.facts if heard.issuperset(normal(f.answer).split())]
 
 
 def _vocabulary(topic: Topic, text: _Text) -> set[tuple[str, ...]]:
@@ -483,11 +479,17 @@ class _Text:
     no Python call."""
 
     def __init__(self, texts: list[str]) -> None:
-        self.normal: Callable[[str], str] = _Normal(zip(texts, normalise_all(texts), strict=True)).__getitem__
+        self._normal = _Normal(zip(texts, normalise_all(texts), strict=True))
+        self.normal: Callable[[str], str] = self._normal.__getitem__
         self.stems: Callable[[str], tuple[str, ...]] = _Stems(self.normal).__getitem__
         """The words with plurals made singular ("segments" and "segment" alike)."""
         self.content_words: Callable[[str], frozenset[str]] = _ContentWords(self).__getitem__
         """The stems of the words that can give a term away or make two texts alike: no stop word or letter."""
+
+    def read(self, texts: list[str]) -> None:
+        """Normalise those of `texts` not seen yet together, as the first ones were."""
+        new = [t for t in dict.fromkeys(texts) if t not in self._normal]
+        self._normal.update(zip(new, normalise_all(new), strict=True))
 
     def words(self, text: str) -> list[str]:
         return self.normal(text).split()
@@ -524,12 +526,11 @@ class _ContentWords(dict[str, frozenset[str]]):
 
 
 def _texts_read(topic: Topic) -> list[str]:
-    """The texts of the topic the lints read."""
+    """The texts of the topic the lints read, but facts' prompts and clozes: SS104 alone reads those, and only in a
+    topic where some answer may be given away (see `_answers_in_prompts`)."""
     texts = [topic.title, topic.id.replace("-", " ")]
-    texts += [f.prompt for f in topic.facts]
     texts += [f.answer for f in topic.facts]
     texts += chain.from_iterable(f.accept for f in topic.facts)
-    texts += [_GAP.sub(" ", f.cloze) for f in topic.facts if f.cloze]
     texts += [t for c in topic.concepts for t in (c.term, *c.aliases, c.definition)]
     texts += [t for cmp in topic.comparisons for t in (cmp.title, *cmp.columns) if t]
     texts += [t for cmp in topic.comparisons for r in cmp.rows for t in (r.label, *r.cells) if t]
