@@ -11,7 +11,7 @@ from collections import Counter
 from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass, field
 from fractions import Fraction
-from typing import Any, NamedTuple
+from typing import Any, NamedTuple, cast
 
 from serverless_study.errors import ContentError
 from serverless_study.model import CardKind, Fact, Question, Topic
@@ -160,6 +160,24 @@ class _Token(NamedTuple):
     strict: bool  # acronym, mixed case, digits or a quantity: never a typo
 
 
+class _TopicTexts:
+    """A topic's names and answers tokenised together (`_tokens_all`): the phrase keys of its concepts' terms and
+    aliases, its columns and its facts' answers, each in content order, and the tokens of every fact's accept entries
+    and then parts (`others`, fact by fact)."""
+
+    def __init__(self, t: Topic) -> None:
+        names = [n for c in t.concepts for n in (c.term, *c.aliases)]
+        columns = [col for cmp in t.comparisons for col in cmp.columns]
+        facts = t.facts
+        tokens = _tokens_all(
+            [*names, *columns, *[f.answer for f in facts], *[a for f in facts for a in (*f.accept, *f.parts)]]
+        )
+        n, m, k = len(names), len(names) + len(columns), len(names) + len(columns) + len(facts)
+        keys = [_phrase_key(x) for x in tokens[:k]]
+        self.name_keys, self.column_keys, self.answer_keys = keys[:n], keys[n:m], keys[m:]
+        self.others = tokens[k:]
+
+
 @dataclass
 class Vocabulary:
     """The terms of the loaded content, built once: what a "typo" must never be, and what a mix-up can be named."""
@@ -178,24 +196,23 @@ class Vocabulary:
     def add_topic(self, t: Topic) -> None:
         self.words.update(_key_of(w) for w in re.split(r"[-_]", t.id) if w)
         self.words.update(_key_of(w) for w in _words(t.title) if len(w) > 3)
+        texts = _TopicTexts(t)
+        names = iter(texts.name_keys)
         for c in t.concepts:
             about = _first_clause(c.definition)
             keys = self.concept_names.setdefault(f"{t.id}/{c.id}", set())
             term = Term(c.term, TermKind.CONCEPT, t.id, t.title, about, f"{t.id}/{c.id}")
-            for name in (c.term, *c.aliases):
-                keys.add(self._add(term, name))
+            for _ in range(1 + len(c.aliases)):
+                keys.add(self._add(term, next(names)))
+        columns = iter(texts.column_keys)
         for cmp in t.comparisons:
             for col in cmp.columns:
-                self._add(Term(col, TermKind.COLUMN, t.id, t.title, cmp.title))
-        for f in t.facts:
-            self._add(Term(f.answer, TermKind.FACT, t.id, t.title, f.prompt))
-            for a in (*f.accept, *f.parts):
-                tokens = _tokens(a)
-                if len(tokens) == 1:
-                    self.words.add(tokens[0].key)
+                self._add(Term(col, TermKind.COLUMN, t.id, t.title, cmp.title), next(columns))
+        for f, key in zip(t.facts, texts.answer_keys, strict=True):
+            self._add(Term(f.answer, TermKind.FACT, t.id, t.title, f.prompt), key)
+        self.words.update(tokens[0].key for tokens in texts.others if len(tokens) == 1)
 
-    def _add(self, term: Term, name: str = "") -> str:
-        key = _text_key(name or term.name)
+    def _add(self, term: Term, key: str) -> str:
         if key:
             self.terms.setdefault(key, []).append(term)
             if " " not in key:
@@ -457,36 +474,47 @@ class _AcceptGuard:
 
     def __init__(self, topics: Sequence[Topic]) -> None:
         self.topics = topics
-        self.vocabulary = Vocabulary()  # it holds every rival name: see the class docstring
         self.rivals: list[_Rival] = []
-        self.by_letters: dict[str, list[int]] = {}  # a rival's `_letters` → the rivals with them
+        self.first: dict[str, int] = {}  # a rival's `_letters` → the first rival with them
+        self.more: dict[str, list[int]] = {}  # letters that more than one rival has → those rivals
         self.answer_letters: list[str] = []  # per fact, in content order: the letters of its answer
         self.accept_letters: list[tuple[int, str]] = []  # (fact, letters) of accept entries unlike their answer
         for t in topics:
-            self.vocabulary.add_topic(t)
-            # Keyed right after the vocabulary read them: their tokens are still memoised.
+            texts = _TopicTexts(t)
+            names = iter(texts.name_keys)
             for c in t.concepts:
                 for name in (c.term, *c.aliases):
-                    self._file(_Rival(name, t.id, c.id, False), _letters(_text_key(name)))
-            for f in t.facts:
-                answer = _letters(_text_key(f.answer))
+                    self._file(_Rival(name, t.id, c.id, False), _letters(next(names)))
+            others = iter(texts.others)
+            for f, key in zip(t.facts, texts.answer_keys, strict=True):
+                answer = _letters(key)
                 self._file(_Rival(f.answer, t.id, f.id, True), answer)
-                for a in f.accept:
-                    letters = _letters(_text_key(a))
+                for _ in f.accept:
+                    letters = _letters(_phrase_key(next(others)))
                     if letters != answer:
                         self.accept_letters.append((len(self.answer_letters), letters))
+                for _ in f.parts:
+                    next(others)
                 self.answer_letters.append(answer)
         self._namesakes: dict[str, list[_Namesakes]] = {}  # letters → the rivals filed under them, by name
         self._lists: tuple[_ListRivals, list[str]] | None = None
 
+    @functools.cached_property
+    def vocabulary(self) -> Vocabulary:
+        """Every rival name is a term of it (see the class docstring); built only once a fact has to be judged."""
+        return Vocabulary.from_topics(self.topics)
+
     def _file(self, rival: _Rival, letters: str) -> None:
-        self.by_letters.setdefault(letters, []).append(len(self.rivals))
+        j = len(self.rivals)
         self.rivals.append(rival)
+        first = self.first.setdefault(letters, j)
+        if first != j:
+            self.more.setdefault(letters, [first]).append(j)
 
     def problems(self, *, every_rival: bool = False) -> list[ContentError]:
         """With `every_rival`, each fact is tried against every rival (slow: the reference the tests compare with)."""
-        crowded = {letters for letters, found in self.by_letters.items() if len(found) > 1}
-        suspects = {n for n, letters in self.accept_letters if letters in self.by_letters}
+        crowded = self.more
+        suspects = {n for n, letters in self.accept_letters if letters in self.first}
         out: list[ContentError] = []
         n = -1
         for t in self.topics:
@@ -503,7 +531,7 @@ class _AcceptGuard:
         keys = [_text_key(x) for x in (f.answer, *f.accept)]
         judge = _Judge(fact_question(t.id, f), self.vocabulary) if f.parts or every_rival else None
         if every_rival:
-            found = [n for letters in self.by_letters for n in self._filed_under(letters)]
+            found = [n for letters in self.first for n in self._filed_under(letters)]
         elif judge is not None:
             found = self._list_rivals(judge)
         else:
@@ -553,7 +581,8 @@ class _AcceptGuard:
         found = self._namesakes.get(letters)
         if found is None:
             by_name: dict[str, _Namesakes] = {}
-            for j in self.by_letters.get(letters, ()):
+            first = self.first.get(letters)
+            for j in self.more.get(letters) or ([] if first is None else [first]):
                 rival = self.rivals[j]
                 n = by_name.get(rival.name) or by_name.setdefault(rival.name, _Namesakes(rival.name, [], []))
                 (n.answers if rival.is_answer else n.concepts).append(j)
@@ -620,47 +649,77 @@ def _key_of(word: str) -> str:
 @functools.lru_cache(maxsize=8192)
 def _tokens(text: str) -> tuple[_Token, ...]:
     """Words of `text` with numbers spelled out or not, units joined to their number, and case noted."""
+    return _read_all(_TOKEN.findall(_token_chars(text)))
+
+
+def _tokens_all(texts: Sequence[str]) -> list[tuple[_Token, ...]]:
+    """`_tokens` of each text, the character steps and the word regex run once on them all joined by newlines (no
+    token spans one): several times faster than one call per text for many short texts (a topic's answers)."""
+    joined = "\n".join(texts)
+    if joined.count("\n") != len(texts) - 1:  # some text holds a newline (or there are none)
+        return [_tokens(t) for t in texts]
+    return [_read_all(_TOKEN.findall(line)) for line in _token_chars(joined).split("\n")]
+
+
+def _token_chars(text: str) -> str:
+    """`text` as `_TOKEN` reads it: NFKC, quotes and thousands separators dropped. Each step reads a character and
+    its neighbours only, and a newline is none of theirs, so texts joined by newlines come out joined."""
     s = unicodedata.normalize("NFKC", text)
     if not s.isascii() or "'" in s or '"' in s or "`" in s:  # the regex costs more than these looks for its quotes
         s = _QUOTES.sub("", s)
-    raw = _TOKEN.findall(_THOUSANDS.sub("", s) if "," in s or "_" in s else s)  # `_no_thousands`, inlined: it is hot
-    out: list[_Token] = []
-    i = 0
-    while i < len(raw):
-        token, value = _read(raw[i])
-        if value is not None:
-            nxt = _unit_spelling(raw[i + 1].casefold()) if i + 1 < len(raw) else ""
-            after = raw[i + 2].casefold() if i + 2 < len(raw) else ""
-            if nxt in _SECONDS:
-                out.append(_quantity(f"{value * _SECONDS[nxt]} s"))
-                i += 2
-                continue
-            if nxt in _SIZES:
-                out.append(_quantity(f"{value} {_SIZES[nxt]}"))
-                i += 2
-                continue
-            if nxt in _PERCENT or (nxt == "per" and after == "cent"):
-                out.append(_quantity(f"{value} %"))
-                i += 3 if nxt == "per" else 2
-                continue
-        out.append(token)
-        i += 1
-    return tuple(out)
+    return _THOUSANDS.sub("", s) if "," in s or "_" in s else s  # `_no_thousands`, inlined: it is hot
+
+
+def _read_all(raw: list[str]) -> tuple[_Token, ...]:
+    """The tokens of a text's words as `_TOKEN` found them (see `_tokens`)."""
+    tokens = tuple(map(_word_token, raw))
+    return _with_quantities(raw, tokens) if None in tokens else cast("tuple[_Token, ...]", tokens)
 
 
 @functools.lru_cache(maxsize=65536)
-def _read(raw: str) -> tuple[_Token, Fraction | None]:
-    """One word as written: its token, and its value if it is a number (typed or spelled; a unit may follow).
+def _word_token(raw: str) -> _Token | None:
+    """One word as written, or None if it is a number (typed or spelled; see `_value`).
 
     Memoised: a pack has far fewer distinct words than words.
     """
     word = raw.casefold()
-    number = _NUMBER_WORDS.get(word, word if word[:1].isdecimal() and _NUMBER.fullmatch(word) else None)
-    if number is not None:
-        value = Fraction(str(number))
-        return _Token(str(value), str(value), True), value
+    if word in _NUMBER_WORDS or (word[:1].isdecimal() and _NUMBER.fullmatch(word)):
+        return None
     strict = any(map(str.isupper, raw[1:])) or any(map(str.isdigit, word))
-    return _Token(word, _singular(word) if len(word) > 3 and word.isalpha() else word, strict), None
+    return _Token(word, _singular(word) if len(word) > 3 and word.isalpha() else word, strict)
+
+
+@functools.lru_cache(maxsize=4096)
+def _value(raw: str) -> Fraction:
+    """The value of a word that is a number."""
+    word = raw.casefold()
+    return Fraction(str(_NUMBER_WORDS.get(word, word)))
+
+
+def _with_quantities(raw: list[str], tokens: tuple[_Token | None, ...]) -> tuple[_Token, ...]:
+    """`_read_all` of words with numbers among them (None in `tokens`): a unit after a number is joined to it."""
+    out: list[_Token] = []
+    i = 0
+    while None in tokens[i:]:
+        n = tokens.index(None, i)
+        out += tokens[i:n]  # type: ignore[arg-type]  # no None before n
+        value = _value(raw[n])
+        unit = _unit_spelling(raw[n + 1].casefold()) if n + 1 < len(raw) else ""
+        i = n + 2
+        if unit in _SECONDS:
+            out.append(_quantity(f"{value * _SECONDS[unit]} s"))
+        elif unit in _SIZES:
+            out.append(_quantity(f"{value} {_SIZES[unit]}"))
+        elif unit in _PERCENT:
+            out.append(_quantity(f"{value} %"))
+        elif unit == "per" and n + 2 < len(raw) and raw[n + 2].casefold() == "cent":
+            out.append(_quantity(f"{value} %"))
+            i = n + 3
+        else:
+            out.append(_quantity(str(value)))
+            i = n + 1
+    out += tokens[i:]  # type: ignore[arg-type]
+    return tuple(out)
 
 
 _SPELLED_UNITS = tuple(u for u in (*_SECONDS, *_SIZES) if len(u) >= 6)
