@@ -428,13 +428,39 @@ def fact_question(topic_id: str, fact: Fact) -> Question:
     )
 
 
-def accept_problems(topics: Sequence[Topic]) -> list[ContentError]:
+def accept_problems(topics: Sequence[Topic], letters: Sequence[RivalLetters] | None = None) -> list[ContentError]:
     """Facts whose answer or accept entries would also accept another item's answer or a concept's name.
 
     Names of the concept the answer itself names (or, failing that, its accept entries name) are allowed, and so
-    is another fact's answer that is the same as this one.
+    is another fact's answer that is the same as this one. `letters`, if given, is `rival_letters(topics)`.
     """
-    return _AcceptGuard(topics).problems()
+    return _AcceptGuard(topics, letters).problems()
+
+
+class RivalLetters(NamedTuple):
+    """What the accept guard files of one topic: the `_letters` of each name of its concepts and of each fact's answer
+    and accept entries, in content order."""
+
+    names: list[str]  # each concept's term, then its aliases
+    answers: list[str]
+    accepts: list[str]  # fact by fact
+
+
+def rival_letters(topics: Sequence[Topic]) -> list[RivalLetters]:
+    """Per topic, what the accept guard files (most of its work): apart, so that another process can take a share."""
+    return [_rival_letters(t) for t in topics]
+
+
+def _rival_letters(t: Topic) -> RivalLetters:
+    texts = _TopicTexts(t)
+    others = iter(texts.others)
+    accepts: list[str] = []
+    for f in t.facts:
+        accepts += [_letters(_phrase_key(next(others))) for _ in f.accept]
+        for _ in f.parts:
+            next(others)
+    names = [_letters(key) for key in texts.name_keys]
+    return RivalLetters(names, [_letters(key) for key in texts.answer_keys], accepts)
 
 
 class _Rival(NamedTuple):
@@ -472,29 +498,25 @@ class _AcceptGuard:
     with one answer ("Yes") cost each fact one verdict, not one per namesake.
     """
 
-    def __init__(self, topics: Sequence[Topic]) -> None:
+    def __init__(self, topics: Sequence[Topic], letters: Sequence[RivalLetters] | None = None) -> None:
         self.topics = topics
         self.rivals: list[_Rival] = []
         self.first: dict[str, int] = {}  # a rival's `_letters` → the first rival with them
         self.more: dict[str, list[int]] = {}  # letters that more than one rival has → those rivals
         self.answer_letters: list[str] = []  # per fact, in content order: the letters of its answer
         self.accept_letters: list[tuple[int, str]] = []  # (fact, letters) of accept entries unlike their answer
-        for t in topics:
-            texts = _TopicTexts(t)
-            names = iter(texts.name_keys)
+        for t, filed in zip(topics, rival_letters(topics) if letters is None else letters, strict=True):
+            names = iter(filed.names)
             for c in t.concepts:
                 for name in (c.term, *c.aliases):
-                    self._file(_Rival(name, t.id, c.id, False), _letters(next(names)))
-            others = iter(texts.others)
-            for f, key in zip(t.facts, texts.answer_keys, strict=True):
-                answer = _letters(key)
+                    self._file(_Rival(name, t.id, c.id, False), next(names))
+            accepts = iter(filed.accepts)
+            for f, answer in zip(t.facts, filed.answers, strict=True):
                 self._file(_Rival(f.answer, t.id, f.id, True), answer)
                 for _ in f.accept:
-                    letters = _letters(_phrase_key(next(others)))
-                    if letters != answer:
-                        self.accept_letters.append((len(self.answer_letters), letters))
-                for _ in f.parts:
-                    next(others)
+                    entry = next(accepts)
+                    if entry != answer:
+                        self.accept_letters.append((len(self.answer_letters), entry))
                 self.answer_letters.append(answer)
         self._namesakes: dict[str, list[_Namesakes]] = {}  # letters → the rivals filed under them, by name
         self._lists: tuple[_ListRivals, list[str]] | None = None
@@ -678,7 +700,7 @@ def _read_all(raw: list[str]) -> tuple[_Token, ...]:
 
 @functools.lru_cache(maxsize=65536)
 def _word_token(raw: str) -> _Token | None:
-    """One word as written, or None if it is a number (typed or spelled; see `_value`).
+    """One word as written, or None if it is a number (typed or spelled; see `_number`).
 
     Memoised: a pack has far fewer distinct words than words.
     """
@@ -690,10 +712,11 @@ def _word_token(raw: str) -> _Token | None:
 
 
 @functools.lru_cache(maxsize=4096)
-def _value(raw: str) -> Fraction:
-    """The value of a word that is a number."""
+def _number(raw: str) -> tuple[Fraction, _Token]:
+    """The value of a word that is a number, and its token when no unit follows."""
     word = raw.casefold()
-    return Fraction(str(_NUMBER_WORDS.get(word, word)))
+    value = Fraction(str(_NUMBER_WORDS.get(word, word)))
+    return value, _quantity(str(value))
 
 
 def _with_quantities(raw: list[str], tokens: tuple[_Token | None, ...]) -> tuple[_Token, ...]:
@@ -703,7 +726,7 @@ def _with_quantities(raw: list[str], tokens: tuple[_Token | None, ...]) -> tuple
     while None in tokens[i:]:
         n = tokens.index(None, i)
         out += tokens[i:n]  # type: ignore[arg-type]  # no None before n
-        value = _value(raw[n])
+        value, token = _number(raw[n])
         unit = _unit_spelling(raw[n + 1].casefold()) if n + 1 < len(raw) else ""
         i = n + 2
         if unit in _SECONDS:
@@ -716,7 +739,7 @@ def _with_quantities(raw: list[str], tokens: tuple[_Token | None, ...]) -> tuple
             out.append(_quantity(f"{value} %"))
             i = n + 3
         else:
-            out.append(_quantity(str(value)))
+            out.append(token)
             i = n + 1
     out += tokens[i:]  # type: ignore[arg-type]
     return tuple(out)
