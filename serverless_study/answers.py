@@ -11,7 +11,7 @@ from collections import Counter
 from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass, field
 from fractions import Fraction
-from typing import Any, NamedTuple, cast
+from typing import Any, NamedTuple
 
 from serverless_study.errors import ContentError
 from serverless_study.model import CardKind, Fact, Question, Topic
@@ -161,21 +161,23 @@ class _Token(NamedTuple):
 
 
 class _TopicTexts:
-    """A topic's names and answers tokenised together (`_tokens_all`): the phrase keys of its concepts' terms and
-    aliases, its columns and its facts' answers, each in content order, and the tokens of every fact's accept entries
-    and then parts (`others`, fact by fact)."""
+    """A topic's names and answers tokenised together (`_tokens_all`), each kind in content order: the phrase keys of
+    its concepts' terms and aliases, its columns and its facts' answers, and the tokens of its facts' accept entries
+    and parts."""
 
     def __init__(self, t: Topic) -> None:
         names = [n for c in t.concepts for n in (c.term, *c.aliases)]
         columns = [col for cmp in t.comparisons for col in cmp.columns]
         facts = t.facts
+        accepts = [a for f in facts for a in f.accept]
         tokens = _tokens_all(
-            [*names, *columns, *[f.answer for f in facts], *[a for f in facts for a in (*f.accept, *f.parts)]]
+            [*names, *columns, *[f.answer for f in facts], *accepts, *[p for f in facts for p in f.parts]]
         )
-        n, m, k = len(names), len(names) + len(columns), len(names) + len(columns) + len(facts)
+        n, m = len(names), len(names) + len(columns)
+        k = m + len(facts)
         keys = [_phrase_key(x) for x in tokens[:k]]
         self.name_keys, self.column_keys, self.answer_keys = keys[:n], keys[n:m], keys[m:]
-        self.others = tokens[k:]
+        self.accepts, self.parts = tokens[k : k + len(accepts)], tokens[k + len(accepts) :]
 
 
 @dataclass
@@ -210,7 +212,7 @@ class Vocabulary:
                 self._add(Term(col, TermKind.COLUMN, t.id, t.title, cmp.title), next(columns))
         for f, key in zip(t.facts, texts.answer_keys, strict=True):
             self._add(Term(f.answer, TermKind.FACT, t.id, t.title, f.prompt), key)
-        self.words.update(tokens[0].key for tokens in texts.others if len(tokens) == 1)
+        self.words.update(tokens[0].key for tokens in (*texts.accepts, *texts.parts) if len(tokens) == 1)
 
     def _add(self, term: Term, key: str) -> str:
         if key:
@@ -453,14 +455,8 @@ def rival_letters(topics: Sequence[Topic]) -> list[RivalLetters]:
 
 def _rival_letters(t: Topic) -> RivalLetters:
     texts = _TopicTexts(t)
-    others = iter(texts.others)
-    accepts: list[str] = []
-    for f in t.facts:
-        accepts += [_letters(_phrase_key(next(others))) for _ in f.accept]
-        for _ in f.parts:
-            next(others)
-    names = [_letters(key) for key in texts.name_keys]
-    return RivalLetters(names, [_letters(key) for key in texts.answer_keys], accepts)
+    accepts = [_letters(_phrase_key(tokens)) for tokens in texts.accepts]
+    return RivalLetters(list(map(_letters, texts.name_keys)), list(map(_letters, texts.answer_keys)), accepts)
 
 
 class _Rival(NamedTuple):
@@ -695,7 +691,9 @@ def _token_chars(text: str) -> str:
 def _read_all(raw: list[str]) -> tuple[_Token, ...]:
     """The tokens of a text's words as `_TOKEN` found them (see `_tokens`)."""
     tokens = tuple(map(_word_token, raw))
-    return _with_quantities(raw, tokens) if None in tokens else cast("tuple[_Token, ...]", tokens)
+    if None in tokens:
+        return _with_quantities(raw, tokens)
+    return tokens  # type: ignore[return-value]  # no None in it
 
 
 @functools.lru_cache(maxsize=65536)
