@@ -187,6 +187,8 @@ class Vocabulary:
     terms: dict[str, list[Term]] = field(default_factory=dict)  # phrase key → terms with that name
     words: set[str] = field(default_factory=set)  # single-word keys that are terms, answers, ids or title words
     concept_names: dict[str, set[str]] = field(default_factory=dict)  # concept id → phrase keys of all its names
+    # phrase key → `names_of_same_concept`: many facts may share one answer ("Yes"), each asking for its names
+    _same_concept: dict[str, frozenset[str]] = field(default_factory=dict, repr=False, compare=False)
 
     @classmethod
     def from_topics(cls, topics: Iterable[Topic]) -> Vocabulary:
@@ -196,6 +198,7 @@ class Vocabulary:
         return v
 
     def add_topic(self, t: Topic) -> None:
+        self._same_concept.clear()
         self.words.update(_key_of(w) for w in re.split(r"[-_]", t.id) if w)
         self.words.update(_key_of(w) for w in _words(t.title) if len(w) > 3)
         texts = _TopicTexts(t)
@@ -253,13 +256,13 @@ class Vocabulary:
     def names_of_same_concept_any(self, keys: Iterable[str]) -> set[str]:
         return set().union(*(self.names_of_same_concept(k) for k in keys))
 
-    def names_of_same_concept(self, key: str) -> set[str]:
-        """Phrase keys of every name of the concept(s) that `key` names."""
-        out: set[str] = set()
-        for term in self.terms.get(key, ()):
-            if term.concept_id:
-                out |= self.concept_names.get(term.concept_id, set())
-        return out
+    def names_of_same_concept(self, key: str) -> frozenset[str]:
+        """Phrase keys of every name of the concept(s) that `key` names; memoised."""
+        found = self._same_concept.get(key)
+        if found is None:
+            ids = {term.concept_id for term in self.terms.get(key, ()) if term.concept_id}
+            found = self._same_concept[key] = frozenset().union(*(self.concept_names.get(i, ()) for i in ids))
+        return found
 
 
 def shard_of(key: str, count: int) -> int:
@@ -324,9 +327,9 @@ class ShardedVocabulary(Vocabulary):
             return self._whole is not None and self._whole.is_word(key)
         return key in shard[1]
 
-    def names_of_same_concept(self, key: str) -> set[str]:
+    def names_of_same_concept(self, key: str) -> frozenset[str]:
         if self.term(key) is None:
-            return self._whole.names_of_same_concept(key) if self._whole is not None else set()
+            return self._whole.names_of_same_concept(key) if self._whole is not None else frozenset()
         return super().names_of_same_concept(key)
 
 
@@ -1087,10 +1090,12 @@ class _ListRivals:
         self.keys: list[frozenset[str]] = []
         self.words_by_letters: dict[str, set[str]] = {}  # an element's letters → the words of such elements
         sloppy: set[_Token] = set()  # tokens the judge may take for a slip: neither strict nor a word of the content
-        for name in names:
+        elements = [split_list(name) for name in names]
+        read = iter(_tokens_all([e for each in elements for e in each]))
+        for each in elements:
             words: set[str] = set()
-            for element in split_list(name):
-                tokens = _content(_tokens(element))
+            for _ in each:
+                tokens = _content(next(read))
                 words.update(t.key for t in tokens)
                 self.words_by_letters.setdefault(_joined(tokens), set()).update(t.key for t in tokens)
                 sloppy.update(
