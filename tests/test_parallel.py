@@ -91,6 +91,10 @@ def _pack(folder: Path, topics: int, facts: int) -> Path:
             ]
         if t % 5 == 3:
             lines += ["  - id: f000", "    prompt: A duplicate id?", "    answer: yes"]  # an error every 5th topic
+        if t in (1, topics - 1):  # an accept entry in the first topic takes an answer in the last one
+            answer, accept = ("Metrics", '["CloudWatch"]') if t == 1 else ("Cloud Watch", '["Logs"]')
+            lines += ["  - id: rival", "    prompt: Which one keeps the logs?", f"    answer: {answer}"]
+            lines += [f"    accept: {accept}"]
         (folder / f"{t:03d}.yaml").write_text("\n".join(lines) + "\n", encoding="utf-8")
     return folder
 
@@ -106,6 +110,7 @@ def test_check_says_the_same_forked_or_not(
     serial = runner.invoke(app, ["check", "--format", "json", str(pack)])
     assert forked.exit_code == serial.exit_code == 1
     report = json.loads(forked.stdout)
-    assert len(report["errors"]) == 4 and len(report["warnings"]) >= 20  # lint warnings come from the child
+    assert len(report["errors"]) == 5 and len(report["warnings"]) >= 20  # the last topics are linted in the child
     assert {e["file"] for e in report["errors"]} >= {str(pack / "003.yaml"), str(pack / "008.yaml")}
+    assert "accepts 'Cloud Watch', the answer of fact pack-019/rival" in forked.stdout  # the child read its letters
     assert forked.stdout == serial.stdout
