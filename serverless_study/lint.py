@@ -100,7 +100,9 @@ def lint_topics(topics: list[Topic], today: date, *, start: int = 0, stop: int |
 
     Lints that compare a topic with others (SS108's related topics) still see all of `topics`, so the findings of a
     range are those the whole run lists for it: two ranges can be linted apart (say, in two processes) and joined."""
-    related = _RelatedWords({t.id: t for t in topics})  # what a topic's related topics say is worked out on demand
+    # The whole-pack work a range repeats: one dict entry a topic. A related topic's definitions are read on first use,
+    # so a range pays only for the topics it relates to.
+    related = _RelatedWords({t.id: t for t in topics})
     out: list[Finding] = []
     for topic in topics[start:stop]:
         text = _Text(_texts_read(topic))
