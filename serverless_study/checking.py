@@ -23,6 +23,9 @@ from serverless_study.model import Topic
 from serverless_study.parallel import Forked
 
 PARENT_SHARE = 0.45  # of the items: this process also files every topic's letters and judges the suspects
+FORK_FROM = (
+    2_000  # items: below this a child costs more (its start, and the pages both processes then copy) than it saves
+)
 
 
 @dataclass
@@ -42,7 +45,8 @@ def check_content(targets: Sequence[Path], today: date) -> Checked:
         loaded = load_topics(list(targets))
         topics = loaded.topics
         split = split_point(topics, PARENT_SHARE)
-        theirs = Forked(lambda: (lint_topics(topics, today, start=split), rival_letters(topics[split:])))
+        big = sum(len(t.items) for t in topics) >= FORK_FROM
+        theirs = Forked(lambda: (lint_topics(topics, today, start=split), rival_letters(topics[split:])), fork=big)
         warnings = lint_topics(topics, today, stop=split)
         letters = rival_letters(topics[:split])
         their_warnings, their_letters = theirs.result()

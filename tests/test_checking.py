@@ -39,6 +39,7 @@ def test_every_split_says_what_one_process_says(
     pack: Path, serial: tuple[list[str], list[str], int], share: float, monkeypatch: pytest.MonkeyPatch
 ) -> None:
     monkeypatch.setattr(parallel, "can_fork", lambda: True)
+    monkeypatch.setattr(checking, "FORK_FROM", 0)
     monkeypatch.setattr(checking, "PARENT_SHARE", share)
     said = _said(check_content([pack], DAY))
     problems, warnings, items = said
@@ -67,3 +68,15 @@ def test_the_split_point_holds_about_the_share_of_the_items() -> None:
     assert split_point(topics, 0.5) == 5
     assert split_point(topics, 1.0) == 5
     assert split_point([], 0.5) == 0
+
+
+@needs_fork
+def test_a_small_content_is_checked_without_a_child(pack: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    started: list[bool] = []
+    monkeypatch.setattr(parallel, "can_fork", lambda: True)
+    monkeypatch.setattr(parallel.Forked, "_start", lambda self: started.append(True))
+    check_content([pack], DAY)  # 82 items
+    assert started == []
+    monkeypatch.setattr(checking, "FORK_FROM", 80)
+    check_content([pack], DAY)  # the fake start leaves no child: the parent does the work, as when a fork fails
+    assert started == [True]

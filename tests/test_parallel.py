@@ -10,7 +10,7 @@ from pathlib import Path
 import pytest
 from typer.testing import CliRunner
 
-from serverless_study import parallel
+from serverless_study import checking, parallel
 from serverless_study.cli import app
 from serverless_study.parallel import Forked
 
@@ -19,8 +19,10 @@ needs_fork = pytest.mark.skipif(not hasattr(os, "fork"), reason="no fork on this
 
 @pytest.fixture
 def two_cores(monkeypatch: pytest.MonkeyPatch) -> None:
-    """Fork whatever this machine's CPU count (a one-CPU CI runner would otherwise never fork)."""
+    """Fork whatever this machine's CPU count (a one-CPU CI runner would otherwise never fork), and whatever the
+    size of the work (`check` forks only for a big pack)."""
     monkeypatch.setattr(parallel, "can_fork", lambda: True)
+    monkeypatch.setattr(checking, "FORK_FROM", 0)
 
 
 @needs_fork
@@ -63,6 +65,12 @@ def _explode() -> None:
 def test_a_failed_child_leaves_the_work_to_the_parent(two_cores: None, how: str) -> None:
     parent = os.getpid()
     assert Forked(lambda: _fails_in_child(parent, how)).result() == parent
+
+
+@needs_fork
+def test_work_too_small_for_a_child_is_done_here(two_cores: None) -> None:
+    job = Forked(lambda: os.getpid(), fork=False)
+    assert job.result() == os.getpid()
 
 
 def test_serial_when_told(monkeypatch: pytest.MonkeyPatch) -> None:
