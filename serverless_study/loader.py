@@ -578,11 +578,8 @@ _NO_ITEMS = _LineList()  # read only: an absent list
 
 def _plain_texts(value: Any) -> tuple[str, ...] | None:
     """A list of non-empty text, each stripped; None for anything else (`_Validator.texts` says what is wrong)."""
-    return _stripped(value) if isinstance(value, _LineList) else None
-
-
-def _stripped(value: list[Any]) -> tuple[str, ...] | None:
-    """The elements stripped, if all are text and none is then empty."""
+    if not isinstance(value, _LineList):
+        return None
     try:
         out = tuple(map(str.strip, value))
     except TypeError:  # an element that is not text
@@ -897,32 +894,35 @@ class _Validator:
             fid, prompt, answer = f["id"], f["prompt"], f["answer"]
         except KeyError:
             return None
-        accept = _plain_texts(f.get("accept", _NO_ITEMS))
+        accept = f.get("accept", _NO_ITEMS)
+        if not isinstance(accept, _LineList):
+            return None
         return self.new_plain_fact(line, f.key_lines["id"], fid, prompt, answer, accept, f.get("explanation", ""))
 
     def plain_facts(self, items: list[FactItem]) -> tuple[Fact, ...]:
         """The facts `fastfacts` read, each as `plain_fact` builds it; _NotPlain if one is not plain."""
         out = []
         for line, fid, prompt, answer, accept, explanation in items:
-            fact = self.new_plain_fact(line, line, fid, prompt, answer, _stripped(accept), explanation)
+            fact = self.new_plain_fact(line, line, fid, prompt, answer, accept, explanation)
             if fact is None:
                 raise _NotPlain
             out.append(fact)
         return tuple(out)
 
     def new_plain_fact(
-        self, line: int, id_line: int, fid: Any, prompt: Any, answer: Any, accept: Any, explanation: Any
+        self, line: int, id_line: int, fid: Any, prompt: Any, answer: Any, accept: list[Any], explanation: Any
     ) -> Fact | None:
-        """A plain fact from its values as read (accept: as `_plain_texts` gives it); None unless all are well formed
-        and the id is new."""
+        """A plain fact from its values as read; None unless all are well formed (text, and not empty where that is
+        required: every element of `accept`) and the id is new."""
         try:
             fid, prompt, answer, explanation = fid.strip(), prompt.strip(), answer.strip(), explanation.strip()
-        except AttributeError:  # a value that is not text
+            stripped = tuple(map(str.strip, accept))
+        except (AttributeError, TypeError):  # a value that is not text
             return None
-        if not (prompt and answer and accept is not None and _SLUG.match(fid)) or fid in self.ids:
+        if not (prompt and answer and all(stripped) and _SLUG.match(fid)) or fid in self.ids:
             return None
         self.ids[fid] = id_line
-        return Fact(fid, prompt, answer, accept, explanation, location=Location(self.name, line))
+        return Fact(fid, prompt, answer, stripped, explanation, "", Location(self.name, line))  # positional: cheaper
 
     def answer_parts(self, f: _LineDict, path: str) -> tuple[str, ...]:
         """A list answer's elements (`answer: [a, b]`), () for a text answer; `ordered` only goes with a list."""
