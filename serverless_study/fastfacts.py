@@ -40,7 +40,9 @@ class FactList(NamedTuple):
     nodes: int  # the collection sizes the parser would have counted for the list
 
 
-_ITEM_OR_LINE = re.compile(f"{_ITEM}|([^\n]*+\n)", re.M)  # one fact, or else any one line
+_FACT = re.compile(_ITEM, re.M)
+_FACTS = re.compile(f"(?:{_ITEM})*+", re.M)
+_LIST_END = re.compile(r"(?:[ ]*+\n)*+(?:[^ \n]|\Z)")  # blank lines, then a line at column 0 or the end of the text
 
 
 def read(text: str) -> FactList | None:
@@ -53,16 +55,16 @@ def read(text: str) -> FactList | None:
         start = text.find(_KEY_LINE) + len(_KEY_LINE)
         if start < len(_KEY_LINE):
             return None
+    padded = text if text.endswith("\n") else text + "\n"  # the last line ends like the others
+    # First how far the common items go (without taking them apart): an item written otherwise stops it there.
+    end = _FACTS.match(padded, start).end()  # type: ignore[union-attr]  # a *+ run always matches
+    if end == start or not _LIST_END.match(padded, end):
+        return None
     items: list[FactItem] = []
     key_line = text.count("\n", 0, start)
     line = key_line + 1
     blanks = nodes = 0
-    end = len(text)
-    padded = text if text.endswith("\n") else text + "\n"  # the last line ends like the others
-    for blank, fid, prompt, answer, quoted, plain, explanation, other in _ITEM_OR_LINE.findall(padded, start):
-        if other:  # the first line after the list (or an item written otherwise)
-            end -= len(text.split("\n", line - 1)[-1])
-            break
+    for blank, fid, prompt, answer, quoted, plain, explanation in _FACT.findall(padded, start, end):
         if blank:
             blanks += blank.count("\n")
             line += blank.count("\n")
@@ -72,9 +74,9 @@ def read(text: str) -> FactList | None:
         line += 3 + listed + bool(explanation)
         nodes += 2 + listed + len(accept)  # the item and its mapping, the accept list and its items
     keys = line - 1 - key_line - blanks
-    body = text[start:end]
-    if not items or body.count(": ") != keys or " #" in body or not in_subset(body):
+    body = padded[start:end]
+    if body.count(": ") != keys or " #" in body or not in_subset(body):
         return None  # ": " in a value (a key after all), a comment, or a character outside fastyaml's subset
-    after = text[end:]
+    after = text[end:]  # `end` is past the end of `text` if the list ends it without a line break
     rest = text[:start] + "\n" * (line - 1 - key_line) + after if after.strip(" \n") else text[:start]
     return FactList(items, key_line, rest, nodes + keys + 1)

@@ -116,6 +116,7 @@ WHOLE_WAY = [
     HEAD + "facts:\n" + fact(accept="[a\tb]"),
     HEAD + "facts:\n" + fact(accept="[a] # c"),
     HEAD + "facts:\n" + fact(explanation="x") + "    cloze: The {{gap}}.\n",
+    HEAD + "facts:\n" + fact() + fact("f2") + "    cloze: The {{gap}}.\n" + fact("f3") + fact("f4"),
     HEAD + "facts:\n" + fact() + "  # a comment\n" + fact("f2"),
     HEAD + "facts:\n" + fact() + "# a comment\n" + fact("f2"),  # the list goes on after a comment at column 0
     HEAD + "facts:\n" + fact() + "- x\n",
