@@ -40,8 +40,7 @@ class FactList(NamedTuple):
     nodes: int  # the collection sizes the parser would have counted for the list
 
 
-_FACT = re.compile(_ITEM, re.M)
-_FACTS = re.compile(f"(?:{_ITEM})*+", re.M)
+_FACT_OR_REST = re.compile(f"{_ITEM}|((?s:.+))", re.M)  # a fact, or else all the rest: findall stops at the first
 _LIST_END = re.compile(r"(?:[ ]*+\n)*+(?:[^ \n]|\Z)")  # blank lines, then a line at column 0 or the end of the text
 
 
@@ -56,15 +55,20 @@ def read(text: str) -> FactList | None:
         if start < len(_KEY_LINE):
             return None
     padded = text if text.endswith("\n") else text + "\n"  # the last line ends like the others
-    # First how far the common items go (without taking them apart): an item written otherwise stops it there.
-    end = _FACTS.match(padded, start).end()  # type: ignore[union-attr]  # a *+ run always matches
-    if end == start or not _LIST_END.match(padded, end):
+    rows = _FACT_OR_REST.findall(padded, start)
+    end = len(padded)
+    if rows and rows[-1][-1]:  # what follows the common items: it must end the list, not be an item written otherwise
+        after_items = rows.pop()[-1]
+        if not _LIST_END.match(after_items):
+            return None
+        end -= len(after_items)
+    if not rows:
         return None
     items: list[FactItem] = []
     key_line = text.count("\n", 0, start)
     line = key_line + 1
     blanks = nodes = 0
-    for blank, fid, prompt, answer, quoted, plain, explanation in _FACT.findall(padded, start, end):
+    for blank, fid, prompt, answer, quoted, plain, explanation, _ in rows:
         if blank:
             blanks += blank.count("\n")
             line += blank.count("\n")
