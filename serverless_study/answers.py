@@ -160,6 +160,26 @@ class _Token(NamedTuple):
     strict: bool  # acronym, mixed case, digits or a quantity: never a typo
 
 
+class _TopicTexts:
+    """A topic's names and answers tokenised together (`_tokens_all`), each kind in content order: the phrase keys of
+    its concepts' terms and aliases, its columns and its facts' answers, and the tokens of its facts' accept entries
+    and parts."""
+
+    def __init__(self, t: Topic) -> None:
+        names = [n for c in t.concepts for n in (c.term, *c.aliases)]
+        columns = [col for cmp in t.comparisons for col in cmp.columns]
+        facts = t.facts
+        accepts = [a for f in facts for a in f.accept]
+        tokens = _tokens_all(
+            [*names, *columns, *[f.answer for f in facts], *accepts, *[p for f in facts for p in f.parts]]
+        )
+        n, m = len(names), len(names) + len(columns)
+        k = m + len(facts)
+        keys = [_phrase_key(x) for x in tokens[:k]]
+        self.name_keys, self.column_keys, self.answer_keys = keys[:n], keys[n:m], keys[m:]
+        self.accepts, self.parts = tokens[k : k + len(accepts)], tokens[k + len(accepts) :]
+
+
 @dataclass
 class Vocabulary:
     """The terms of the loaded content, built once: what a "typo" must never be, and what a mix-up can be named."""
@@ -167,6 +187,8 @@ class Vocabulary:
     terms: dict[str, list[Term]] = field(default_factory=dict)  # phrase key → terms with that name
     words: set[str] = field(default_factory=set)  # single-word keys that are terms, answers, ids or title words
     concept_names: dict[str, set[str]] = field(default_factory=dict)  # concept id → phrase keys of all its names
+    # phrase key → `names_of_same_concept`: many facts may share one answer ("Yes"), each asking for its names
+    _same_concept: dict[str, frozenset[str]] = field(default_factory=dict, repr=False, compare=False)
 
     @classmethod
     def from_topics(cls, topics: Iterable[Topic]) -> Vocabulary:
@@ -176,26 +198,26 @@ class Vocabulary:
         return v
 
     def add_topic(self, t: Topic) -> None:
+        self._same_concept.clear()
         self.words.update(_key_of(w) for w in re.split(r"[-_]", t.id) if w)
         self.words.update(_key_of(w) for w in _words(t.title) if len(w) > 3)
+        texts = _TopicTexts(t)
+        names = iter(texts.name_keys)
         for c in t.concepts:
             about = _first_clause(c.definition)
             keys = self.concept_names.setdefault(f"{t.id}/{c.id}", set())
             term = Term(c.term, TermKind.CONCEPT, t.id, t.title, about, f"{t.id}/{c.id}")
-            for name in (c.term, *c.aliases):
-                keys.add(self._add(term, name))
+            for _ in range(1 + len(c.aliases)):
+                keys.add(self._add(term, next(names)))
+        columns = iter(texts.column_keys)
         for cmp in t.comparisons:
             for col in cmp.columns:
-                self._add(Term(col, TermKind.COLUMN, t.id, t.title, cmp.title))
-        for f in t.facts:
-            self._add(Term(f.answer, TermKind.FACT, t.id, t.title, f.prompt))
-            for a in (*f.accept, *f.parts):
-                tokens = _tokens(a)
-                if len(tokens) == 1:
-                    self.words.add(tokens[0].key)
+                self._add(Term(col, TermKind.COLUMN, t.id, t.title, cmp.title), next(columns))
+        for f, key in zip(t.facts, texts.answer_keys, strict=True):
+            self._add(Term(f.answer, TermKind.FACT, t.id, t.title, f.prompt), key)
+        self.words.update(tokens[0].key for tokens in (*texts.accepts, *texts.parts) if len(tokens) == 1)
 
-    def _add(self, term: Term, name: str = "") -> str:
-        key = _text_key(name or term.name)
+    def _add(self, term: Term, key: str) -> str:
         if key:
             self.terms.setdefault(key, []).append(term)
             if " " not in key:
@@ -234,13 +256,13 @@ class Vocabulary:
     def names_of_same_concept_any(self, keys: Iterable[str]) -> set[str]:
         return set().union(*(self.names_of_same_concept(k) for k in keys))
 
-    def names_of_same_concept(self, key: str) -> set[str]:
-        """Phrase keys of every name of the concept(s) that `key` names."""
-        out: set[str] = set()
-        for term in self.terms.get(key, ()):
-            if term.concept_id:
-                out |= self.concept_names.get(term.concept_id, set())
-        return out
+    def names_of_same_concept(self, key: str) -> frozenset[str]:
+        """Phrase keys of every name of the concept(s) that `key` names; memoised."""
+        found = self._same_concept.get(key)
+        if found is None:
+            ids = {term.concept_id for term in self.terms.get(key, ()) if term.concept_id}
+            found = self._same_concept[key] = frozenset().union(*(self.concept_names.get(i, ()) for i in ids))
+        return found
 
 
 def shard_of(key: str, count: int) -> int:
@@ -305,9 +327,9 @@ class ShardedVocabulary(Vocabulary):
             return self._whole is not None and self._whole.is_word(key)
         return key in shard[1]
 
-    def names_of_same_concept(self, key: str) -> set[str]:
+    def names_of_same_concept(self, key: str) -> frozenset[str]:
         if self.term(key) is None:
-            return self._whole.names_of_same_concept(key) if self._whole is not None else set()
+            return self._whole.names_of_same_concept(key) if self._whole is not None else frozenset()
         return super().names_of_same_concept(key)
 
 
@@ -411,13 +433,33 @@ def fact_question(topic_id: str, fact: Fact) -> Question:
     )
 
 
-def accept_problems(topics: Sequence[Topic]) -> list[ContentError]:
+def accept_problems(topics: Sequence[Topic], letters: Sequence[RivalLetters] | None = None) -> list[ContentError]:
     """Facts whose answer or accept entries would also accept another item's answer or a concept's name.
 
     Names of the concept the answer itself names (or, failing that, its accept entries name) are allowed, and so
-    is another fact's answer that is the same as this one.
+    is another fact's answer that is the same as this one. `letters`, if given, is `rival_letters(topics)`.
     """
-    return _AcceptGuard(topics).problems()
+    return _AcceptGuard(topics, letters).problems()
+
+
+class RivalLetters(NamedTuple):
+    """What the accept guard files of one topic: the `_letters` of each name of its concepts and of each fact's answer
+    and accept entries, in content order."""
+
+    names: list[str]  # each concept's term, then its aliases
+    answers: list[str]
+    accepts: list[str]  # fact by fact
+
+
+def rival_letters(topics: Sequence[Topic]) -> list[RivalLetters]:
+    """Per topic, what the accept guard files (most of its work): apart, so that another process can take a share."""
+    return [_rival_letters(t) for t in topics]
+
+
+def _rival_letters(t: Topic) -> RivalLetters:
+    texts = _TopicTexts(t)
+    accepts = [_letters(_phrase_key(tokens)) for tokens in texts.accepts]
+    return RivalLetters(list(map(_letters, texts.name_keys)), list(map(_letters, texts.answer_keys)), accepts)
 
 
 class _Rival(NamedTuple):
@@ -455,38 +497,45 @@ class _AcceptGuard:
     with one answer ("Yes") cost each fact one verdict, not one per namesake.
     """
 
-    def __init__(self, topics: Sequence[Topic]) -> None:
+    def __init__(self, topics: Sequence[Topic], letters: Sequence[RivalLetters] | None = None) -> None:
         self.topics = topics
-        self.vocabulary = Vocabulary()  # it holds every rival name: see the class docstring
         self.rivals: list[_Rival] = []
-        self.by_letters: dict[str, list[int]] = {}  # a rival's `_letters` → the rivals with them
+        self.first: dict[str, int] = {}  # a rival's `_letters` → the first rival with them
+        self.more: dict[str, list[int]] = {}  # letters that more than one rival has → those rivals
         self.answer_letters: list[str] = []  # per fact, in content order: the letters of its answer
         self.accept_letters: list[tuple[int, str]] = []  # (fact, letters) of accept entries unlike their answer
-        for t in topics:
-            self.vocabulary.add_topic(t)
-            # Keyed right after the vocabulary read them: their tokens are still memoised.
+        for t, filed in zip(topics, rival_letters(topics) if letters is None else letters, strict=True):
+            names = iter(filed.names)
             for c in t.concepts:
                 for name in (c.term, *c.aliases):
-                    self._file(_Rival(name, t.id, c.id, False), _letters(_text_key(name)))
-            for f in t.facts:
-                answer = _letters(_text_key(f.answer))
+                    self._file(_Rival(name, t.id, c.id, False), next(names))
+            accepts = iter(filed.accepts)
+            for f, answer in zip(t.facts, filed.answers, strict=True):
                 self._file(_Rival(f.answer, t.id, f.id, True), answer)
-                for a in f.accept:
-                    letters = _letters(_text_key(a))
-                    if letters != answer:
-                        self.accept_letters.append((len(self.answer_letters), letters))
+                for _ in f.accept:
+                    entry = next(accepts)
+                    if entry != answer:
+                        self.accept_letters.append((len(self.answer_letters), entry))
                 self.answer_letters.append(answer)
         self._namesakes: dict[str, list[_Namesakes]] = {}  # letters → the rivals filed under them, by name
         self._lists: tuple[_ListRivals, list[str]] | None = None
 
+    @functools.cached_property
+    def vocabulary(self) -> Vocabulary:
+        """Every rival name is a term of it (see the class docstring); built only once a fact has to be judged."""
+        return Vocabulary.from_topics(self.topics)
+
     def _file(self, rival: _Rival, letters: str) -> None:
-        self.by_letters.setdefault(letters, []).append(len(self.rivals))
+        j = len(self.rivals)
         self.rivals.append(rival)
+        first = self.first.setdefault(letters, j)
+        if first != j:
+            self.more.setdefault(letters, [first]).append(j)
 
     def problems(self, *, every_rival: bool = False) -> list[ContentError]:
         """With `every_rival`, each fact is tried against every rival (slow: the reference the tests compare with)."""
-        crowded = {letters for letters, found in self.by_letters.items() if len(found) > 1}
-        suspects = {n for n, letters in self.accept_letters if letters in self.by_letters}
+        crowded = self.more
+        suspects = {n for n, letters in self.accept_letters if letters in self.first}
         out: list[ContentError] = []
         n = -1
         for t in self.topics:
@@ -503,7 +552,7 @@ class _AcceptGuard:
         keys = [_text_key(x) for x in (f.answer, *f.accept)]
         judge = _Judge(fact_question(t.id, f), self.vocabulary) if f.parts or every_rival else None
         if every_rival:
-            found = [n for letters in self.by_letters for n in self._filed_under(letters)]
+            found = [n for letters in self.first for n in self._filed_under(letters)]
         elif judge is not None:
             found = self._list_rivals(judge)
         else:
@@ -553,7 +602,8 @@ class _AcceptGuard:
         found = self._namesakes.get(letters)
         if found is None:
             by_name: dict[str, _Namesakes] = {}
-            for j in self.by_letters.get(letters, ()):
+            first = self.first.get(letters)
+            for j in self.more.get(letters) or ([] if first is None else [first]):
                 rival = self.rivals[j]
                 n = by_name.get(rival.name) or by_name.setdefault(rival.name, _Namesakes(rival.name, [], []))
                 (n.answers if rival.is_answer else n.concepts).append(j)
@@ -620,47 +670,80 @@ def _key_of(word: str) -> str:
 @functools.lru_cache(maxsize=8192)
 def _tokens(text: str) -> tuple[_Token, ...]:
     """Words of `text` with numbers spelled out or not, units joined to their number, and case noted."""
+    return _read_all(_TOKEN.findall(_token_chars(text)))
+
+
+def _tokens_all(texts: Sequence[str]) -> list[tuple[_Token, ...]]:
+    """`_tokens` of each text, the character steps and the word regex run once on them all joined by newlines (no
+    token spans one): several times faster than one call per text for many short texts (a topic's answers)."""
+    joined = "\n".join(texts)
+    if joined.count("\n") != len(texts) - 1:  # some text holds a newline (or there are none)
+        return [_tokens(t) for t in texts]
+    return [_read_all(_TOKEN.findall(line)) for line in _token_chars(joined).split("\n")]
+
+
+def _token_chars(text: str) -> str:
+    """`text` as `_TOKEN` reads it: NFKC, quotes and thousands separators dropped. Each step reads a character and
+    its neighbours only, and a newline is none of theirs, so texts joined by newlines come out joined."""
     s = unicodedata.normalize("NFKC", text)
     if not s.isascii() or "'" in s or '"' in s or "`" in s:  # the regex costs more than these looks for its quotes
         s = _QUOTES.sub("", s)
-    raw = _TOKEN.findall(_THOUSANDS.sub("", s) if "," in s or "_" in s else s)  # `_no_thousands`, inlined: it is hot
-    out: list[_Token] = []
-    i = 0
-    while i < len(raw):
-        token, value = _read(raw[i])
-        if value is not None:
-            nxt = _unit_spelling(raw[i + 1].casefold()) if i + 1 < len(raw) else ""
-            after = raw[i + 2].casefold() if i + 2 < len(raw) else ""
-            if nxt in _SECONDS:
-                out.append(_quantity(f"{value * _SECONDS[nxt]} s"))
-                i += 2
-                continue
-            if nxt in _SIZES:
-                out.append(_quantity(f"{value} {_SIZES[nxt]}"))
-                i += 2
-                continue
-            if nxt in _PERCENT or (nxt == "per" and after == "cent"):
-                out.append(_quantity(f"{value} %"))
-                i += 3 if nxt == "per" else 2
-                continue
-        out.append(token)
-        i += 1
-    return tuple(out)
+    return _THOUSANDS.sub("", s) if "," in s or "_" in s else s  # `_no_thousands`, inlined: it is hot
+
+
+def _read_all(raw: list[str]) -> tuple[_Token, ...]:
+    """The tokens of a text's words as `_TOKEN` found them (see `_tokens`)."""
+    tokens = tuple(map(_word_token, raw))
+    if None in tokens:
+        return _with_quantities(raw, tokens)
+    return tokens  # type: ignore[return-value]  # no None in it
 
 
 @functools.lru_cache(maxsize=65536)
-def _read(raw: str) -> tuple[_Token, Fraction | None]:
-    """One word as written: its token, and its value if it is a number (typed or spelled; a unit may follow).
+def _word_token(raw: str) -> _Token | None:
+    """One word as written, or None if it is a number (typed or spelled; see `_number`).
 
     Memoised: a pack has far fewer distinct words than words.
     """
     word = raw.casefold()
-    number = _NUMBER_WORDS.get(word, word if word[:1].isdecimal() and _NUMBER.fullmatch(word) else None)
-    if number is not None:
-        value = Fraction(str(number))
-        return _Token(str(value), str(value), True), value
+    if word in _NUMBER_WORDS or (word[:1].isdecimal() and _NUMBER.fullmatch(word)):
+        return None
     strict = any(map(str.isupper, raw[1:])) or any(map(str.isdigit, word))
-    return _Token(word, _singular(word) if len(word) > 3 and word.isalpha() else word, strict), None
+    return _Token(word, _singular(word) if len(word) > 3 and word.isalpha() else word, strict)
+
+
+@functools.lru_cache(maxsize=4096)
+def _number(raw: str) -> tuple[Fraction, _Token]:
+    """The value of a word that is a number, and its token when no unit follows."""
+    word = raw.casefold()
+    value = Fraction(str(_NUMBER_WORDS.get(word, word)))
+    return value, _quantity(str(value))
+
+
+def _with_quantities(raw: list[str], tokens: tuple[_Token | None, ...]) -> tuple[_Token, ...]:
+    """`_read_all` of words with numbers among them (None in `tokens`): a unit after a number is joined to it."""
+    out: list[_Token] = []
+    i = 0
+    while None in tokens[i:]:
+        n = tokens.index(None, i)
+        out += tokens[i:n]  # type: ignore[arg-type]  # no None before n
+        value, token = _number(raw[n])
+        unit = _unit_spelling(raw[n + 1].casefold()) if n + 1 < len(raw) else ""
+        i = n + 2
+        if unit in _SECONDS:
+            out.append(_quantity(f"{value * _SECONDS[unit]} s"))
+        elif unit in _SIZES:
+            out.append(_quantity(f"{value} {_SIZES[unit]}"))
+        elif unit in _PERCENT:
+            out.append(_quantity(f"{value} %"))
+        elif unit == "per" and n + 2 < len(raw) and raw[n + 2].casefold() == "cent":
+            out.append(_quantity(f"{value} %"))
+            i = n + 3
+        else:
+            out.append(token)
+            i = n + 1
+    out += tokens[i:]  # type: ignore[arg-type]
+    return tuple(out)
 
 
 _SPELLED_UNITS = tuple(u for u in (*_SECONDS, *_SIZES) if len(u) >= 6)
@@ -1007,10 +1090,12 @@ class _ListRivals:
         self.keys: list[frozenset[str]] = []
         self.words_by_letters: dict[str, set[str]] = {}  # an element's letters → the words of such elements
         sloppy: set[_Token] = set()  # tokens the judge may take for a slip: neither strict nor a word of the content
-        for name in names:
+        elements = [split_list(name) for name in names]
+        read = iter(_tokens_all([e for each in elements for e in each]))
+        for each in elements:
             words: set[str] = set()
-            for element in split_list(name):
-                tokens = _content(_tokens(element))
+            for _ in each:
+                tokens = _content(next(read))
                 words.update(t.key for t in tokens)
                 self.words_by_letters.setdefault(_joined(tokens), set()).update(t.key for t in tokens)
                 sloppy.update(

@@ -9,7 +9,7 @@ from __future__ import annotations
 import math
 import re
 from collections import Counter
-from collections.abc import Iterable, Iterator
+from collections.abc import Callable, Iterable, Iterator
 from collections.abc import Sequence as Sequence_
 from dataclasses import dataclass
 from datetime import date
@@ -95,16 +95,19 @@ class Finding:
         }
 
 
-def lint_topics(topics: list[Topic], today: date) -> list[Finding]:
-    """Every lint finding for `topics`, in content order, minus those an item's lint-ignore silences."""
-    related = _RelatedWords({t.id: t for t in topics})
+def lint_topics(topics: list[Topic], today: date, *, start: int = 0, stop: int | None = None) -> list[Finding]:
+    """Every lint finding for `topics[start:stop]`, in content order, minus those an item's lint-ignore silences.
+
+    Lints that compare a topic with others (SS108's related topics) still see all of `topics`, so the findings of a
+    range are those the whole run lists for it: two ranges can be linted apart (say, in two processes) and joined."""
+    related = _RelatedWords({t.id: t for t in topics})  # what a topic's related topics say is worked out on demand
     out: list[Finding] = []
-    for topic in topics:
+    for topic in topics[start:stop]:
         text = _Text(_texts_read(topic))
         asked = _topic_prompts(topic)
         raw = [
             *_item_findings(topic, text, asked),
-            *_giveaways(topic, text),
+            *_giveaways(topic, text, asked),
             *_alike_definitions(topic, text, related),
             *_freshness(topic, today),
         ]
@@ -116,17 +119,14 @@ def lint_topics(topics: list[Topic], today: date) -> list[Finding]:
 
 
 def _item_findings(topic: Topic, text: _Text, asked: str) -> Iterator[Finding]:
-    """The findings of each item on its own; `asked` is `_topic_prompts(topic)`."""
+    """The findings of each item on its own, in item order; `asked` is `_topic_prompts(topic)`."""
     names = {c.id: _name_words(c, text) for c in topic.concepts}
     concepts_with = Counter(w for words in names.values() for w in words)  # word -> how many terms have it
     meta = _mentions_meta(asked)  # one pass: most topics have no SS106 finding at all
-    for item in topic.items:
+    others: tuple[Item, ...] = (*topic.concepts, *topic.comparisons, *topic.sequences)  # `topic.items` but facts
+    for item in others:
         pairs: list[tuple[str, str]] = []
-        if isinstance(item, Fact):
-            if item.accept:
-                pairs += _accept_repeats(item, text)
-            pairs += _long_answer(item, text)
-        elif isinstance(item, Concept):
+        if isinstance(item, Concept):
             # A word is distinctive if no other term of the topic has it: it singles this term out among the choices.
             distinctive = {w for w in names[item.id] if concepts_with[w] == 1}
             pairs += _definition_names_term(item, distinctive, text)
@@ -136,9 +136,35 @@ def _item_findings(topic: Topic, text: _Text, asked: str) -> Iterator[Finding]:
         elif isinstance(item, Sequence):
             pairs += _title_orders_steps(item, text)
         if meta:
-            pairs += (("SS106", f"{what} mentions {m.group(0)!r}") for what, m in _meta_mentions(item))
+            pairs += _meta_pairs(item)
         if pairs:
             yield from _Reporter(topic, item).all(pairs)
+    for fact in topic.facts if meta else _suspect_facts(topic.facts, text):
+        pairs = [*_accept_repeats(fact, text), *_long_answer(fact, text)]
+        if meta:
+            pairs += _meta_pairs(fact)
+        if pairs:
+            yield from _Reporter(topic, fact).all(pairs)
+
+
+def _suspect_facts(facts: tuple[Fact, ...], text: _Text) -> list[Fact]:
+    """The facts that may break SS103 or SS105, by a quick test that each finding needs: an accept entry normalised
+    like the answer or another entry, or an answer with `MAX_TYPED_WORDS` spaces (`normalise` parts words by one)."""
+    normal = text.normal
+    out = []
+    for f in facts:
+        answer, accept = normal(f.answer), f.accept
+        if len(accept) == 1:  # the usual list, and quicker to compare than to put in a set
+            repeats = normal(accept[0]) == answer
+        else:
+            repeats = bool(accept) and len({answer, *map(normal, accept)}) <= len(accept)
+        if repeats or (not f.parts and answer.count(" ") >= MAX_TYPED_WORDS):
+            out.append(f)
+    return out
+
+
+def _meta_pairs(item: Item) -> Iterator[tuple[str, str]]:
+    return (("SS106", f"{what} mentions {m.group(0)!r}") for what, m in _meta_mentions(item))
 
 
 class _Reporter:
@@ -288,22 +314,23 @@ def _mentions_meta(prompts: str) -> bool:
 # --- across items -------------------------------------------------------------------------------------------------
 
 
-def _giveaways(topic: Topic, text: _Text) -> Iterator[Finding]:
-    """SS104: prompts and definitions that contain another fact's answer."""
+def _giveaways(topic: Topic, text: _Text, asked: str) -> Iterator[Finding]:
+    """SS104: prompts and definitions that contain another fact's answer; `asked` is `_topic_prompts(topic)`."""
+    answers = _answers_in_prompts(topic, text, asked)
+    if not answers:
+        return
     # Table and sequence titles are headings and their cells are taught, not asked: only facts and concepts count.
     items: tuple[Concept | Fact, ...] = (*topic.concepts, *topic.facts)
     prompts = [(item, what, t) for item in items for what, t in _prompt_texts(item) if t]
-    in_prompts = set(_stemmed(set(" ".join([text.normal(t) for _, _, t in prompts]).split())))
-    # The usual case, and quick to see: some word of the answer is in no prompt at all.
-    answers = [(f, stems) for f in topic.facts if in_prompts.issuperset(stems := text.stems(f.answer))]
-    if not answers:
-        return
+    text.read([t for _, _, t in prompts])
     said = _vocabulary(topic, text)
-    index = _word_index([t for _, _, t in prompts], {s for _, answer in answers for s in answer}, text)
-    for fact, answer in answers:
+    index = _word_index([t for _, _, t in prompts], {s for f in answers for s in text.stems(f.answer)}, text)
+    for fact in answers:
+        answer = text.stems(fact.answer)
         if not _says_more(fact, said, text):
             continue
-        candidates = sorted(set.intersection(*(index[s] for s in answer)))
+        # A stem may be in no prompt at all: `_answers_in_prompts` read more than the prompts.
+        candidates = sorted(set.intersection(*(index.get(s, set()) for s in answer)))
         hits = [i for i in candidates if _has_stems(text.stems(prompts[i][2]), answer)]
         # "Fargate or Lambda?": the prompt itself offers the answer, so no other prompt gives it away
         if any(prompts[i][0] is fact and prompts[i][1] == "the prompt" for i in hits):
@@ -317,6 +344,16 @@ def _giveaways(topic: Topic, text: _Text) -> Iterator[Finding]:
             yield from _Reporter(topic, other).all(
                 [("SS104", f"{what} gives away the answer of {_q(fact.id)} ({_q(fact.answer)})")]
             )
+
+
+def _answers_in_prompts(topic: Topic, text: _Text, asked: str) -> list[Fact]:
+    """The facts whose every answer word is, by its stem, a word of `asked` (`_topic_prompts(topic)`): the usual fact,
+    with a word in no prompt, cannot be given away. `asked` holds more than SS104's prompts (table titles, row labels)
+    and is normalised as one text, whose words are those of its lines normalised apart but for an article starting a
+    line: more words, so no fact that may be given away is left out, and no prompt is normalised on its own here."""
+    heard = set(_forms(set(_stemmed(set(normalise(asked).split())))))  # the words whose stem a word of `asked` has
+    normal = text.normal
+    return [f for f in topic.facts if heard.issuperset(normal(f.answer).split())]
 
 
 def _vocabulary(topic: Topic, text: _Text) -> set[tuple[str, ...]]:
@@ -337,8 +374,7 @@ def _says_more(fact: Fact, said: set[tuple[str, ...]], text: _Text) -> bool:
 
 def _word_index(texts: list[str], stems: set[str], text: _Text) -> dict[str, set[int]]:
     """Each of `stems` → the positions of the `texts` with a word of that stem (the stem, or its plural)."""
-    forms = {s: s for s in stems}
-    forms.update((plural, s) for s in stems for plural in _plurals(s))
+    forms = _forms(stems)
     index: dict[str, set[int]] = {}
     for i, t in enumerate(texts):
         for word in forms.keys() & text.words(t):
@@ -408,7 +444,7 @@ def _prefix_length(size: int) -> int:
 
 
 def _freshness(topic: Topic, today: date) -> Iterator[Finding]:
-    dates = [s.checked for s in topic.sources] + [s.checked for i in topic.items for s in i.sources]
+    dates = [s.checked for s in chain(topic.sources, *[i.sources for i in topic.items if i.sources])]
     if not dates:
         yield Finding("SS111", topic.source, 1, "the topic has no sources: add sources: [{url, checked}]", topic.id)
         return
@@ -439,53 +475,67 @@ def _apply_ignores(topic: Topic, findings: list[Finding]) -> list[Finding]:
 
 class _Text:
     """The words of the texts the lints read, each text worked out once; the texts given first are normalised
-    together (`normalise_all`), any other on first use."""
+    together (`normalise_all`), any other on first use. Each view is a dict's own lookup, so a text seen before costs
+    no Python call."""
 
     def __init__(self, texts: list[str]) -> None:
-        self._normal = dict(zip(texts, normalise_all(texts), strict=True))
-        self._stems: dict[str, tuple[str, ...]] = {}
-        self._content: dict[str, frozenset[str]] = {}
+        self._normal = _Normal(zip(texts, normalise_all(texts), strict=True))
+        self.normal: Callable[[str], str] = self._normal.__getitem__
+        self.stems: Callable[[str], tuple[str, ...]] = _Stems(self.normal).__getitem__
+        """The words with plurals made singular ("segments" and "segment" alike)."""
+        self.content_words: Callable[[str], frozenset[str]] = _ContentWords(self).__getitem__
+        """The stems of the words that can give a term away or make two texts alike: no stop word or letter."""
 
-    def normal(self, text: str) -> str:
-        normal = self._normal.get(text)
-        if normal is None:
-            normal = self._normal[text] = normalise(text)
-        return normal
+    def read(self, texts: list[str]) -> None:
+        """Normalise those of `texts` not seen yet together, as the first ones were."""
+        new = [t for t in dict.fromkeys(texts) if t not in self._normal]
+        self._normal.update(zip(new, normalise_all(new), strict=True))
 
     def words(self, text: str) -> list[str]:
         return self.normal(text).split()
-
-    def stems(self, text: str) -> tuple[str, ...]:
-        """The words with plurals made singular ("segments" and "segment" alike)."""
-        stems = self._stems.get(text)
-        if stems is None:
-            stems = self._stems[text] = tuple(_stemmed(self.normal(text).split()))
-        return stems
-
-    def content_words(self, text: str) -> frozenset[str]:
-        """The stems of the words that can give a term away or make two texts alike: no stop word or letter."""
-        content = self._content.get(text)
-        if content is None:
-            pairs = zip(self.words(text), self.stems(text), strict=True)
-            content = self._content[text] = frozenset([s for w, s in pairs if w not in _STOP and len(w) > 1])
-        return content
 
     def has_phrase(self, text: str, phrase: str) -> bool:
         return _has_stems(self.stems(text), self.stems(phrase))
 
 
+class _Normal(dict[str, str]):
+    """`normalise` of each text asked for, worked out on first use."""
+
+    def __missing__(self, text: str) -> str:
+        normal = self[text] = normalise(text)
+        return normal
+
+
+class _Stems(dict[str, tuple[str, ...]]):
+    def __init__(self, normal: Callable[[str], str]) -> None:
+        self.normal = normal
+
+    def __missing__(self, text: str) -> tuple[str, ...]:
+        stems = self[text] = tuple(_stemmed(self.normal(text).split()))
+        return stems
+
+
+class _ContentWords(dict[str, frozenset[str]]):
+    def __init__(self, text: _Text) -> None:
+        self.text = text
+
+    def __missing__(self, text: str) -> frozenset[str]:
+        pairs = zip(self.text.words(text), self.text.stems(text), strict=True)
+        content = self[text] = frozenset([s for w, s in pairs if w not in _STOP and len(w) > 1])
+        return content
+
+
 def _texts_read(topic: Topic) -> list[str]:
-    """The texts of the topic the lints read, once each."""
+    """The texts of the topic the lints read, but facts' prompts and clozes: SS104 alone reads those, and only in a
+    topic where some answer may be given away (see `_answers_in_prompts`)."""
     texts = [topic.title, topic.id.replace("-", " ")]
-    texts += [f.prompt for f in topic.facts]
     texts += [f.answer for f in topic.facts]
     texts += chain.from_iterable(f.accept for f in topic.facts)
-    texts += [_GAP.sub(" ", f.cloze) for f in topic.facts if f.cloze]
     texts += [t for c in topic.concepts for t in (c.term, *c.aliases, c.definition)]
     texts += [t for cmp in topic.comparisons for t in (cmp.title, *cmp.columns) if t]
     texts += [t for cmp in topic.comparisons for r in cmp.rows for t in (r.label, *r.cells) if t]
     texts += [t for seq in topic.sequences for t in (seq.title, *(step.text for step in seq.steps))]
-    return list(dict.fromkeys(texts))
+    return texts
 
 
 def _stemmed(words: Iterable[str]) -> list[str]:
@@ -493,9 +543,12 @@ def _stemmed(words: Iterable[str]) -> list[str]:
     return [w[:-1] if w[-1] == "s" and len(w) > 3 and w[-2] != "s" else w for w in words]
 
 
-def _plurals(stem: str) -> tuple[str, ...]:
-    """The words other than itself that `_stemmed` makes `stem` of."""
-    return (stem + "s",) if len(stem) >= 3 and stem[-1] != "s" else ()
+def _forms(stems: Iterable[str]) -> dict[str, str]:
+    """Each of `stems` and the words `_stemmed` makes it of → that stem: a word has a stem among `stems` exactly when
+    it is a key, since a stem is its own stem."""
+    forms = {s: s for s in stems}
+    forms.update([(s + "s", s) for s in forms if len(s) >= 3 and s[-1] != "s"])  # the plural, the only other word
+    return forms
 
 
 def _has_stems(stems: tuple[str, ...], target: tuple[str, ...]) -> bool:

@@ -34,11 +34,12 @@ class Forked(Generic[T]):
     Start it after building what it reads and before the work that runs beside it; `result()` waits for it.
     """
 
-    def __init__(self, compute: Callable[[], T]) -> None:
+    def __init__(self, compute: Callable[[], T], *, fork: bool = True) -> None:
+        """`fork=False`: the work is too small to pay for a process (`result` computes it here)."""
         self._compute = compute
         self._pid = 0
         self._pipe = -1
-        if can_fork():
+        if fork and can_fork():
             self._start()
 
     def _start(self) -> None:

@@ -168,3 +168,14 @@ def test_self_rated_counts_any_attempt() -> None:
     q = Question("t/c/recall", CardKind.RECALL, "What is X?", answer="A thing.", self_rated=True)
     assert check_answer(q, "something else entirely").correct
     assert not check_answer(q, "  ").correct
+
+
+def test_a_concepts_names_are_known_again_after_another_topic_adds_one() -> None:
+    from serverless_study.answers import Vocabulary
+    from serverless_study.model import Concept, Topic
+
+    many = [Topic(f"t{n}", "T", concepts=(Concept("yes", "Yes", "Agrees."),)) for n in range(3)]
+    vocabulary = Vocabulary.from_topics(many)
+    assert vocabulary.names_of_same_concept("yes") == {"yes"}  # asked once, remembered
+    vocabulary.add_topic(Topic("u", "U", concepts=(Concept("yes", "Yes", "Agrees.", aliases=("Aye",)),)))
+    assert vocabulary.names_of_same_concept("yes") == {"yes", "aye"}

@@ -10,7 +10,7 @@ from pathlib import Path
 import pytest
 from typer.testing import CliRunner
 
-from serverless_study import parallel
+from serverless_study import checking, parallel
 from serverless_study.cli import app
 from serverless_study.parallel import Forked
 
@@ -19,8 +19,10 @@ needs_fork = pytest.mark.skipif(not hasattr(os, "fork"), reason="no fork on this
 
 @pytest.fixture
 def two_cores(monkeypatch: pytest.MonkeyPatch) -> None:
-    """Fork whatever this machine's CPU count (a one-CPU CI runner would otherwise never fork)."""
+    """Fork whatever this machine's CPU count (a one-CPU CI runner would otherwise never fork), and whatever the
+    size of the work (`check` forks only for a big pack)."""
     monkeypatch.setattr(parallel, "can_fork", lambda: True)
+    monkeypatch.setattr(checking, "FORK_FROM", 0)
 
 
 @needs_fork
@@ -65,6 +67,12 @@ def test_a_failed_child_leaves_the_work_to_the_parent(two_cores: None, how: str)
     assert Forked(lambda: _fails_in_child(parent, how)).result() == parent
 
 
+@needs_fork
+def test_work_too_small_for_a_child_is_done_here(two_cores: None) -> None:
+    job = Forked(lambda: os.getpid(), fork=False)
+    assert job.result() == os.getpid()
+
+
 def test_serial_when_told(monkeypatch: pytest.MonkeyPatch) -> None:
     monkeypatch.setenv(parallel.SERIAL_ENV, "1")
     assert not parallel.can_fork()
@@ -91,6 +99,10 @@ def _pack(folder: Path, topics: int, facts: int) -> Path:
             ]
         if t % 5 == 3:
             lines += ["  - id: f000", "    prompt: A duplicate id?", "    answer: yes"]  # an error every 5th topic
+        if t in (1, topics - 1):  # an accept entry in the first topic takes an answer in the last one
+            answer, accept = ("Metrics", '["CloudWatch"]') if t == 1 else ("Cloud Watch", '["Logs"]')
+            lines += ["  - id: rival", "    prompt: Which one keeps the logs?", f"    answer: {answer}"]
+            lines += [f"    accept: {accept}"]
         (folder / f"{t:03d}.yaml").write_text("\n".join(lines) + "\n", encoding="utf-8")
     return folder
 
@@ -106,6 +118,7 @@ def test_check_says_the_same_forked_or_not(
     serial = runner.invoke(app, ["check", "--format", "json", str(pack)])
     assert forked.exit_code == serial.exit_code == 1
     report = json.loads(forked.stdout)
-    assert len(report["errors"]) == 4 and len(report["warnings"]) >= 20  # lint warnings come from the child
+    assert len(report["errors"]) == 5 and len(report["warnings"]) >= 20  # the last topics are linted in the child
     assert {e["file"] for e in report["errors"]} >= {str(pack / "003.yaml"), str(pack / "008.yaml")}
+    assert "accepts 'Cloud Watch', the answer of fact pack-019/rival" in forked.stdout  # the child read its letters
     assert forked.stdout == serial.stdout

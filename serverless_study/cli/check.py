@@ -2,10 +2,7 @@
 
 from __future__ import annotations
 
-import contextlib
-import gc
 import json
-from collections.abc import Iterator
 from datetime import date
 from enum import Enum
 from pathlib import Path
@@ -40,11 +37,8 @@ def check(
     ] = None,
 ) -> None:
     """Validate content (YAML, keys, types, ids, answers, accept lists, table shapes) and lint it. Exit 1 on errors."""
-    from serverless_study.answers import accept_problems
+    from serverless_study.checking import check_content
     from serverless_study.errors import UsageError
-    from serverless_study.lint import lint_topics
-    from serverless_study.loader import load_topics
-    from serverless_study.parallel import Forked
     from serverless_study.sanitize import clean
 
     env = get_env(ctx)
@@ -52,38 +46,19 @@ def check(
     if day is None:
         with errors_handled(env):
             raise UsageError(f"--today: {today!r} is not a date (YYYY-MM-DD)")
-    targets = list(dirs) if dirs else env.content_dirs
-    with _no_cycle_collection():
-        result = load_topics(targets)  # no cache: check always parses and checks every image for real
-        lints = Forked(lambda: lint_topics(result.topics, day))  # on the second core, beside the accept guard
-        result.problems += accept_problems(result.topics)
-        warnings = lints.result()
-    items = sum(len(t.items) for t in result.topics)
-    failed = bool(result.problems) or (strict and bool(warnings))
+    found = check_content(list(dirs) if dirs else env.content_dirs, day)
+    failed = bool(found.problems) or (strict and bool(found.warnings))
     if output is Format.json:
-        errors = [{"file": p.file, "line": p.line, "key": p.key, "message": p.message} for p in result.problems]
-        report = {"topics": len(result.topics), "items": items, "errors": errors}
-        print(json.dumps({**report, "warnings": [w.to_dict() for w in warnings]}, indent=2), file=env.stdout)
+        errors = [{"file": p.file, "line": p.line, "key": p.key, "message": p.message} for p in found.problems]
+        report = {"topics": len(found.topics), "items": found.items, "errors": errors}
+        print(json.dumps({**report, "warnings": [w.to_dict() for w in found.warnings]}, indent=2), file=env.stdout)
     else:
-        for line in [*result.problems, *warnings]:
+        for line in [*found.problems, *found.warnings]:
             print(clean(str(line)), file=env.stdout)
-        summary = f"{len(result.topics)} topics, {items} items, {len(result.problems)} problems"
-        print(f"{summary}, {len(warnings)} warnings", file=env.stderr if failed else env.stdout)
+        summary = f"{len(found.topics)} topics, {found.items} items, {len(found.problems)} problems"
+        print(f"{summary}, {len(found.warnings)} warnings", file=env.stderr if failed else env.stdout)
     if failed:
         raise typer.Exit(FAILURE)
-
-
-@contextlib.contextmanager
-def _no_cycle_collection() -> Iterator[None]:
-    """Pause Python's cycle collector: a pack is acyclic data built once, and at 100k facts the collector's passes
-    over it (it grows by millions of objects) took a third of `check`."""
-    was_enabled = gc.isenabled()
-    gc.disable()
-    try:
-        yield
-    finally:
-        if was_enabled:
-            gc.enable()
 
 
 def _parse_day(text: str) -> date | None:
