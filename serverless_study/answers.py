@@ -499,38 +499,40 @@ class _AcceptGuard:
 
     def __init__(self, topics: Sequence[Topic], letters: Sequence[RivalLetters] | None = None) -> None:
         self.topics = topics
-        self.rivals: list[_Rival] = []
+        self.rivals: list[tuple[str, str, str, bool]] = []  # `_Rival`s, made one when a fact meets it (`rival`)
         self.first: dict[str, int] = {}  # a rival's `_letters` → the first rival with them
         self.more: dict[str, list[int]] = {}  # letters that more than one rival has → those rivals
         self.answer_letters: list[str] = []  # per fact, in content order: the letters of its answer
         self.accept_letters: list[tuple[int, str]] = []  # (fact, letters) of accept entries unlike their answer
         for t, filed in zip(topics, rival_letters(topics) if letters is None else letters, strict=True):
-            names = iter(filed.names)
-            for c in t.concepts:
-                for name in (c.term, *c.aliases):
-                    self._file(_Rival(name, t.id, c.id, False), next(names))
-            accepts = iter(filed.accepts)
-            for f, answer in zip(t.facts, filed.answers, strict=True):
-                self._file(_Rival(f.answer, t.id, f.id, True), answer)
-                for _ in f.accept:
-                    entry = next(accepts)
-                    if entry != answer:
-                        self.accept_letters.append((len(self.answer_letters), entry))
-                self.answer_letters.append(answer)
+            self._file(t, filed)
         self._namesakes: dict[str, list[_Namesakes]] = {}  # letters → the rivals filed under them, by name
         self._lists: tuple[_ListRivals, list[str]] | None = None
+
+    def _file(self, t: Topic, filed: RivalLetters) -> None:
+        """File a topic's rivals under their letters, and note its facts' letters."""
+        rivals, first, more = self.rivals, self.first, self.more
+        start = len(rivals)
+        rivals += [(name, t.id, c.id, False) for c in t.concepts for name in (c.term, *c.aliases)]
+        rivals += [(f.answer, t.id, f.id, True) for f in t.facts]
+        for j, key in enumerate((*filed.names, *filed.answers), start):
+            if first.setdefault(key, j) != j:
+                more.setdefault(key, [first[key]]).append(j)
+        accepts = iter(filed.accepts)
+        for n, (f, answer) in enumerate(zip(t.facts, filed.answers, strict=True), len(self.answer_letters)):
+            for _ in f.accept:
+                entry = next(accepts)
+                if entry != answer:
+                    self.accept_letters.append((n, entry))
+        self.answer_letters += filed.answers
+
+    def rival(self, j: int) -> _Rival:
+        return _Rival(*self.rivals[j])
 
     @functools.cached_property
     def vocabulary(self) -> Vocabulary:
         """Every rival name is a term of it (see the class docstring); built only once a fact has to be judged."""
         return Vocabulary.from_topics(self.topics)
-
-    def _file(self, rival: _Rival, letters: str) -> None:
-        j = len(self.rivals)
-        self.rivals.append(rival)
-        first = self.first.setdefault(letters, j)
-        if first != j:
-            self.more.setdefault(letters, [first]).append(j)
 
     def problems(self, *, every_rival: bool = False) -> list[ContentError]:
         """With `every_rival`, each fact is tried against every rival (slow: the reference the tests compare with)."""
@@ -557,12 +559,12 @@ class _AcceptGuard:
             found = self._list_rivals(judge)
         else:
             found = self._named_like(keys)
-        rivals = self.rivals
+        rival = self.rival
         # the fact's own answer, alone under its name, is no rival
         found = [
             n
             for n in found
-            if len(n.concepts) + len(n.answers) > 1 or rivals[(n.concepts or n.answers)[0]].path() != path
+            if len(n.concepts) + len(n.answers) > 1 or rival((n.concepts or n.answers)[0]).path() != path
         ]
         if not found:
             return []
@@ -583,12 +585,12 @@ class _AcceptGuard:
         return [
             ContentError(
                 t.source,
-                f"accepts {rivals[j].name!r}, {rivals[j].where()}: make the answer or accept entries stricter",
+                f"accepts {rival(j).name!r}, {rival(j).where()}: make the answer or accept entries stricter",
                 line,
                 f"facts[{i}]",
             )
             for j in sorted(accepted)
-            if rivals[j].path() != path
+            if rival(j).path() != path
         ]
 
     def _named_like(self, keys: list[str]) -> list[_Namesakes]:
@@ -604,7 +606,7 @@ class _AcceptGuard:
             by_name: dict[str, _Namesakes] = {}
             first = self.first.get(letters)
             for j in self.more.get(letters) or ([] if first is None else [first]):
-                rival = self.rivals[j]
+                rival = self.rival(j)
                 n = by_name.get(rival.name) or by_name.setdefault(rival.name, _Namesakes(rival.name, [], []))
                 (n.answers if rival.is_answer else n.concepts).append(j)
             found = self._namesakes[letters] = list(by_name.values())
@@ -613,7 +615,7 @@ class _AcceptGuard:
     def _list_rivals(self, judge: _Judge) -> list[_Namesakes]:
         """The rivals a list answer's judge may accept (see `_ListRivals`), by name."""
         if self._lists is None:
-            names = list(dict.fromkeys(r.name for r in self.rivals))
+            names = list(dict.fromkeys(r[0] for r in self.rivals))
             self._lists = _ListRivals(names, self.vocabulary), names
         index, names = self._lists
         wanted = {names[k] for k in index(judge)}
