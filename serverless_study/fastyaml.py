@@ -12,6 +12,7 @@ which then also reports any error. It never reports an error itself.
 from __future__ import annotations
 
 import re
+from collections.abc import Callable
 from typing import Any
 
 from serverless_study.yamltree import MAX_NODES, NULLS, LineDict, LineList
@@ -23,18 +24,27 @@ _MAX_DEPTH = 64  # deeper nesting goes to libyaml, whose builder decides whether
 # nor the byte-order mark, nor tabs or carriage returns: a line with one does not match). Possessive quantifiers: no
 # backtracking, linear on any input.
 _KEY = r"(-(?: ++|$)|)(?:([A-Za-z0-9_][A-Za-z0-9_./-]{0,59}+(?: [A-Za-z0-9_./-]{1,60}+){0,15}+):(?: ++|$)|)"
+_CHARS = " -~\xa0-\u2027\u202a-\ud7ff\ue000-\ufefe\uff00-\ufffd\U00010000-\U0010ffff"  # a line may hold
 _LINE_ASCII = re.compile(r"^( *+)" + _KEY + "([ -~]*+)$", re.M)
-_LINE = re.compile(
-    r"^( *+)" + _KEY + "([ -~\xa0-\u2027\u202a-\ud7ff\ue000-\ufefe\uff00-\ufffd\U00010000-\U0010ffff]*+)$", re.M
-)
+_ASCII_CHARS = bytes(range(0x20, 0x7F)) + b"\n"
+_unicode: dict[str, re.Pattern[str]] = {}  # patterns with a class beyond Latin-1, compiled when first needed (~5 ms)
 _END = ("end", "", "", "")  # after the last line: no indentation matches it
 _INDICATORS = frozenset("-?:,[]{}#&*!|>'\"%@`")
 _FIRST = frozenset(chr(c) for c in range(33, 127)).difference(_INDICATORS)  # may start a plain value (ASCII)
 _LAST = frozenset(chr(c) for c in range(33, 127)).difference(":")  # may end one (no trailing space or colon)
+# A one-line plain value after `key: ` or `- ` (with re.M) that reads as written if its line is `in_subset` and it holds
+# neither ": " nor " #" (a key, a comment): not a null form, a first character that may start it, a last that is
+# neither a space nor a colon. The caller checks the rest over many lines at once: a regex goes a character at a time.
+PLAIN_VALUE = (
+    f"(?!(?:{'|'.join(sorted(n for n in NULLS if n))})$)"
+    f"[^{re.escape(''.join(sorted(_INDICATORS)))} \n](?:[^\n]*+(?<![ :]))?"
+)
 # The common flow sequences, whole: plain items (split at commas), or double-quoted items without escapes.
 _FLOW_PLAIN = r"[^-?:,\[\]{}#&*!|>'\"%@` \n][^,\[\]{}#:?\n]*+"
-_PLAIN_LIST = re.compile(rf"\[ *+{_FLOW_PLAIN}(?:, *+{_FLOW_PLAIN})*+\]")
-_QUOTED_LIST = re.compile(r'\[ *+"[^"\\\n]*+" *+(?:, *+"[^"\\\n]*+" *+)*+\]')
+PLAIN_LIST = rf"\[ *+{_FLOW_PLAIN}(?:, *+{_FLOW_PLAIN})*+\]"  # read by `plain_items`
+QUOTED_LIST = r'\[ *+"[^"\\\n]*+" *+(?:, *+"[^"\\\n]*+" *+)*+\]'  # read by `quoted_items`
+_PLAIN_LIST = re.compile(PLAIN_LIST)
+_QUOTED_LIST = re.compile(QUOTED_LIST)
 _QUOTED_ITEM = re.compile(r'"([^"\\\n]*+)"')
 _FLOW_PLAIN_BAD = re.compile(r"[\[\]{}#:?]")  # flow-context plain characters whose reading differs by version
 _FLOW_END = re.compile(r"[,\]]")
@@ -44,14 +54,31 @@ class _Out(Exception):
     """The text leaves the subset."""
 
 
-def parse(text: str) -> LineDict | LineList | None:
-    """The document's mapping or sequence, exactly as the loader's libyaml path builds it; None if not in the subset."""
+def parse(text: str, nodes: int = 0) -> LineDict | LineList | None:
+    """The document's mapping or sequence, exactly as the loader's libyaml path builds it; None if not in the subset.
+
+    `nodes`: collection sizes read elsewhere from the same document (see `fastfacts`), counted towards MAX_NODES.
+    """
     if "\r" in text:
         text = text.replace("\r\n", "\n")  # libyaml reads CRLF as one line break; a lone CR leaves the subset
     try:
-        return _Parser(text).document()
+        return _Parser(text, nodes).document()
     except _Out:
         return None
+
+
+def in_subset(text: str) -> bool:
+    """Whether every line of `text` holds only characters the subset allows (as the line regex checks each line)."""
+    if text.isascii():
+        return not text.encode("ascii").translate(None, _ASCII_CHARS)  # deleting the allowed bytes in C: fast
+    return _unicode_pattern("outside", f"[^\n{_CHARS}]").search(text) is None
+
+
+def _unicode_pattern(name: str, pattern: str) -> re.Pattern[str]:
+    found = _unicode.get(name)
+    if found is None:
+        found = _unicode[name] = re.compile(pattern, re.M)
+    return found
 
 
 def _trailing(text: str, pos: int) -> bool:
@@ -97,18 +124,24 @@ def _single_quoted(value: str, start: int = 0) -> tuple[str, int]:
         return value[start + 1 : end].replace("''", "'"), end + 1
 
 
+def plain_items(value: str) -> list[str | None]:
+    """The items of a whole `PLAIN_LIST`."""
+    return [None if text in NULLS else text for text in [piece.strip(" ") for piece in value[1:-1].split(",")]]
+
+
+quoted_items: Callable[[str], list[str | None]] = _QUOTED_ITEM.findall  # the items of a whole `QUOTED_LIST`
+
+
 def _flow_sequence(value: str, line: int) -> LineList:
     """A one-line `[a, "b", 'c']` of scalars."""
     out = LineList()
     out.line = line
     if _PLAIN_LIST.fullmatch(value):
-        for piece in value[1:-1].split(","):
-            text = piece.strip(" ")
-            out.append(None if text in NULLS else text)
+        out.extend(plain_items(value))
         out.item_lines = [line] * len(out)
         return out
     if _QUOTED_LIST.fullmatch(value):
-        out.extend(_QUOTED_ITEM.findall(value))
+        out.extend(quoted_items(value))
         out.item_lines = [line] * len(out)
         return out
     pos = 1
@@ -166,13 +199,14 @@ class _Parser:
     `- words` lines cost a tuple, a few substring tests and a dict entry; other values go through `scalar`.
     """
 
-    def __init__(self, text: str) -> None:
+    def __init__(self, text: str, nodes: int = 0) -> None:
         self.lines = text.split("\n")
-        self.tokens: list[tuple[str, str, str, str]] = (_LINE_ASCII if text.isascii() else _LINE).findall(text)
+        line = _LINE_ASCII if text.isascii() else _unicode_pattern("line", r"^( *+)" + _KEY + f"([{_CHARS}]*+)$")
+        self.tokens: list[tuple[str, str, str, str]] = line.findall(text)
         if len(self.tokens) != len(self.lines):
             raise _Out  # a line with a character outside the subset
         self.tokens.append(_END)
-        self.count = 0  # collection sizes, as the loader's builder counts them
+        self.count = nodes  # collection sizes, as the loader's builder counts them
         self.next = 0  # the line after the last scalar read by `scalar`
 
     def skip(self, i: int) -> tuple[int, int]:

@@ -9,7 +9,7 @@ from collections import ChainMap
 from collections.abc import Callable, Iterable, MutableMapping
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any, NamedTuple, Protocol, TypeVar
+from typing import TYPE_CHECKING, Any, NamedTuple, Protocol, TypeVar
 
 from serverless_study.cache import ContentCache, content_hash, relocate
 from serverless_study.errors import ContentError, UsageError
@@ -36,6 +36,9 @@ from serverless_study.yamltree import NULLS as _NULLS
 from serverless_study.yamltree import LineDict as _LineDict
 from serverless_study.yamltree import LineList as _LineList
 
+if TYPE_CHECKING:
+    from serverless_study.fastfacts import FactItem, FactList
+
 MAX_FILE_BYTES = 5 * 1024 * 1024
 SCHEMA_VERSION = 2  # the cache file's own layout; changes to the model and the rules are caught by code_fingerprint
 # Modules whose source decides what a cached topic holds: the model, and the parsing and validation rules (this module
@@ -50,6 +53,7 @@ FINGERPRINTED = (
     "sanitize",
     "yamltree",
     "fastyaml",
+    "fastfacts",
 )
 _SLUG = re.compile(r"^[a-z0-9][a-z0-9_-]*$")
 _CHECKED = re.compile(r"^\d{4}-(0[1-9]|1[0-2])$")
@@ -391,9 +395,18 @@ def parse_file(path: Path) -> tuple[Topic | None, list[ContentError]]:
 
 
 def parse_text(text: str, name: str, base_dir: Path) -> tuple[Topic | None, list[ContentError]]:
+    from serverless_study import fastfacts  # only here: a warm cache needs no parser at all
+
+    facts = fastfacts.read(text)  # the common fact list, a regex match a fact (a parsed tree costs several times more)
+    done = _parse_with_facts(text, facts, name, base_dir) if facts is not None else None
+    return done if done is not None else _parse_whole(text, name, base_dir)
+
+
+def _parse_whole(text: str, name: str, base_dir: Path) -> tuple[Topic | None, list[ContentError]]:
+    """`parse_text` with every key parsed into a tree and checked there."""
     if not text.strip():
         return None, [ContentError(name, "file is empty")]
-    from serverless_study.fastyaml import parse  # only here: a warm cache needs no parser at all
+    from serverless_study.fastyaml import parse
 
     data = parse(text)  # the subset content is written in, about twice as fast as libyaml
     if data is None or not text.isascii():  # ASCII it accepted has no control characters: no need to look
@@ -408,6 +421,26 @@ def parse_text(text: str, name: str, base_dir: Path) -> tuple[Topic | None, list
         return None, [ContentError(name, "file holds no topic (only comments?)")]
     v = _Validator(name, base_dir)
     topic = v.topic(data)
+    return (None, v.problems) if v.problems else (topic, [])
+
+
+def _parse_with_facts(
+    text: str, facts: FactList, name: str, base_dir: Path
+) -> tuple[Topic | None, list[ContentError]] | None:
+    """`parse_text` given the fact list `fastfacts` read: the same topic or problems, or None when `_parse_whole` must
+    decide (the rest of the text is not in fastyaml's subset, a fact is not plain, a forbidden character)."""
+    from serverless_study.fastyaml import parse
+
+    data = parse(facts.rest, facts.nodes)
+    if not isinstance(data, _LineDict) or data.key_lines.get("facts") != facts.line or data["facts"] is not None:
+        return None
+    if not text.isascii() and _control_chars(text, name):
+        return None
+    v = _Validator(name, base_dir)
+    try:
+        topic = v.topic(data, facts.items)
+    except _NotPlain:
+        return None
     return (None, v.problems) if v.problems else (topic, [])
 
 
@@ -548,10 +581,14 @@ def _plain_texts(value: Any) -> tuple[str, ...] | None:
     if not isinstance(value, _LineList):
         return None
     try:
-        out = tuple([v.strip() for v in value])
-    except AttributeError:  # an element that is not text
+        out = tuple(map(str.strip, value))
+    except TypeError:  # an element that is not text
         return None
     return out if all(out) else None
+
+
+class _NotPlain(Exception):
+    """A fact `fastfacts` read is not a plain fact: the general path reads and reports it."""
 
 
 class _Validator:
@@ -695,7 +732,8 @@ class _Validator:
         else:
             self.ids[item_id] = id_line
 
-    def topic(self, data: Any) -> Topic | None:
+    def topic(self, data: Any, plain_facts: list[FactItem] | None = None) -> Topic | None:
+        """The topic in `data`; `plain_facts` are its facts as `fastfacts` read them (then `data` has none)."""
         if not isinstance(data, _LineDict):
             self.error(1, "", f"a topic file must be a mapping (id, title, ...), found {_kind(data)}")
             return None
@@ -706,7 +744,7 @@ class _Validator:
         concepts = self.each(m, "concepts", _CONCEPT_KEYS, self.concept)
         comparisons = self.each(m, "comparisons", _COMPARISON_KEYS, self.comparison)
         sequences = self.each(m, "sequences", _SEQUENCE_KEYS, self.sequence)
-        facts = self.each(m, "facts", _FACT_KEYS, self.fact)
+        facts = self.each(m, "facts", _FACT_KEYS, self.fact) if plain_facts is None else self.plain_facts(plain_facts)
         images = self.each(m, "images", _IMAGE_KEYS, self.image)
         if not (concepts or comparisons or sequences or facts) and not self.problems:
             self.error(m.line, "", "a topic needs at least one concept, comparison, sequence or fact")
@@ -853,15 +891,38 @@ class _Validator:
         if not f.keys() <= _PLAIN_FACT_KEYS:
             return None
         try:
-            fid, prompt, answer = f["id"].strip(), f["prompt"].strip(), f["answer"].strip()
-            explanation = f.get("explanation", "").strip()
-        except (KeyError, AttributeError):  # a key missing or a value that is not text
+            fid, prompt, answer = f["id"], f["prompt"], f["answer"]
+        except KeyError:
             return None
-        accept = _plain_texts(f.get("accept", _NO_ITEMS))
-        if not (prompt and answer and accept is not None and _SLUG.match(fid)) or fid in self.ids:
+        accept = f.get("accept", _NO_ITEMS)
+        if not isinstance(accept, _LineList):
             return None
-        self.ids[fid] = f.key_lines["id"]
-        return Fact(fid, prompt, answer, accept, explanation, location=Location(self.name, line))
+        return self.new_plain_fact(line, f.key_lines["id"], fid, prompt, answer, accept, f.get("explanation", ""))
+
+    def plain_facts(self, items: list[FactItem]) -> tuple[Fact, ...]:
+        """The facts `fastfacts` read, each as `plain_fact` builds it; _NotPlain if one is not plain."""
+        out = []
+        for line, fid, prompt, answer, accept, explanation in items:
+            fact = self.new_plain_fact(line, line, fid, prompt, answer, accept, explanation)
+            if fact is None:
+                raise _NotPlain
+            out.append(fact)
+        return tuple(out)
+
+    def new_plain_fact(
+        self, line: int, id_line: int, fid: Any, prompt: Any, answer: Any, accept: list[Any], explanation: Any
+    ) -> Fact | None:
+        """A plain fact from its values as read; None unless all are well formed (text, and not empty where that is
+        required: every element of `accept`) and the id is new."""
+        try:
+            fid, prompt, answer, explanation = fid.strip(), prompt.strip(), answer.strip(), explanation.strip()
+            stripped = tuple(map(str.strip, accept))
+        except (AttributeError, TypeError):  # a value that is not text
+            return None
+        if not (prompt and answer and all(stripped) and _SLUG.match(fid)) or fid in self.ids:
+            return None
+        self.ids[fid] = id_line
+        return Fact(fid, prompt, answer, stripped, explanation, "", Location(self.name, line))  # positional: cheaper
 
     def answer_parts(self, f: _LineDict, path: str) -> tuple[str, ...]:
         """A list answer's elements (`answer: [a, b]`), () for a text answer; `ordered` only goes with a list."""
