@@ -23,13 +23,14 @@ from serverless_study.model import Topic
 from serverless_study.parallel import Forked
 
 PARENT_SHARE = 0.45  # of the items: this process also files every topic's letters and judges the suspects
-FORK_FROM = (
-    2_000  # items: below this a child costs more (its start, and the pages both processes then copy) than it saves
-)
+# Items below which a child costs more than it saves: its start, and the pages both processes then copy.
+FORK_FROM = 2_000
 
 
 @dataclass
 class Checked:
+    """The topics that loaded, then every problem (the loader's, then the accept guard's) and lint warning."""
+
     topics: list[Topic]
     problems: list[ContentError] = field(default_factory=list)
     warnings: list[Finding] = field(default_factory=list)
