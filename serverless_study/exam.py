@@ -17,14 +17,14 @@ from serverless_study.defaults import EXAM_PASS_MARK
 from serverless_study.errors import UsageError
 from serverless_study.model import Card, CardKind, Question, Topic
 from serverless_study.scheduler import Scheduler
-from serverless_study.store import ExamRow, Store, StoredExam
+from serverless_study.scores import passes, share
+from serverless_study.store import ExamRow, Store
 
 if TYPE_CHECKING:  # marking is imported when an exam is sat: `stats` reads only the history
     from serverless_study.answers import Verdict, Vocabulary
 
 QUESTIONS = 30
 MINUTES = 45
-HISTORY = 10  # exams `stats` shows
 # Kinds the exam can mark by itself: recall cards are rated by the learner, so they are left out.
 EXAM_KINDS = frozenset(k for k in CardKind if k is not CardKind.RECALL)
 
@@ -152,16 +152,7 @@ class TopicScore:
 
     @property
     def score(self) -> float:
-        return _share(self.correct, self.questions)
-
-
-def passes(correct: int, questions: int, pass_mark: int) -> bool:
-    """At or above the pass mark, in whole numbers: 72% of 25 questions is 18 right, not 17.99…"""
-    return correct * 100 >= pass_mark * questions
-
-
-def _share(correct: int, questions: int) -> float:
-    return correct / questions if questions else 0.0
+        return share(self.correct, self.questions)
 
 
 @dataclass(frozen=True)
@@ -200,7 +191,7 @@ class ExamResult:
 
     @property
     def score(self) -> float:
-        return _share(self.correct, self.questions)
+        return share(self.correct, self.questions)
 
     @property
     def passed(self) -> bool:
@@ -336,62 +327,3 @@ class Exam:
             topics,
             missed,
         )
-
-
-# --- history (stats) ------------------------------------------------------------------------------------------------
-
-
-@dataclass(frozen=True)
-class ExamSummary:
-    """A scored exam as `stats` shows it."""
-
-    started_at: datetime
-    outcome: str
-    questions: int
-    correct: int
-    pass_mark: int
-    predicted: float | None
-    topics: dict[str, dict[str, int]]  # topic id → {"questions": n, "correct": n}
-
-    @property
-    def score(self) -> float:
-        return _share(self.correct, self.questions)
-
-    @property
-    def passed(self) -> bool:
-        return passes(self.correct, self.questions, self.pass_mark)
-
-    def to_dict(self) -> dict[str, Any]:
-        return {
-            "started_at": self.started_at.isoformat(),
-            "outcome": self.outcome,
-            "questions": self.questions,
-            "correct": self.correct,
-            "score": round(self.score, 4),
-            "pass_mark": self.pass_mark,
-            "passed": self.passed,
-            "predicted": None if self.predicted is None else round(self.predicted, 4),
-            "topics": self.topics,
-        }
-
-
-def exam_history(store: Store, limit: int = HISTORY) -> list[ExamSummary]:
-    """The latest scored exams, oldest first (so a trend reads left to right)."""
-    return [_summary(e) for e in store.scored_exams(limit)]
-
-
-def _summary(stored: StoredExam) -> ExamSummary:
-    topics: dict[str, dict[str, int]] = {}
-    for a in stored.answers:
-        tally = topics.setdefault(a.topic_id, {"questions": 0, "correct": 0})
-        tally["questions"] += 1
-        tally["correct"] += bool(a.correct)
-    return ExamSummary(
-        stored.started_at,
-        stored.outcome,
-        len(stored.answers),
-        sum(bool(a.correct) for a in stored.answers),
-        int(stored.settings.get("pass_mark", EXAM_PASS_MARK)),
-        stored.predicted,
-        topics,
-    )

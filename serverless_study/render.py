@@ -565,7 +565,8 @@ from serverless_study.textview import _exam_status, _score_line, _trend_line, ex
 if TYPE_CHECKING:
     from datetime import timedelta, tzinfo
 
-    from serverless_study.exam import ExamPlan, ExamQuestion, ExamResult, ExamSummary, Missed
+    from serverless_study.exam import ExamPlan, ExamQuestion, ExamResult, Missed
+    from serverless_study.scores import ExamSummary
 
 
 @sanitized

@@ -15,9 +15,10 @@ if TYPE_CHECKING:
     from datetime import datetime, timedelta, tzinfo
 
     from serverless_study.answers import Verdict
-    from serverless_study.exam import ExamPlan, ExamQuestion, ExamResult, ExamSummary, Missed
+    from serverless_study.exam import ExamPlan, ExamQuestion, ExamResult, Missed
     from serverless_study.holds import Named
     from serverless_study.model import Question, TopicHead
+    from serverless_study.scores import ExamSummary
     from serverless_study.session import Held, Outcome, Progress, TopicSummary, Waiting
     from serverless_study.stats import Bucket, Recall, Stats
 

@@ -19,13 +19,13 @@ from serverless_study.exam import (
     ExamSettings,
     chance,
     draw,
-    exam_history,
     predicted,
     spread,
 )
 from serverless_study.loader import load_topics
 from serverless_study.model import CardKind, Grade, Question, Review
 from serverless_study.scheduler import Scheduler
+from serverless_study.scores import exam_history
 from serverless_study.store import Store
 
 from .conftest import FIXTURES

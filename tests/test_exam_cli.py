@@ -325,7 +325,8 @@ def test_terminal_mode_submits_itself_when_the_time_runs_out_at_a_prompt(data_di
 
 def test_terminal_views_match_their_golden() -> None:
     from serverless_study import render
-    from serverless_study.exam import Ending, exam_history
+    from serverless_study.exam import Ending
+    from serverless_study.scores import exam_history
 
     from .golden import render as rendered
 

@@ -328,7 +328,8 @@ def view_arguments() -> dict[str, tuple[Any, ...]]:
 
 
 def exam_arguments(q: Question, card: Card, verdict: Verdict, now: datetime) -> dict[str, tuple[Any, ...]]:
-    from serverless_study.exam import Ending, ExamPlan, ExamQuestion, ExamResult, ExamSummary, Missed, TopicScore
+    from serverless_study.exam import Ending, ExamPlan, ExamQuestion, ExamResult, Missed, TopicScore
+    from serverless_study.scores import ExamSummary
 
     asked = ExamQuestion(3, card, q, 0.5, evil("given"), verdict, flagged=True)
     missed = [Missed(3, evil("topic"), q, evil("given"), verdict), Missed(4, evil("topic"), q, None, verdict)]

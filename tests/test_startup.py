@@ -70,6 +70,8 @@ def test_plain_stats_import_no_rich_or_prompts(tmp_path: Path) -> None:
     names = imported_modules(["stats"], tmp_path)
     assert "fsrs" in names and "sqlite3" in names
     assert not {n.split(".")[0] for n in names} & {"rich", "questionary", "prompt_toolkit"}
+    assert "serverless_study.scores" in names  # the exam history, without what sitting an exam needs
+    assert "serverless_study.exam" not in names
 
 
 def write_big_pack(folder: Path, files: int = 100, facts: int = 100) -> Path:

@@ -32,8 +32,8 @@ def stats(
     """
     import json
 
-    from serverless_study.exam import exam_history
     from serverless_study.scheduler import Scheduler
+    from serverless_study.scores import exam_history
     from serverless_study.stats import Catalogue, compute
     from serverless_study.store import Store
 
