@@ -139,4 +139,4 @@ app.command(
 
 
 def main() -> None:
-    app(prog_name="serverless-study")
+    app(prog_name="serverless-study", obj=Env(data_dir=Path(), owns_process=True))

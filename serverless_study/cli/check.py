@@ -10,7 +10,7 @@ from typing import Annotated
 
 import typer
 
-from serverless_study.cli.context import FAILURE, errors_handled, get_env
+from serverless_study.cli.context import FAILURE, OK, errors_handled, get_env
 
 
 class Format(str, Enum):
@@ -57,8 +57,7 @@ def check(
             print(clean(str(line)), file=env.stdout)
         summary = f"{len(found.topics)} topics, {found.items} items, {len(found.problems)} problems"
         print(f"{summary}, {len(found.warnings)} warnings", file=env.stderr if failed else env.stdout)
-    if failed:
-        raise typer.Exit(FAILURE)
+    env.end(FAILURE if failed else OK)
 
 
 def _parse_day(text: str) -> date | None:

@@ -51,7 +51,23 @@ class Env:
     prompt_options: dict[str, Any] = field(default_factory=dict)  # input=/output= for prompt_toolkit in tests
     pager: Any = None  # a rich.pager.Pager for long reading; None means Rich's system pager (honours $PAGER)
     launch: Callable[[str], Any] = typer.launch  # opens a file in the system's viewer (`learn --open`)
+    owns_process: bool = False  # set by `main` only (never in tests): a command may end the process itself (`end`)
     _saved_settings: dict[str, Any] | None = field(default=None, init=False, repr=False)
+
+    def end(self, code: int) -> None:
+        """End the command with exit status `code`, at once when it owns the process: without freeing, object by
+        object, what it built (`check` on a 100k-fact pack spent a tenth of its time on that). Only once both streams
+        are flushed; if one cannot be, the command ends the usual way."""
+        if self.owns_process:
+            try:
+                self.stdout.flush()
+                self.stderr.flush()
+            except (OSError, ValueError):
+                pass
+            else:
+                os._exit(code)
+        if code:
+            raise typer.Exit(code)
 
     @property
     def stdout_isatty(self) -> bool:
