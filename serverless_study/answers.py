@@ -188,7 +188,7 @@ class Vocabulary:
     words: set[str] = field(default_factory=set)  # single-word keys that are terms, answers, ids or title words
     concept_names: dict[str, set[str]] = field(default_factory=dict)  # concept id → phrase keys of all its names
     # phrase key → `names_of_same_concept`: many facts may share one answer ("Yes"), each asking for its names
-    _same_concept: dict[str, frozenset[str]] = field(default_factory=dict, repr=False, compare=False)
+    _same_concept: dict[str, frozenset[str]] = field(default_factory=dict, init=False, repr=False, compare=False)
 
     @classmethod
     def from_topics(cls, topics: Iterable[Topic]) -> Vocabulary:
@@ -527,6 +527,7 @@ class _AcceptGuard:
         self.answer_letters += filed.answers
 
     def rival(self, j: int) -> _Rival:
+        """Rival `j`, as a `_Rival`."""
         return _Rival(*self.rivals[j])
 
     @functools.cached_property
@@ -676,8 +677,8 @@ def _tokens(text: str) -> tuple[_Token, ...]:
 
 
 def _tokens_all(texts: Sequence[str]) -> list[tuple[_Token, ...]]:
-    """`_tokens` of each text, the character steps and the word regex run once on them all joined by newlines (no
-    token spans one): several times faster than one call per text for many short texts (a topic's answers)."""
+    """`_tokens` of each text, the character steps run once on them all joined by newlines (no token spans one):
+    for many short texts (a topic's answers) cheaper than one call per text, and nothing is memoised per text."""
     joined = "\n".join(texts)
     if joined.count("\n") != len(texts) - 1:  # some text holds a newline (or there are none)
         return [_tokens(t) for t in texts]
